@@ -1,0 +1,338 @@
+//! What `#[traced]` expands to calls: start the span, record arguments, run
+//! hooks around the body, record the outcome, finish.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use super::probe::ErrorInfo;
+use crate::context::SpanContext;
+use crate::hooks::{Call, Hooks, Outcome};
+use crate::record::SpanKind;
+use crate::scope::Context;
+use crate::span::{ParentChoice, Span, SpanRef, SpanStart};
+use crate::tag::TagValue;
+use crate::tracer::global;
+
+/// The static facts of one traced function, built once in a `static`.
+pub struct CallSite {
+    /// The function's name.
+    pub function: &'static str,
+    /// The span name (`name = ".."`, else the function's name).
+    pub name: &'static str,
+    /// `module_path!()`.
+    pub module_path: &'static str,
+    /// `file!()`.
+    pub file: &'static str,
+    /// `line!()`.
+    pub line: u32,
+    /// `kind = ..`.
+    pub kind: SpanKind,
+}
+
+/// Where the span of a traced call takes its parent from.
+pub enum Parent {
+    /// The active span (the default).
+    Active,
+    /// Nowhere: a new trace (`root`).
+    Root,
+    /// The given context, or a new trace for `None` (`child_of = ..`).
+    Of(Option<SpanContext>),
+}
+
+/// Values `child_of = ..` and `follows_from = ..` accept.
+pub trait AsParent {
+    /// The context to use, if any.
+    fn as_parent(&self) -> Option<SpanContext>;
+}
+
+impl AsParent for SpanContext {
+    fn as_parent(&self) -> Option<SpanContext> {
+        Some(self.clone())
+    }
+}
+
+impl AsParent for SpanRef {
+    fn as_parent(&self) -> Option<SpanContext> {
+        Some(self.context()).filter(SpanContext::is_valid)
+    }
+}
+
+impl AsParent for Span {
+    fn as_parent(&self) -> Option<SpanContext> {
+        (**self).as_parent()
+    }
+}
+
+impl AsParent for Context {
+    fn as_parent(&self) -> Option<SpanContext> {
+        self.span_context()
+    }
+}
+
+impl<T: AsParent> AsParent for Option<T> {
+    fn as_parent(&self) -> Option<SpanContext> {
+        self.as_ref()?.as_parent()
+    }
+}
+
+impl<T: AsParent + ?Sized> AsParent for &T {
+    fn as_parent(&self) -> Option<SpanContext> {
+        (**self).as_parent()
+    }
+}
+
+/// What the generated code learned from the return value.
+#[derive(Default)]
+pub struct Finish {
+    /// The error, for an `Err` (unless `err = false`).
+    pub error: Option<ErrorInfo>,
+    /// The `return` tag, with `ret`.
+    pub ret: Option<TagValue>,
+}
+
+/// One traced call in progress.
+pub struct Traced {
+    span: Span,
+    site: &'static CallSite,
+    hooks: Option<&'static dyn Hooks>,
+}
+
+impl Traced {
+    /// A call made while no tracer is installed.
+    #[inline(always)]
+    pub fn disabled(site: &'static CallSite) -> Traced {
+        Traced {
+            span: Span::noop(),
+            site,
+            hooks: None,
+        }
+    }
+
+    /// Starts the call's span on the global tracer.
+    pub fn start(
+        site: &'static CallSite,
+        parent: Parent,
+        follows_from: Option<SpanContext>,
+        hooks: Option<&'static dyn Hooks>,
+    ) -> Traced {
+        let parent = match parent {
+            Parent::Active => ParentChoice::Active,
+            Parent::Root => ParentChoice::Explicit(None),
+            Parent::Of(context) => ParentChoice::Explicit(context),
+        };
+        let span = global().start_span(SpanStart {
+            name: Cow::Borrowed(site.name),
+            kind: site.kind,
+            parent,
+            follows_from: follows_from.into_iter().collect(),
+            ..SpanStart::default()
+        });
+        Traced { span, site, hooks }
+    }
+
+    /// Whether the span records (sampled): only then are arguments and tags
+    /// computed.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.span.is_recording()
+    }
+
+    /// Sets a tag from `tags(..)`.
+    pub fn tag(&self, key: &'static str, value: impl Into<TagValue>) {
+        self.span.set_tag(key, value);
+    }
+
+    /// Runs the `before_call` hooks with the recorded arguments, then keeps
+    /// the arguments as tags.
+    pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
+        let call = Call {
+            function: self.site.function,
+            module_path: self.site.module_path,
+            file: self.site.file,
+            line: self.site.line,
+            args: &args,
+        };
+        for hooks in global().hooks().iter().map(|h| &**h).chain(self.hooks) {
+            self.guard_hook("before_call", || hooks.before_call(&self.span, &call));
+        }
+        for (name, value) in args {
+            if let Some(value) = value {
+                self.span.set_tag(name, value);
+            }
+        }
+    }
+
+    /// Runs a synchronous body inside the span and records how it ended.
+    #[inline]
+    pub fn run_sync<R>(self, body: impl FnOnce() -> R, finish: impl FnOnce(&R) -> Finish) -> R {
+        if self.span.is_noop() {
+            return body();
+        }
+        let scope = self.span.activate();
+        let result = catch_unwind(AssertUnwindSafe(body));
+        drop(scope);
+        match result {
+            Ok(out) => {
+                if self.is_recording() {
+                    self.complete_with(finish(&out));
+                }
+                out
+            }
+            Err(payload) => self.panicked(payload),
+        }
+    }
+
+    /// Runs `construct` (a body that builds a future) inside the span, then
+    /// keeps the span open until the future completes.
+    pub fn run_future<F: Future, P: FnOnce(&F::Output) -> Finish>(
+        self,
+        construct: impl FnOnce() -> F,
+        finish: P,
+    ) -> TracedFuture<F, P> {
+        let scope = self.span.activate();
+        let result = catch_unwind(AssertUnwindSafe(construct));
+        drop(scope);
+        match result {
+            Ok(inner) => self.run_async(inner, finish),
+            Err(payload) => self.panicked(payload),
+        }
+    }
+
+    /// Keeps the span open around `inner`: active on every poll, finished
+    /// when it completes or is dropped.
+    #[inline]
+    pub fn run_async<F: Future, P: FnOnce(&F::Output) -> Finish>(
+        self,
+        inner: F,
+        finish: P,
+    ) -> TracedFuture<F, P> {
+        TracedFuture {
+            inner,
+            traced: (!self.span.is_noop()).then_some(self),
+            finish: Some(finish),
+        }
+    }
+
+    fn complete_with(&self, finish: Finish) {
+        if let Some(ret) = finish.ret {
+            self.span.set_tag("return", ret);
+        }
+        match &finish.error {
+            Some(error) => self.complete(Outcome::Failed {
+                error_type: error.type_name,
+                message: &error.message,
+            }),
+            None => self.complete(Outcome::Returned),
+        }
+    }
+
+    /// Records the outcome and runs the `after_call` hooks, innermost first.
+    fn complete(&self, outcome: Outcome<'_>) {
+        if !self.is_recording() {
+            return;
+        }
+        match outcome {
+            Outcome::Returned => {}
+            Outcome::Failed {
+                error_type,
+                message,
+            } => {
+                self.span.record_error(error_type, message);
+            }
+            Outcome::Panicked { message } => {
+                self.span.record_error("panic", message);
+            }
+            Outcome::Cancelled => {
+                self.span.set_tag("cancelled", true);
+            }
+        }
+        let global_hooks = global().hooks().iter().rev().map(|h| &**h);
+        for hooks in self.hooks.into_iter().chain(global_hooks) {
+            self.guard_hook("after_call", || hooks.after_call(&self.span, &outcome));
+        }
+    }
+
+    /// Records a panic of the body, then lets it continue unwinding.
+    fn panicked(self, payload: Box<dyn Any + Send>) -> ! {
+        self.complete(Outcome::Panicked {
+            message: panic_message(&*payload),
+        });
+        drop(self);
+        resume_unwind(payload)
+    }
+
+    /// Runs one hook; a panic inside it is logged on the span, not raised.
+    fn guard_hook(&self, stage: &'static str, hook: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(hook)) {
+            self.span.log([
+                ("event", TagValue::from("hook_failed")),
+                ("stage", TagValue::from(stage)),
+                ("message", TagValue::from(panic_message(&*payload).to_owned())),
+            ]);
+        }
+    }
+}
+
+/// The text of a panic payload (`panic!` with a literal or a format).
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&'static str>() {
+        text
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text
+    } else {
+        "panic with a non-string payload"
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of a traced `async fn` (or of a function returning a future).
+    pub struct TracedFuture<F, P> {
+        #[pin]
+        inner: F,
+        traced: Option<Traced>,
+        finish: Option<P>,
+    }
+
+    impl<F, P> PinnedDrop for TracedFuture<F, P> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(traced) = this.project().traced.take() {
+                traced.complete(Outcome::Cancelled);
+            }
+        }
+    }
+}
+
+impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(traced) = this.traced.as_ref() else {
+            return this.inner.poll(cx);
+        };
+        let scope = traced.span.activate();
+        let result = catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx)));
+        drop(scope);
+        match result {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(out)) => {
+                if let Some(traced) = this.traced.take() {
+                    if traced.is_recording()
+                        && let Some(finish) = this.finish.take()
+                    {
+                        traced.complete_with(finish(&out));
+                    }
+                }
+                Poll::Ready(out)
+            }
+            Err(payload) => match this.traced.take() {
+                Some(traced) => traced.panicked(payload),
+                None => resume_unwind(payload),
+            },
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Helpers for asserting on spans in your own tests.
+//!
+//! [`capture`] runs code under a fresh sampled trace and returns the spans
+//! of that trace only, so tests running in parallel never see each other's
+//! spans. If no tracer is installed yet, a silent one (no exporter) is
+//! installed for the process.
+//!
+//! ```
+//! use tracekit_runtime::testing;
+//!
+//! let (answer, spans) = testing::capture(|| {
+//!     let _span = tracekit_runtime::global().span("compute").start();
+//!     42
+//! });
+//! assert_eq!(answer, 42);
+//! assert_eq!(spans.len(), 1);
+//! assert_eq!(spans[0].name, "compute");
+//! assert_eq!(spans[0].parent_id, None);
+//! ```
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::context::{SpanContext, SpanId, TraceId};
+use crate::future::FutureExt;
+use crate::record::SpanRecord;
+use crate::scope::Context;
+use crate::tracer::{Tracer, is_installed};
+
+/// Runs `f` under a fresh sampled trace; returns what `f` returned and the
+/// spans of that trace that finished before `f` returned, in the order they
+/// finished. Spans started directly under the capture are roots
+/// (`parent_id == None`).
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<SpanRecord>) {
+    let capture = Registration::open();
+    let out = capture.context().run(f);
+    (out, capture.close())
+}
+
+/// Like [`capture`], for a future: every poll runs under the fresh trace.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let ((), spans) = tracekit_runtime::testing::capture_async(async {
+///     let _span = tracekit_runtime::global().span("fetch").start();
+///     tokio::task::yield_now().await;
+/// })
+/// .await;
+/// assert_eq!(spans[0].name, "fetch");
+/// # }
+/// ```
+pub async fn capture_async<F: Future>(fut: F) -> (F::Output, Vec<SpanRecord>) {
+    let capture = Registration::open();
+    let out = fut.with_context(capture.context()).await;
+    (out, capture.close())
+}
+
+/// Number of open captures; finished spans skip the capture lock when 0.
+static OPEN: AtomicUsize = AtomicUsize::new(0);
+
+struct Open {
+    trace_id: TraceId,
+    root: SpanId,
+    spans: Vec<SpanRecord>,
+}
+
+static CAPTURES: Mutex<Vec<Open>> = Mutex::new(Vec::new());
+
+fn captures() -> std::sync::MutexGuard<'static, Vec<Open>> {
+    CAPTURES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Gives a finished span to the capture of its trace, if one is open.
+pub(crate) fn offer(record: &SpanRecord) {
+    if OPEN.load(Ordering::Acquire) == 0 {
+        return;
+    }
+    if let Some(open) = captures().iter_mut().find(|o| o.trace_id == record.trace_id) {
+        let mut record = record.clone();
+        if record.parent_id == Some(open.root) {
+            record.parent_id = None;
+        }
+        open.spans.push(record);
+    }
+}
+
+/// One open capture; closes (unregisters) when dropped, even on panic.
+struct Registration {
+    root: SpanContext,
+}
+
+impl Registration {
+    fn open() -> Registration {
+        if !is_installed() {
+            // Losing this race to another test's install is fine: any
+            // installed tracer records.
+            drop(Tracer::builder().without_default_exporter().try_install());
+        }
+        let root = SpanContext::new(crate::ids::new_trace_id(), crate::ids::new_span_id(), true);
+        captures().push(Open {
+            trace_id: root.trace_id(),
+            root: root.span_id(),
+            spans: Vec::new(),
+        });
+        OPEN.fetch_add(1, Ordering::AcqRel);
+        Registration { root }
+    }
+
+    fn context(&self) -> Context {
+        Context::from_span_context(self.root.clone())
+    }
+
+    fn close(self) -> Vec<SpanRecord> {
+        let mut captures = captures();
+        captures
+            .iter()
+            .position(|o| o.trace_id == self.root.trace_id())
+            .map(|i| std::mem::take(&mut captures[i].spans))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut captures = captures();
+        if let Some(i) = captures.iter().position(|o| o.trace_id == self.root.trace_id()) {
+            captures.swap_remove(i);
+            OPEN.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}

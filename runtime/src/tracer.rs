@@ -1,0 +1,339 @@
+//! The tracer: configuration, the process-wide instance, and the guard that
+//! flushes it.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::export::{Console, Exporter, Pipeline};
+use crate::hooks::Hooks;
+use crate::record::SpanRecord;
+use crate::sampler::Sampler;
+use crate::span::SpanBuilder;
+
+/// Default limit for string tags, in bytes.
+pub const DEFAULT_MAX_TAG_LEN: usize = 1024;
+
+/// Starts spans and sends finished ones to its exporters. Cheap to clone.
+///
+/// Most programs install one tracer for the whole process
+/// ([`TracerBuilder::install`] or [`init`]) and reach it with [`global`];
+/// `#[traced]` always uses the global tracer.
+///
+/// ```
+/// use tracekit_runtime::{Sampler, Tracer, export::Memory};
+///
+/// let memory = Memory::new();
+/// let tracer = Tracer::builder()
+///     .service_name("shop")
+///     .sampler(Sampler::always())
+///     .exporter(memory.clone())
+///     .build();
+/// let span = tracer.span("checkout").tag("user_id", 7).start();
+/// span.finish();
+/// assert_eq!(memory.spans()[0].tag("user_id").and_then(|v| v.as_i64()), Some(7));
+/// ```
+#[derive(Clone)]
+pub struct Tracer {
+    inner: Arc<TracerInner>,
+}
+
+struct TracerInner {
+    enabled: bool,
+    service_name: String,
+    sampler: Sampler,
+    hooks: Vec<Box<dyn Hooks>>,
+    max_tag_len: usize,
+    pipeline: Pipeline,
+}
+
+impl Tracer {
+    /// Starts configuring a tracer.
+    pub fn builder() -> TracerBuilder {
+        TracerBuilder::default()
+    }
+
+    /// A tracer that records nothing; what [`global`] returns before a
+    /// tracer is installed.
+    fn disabled() -> Tracer {
+        Tracer {
+            inner: Arc::new(TracerInner {
+                enabled: false,
+                service_name: String::new(),
+                sampler: Sampler::never(),
+                hooks: Vec::new(),
+                max_tag_len: DEFAULT_MAX_TAG_LEN,
+                pipeline: Pipeline::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Begins a span named `name`; configure it, then `.start()` it.
+    pub fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder<'_> {
+        SpanBuilder::new(self, name.into())
+    }
+
+    /// Whether this tracer records anything (false for the placeholder
+    /// [`global`] returns when no tracer is installed).
+    pub fn is_enabled(&self) -> bool {
+        self.inner.enabled
+    }
+
+    /// The service name spans are reported under.
+    pub fn service_name(&self) -> &str {
+        &self.inner.service_name
+    }
+
+    /// The sampler deciding which new traces are recorded.
+    pub fn sampler(&self) -> &Sampler {
+        &self.inner.sampler
+    }
+
+    /// String tags longer than this many bytes are cut.
+    pub fn max_tag_len(&self) -> usize {
+        self.inner.max_tag_len
+    }
+
+    /// Delivers everything the exporters still buffer.
+    pub fn flush(&self) {
+        self.inner.pipeline.flush();
+    }
+
+    pub(crate) fn hooks(&self) -> &[Box<dyn Hooks>] {
+        &self.inner.hooks
+    }
+
+    /// Takes a finished span: test captures first, then the exporters.
+    pub(crate) fn deliver(&self, record: SpanRecord) {
+        crate::testing::offer(&record);
+        self.inner.pipeline.submit(record);
+    }
+}
+
+impl fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tracer")
+            .field("enabled", &self.inner.enabled)
+            .field("service_name", &self.inner.service_name)
+            .field("sampler", &self.inner.sampler)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Tracer`].
+pub struct TracerBuilder {
+    service_name: String,
+    sampler: Sampler,
+    hooks: Vec<Box<dyn Hooks>>,
+    exporters: Vec<Box<dyn Exporter>>,
+    max_tag_len: usize,
+    default_exporter: bool,
+}
+
+impl Default for TracerBuilder {
+    fn default() -> Self {
+        TracerBuilder {
+            service_name: "unknown_service".to_owned(),
+            sampler: Sampler::default(),
+            hooks: Vec::new(),
+            exporters: Vec::new(),
+            max_tag_len: DEFAULT_MAX_TAG_LEN,
+            default_exporter: true,
+        }
+    }
+}
+
+impl TracerBuilder {
+    /// A builder configured from the standard OpenTelemetry variables:
+    /// `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`
+    /// and `OTEL_TRACES_EXPORTER` (`console` or `none`). A value that cannot
+    /// be used is reported on stderr and its default kept.
+    pub fn from_env() -> TracerBuilder {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut builder = TracerBuilder::default();
+        if let Some(name) = var("OTEL_SERVICE_NAME") {
+            builder = builder.service_name(name);
+        }
+        if let Some(name) = var("OTEL_TRACES_SAMPLER") {
+            match Sampler::from_otel(&name, var("OTEL_TRACES_SAMPLER_ARG").as_deref()) {
+                Ok(sampler) => builder = builder.sampler(sampler),
+                Err(err) => eprintln!("tracekit: OTEL_TRACES_SAMPLER: {err}; using the default"),
+            }
+        }
+        match var("OTEL_TRACES_EXPORTER").as_deref().map(str::trim) {
+            None | Some("console") => {}
+            Some("none") => builder.default_exporter = false,
+            Some(other) => eprintln!(
+                "tracekit: OTEL_TRACES_EXPORTER={other:?} is not supported (console, none); \
+                 printing to the console"
+            ),
+        }
+        builder
+    }
+
+    /// The service name spans are reported under (default `unknown_service`).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = name.into();
+        self
+    }
+
+    /// The sampler (default: `parent_based(always())`).
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = sampler;
+        self
+    }
+
+    /// Adds an exporter. Without any, finished traces print to the console.
+    pub fn exporter(mut self, exporter: impl Exporter) -> Self {
+        self.exporters.push(Box::new(exporter));
+        self
+    }
+
+    /// Adds hooks run around every traced call, before the function's own.
+    pub fn hooks(mut self, hooks: impl Hooks) -> Self {
+        self.hooks.push(Box::new(hooks));
+        self
+    }
+
+    /// Cuts string tags longer than `bytes` (default 1024).
+    pub fn max_tag_len(mut self, bytes: usize) -> Self {
+        self.max_tag_len = bytes;
+        self
+    }
+
+    /// Exports nowhere unless an exporter is added (no console default).
+    pub(crate) fn without_default_exporter(mut self) -> Self {
+        self.default_exporter = false;
+        self
+    }
+
+    /// Builds a tracer without installing it.
+    pub fn build(mut self) -> Tracer {
+        if self.exporters.is_empty() && self.default_exporter {
+            self.exporters.push(Box::new(Console::stdout()));
+        }
+        Tracer {
+            inner: Arc::new(TracerInner {
+                enabled: true,
+                service_name: self.service_name,
+                sampler: self.sampler,
+                hooks: self.hooks,
+                max_tag_len: self.max_tag_len,
+                pipeline: Pipeline::new(self.exporters),
+            }),
+        }
+    }
+
+    /// Builds the tracer and makes it the process-wide one, or says why not.
+    pub fn try_install(self) -> Result<TracerGuard, InstallError> {
+        let tracer = self.build();
+        GLOBAL
+            .set(tracer.clone())
+            .map_err(|_| InstallError::AlreadyInstalled)?;
+        ENABLED.store(true, Ordering::Release);
+        Ok(TracerGuard { tracer })
+    }
+
+    /// Builds the tracer and makes it the process-wide one. The tracer is
+    /// built once per process: if one is already installed, this says so on
+    /// stderr and the returned guard holds the installed tracer.
+    pub fn install(self) -> TracerGuard {
+        match self.try_install() {
+            Ok(guard) => guard,
+            Err(err) => {
+                eprintln!("tracekit: {err}; keeping the first one");
+                TracerGuard {
+                    tracer: global().clone(),
+                }
+            }
+        }
+    }
+}
+
+/// Why [`TracerBuilder::try_install`] failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InstallError {
+    /// A tracer was installed earlier in this process.
+    AlreadyInstalled,
+}
+
+impl fmt::Display for InstallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstallError::AlreadyInstalled => f.write_str("a global tracer is already installed"),
+        }
+    }
+}
+
+impl std::error::Error for InstallError {}
+
+/// Returned by [`TracerBuilder::install`] and [`init`]: derefs to the
+/// tracer, and flushes it when dropped so a program that ends normally
+/// loses no span. Keep it alive for the life of the program.
+#[must_use = "dropping the guard flushes the tracer; keep it for the life of the program"]
+pub struct TracerGuard {
+    tracer: Tracer,
+}
+
+impl Deref for TracerGuard {
+    type Target = Tracer;
+
+    fn deref(&self) -> &Tracer {
+        &self.tracer
+    }
+}
+
+impl Drop for TracerGuard {
+    fn drop(&mut self) {
+        self.tracer.flush();
+    }
+}
+
+static GLOBAL: OnceLock<Tracer> = OnceLock::new();
+
+/// Whether a global tracer is installed: the one load `#[traced]` pays when
+/// tracing is off.
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Whether a global tracer is installed.
+#[inline(always)]
+pub fn is_installed() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// The process-wide tracer; a disabled one that records nothing until a
+/// tracer is installed.
+///
+/// ```
+/// let span = tracekit_runtime::global().span("before install").start();
+/// assert!(span.is_noop());
+/// ```
+pub fn global() -> &'static Tracer {
+    if let Some(tracer) = GLOBAL.get() {
+        return tracer;
+    }
+    static DISABLED: OnceLock<Tracer> = OnceLock::new();
+    DISABLED.get_or_init(Tracer::disabled)
+}
+
+/// Installs a tracer configured from the `OTEL_*` environment variables
+/// (see [`TracerBuilder::from_env`]); `OTEL_SDK_DISABLED=true` installs
+/// nothing. Keep the returned guard alive: it flushes on drop.
+///
+/// ```no_run
+/// fn main() {
+///     let _tracer = tracekit_runtime::init();
+///     // ... traced work ...
+/// }
+/// ```
+pub fn init() -> TracerGuard {
+    let disabled = std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim() == "true");
+    if disabled {
+        return TracerGuard {
+            tracer: global().clone(),
+        };
+    }
+    TracerBuilder::from_env().install()
+}
