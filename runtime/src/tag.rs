@@ -185,6 +185,10 @@ impl From<Cow<'static, str>> for TagValue {
 /// assert_eq!(Some("a").to_tag(), Some(TagValue::from("a")));
 /// assert_eq!(None::<u8>.to_tag(), None);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a tag value",
+    note = "record its Debug text with `tags(key = ?expr)` or its Display text with `tags(key = %expr)`"
+)]
 pub trait ToTag {
     /// The tag value, or `None` when there is nothing to record.
     fn to_tag(&self) -> Option<TagValue>;

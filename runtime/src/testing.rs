@@ -40,6 +40,10 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<SpanRecord>) {
 
 /// Like [`capture`], for a future: every poll runs under the fresh trace.
 ///
+/// A traced `async fn` starts its span when it is *called*, so call it inside
+/// the captured future — `capture_async(async { fetch().await })` — not
+/// before (`capture_async(fetch())` starts the span outside the capture).
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {

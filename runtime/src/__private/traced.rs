@@ -142,8 +142,10 @@ impl Traced {
     }
 
     /// Sets a tag from `tags(..)`.
-    pub fn tag(&self, key: &'static str, value: impl Into<TagValue>) {
-        self.span.set_tag(key, value);
+    pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
+        if let Some(value) = value {
+            self.span.set_tag(key, value);
+        }
     }
 
     /// Runs the `before_call` hooks with the recorded arguments, then keeps

@@ -1,0 +1,282 @@
+//! The options of `#[traced(..)]`, parsed into a typed model. Every error
+//! points at the offending token and says what to write instead.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitBool, LitStr, Path, Token, parenthesized};
+
+const OPTIONS: &str = "name, kind, skip, skip_all, args, tags, ret, err, hooks, root, child_of, follows_from";
+
+/// The parsed attribute.
+#[derive(Default)]
+pub(crate) struct Options {
+    pub name: Option<LitStr>,
+    pub kind: Option<Ident>,
+    pub skip: Option<(Ident, Vec<Ident>)>,
+    pub skip_all: Option<Ident>,
+    pub args: Option<(Ident, Vec<Ident>)>,
+    pub tags: Vec<Tag>,
+    pub ret: Option<Ident>,
+    /// `err = false` turns off error recording.
+    pub err: Option<LitBool>,
+    pub hooks: Option<Path>,
+    pub root: Option<Ident>,
+    pub child_of: Option<(Ident, Expr)>,
+    pub follows_from: Option<(Ident, Expr)>,
+}
+
+/// One `key = value` of `tags(..)`.
+pub(crate) struct Tag {
+    pub key: String,
+    pub key_span: Span,
+    pub value: TagValue,
+}
+
+/// How a tag's value is recorded.
+pub(crate) enum TagValue {
+    /// `key = "literal"`: borrowed, no copy.
+    Literal(LitStr),
+    /// `key = ?expr`: its `Debug`.
+    Debug(Expr),
+    /// `key = %expr`: its `Display`.
+    Display(Expr),
+    /// `key = expr`: a number, bool, string or `Option` of those.
+    Value(Expr),
+}
+
+impl Options {
+    /// Whether `Err` returns mark the span as failed (the default).
+    pub fn records_errors(&self) -> bool {
+        self.err.as_ref().is_none_or(LitBool::value)
+    }
+
+    /// The key names given in `tags(..)`.
+    pub fn has_tag(&self, key: &str) -> bool {
+        self.tags.iter().any(|tag| tag.key == key)
+    }
+}
+
+impl Parse for Options {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut options = Options::default();
+        while !input.is_empty() {
+            let option = Ident::parse_any(input)?;
+            options.parse_one(&option, input)?;
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(options)
+    }
+}
+
+impl Options {
+    fn parse_one(&mut self, option: &Ident, input: ParseStream) -> syn::Result<()> {
+        match option.to_string().as_str() {
+            "name" => {
+                let name: LitStr = value_after_eq(option, input, "a string: `name = \"db.query\"`")?;
+                if name.value().is_empty() {
+                    return Err(syn::Error::new(name.span(), "the span name must not be empty"));
+                }
+                set_once(&mut self.name, option, name)
+            }
+            "kind" => {
+                let kind: Ident = value_after_eq(
+                    option,
+                    input,
+                    "one of server, client, producer, consumer, internal: `kind = client`",
+                )?;
+                if !["server", "client", "producer", "consumer", "internal"]
+                    .contains(&kind.to_string().as_str())
+                {
+                    return Err(syn::Error::new(
+                        kind.span(),
+                        format!(
+                            "unknown span kind `{kind}`; expected one of server, client, producer, consumer, internal"
+                        ),
+                    ));
+                }
+                set_once(&mut self.kind, option, kind)
+            }
+            "skip" => {
+                let names = ident_list(option, input, "`skip(password, body)`")?;
+                set_once(&mut self.skip, option, (option.clone(), names))
+            }
+            "args" => {
+                let names = ident_list(option, input, "`args(user_id, order_id)`")?;
+                set_once(&mut self.args, option, (option.clone(), names))
+            }
+            "skip_all" => flag(&mut self.skip_all, option, input),
+            "ret" => flag(&mut self.ret, option, input),
+            "root" => flag(&mut self.root, option, input),
+            "err" => {
+                let value: LitBool = value_after_eq(option, input, "`err = false`")?;
+                set_once(&mut self.err, option, value)
+            }
+            "hooks" => {
+                let path: Path = value_after_eq(
+                    option,
+                    input,
+                    "the path of a unit struct, const or static implementing `tracekit::Hooks`: `hooks = SqlHooks`",
+                )?;
+                set_once(&mut self.hooks, option, path)
+            }
+            "child_of" => {
+                let expr: Expr = value_after_eq(option, input, "an expression: `child_of = &parent`")?;
+                set_once(&mut self.child_of, option, (option.clone(), expr))
+            }
+            "follows_from" => {
+                let expr: Expr = value_after_eq(option, input, "an expression: `follows_from = &cause`")?;
+                set_once(&mut self.follows_from, option, (option.clone(), expr))
+            }
+            "tags" => {
+                if !self.tags.is_empty() {
+                    return Err(duplicate(option));
+                }
+                self.tags = tag_list(option, input)?;
+                if self.tags.is_empty() {
+                    return Err(syn::Error::new(option.span(), "`tags()` is empty; remove it or add `key = value` pairs"));
+                }
+                Ok(())
+            }
+            _ => Err(syn::Error::new(
+                option.span(),
+                format!("unknown option `{option}` of #[traced]; expected one of: {OPTIONS}"),
+            )),
+        }
+    }
+}
+
+fn duplicate(option: &Ident) -> syn::Error {
+    syn::Error::new(option.span(), format!("duplicate option `{option}`; give it once"))
+}
+
+fn set_once<T>(slot: &mut Option<T>, option: &Ident, value: T) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(duplicate(option));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// A bare flag such as `ret`: nothing may follow it but a comma.
+fn flag(slot: &mut Option<Ident>, option: &Ident, input: ParseStream) -> syn::Result<()> {
+    if !input.is_empty() && !input.peek(Token![,]) {
+        return Err(input.error(format!("`{option}` takes no value; write just `{option}`")));
+    }
+    set_once(slot, option, option.clone())
+}
+
+/// `= value`, with an error that shows the expected form.
+fn value_after_eq<T: Parse>(option: &Ident, input: ParseStream, expected: &str) -> syn::Result<T> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(option.span(), format!("`{option}` needs a value: {expected}")));
+    }
+    input.parse::<Token![=]>()?;
+    input
+        .parse::<T>()
+        .map_err(|err| syn::Error::new(err.span(), format!("`{option}` expects {expected}")))
+}
+
+/// `(a, b, c)` of argument names.
+fn ident_list(option: &Ident, input: ParseStream, example: &str) -> syn::Result<Vec<Ident>> {
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(
+            option.span(),
+            format!("`{option}` takes a list of argument names: {example}"),
+        ));
+    }
+    let content;
+    parenthesized!(content in input);
+    let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
+    Ok(names.into_iter().collect())
+}
+
+/// `(key = value, dotted.key = ?expr, "literal.key" = %expr)`.
+fn tag_list(option: &Ident, input: ParseStream) -> syn::Result<Vec<Tag>> {
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(
+            option.span(),
+            "`tags` takes `key = value` pairs: `tags(db.system = \"postgresql\", rows = rows.len())`",
+        ));
+    }
+    let content;
+    parenthesized!(content in input);
+    let mut tags: Vec<Tag> = Vec::new();
+    while !content.is_empty() {
+        let (key, key_span) = tag_key(&content)?;
+        if tags.iter().any(|tag| tag.key == key) {
+            return Err(syn::Error::new(key_span, format!("tag `{key}` is given twice")));
+        }
+        if !content.peek(Token![=]) {
+            return Err(syn::Error::new(
+                key_span,
+                format!("tag `{key}` needs a value: `{key} = expr`, `{key} = ?expr` (Debug) or `{key} = %expr` (Display)"),
+            ));
+        }
+        content.parse::<Token![=]>()?;
+        let value = if content.peek(Token![?]) {
+            content.parse::<Token![?]>()?;
+            TagValue::Debug(content.parse()?)
+        } else if content.peek(Token![%]) {
+            content.parse::<Token![%]>()?;
+            TagValue::Display(content.parse()?)
+        } else if content.peek(LitStr) && (content.peek2(Token![,]) || peek_end(&content)) {
+            TagValue::Literal(content.parse()?)
+        } else {
+            TagValue::Value(content.parse()?)
+        };
+        tags.push(Tag { key, key_span, value });
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(tags)
+}
+
+fn peek_end(input: ParseStream) -> bool {
+    let fork = input.fork();
+    fork.parse::<LitStr>().is_ok() && fork.is_empty()
+}
+
+/// A tag key: `"any.text"` or dotted identifiers (keywords allowed).
+fn tag_key(input: ParseStream) -> syn::Result<(String, Span)> {
+    if input.peek(LitStr) {
+        let key: LitStr = input.parse()?;
+        if key.value().is_empty() {
+            return Err(syn::Error::new(key.span(), "a tag key must not be empty"));
+        }
+        return Ok((key.value(), key.span()));
+    }
+    let first = Ident::parse_any(input)
+        .map_err(|err| syn::Error::new(err.span(), "expected a tag key: `name`, `dotted.name` or \"any text\""))?;
+    let span = first.span();
+    let mut key = first.unraw().to_string();
+    while input.peek(Token![.]) {
+        input.parse::<Token![.]>()?;
+        key.push('.');
+        key.push_str(&Ident::parse_any(input)?.unraw().to_string());
+    }
+    Ok((key, span))
+}
+
+impl ToTokens for TagValue {
+    /// The value as an `Option<tracekit::TagValue>` expression.
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(match self {
+            TagValue::Literal(lit) => quote!(::core::option::Option::Some(::tracekit::TagValue::from(#lit))),
+            TagValue::Debug(expr) => {
+                quote!(::core::option::Option::Some(::tracekit::TagValue::from(::std::format!("{:?}", #expr))))
+            }
+            TagValue::Display(expr) => {
+                quote!(::core::option::Option::Some(::tracekit::TagValue::from(::std::format!("{}", #expr))))
+            }
+            TagValue::Value(expr) => quote!(::tracekit::ToTag::to_tag(&(#expr))),
+        });
+    }
+}

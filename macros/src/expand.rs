@@ -1,0 +1,266 @@
+//! Code generation. The expanded function:
+//!
+//! 1. keeps its call-site facts in a `static` (built once);
+//! 2. when a tracer is installed (one relaxed load otherwise), starts the
+//!    span and, only if it records, evaluates `tags(..)` and the arguments
+//!    and runs `before_call`;
+//! 3. runs the user's body, untouched, in a closure (sync) or an `async move`
+//!    block (async) under the span, and records the outcome.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{FnArg, Ident, Pat, PatIdent, Type};
+
+use crate::args::Options;
+use crate::function::{Function, Shape, can_annotate_let, tag_name};
+
+/// Arguments whose names look like secrets are recorded as this.
+const REDACTED: &str = "[redacted]";
+
+/// Secret-looking names, matched case-insensitively, whole or as a `_suffix`.
+const SECRET_NAMES: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "auth",
+    "credential",
+    "credentials",
+    "private_key",
+];
+
+fn looks_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_NAMES
+        .iter()
+        .any(|secret| name == *secret || name.ends_with(&format!("_{secret}")))
+}
+
+pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
+    let shape = function.shape();
+    let site = call_site(options, &function);
+    let start = start_span(options, &function);
+    let finish = finish_closure(options);
+    let hint = function.return_type().and_then(return_hint);
+    let body = &function.body;
+    let run = match shape {
+        Shape::Sync => quote! {
+            #[allow(unused_braces)]
+            let __tracekit_body = move || { #hint #body };
+            __tracekit.run_sync(__tracekit_body, #finish)
+        },
+        Shape::ReturnsImplFuture => quote! {
+            #[allow(unused_braces)]
+            let __tracekit_body = move || #body;
+            __tracekit.run_future(__tracekit_body, #finish)
+        },
+        Shape::ReturnsBoxedFuture => quote! {
+            #[allow(unused_braces)]
+            let __tracekit_body = move || { #hint #body };
+            ::std::boxed::Box::pin(__tracekit.run_future(__tracekit_body, #finish))
+        },
+        Shape::AsyncFn => {
+            let keep_alive = make_future_returning(&mut function);
+            let body = &function.body;
+            quote! {
+                #[allow(unused_braces)]
+                let __tracekit_future = async move {
+                    #(#[allow(clippy::no_effect_underscore_binding)] let _ = &#keep_alive;)*
+                    #hint
+                    #body
+                };
+                __tracekit.run_async(__tracekit_future, #finish)
+            }
+        }
+    };
+    let Function { attrs, vis, sig, .. } = &function;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #site
+            #start
+            #run
+        }
+    }
+}
+
+/// The `static` holding what never changes between calls.
+fn call_site(options: &Options, function: &Function) -> TokenStream {
+    let ident = &function.sig.ident;
+    let function_name = tag_name(ident);
+    let span_name = options
+        .name
+        .as_ref()
+        .map_or_else(|| function_name.clone(), syn::LitStr::value);
+    let kind = match options.kind.as_ref().map(ToString::to_string).as_deref() {
+        Some("server") => quote!(Server),
+        Some("client") => quote!(Client),
+        Some("producer") => quote!(Producer),
+        Some("consumer") => quote!(Consumer),
+        _ => quote!(Internal),
+    };
+    // `line!()` spanned on the function's name reports the line of the `fn`.
+    let line = quote_spanned!(ident.span()=> ::core::line!());
+    quote! {
+        static __TRACEKIT_SITE: ::tracekit::__private::CallSite = ::tracekit::__private::CallSite {
+            function: #function_name,
+            name: #span_name,
+            module_path: ::core::module_path!(),
+            file: ::core::file!(),
+            line: #line,
+            kind: ::tracekit::SpanKind::#kind,
+        };
+    }
+}
+
+/// `let __tracekit = ..;`: the span started, tags and arguments recorded.
+fn start_span(options: &Options, function: &Function) -> TokenStream {
+    let parent = match (&options.root, &options.child_of) {
+        (Some(_), _) => quote!(::tracekit::__private::Parent::Root),
+        (None, Some((_, expr))) => quote! {
+            ::tracekit::__private::Parent::Of(::tracekit::__private::AsParent::as_parent(&(#expr)))
+        },
+        (None, None) => quote!(::tracekit::__private::Parent::Active),
+    };
+    let follows_from = match &options.follows_from {
+        Some((_, expr)) => quote!(::tracekit::__private::AsParent::as_parent(&(#expr))),
+        None => quote!(::core::option::Option::None),
+    };
+    let hooks = match &options.hooks {
+        Some(path) => quote!(::core::option::Option::Some(&#path)),
+        None => quote!(::core::option::Option::None),
+    };
+    let tags = options.tags.iter().map(|tag| {
+        let key = syn::LitStr::new(&tag.key, tag.key_span);
+        let value = &tag.value;
+        quote!(__tracekit.tag(#key, #value);)
+    });
+    let args = recorded_args(options, function).into_iter().map(|ident| {
+        let name = tag_name(&ident);
+        let value = quote!((&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg());
+        if looks_secret(&name) && !options.has_tag(&name) {
+            quote!((#name, #value.map(|_| ::tracekit::TagValue::from(#REDACTED))))
+        } else {
+            quote!((#name, #value))
+        }
+    });
+    quote! {
+        let __tracekit = if ::tracekit::__private::enabled() {
+            let __tracekit = ::tracekit::__private::Traced::start(
+                &__TRACEKIT_SITE,
+                #parent,
+                #follows_from,
+                #hooks,
+            );
+            if __tracekit.is_recording() {
+                #(#tags)*
+                __tracekit.call({
+                    #[allow(unused_imports)]
+                    use ::tracekit::__private::probe::*;
+                    [#(#args),*]
+                });
+            }
+            __tracekit
+        } else {
+            ::tracekit::__private::Traced::disabled(&__TRACEKIT_SITE)
+        };
+    }
+}
+
+/// The arguments to record, after `skip`, `skip_all` and `args`.
+fn recorded_args(options: &Options, function: &Function) -> Vec<Ident> {
+    if options.skip_all.is_some() {
+        return Vec::new();
+    }
+    let names = function.arg_names();
+    match (&options.args, &options.skip) {
+        (Some((_, only)), _) => names.into_iter().filter(|n| only.contains(n)).collect(),
+        (None, Some((_, skipped))) => names.into_iter().filter(|n| !skipped.contains(n)).collect(),
+        (None, None) => names,
+    }
+}
+
+/// The closure that reads the outcome from the returned value.
+fn finish_closure(options: &Options) -> TokenStream {
+    let error = options
+        .records_errors()
+        .then(|| quote!((&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_err()));
+    let ret = options
+        .ret
+        .as_ref()
+        .map(|_| quote!((&&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_ret()));
+    if error.is_none() && ret.is_none() {
+        return quote!(|_| ::tracekit::__private::Finish::default());
+    }
+    let none = quote!(::core::option::Option::None);
+    let error = error.unwrap_or_else(|| none.clone());
+    let ret = ret.unwrap_or(none);
+    quote! {
+        |__tracekit_out| {
+            #[allow(unused_imports)]
+            use ::tracekit::__private::probe::*;
+            ::tracekit::__private::Finish { error: #error, ret: #ret }
+        }
+    }
+}
+
+/// A dead `return` of the declared type: it makes `?` and coercions in the
+/// body infer as they would in the function itself.
+fn return_hint(ty: &Type) -> Option<TokenStream> {
+    can_annotate_let(ty).then(|| {
+        quote! {
+            #[allow(
+                unknown_lints,
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::let_with_type_underscore,
+                clippy::needless_return,
+                clippy::unreachable
+            )]
+            if false {
+                let __tracekit_return: #ty = loop {};
+                return __tracekit_return;
+            }
+        }
+    })
+}
+
+/// Turns `async fn f(..) -> T` into `fn f(..) -> impl Future<Output = T>`,
+/// so the span starts (and finds its parent) when the function is called,
+/// not when the future is first polled. Returns the names the future must
+/// hold until it completes, as an `async fn`'s future holds every argument.
+fn make_future_returning(function: &mut Function) -> Vec<TokenStream> {
+    let sig = &mut function.sig;
+    sig.asyncness = None;
+    let output = match &sig.output {
+        syn::ReturnType::Default => quote!(()),
+        syn::ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    sig.output = syn::parse_quote!(-> impl ::core::future::Future<Output = #output>);
+    let mut keep_alive = Vec::new();
+    for (i, input) in sig.inputs.iter_mut().enumerate() {
+        match input {
+            FnArg::Receiver(_) => keep_alive.push(quote!(self)),
+            FnArg::Typed(typed) => {
+                if matches!(*typed.pat, Pat::Wild(_)) {
+                    // `_` would drop the value at the call; name it to keep it.
+                    let ident = format_ident!("__tracekit_arg{}", i, span = Span::call_site());
+                    *typed.pat = Pat::Ident(PatIdent {
+                        attrs: Vec::new(),
+                        by_ref: None,
+                        mutability: None,
+                        ident: ident.clone(),
+                        subpat: None,
+                    });
+                }
+            }
+        }
+    }
+    keep_alive.extend(function.arg_names().into_iter().map(|ident| quote!(#ident)));
+    keep_alive
+}
