@@ -43,23 +43,23 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let shape = function.shape();
     let site = call_site(options, &function);
     let start = start_span(options, &function);
-    let finish = finish_closure(options);
+    let finish = finish_closure(options, &function);
     let hint = function.return_type().and_then(return_hint);
     let body = &function.body;
     let run = match shape {
         Shape::Sync => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = move || { #hint #body };
+            let __tracekit_body = ::tracekit::__private::once(move || { #hint #body });
             __tracekit.run_sync(__tracekit_body, #finish)
         },
         Shape::ReturnsImplFuture => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = move || #body;
+            let __tracekit_body = ::tracekit::__private::once(move || #body);
             __tracekit.run_future(__tracekit_body, #finish)
         },
         Shape::ReturnsBoxedFuture => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = move || { #hint #body };
+            let __tracekit_body = ::tracekit::__private::once(move || { #hint #body });
             ::std::boxed::Box::pin(__tracekit.run_future(__tracekit_body, #finish))
         },
         Shape::AsyncFn => {
@@ -141,7 +141,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     let args = recorded_args(options, function).into_iter().map(|ident| {
         let name = tag_name(&ident);
         let value = quote!((&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg());
-        if looks_secret(&name) && !options.has_tag(&name) {
+        if looks_secret(&name) {
             quote!((#name, #value.map(|_| ::tracekit::TagValue::from(#REDACTED))))
         } else {
             quote!((#name, #value))
@@ -175,18 +175,24 @@ fn recorded_args(options: &Options, function: &Function) -> Vec<Ident> {
     if options.skip_all.is_some() {
         return Vec::new();
     }
-    let names = function.arg_names();
+    // An argument named as a key in `tags(..)` is recorded there, as written.
+    let names = function
+        .arg_names()
+        .into_iter()
+        .filter(|name| !options.has_tag(&tag_name(name)));
     match (&options.args, &options.skip) {
-        (Some((_, only)), _) => names.into_iter().filter(|n| only.contains(n)).collect(),
-        (None, Some((_, skipped))) => names.into_iter().filter(|n| !skipped.contains(n)).collect(),
-        (None, None) => names,
+        (Some((_, only)), _) => names.filter(|n| only.contains(n)).collect(),
+        (None, Some((_, skipped))) => names.filter(|n| !skipped.contains(n)).collect(),
+        (None, None) => names.collect(),
     }
 }
 
 /// The closure that reads the outcome from the returned value.
-fn finish_closure(options: &Options) -> TokenStream {
-    let error = options
-        .records_errors()
+fn finish_closure(options: &Options, function: &Function) -> TokenStream {
+    // Without a declared return type there is no `Err` to find, and a body
+    // that only panics would leave nothing for the probe to infer from.
+    let returns_something = function.return_type().is_some();
+    let error = (options.records_errors() && returns_something)
         .then(|| quote!((&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_err()));
     let ret = options
         .ret

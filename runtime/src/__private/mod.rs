@@ -6,3 +6,10 @@ mod traced;
 
 pub use crate::tracer::is_installed as enabled;
 pub use traced::{AsParent, CallSite, Finish, Parent, Traced, TracedFuture};
+
+/// Makes a closure `FnOnce` by its expected type, so a body may return
+/// borrows of what it captured (as a function body may).
+#[inline(always)]
+pub fn once<R, F: FnOnce() -> R>(body: F) -> F {
+    body
+}
