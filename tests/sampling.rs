@@ -1,0 +1,106 @@
+//! Sampling: `parent_based(ratio(0.5))` installed globally. Unsampled spans
+//! record nothing, yet their context still propagates.
+
+use std::sync::OnceLock;
+
+use tracekit::export::Memory;
+use tracekit::{Sampler, SpanContext, SpanId, TraceId, testing, traced, with_active_span};
+
+fn exported() -> &'static Memory {
+    static MEMORY: OnceLock<Memory> = OnceLock::new();
+    MEMORY.get_or_init(|| {
+        let memory = Memory::new();
+        let guard = tracekit::Tracer::builder()
+            .sampler(Sampler::parent_based(Sampler::ratio(0.5)))
+            .exporter(memory.clone())
+            .install();
+        std::mem::forget(guard);
+        memory
+    })
+}
+
+fn active() -> SpanContext {
+    with_active_span(|span| span.context()).expect("a traced fn has an active span")
+}
+
+#[traced]
+fn child() -> SpanContext {
+    active()
+}
+
+#[traced(root)]
+fn new_trace() -> (SpanContext, SpanContext) {
+    (active(), child())
+}
+
+fn exported_in(trace_id: TraceId) -> usize {
+    exported().spans().iter().filter(|s| s.trace_id == trace_id).count()
+}
+
+#[test]
+fn new_traces_are_kept_by_the_ratio_of_their_trace_id() {
+    exported();
+    let roots: Vec<SpanContext> = (0..400).map(|_| new_trace().0).collect();
+    let kept = roots.iter().filter(|c| c.is_sampled()).count();
+    assert!((130..270).contains(&kept), "kept {kept} of 400 at ratio 0.5");
+    for root in &roots {
+        assert!(root.trace_id().is_valid());
+        let expected = Sampler::ratio(0.5).should_sample(None, root.trace_id());
+        assert_eq!(root.is_sampled(), expected, "the decision comes from the trace id alone");
+        assert_eq!(exported_in(root.trace_id()) > 0, root.is_sampled());
+    }
+}
+
+#[test]
+fn children_follow_their_parent_and_unsampled_traces_export_nothing() {
+    exported();
+    let mut saw = (false, false);
+    for _ in 0..200 {
+        let (root, child) = new_trace();
+        assert_eq!(child.trace_id(), root.trace_id(), "the context propagates either way");
+        assert_ne!(child.span_id(), root.span_id());
+        assert_eq!(child.is_sampled(), root.is_sampled());
+        let expected = if root.is_sampled() { 2 } else { 0 };
+        assert_eq!(exported_in(root.trace_id()), expected);
+        if root.is_sampled() { saw.0 = true } else { saw.1 = true }
+    }
+    assert_eq!(saw, (true, true), "both decisions occurred");
+}
+
+#[test]
+fn a_remote_unsampled_parent_is_respected() {
+    exported();
+    let remote = SpanContext::new(
+        TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
+        SpanId::from_hex("b7ad6b7169203331").unwrap(),
+        false,
+    )
+    .into_remote();
+    let context = tracekit::Context::from_span_context(remote.clone());
+    let child = context.run(child);
+    assert!(!child.is_sampled());
+    assert_eq!(child.trace_id(), remote.trace_id());
+    assert_eq!(exported_in(remote.trace_id()), 0);
+}
+
+#[test]
+fn a_capture_forces_a_sampled_trace() {
+    exported();
+    let (context, spans) = testing::capture(child);
+    assert!(context.is_sampled());
+    assert_eq!(spans.len(), 1);
+}
+
+#[test]
+fn a_tracer_that_never_samples_records_nothing_but_keeps_context() {
+    let memory = Memory::new();
+    let tracer = tracekit::Tracer::builder().sampler(Sampler::never()).exporter(memory.clone()).build();
+    let span = tracer.span("ignored").start();
+    span.set_tag("k", 1);
+    assert!(!span.is_recording());
+    assert!(span.context().is_valid());
+    span.set_baggage_item("still", "propagates");
+    assert_eq!(span.context().baggage().get("still"), Some("propagates"));
+    drop(span);
+    assert!(memory.spans().is_empty());
+}
