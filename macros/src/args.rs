@@ -2,7 +2,8 @@
 //! points at the offending token and says what to write instead.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -276,7 +277,8 @@ impl ToTokens for TagValue {
             TagValue::Display(expr) => {
                 quote!(::core::option::Option::Some(::tracekit::TagValue::from(::std::format!("{}", #expr))))
             }
-            TagValue::Value(expr) => quote!(::tracekit::ToTag::to_tag(&(#expr))),
+            // Spanned on the expression, so a type that is not `ToTag` is reported there.
+            TagValue::Value(expr) => quote_spanned!(expr.span()=> ::tracekit::ToTag::to_tag(&(#expr))),
         });
     }
 }

@@ -9,6 +9,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{FnArg, Ident, Pat, PatIdent, Type};
 
 use crate::args::Options;
@@ -130,7 +131,8 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let hooks = match &options.hooks {
-        Some(path) => quote!(::core::option::Option::Some(&#path)),
+        // Spanned on the path, so a type that is not `Hooks` is reported there.
+        Some(path) => quote_spanned!(path.span()=> ::core::option::Option::Some(&#path)),
         None => quote!(::core::option::Option::None),
     };
     let tags = options.tags.iter().map(|tag| {

@@ -1,0 +1,8 @@
+use tracekit::traced;
+
+trait Store {
+    #[traced]
+    fn load(&self, id: u64);
+}
+
+fn main() {}

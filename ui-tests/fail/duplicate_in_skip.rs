@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(skip(body, body))]
+fn post(body: &str) { let _ = body; }
+
+fn main() {}

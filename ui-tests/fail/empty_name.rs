@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(name = "")]
+fn query() {}
+
+fn main() {}

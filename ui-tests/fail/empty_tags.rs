@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(tags())]
+fn query() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(err = "no")]
+fn query() -> Result<(), String> { Ok(()) }
+
+fn main() {}

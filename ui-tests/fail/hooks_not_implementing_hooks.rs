@@ -1,0 +1,8 @@
+use tracekit::traced;
+
+struct NotHooks;
+
+#[traced(hooks = NotHooks)]
+fn query() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(kind)]
+fn call() {}
+
+fn main() {}

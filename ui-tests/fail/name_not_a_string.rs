@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(name = db_query)]
+fn query() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced]
+struct Checkout;
+
+fn main() {}

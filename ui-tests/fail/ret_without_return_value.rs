@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(ret)]
+fn notify() {}
+
+fn main() {}

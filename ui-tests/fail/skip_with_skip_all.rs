@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(skip_all, skip(user))]
+fn login(user: &str) { let _ = user; }
+
+fn main() {}

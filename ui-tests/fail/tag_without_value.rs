@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(tags(rows))]
+fn query() {}
+
+fn main() {}

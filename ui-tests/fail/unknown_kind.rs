@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(kind = rpc)]
+fn call() {}
+
+fn main() {}

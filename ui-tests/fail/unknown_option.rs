@@ -1,0 +1,6 @@
+use tracekit::traced;
+
+#[traced(nme = "checkout")]
+fn checkout() {}
+
+fn main() {}
