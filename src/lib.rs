@@ -1,3 +1,301 @@
-//! tracekit (placeholder crate docs; replaced below)
+//! # tracekit
+//!
+//! Function-level distributed tracing. Put `#[traced]` on a function and
+//! every call runs in a span of a trace: its arguments become tags, its
+//! `Err` or panic is recorded, hooks run around it, and the span finds its
+//! parent across nested calls, threads and async tasks.
+//!
+//! ## Start
+//!
+//! ```
+//! use tracekit::traced;
+//!
+//! #[traced]
+//! fn checkout(user_id: u64, coupon: &str) -> Result<u32, String> {
+//!     let total = load_cart(user_id)?;
+//!     Ok(total)
+//! }
+//!
+//! #[traced]
+//! fn load_cart(user_id: u64) -> Result<u32, String> {
+//!     Ok(user_id as u32 * 100)
+//! }
+//!
+//! // In `main`: read the `OTEL_*` variables and install the global tracer.
+//! // Without other configuration finished traces print to the console.
+//! // Keep the guard: it flushes when dropped.
+//! let _tracer = tracekit::init();
+//! checkout(7, "SPRING").unwrap();
+//! ```
+//!
+//! prints
+//!
+//! ```text
+//! trace 5b8aa5a2d2c872e8321cf37308d69df2
+//! checkout 41.20µs user_id=7 coupon=SPRING
+//! └── load_cart 3.10µs user_id=7
+//! ```
+//!
+//! Until a tracer is installed, a traced call costs one relaxed atomic load
+//! and records nothing.
+//!
+//! ## Testing what you trace
+//!
+//! [`testing::capture`] runs code under a fresh trace and returns the spans
+//! of that trace only, so tests can run in parallel:
+//!
+//! ```
+//! use tracekit::{TagValue, testing, traced};
+//!
+//! #[traced]
+//! fn checkout(user_id: u64) -> u64 {
+//!     user_id
+//! }
+//!
+//! let (out, spans) = testing::capture(|| checkout(7));
+//! assert_eq!(out, 7);
+//! assert_eq!(spans[0].name, "checkout");
+//! assert_eq!(spans[0].tag("user_id"), Some(&TagValue::I64(7)));
+//! ```
+//!
+//! ## What `#[traced]` records
+//!
+//! - **Arguments** whose types are numbers, `bool`, `char`, strings (`&str`,
+//!   `String`, `Cow<str>`), `Option`s of those and references to those
+//!   become typed tags named after the argument (type aliases included;
+//!   pattern arguments record each name they bind). Other types are not
+//!   recorded unless asked for in `tags(..)`. Nothing is computed unless the
+//!   span is sampled.
+//! - **Secrets**: arguments named like `password`, `passwd`, `secret`,
+//!   `token`, `api_key`, `apikey`, `authorization`, `auth`, `credential(s)`
+//!   or `private_key` (any case, also as a suffix: `db_password`) are
+//!   recorded as `"[redacted]"` unless named in `tags(..)`.
+//! - **Long strings** are cut at [`DEFAULT_MAX_TAG_LEN`] bytes (change it
+//!   with [`TracerBuilder::max_tag_len`]) and end with [`TRUNCATION_MARKER`].
+//! - **Errors**: a function returning a `Result` (under any alias) that
+//!   returns `Err` sets the tag `error = true` and `error.type`, and logs
+//!   `event = "error"`, `error.kind` (the type name) and `message` (its
+//!   `Display`, else its `Debug`).
+//! - **Panics** finish the span the same way with the panic message
+//!   (`error.type = "panic"`), then keep unwinding.
+//! - **Cancellation**: an async call whose future is dropped before it
+//!   completes finishes its span with `cancelled = true`.
+//!
+//! ```
+//! use tracekit::{TagValue, testing, traced};
+//!
+//! #[traced]
+//! fn login(user: &str, password: &str) -> Result<(), String> {
+//!     Err(format!("unknown user {user}"))
+//! }
+//!
+//! let (_, spans) = testing::capture(|| login("ada", "hunter2"));
+//! let span = &spans[0];
+//! assert_eq!(span.tag("password").and_then(TagValue::as_str), Some("[redacted]"));
+//! assert!(span.is_error());
+//! let log = span.log_event("error").unwrap();
+//! assert_eq!(log.field("message").and_then(TagValue::as_str), Some("unknown user ada"));
+//! ```
+//!
+//! ## Options
+//!
+//! | option | effect |
+//! | --- | --- |
+//! | `name = "db.query"` | the span name (default: the function's name) |
+//! | `kind = server` / `client` / `producer` / `consumer` / `internal` | the span kind (default `internal`) |
+//! | `skip(a, b)` | do not record these arguments |
+//! | `skip_all` | record no argument |
+//! | `args(a, b)` | record only these arguments |
+//! | `tags(key = expr, dotted.key = ?expr, "any key" = %expr)` | extra tags: a value (number, bool, string, `Option`), `?` its `Debug`, `%` its `Display` |
+//! | `ret` | record the return value (the `Ok` value of a `Result`) as tag `return` |
+//! | `err = false` | do not mark `Err` returns as errors (for expected misses) |
+//! | `hooks = PATH` | run this [`Hooks`] value (a unit struct, const or static) around every call |
+//! | `root` | start a new trace, ignoring the active span |
+//! | `child_of = EXPR` | take the parent from a [`SpanContext`], [`Span`], [`Context`] or an `Option` of one |
+//! | `follows_from = EXPR` | add a `FollowsFrom` reference to that context; the parent stays the active span |
+//!
+//! ```
+//! use tracekit::{SpanKind, TagValue, testing, traced};
+//!
+//! #[derive(Debug)]
+//! struct Query {
+//!     sql: String,
+//! }
+//!
+//! #[traced(name = "db.query", kind = client, skip(password), ret,
+//!          tags(db.system = "postgresql", query = ?query, statement = %query.sql))]
+//! fn run(query: &Query, password: &str, limit: u32) -> Result<u32, String> {
+//!     Ok(limit)
+//! }
+//!
+//! let (_, spans) = testing::capture(|| run(&Query { sql: "SELECT 1".into() }, "pw", 10));
+//! let span = &spans[0];
+//! assert_eq!(span.name, "db.query");
+//! assert_eq!(span.kind, SpanKind::Client);
+//! assert_eq!(span.tag("password"), None);
+//! assert_eq!(span.tag("limit"), Some(&TagValue::I64(10)));
+//! assert_eq!(span.tag("return"), Some(&TagValue::I64(10)));
+//! assert_eq!(span.tag("db.system").and_then(TagValue::as_str), Some("postgresql"));
+//! assert_eq!(span.tag("statement").and_then(TagValue::as_str), Some("SELECT 1"));
+//! ```
+//!
+//! `skip_all`, `args`, `err = false` and `root`:
+//!
+//! ```
+//! use tracekit::{testing, traced};
+//!
+//! #[traced(skip_all)]
+//! fn upload(bytes: &[u8], name: &str) {}
+//!
+//! #[traced(args(id))]
+//! fn load(id: u64, verbose: bool) {}
+//!
+//! #[traced(err = false)]
+//! fn cache_get(key: &str) -> Result<String, String> {
+//!     Err("miss".into())
+//! }
+//!
+//! #[traced(root)]
+//! fn background_job() {}
+//!
+//! let (_, spans) = testing::capture(|| {
+//!     upload(b"..", "a.txt");
+//!     load(3, true);
+//!     let _ = cache_get("k");
+//!     background_job(); // a trace of its own: not captured here
+//! });
+//! assert!(spans[0].tags.is_empty());
+//! assert_eq!(spans[1].tags.len(), 1);
+//! assert!(!spans[2].is_error());
+//! assert_eq!(spans.len(), 3);
+//! ```
+//!
+//! `child_of` and `follows_from` take a context, for example one received
+//! with a message:
+//!
+//! ```
+//! use tracekit::{SpanContext, testing, traced};
+//!
+//! #[traced(kind = consumer, child_of = parent)]
+//! fn handle(parent: Option<&SpanContext>, payload: &str) {}
+//!
+//! #[traced(follows_from = cause)]
+//! fn audit(cause: &SpanContext) {}
+//!
+//! let (_, spans) = testing::capture(|| {
+//!     let sender = tracekit::global().span("send").start();
+//!     handle(Some(&sender.context()), "hi");
+//!     audit(&sender.context());
+//! });
+//! let send = spans.iter().find(|s| s.name == "send").unwrap();
+//! assert_eq!(spans[0].parent_id, Some(send.span_id));
+//! assert_eq!(spans[1].follows_from[0].span_id(), send.span_id);
+//! ```
+//!
+//! ## Hooks
+//!
+//! [`Hooks::before_call`] runs after the span starts, with the function's
+//! name, location and recorded arguments; [`Hooks::after_call`] runs with
+//! the [`Outcome`] before the span finishes. Global hooks come from
+//! [`TracerBuilder::hooks`] and wrap the per-function ones. A panicking
+//! hook is logged on the span (`event = "hook_failed"`) and the call goes on.
+//!
+//! ```
+//! use tracekit::{Call, Hooks, Outcome, SpanRef, testing, traced};
+//!
+//! struct SqlHooks;
+//!
+//! impl Hooks for SqlHooks {
+//!     fn before_call(&self, span: &SpanRef, call: &Call<'_>) {
+//!         if let Some(table) = call.arg("table") {
+//!             span.set_operation_name(format!("SELECT {table}"));
+//!         }
+//!     }
+//!
+//!     fn after_call(&self, span: &SpanRef, outcome: &Outcome<'_>) {
+//!         span.set_tag("db.ok", !outcome.is_failure());
+//!     }
+//! }
+//!
+//! #[traced(hooks = SqlHooks)]
+//! fn select(table: &str) -> usize {
+//!     3
+//! }
+//!
+//! let (_, spans) = testing::capture(|| select("users"));
+//! assert_eq!(spans[0].name, "SELECT users");
+//! ```
+//!
+//! ## Async
+//!
+//! `#[traced]` works on `async fn` (free, methods, trait impls), on
+//! functions returning `impl Future` or `Pin<Box<dyn Future>>`, and on the
+//! methods `async-trait` rewrites. The span starts when the function is
+//! *called*, so its parent is the span active at the call, even when the
+//! future is polled later on another thread (`tokio::spawn(traced_fn())`
+//! keeps its parent). The span is active on every poll.
+//!
+//! ```
+//! use tracekit::{testing, traced};
+//!
+//! #[traced]
+//! async fn fetch(id: u32) -> u32 {
+//!     tokio::task::yield_now().await;
+//!     id * 2
+//! }
+//!
+//! #[traced]
+//! async fn fetch_all() -> u32 {
+//!     let spawned = tokio::spawn(fetch(1)); // parent: fetch_all
+//!     fetch(2).await + spawned.await.unwrap()
+//! }
+//!
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() {
+//! let (sum, spans) = testing::capture_async(async { fetch_all().await }).await;
+//! assert_eq!(sum, 6);
+//! let parent = spans.iter().find(|s| s.name == "fetch_all").unwrap();
+//! assert!(spans.iter().filter(|s| s.name == "fetch").all(|s| s.parent_id == Some(parent.span_id)));
+//! # }
+//! ```
+//!
+//! For futures that are not traced functions, [`FutureExt::in_span`] runs a
+//! future inside a span and [`FutureExt::with_current_context`] carries the
+//! caller's context into `tokio::spawn`. For threads, take
+//! [`context::current`] and [`Context::run`] the work under it there.
+//!
+//! ## Spans by hand
+//!
+//! ```
+//! use tracekit::{SpanKind, testing, with_active_span};
+//!
+//! let (_, spans) = testing::capture(|| {
+//!     let tracer = tracekit::global();
+//!     let span = tracer.span("load").kind(SpanKind::Client).tag("rows", 10).start();
+//!     let _scope = span.activate(); // active until the scope drops
+//!     with_active_span(|s| s.set_tag("retries", 2));
+//!     span.set_baggage_item("tenant", "acme"); // travels to later children
+//! });
+//! assert_eq!(spans[0].tag("retries").and_then(|v| v.as_i64()), Some(2));
+//! ```
+//!
+//! ## Configuration
+//!
+//! [`init`] reads `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
+//! `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER` (`console`, `none`) and
+//! `OTEL_SDK_DISABLED`. The builder sets the same in code:
+//!
+//! ```
+//! use tracekit::{Sampler, Tracer, export::Memory};
+//!
+//! let spans = Memory::new();
+//! let tracer = Tracer::builder()
+//!     .service_name("shop")
+//!     .sampler(Sampler::parent_based(Sampler::ratio(0.25)))
+//!     .exporter(spans.clone())
+//!     .build(); // or `.install()` to make it the global tracer
+//! # drop(tracer);
+//! ```
+
 pub use tracekit_macros::traced;
 pub use tracekit_runtime::*;

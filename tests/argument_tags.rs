@@ -33,7 +33,21 @@ fn typed(
 #[test]
 fn numbers_bools_chars_strings_options_and_references_are_typed_tags() {
     let (_, spans) = testing::capture(|| {
-        typed(1, 2, u64::MAX, -3, 0.5, true, 'z', "t", "o".into(), Cow::Borrowed("c"), Some(9), None, &&-4)
+        typed(
+            1,
+            2,
+            u64::MAX,
+            -3,
+            0.5,
+            true,
+            'z',
+            "t",
+            "o".into(),
+            Cow::Borrowed("c"),
+            Some(9),
+            None,
+            &&-4,
+        )
     });
     let span = only(spans);
     assert_eq!(span.tag("small"), Some(&TagValue::I64(1)));
@@ -79,11 +93,20 @@ fn tagged(cart: &Cart, total: f32) {}
 fn tags_record_debug_display_literals_and_expressions_under_dotted_keys() {
     let (_, spans) = testing::capture(|| tagged(&Cart { items: vec![4, 5] }, 1.5));
     let span = only(spans);
-    assert_eq!(span.tag("cart").and_then(TagValue::as_str), Some("Cart { items: [4, 5] }"));
+    assert_eq!(
+        span.tag("cart").and_then(TagValue::as_str),
+        Some("Cart { items: [4, 5] }")
+    );
     assert_eq!(span.tag("total").and_then(TagValue::as_str), Some("1.5"));
-    assert_eq!(span.tag("db.system").and_then(TagValue::as_str), Some("postgresql"));
+    assert_eq!(
+        span.tag("db.system").and_then(TagValue::as_str),
+        Some("postgresql")
+    );
     assert_eq!(span.tag("items"), Some(&TagValue::I64(2)));
-    assert_eq!(span.tag("http.route").and_then(TagValue::as_str), Some("/cart"));
+    assert_eq!(
+        span.tag("http.route").and_then(TagValue::as_str),
+        Some("/cart")
+    );
 }
 
 #[traced(skip(body))]
@@ -117,7 +140,11 @@ fn long_text(text: &str) {}
 fn strings_longer_than_the_limit_are_cut_with_a_marker() {
     let text = "é".repeat(1000); // 2000 bytes
     let (_, spans) = testing::capture(|| long_text(&text));
-    let recorded = spans[0].tag("text").and_then(TagValue::as_str).unwrap().to_owned();
+    let recorded = spans[0]
+        .tag("text")
+        .and_then(TagValue::as_str)
+        .unwrap()
+        .to_owned();
     assert!(recorded.ends_with(TRUNCATION_MARKER));
     let kept = recorded.strip_suffix(TRUNCATION_MARKER).unwrap();
     assert_eq!(kept.len(), tracekit::DEFAULT_MAX_TAG_LEN);
@@ -148,8 +175,15 @@ fn ret_records_the_return_value_typed_or_as_debug_text() {
         let _ = fallible(false);
     });
     assert_eq!(spans[0].tag("return"), Some(&TagValue::I64(42)));
-    assert_eq!(spans[1].tag("return").and_then(TagValue::as_str), Some("[\"a\"]"));
-    assert_eq!(spans[2].tag("return"), Some(&TagValue::I64(7)), "the Ok value");
+    assert_eq!(
+        spans[1].tag("return").and_then(TagValue::as_str),
+        Some("[\"a\"]")
+    );
+    assert_eq!(
+        spans[2].tag("return"),
+        Some(&TagValue::I64(7)),
+        "the Ok value"
+    );
     assert_eq!(spans[3].tag("return"), None, "an Err has no return value");
     assert!(spans[3].is_error());
 }

@@ -6,10 +6,12 @@ use std::pin::Pin;
 use tracekit::{FutureExt, SpanRecord, TagValue, testing, traced, with_active_span};
 
 fn find<'a>(spans: &'a [SpanRecord], name: &str) -> &'a SpanRecord {
-    spans
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no span {name:?} in {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()))
+    spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
+        panic!(
+            "no span {name:?} in {:?}",
+            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+        )
+    })
 }
 
 #[traced]
@@ -75,7 +77,10 @@ async fn a_spawned_traced_call_keeps_the_parent_it_was_called_under() {
     let (out, spans) = testing::capture_async(async { spawning_parent().await }).await;
     assert_eq!(out, "done");
     let parent = find(&spans, "spawning_parent");
-    assert_eq!(find(&spans, "spawned_child").parent_id, Some(parent.span_id));
+    assert_eq!(
+        find(&spans, "spawned_child").parent_id,
+        Some(parent.span_id)
+    );
 }
 
 struct Store {
@@ -99,15 +104,25 @@ impl Store {
 #[tokio::test]
 async fn async_methods_borrowing_self_are_traced() {
     let (out, spans) = testing::capture_async(async {
-        let mut store = Store { prefix: "a:".into() };
+        let mut store = Store {
+            prefix: "a:".into(),
+        };
         let first = store.get("k").await;
         let prefix = store.rename("b:".into()).await.to_owned();
         (first, prefix)
     })
     .await;
     assert_eq!(out, ("a:k".to_owned(), "b:".to_owned()));
-    assert_eq!(find(&spans, "get").tag("key").and_then(TagValue::as_str), Some("k"));
-    assert_eq!(find(&spans, "rename").tag("prefix").and_then(TagValue::as_str), Some("b:"));
+    assert_eq!(
+        find(&spans, "get").tag("key").and_then(TagValue::as_str),
+        Some("k")
+    );
+    assert_eq!(
+        find(&spans, "rename")
+            .tag("prefix")
+            .and_then(TagValue::as_str),
+        Some("b:")
+    );
 }
 
 trait Repository {
@@ -247,5 +262,8 @@ async fn in_span_runs_any_future_inside_a_span() {
         .await;
     })
     .await;
-    assert_eq!(find(&spans, "fetch").parent_id, Some(find(&spans, "manual").span_id));
+    assert_eq!(
+        find(&spans, "fetch").parent_id,
+        Some(find(&spans, "manual").span_id)
+    );
 }

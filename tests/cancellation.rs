@@ -18,7 +18,9 @@ async fn quick() -> u32 {
 #[tokio::test]
 async fn a_future_dropped_by_a_timeout_is_tagged_cancelled() {
     let (timed_out, spans) = testing::capture_async(async {
-        tokio::time::timeout(Duration::from_millis(10), slow()).await.is_err()
+        tokio::time::timeout(Duration::from_millis(10), slow())
+            .await
+            .is_err()
     })
     .await;
     assert!(timed_out);

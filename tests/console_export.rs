@@ -31,18 +31,44 @@ fn checkout(user_id: u64) -> Result<(), Declined> {
 #[test]
 fn a_traced_call_tree_prints_once_with_durations_tags_and_errors() {
     let console = Console::buffer();
-    let _tracer = tracekit::Tracer::builder().exporter(console.clone()).install();
+    let _tracer = tracekit::Tracer::builder()
+        .exporter(console.clone())
+        .install();
     let _ = checkout(7);
 
     let text = console.contents();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 6, "{text}");
-    assert!(lines[0].starts_with("trace ") && lines[0].len() == "trace ".len() + 32, "{text}");
-    assert!(lines[1].starts_with("checkout ") && lines[1].contains(" user_id=7 error=true"), "{text}");
-    assert_eq!(lines[2], "│ ! error console_export::Declined: card declined", "{text}");
-    assert!(lines[3].starts_with("├── load_cart ") && lines[3].ends_with(" user_id=7"), "{text}");
-    assert!(lines[4].starts_with("└── charge ") && lines[4].contains("[client] amount=70 error=true"), "{text}");
-    assert_eq!(lines[5], "      ! error console_export::Declined: card declined", "{text}");
+    assert!(
+        lines[0].starts_with("trace ") && lines[0].len() == "trace ".len() + 32,
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("checkout ") && lines[1].contains(" user_id=7 error=true"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[2], "│ ! error console_export::Declined: card declined",
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with("├── load_cart ") && lines[3].ends_with(" user_id=7"),
+        "{text}"
+    );
+    assert!(
+        lines[4].starts_with("└── charge ") && lines[4].contains("[client] amount=70 error=true"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[5], "      ! error console_export::Declined: card declined",
+        "{text}"
+    );
     // Every span line carries a duration such as "12.34µs".
-    assert!([1, 3, 4].iter().map(|&i| lines[i]).all(|l| l.contains("s ")), "{text}");
+    assert!(
+        [1, 3, 4]
+            .iter()
+            .map(|&i| lines[i])
+            .all(|l| l.contains("s ")),
+        "{text}"
+    );
 }

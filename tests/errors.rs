@@ -19,7 +19,11 @@ impl fmt::Display for ShopError {
 
 #[traced]
 fn charge(amount: u32) -> Result<u32, ShopError> {
-    if amount > 100 { Err(ShopError::Declined { code: 51 }) } else { Ok(amount) }
+    if amount > 100 {
+        Err(ShopError::Declined { code: 51 })
+    } else {
+        Ok(amount)
+    }
 }
 
 #[test]
@@ -29,10 +33,19 @@ fn an_err_sets_the_error_tag_and_logs_kind_and_message() {
     let span = &spans[0];
     assert!(span.is_error());
     assert_eq!(span.tag("error"), Some(&TagValue::Bool(true)));
-    assert_eq!(span.tag("error.type").and_then(TagValue::as_str), Some("errors::ShopError"));
+    assert_eq!(
+        span.tag("error.type").and_then(TagValue::as_str),
+        Some("errors::ShopError")
+    );
     let log = span.log_event("error").expect("an error log");
-    assert_eq!(log.field("error.kind").and_then(TagValue::as_str), Some("errors::ShopError"));
-    assert_eq!(log.field("message").and_then(TagValue::as_str), Some("card declined (51)"));
+    assert_eq!(
+        log.field("error.kind").and_then(TagValue::as_str),
+        Some("errors::ShopError")
+    );
+    assert_eq!(
+        log.field("message").and_then(TagValue::as_str),
+        Some("card declined (51)")
+    );
 }
 
 #[test]
@@ -53,7 +66,10 @@ fn debug_error() -> Result<(), DebugOnly> {
 
 #[traced]
 fn io_alias() -> std::io::Result<()> {
-    Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+    Err(std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "no such file",
+    ))
 }
 
 type AppResult<T> = Result<T, String>;
@@ -71,11 +87,18 @@ fn errors_without_display_use_debug_and_result_aliases_are_recognised() {
         let _ = own_alias();
     });
     let message = |i: usize| {
-        spans[i].log_event("error").and_then(|l| l.field("message")).and_then(TagValue::as_str).map(str::to_owned)
+        spans[i]
+            .log_event("error")
+            .and_then(|l| l.field("message"))
+            .and_then(TagValue::as_str)
+            .map(str::to_owned)
     };
     assert_eq!(message(0).as_deref(), Some("DebugOnly(3)"));
     assert_eq!(message(1).as_deref(), Some("no such file"));
-    assert_eq!(spans[1].tag("error.type").and_then(TagValue::as_str), Some("std::io::error::Error"));
+    assert_eq!(
+        spans[1].tag("error.type").and_then(TagValue::as_str),
+        Some("std::io::error::Error")
+    );
     assert_eq!(message(2).as_deref(), Some("boom"));
 }
 
@@ -102,5 +125,8 @@ async fn an_async_err_is_recorded_when_the_future_completes() {
     let (_, spans) = testing::capture_async(async { async_failure().await }).await;
     assert!(spans[0].is_error());
     let log = spans[0].log_event("error").unwrap();
-    assert_eq!(log.field("message").and_then(TagValue::as_str), Some("card declined (5)"));
+    assert_eq!(
+        log.field("message").and_then(TagValue::as_str),
+        Some("card declined (5)")
+    );
 }

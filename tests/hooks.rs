@@ -13,7 +13,13 @@ fn record(case: u32, event: impl Into<String>) {
 }
 
 fn events(case: u32) -> Vec<String> {
-    EVENTS.lock().unwrap().iter().filter(|(c, _)| *c == case).map(|(_, e)| e.clone()).collect()
+    EVENTS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(c, _)| *c == case)
+        .map(|(_, e)| e.clone())
+        .collect()
 }
 
 fn case_of(call: &Call<'_>) -> u32 {
@@ -47,7 +53,9 @@ impl Hooks for GlobalHooks {
 /// The case number the global hook stored on the span.
 fn span_case(span: &SpanRef) -> u32 {
     // Spans expose no tag getter; the case travels in baggage.
-    span.baggage_item("case").and_then(|c| c.parse().ok()).unwrap_or(0)
+    span.baggage_item("case")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
 
 struct SqlHooks;
@@ -59,8 +67,20 @@ impl Hooks for SqlHooks {
         let table = call.arg("table").and_then(TagValue::as_str).unwrap_or("?");
         span.set_operation_name(format!("SELECT {table}"));
         span.set_tag("db.system", "postgresql");
-        let args: Vec<String> = call.args().map(|(name, value)| format!("{name}={value}")).collect();
-        record(case, format!("sql before {} [{}] at {}:{}", call.function, args.join(" "), call.file, call.line));
+        let args: Vec<String> = call
+            .args()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        record(
+            case,
+            format!(
+                "sql before {} [{}] at {}:{}",
+                call.function,
+                args.join(" "),
+                call.file,
+                call.line
+            ),
+        );
     }
 
     fn after_call(&self, span: &SpanRef, outcome: &Outcome<'_>) {
@@ -95,7 +115,11 @@ fn install() {
 #[traced(hooks = SqlHooks)]
 fn query(case: u32, table: &str, password: &str) -> Result<u32, String> {
     record(case, "body");
-    if table == "missing" { Err(format!("no table {table}")) } else { Ok(1) }
+    if table == "missing" {
+        Err(format!("no table {table}"))
+    } else {
+        Ok(1)
+    }
 }
 
 #[test]
@@ -105,10 +129,22 @@ fn hooks_run_before_and_after_the_body_global_outside_local() {
     let events = events(1);
     assert_eq!(events.len(), 5, "{events:?}");
     assert_eq!(events[0], "global before query");
-    assert!(events[1].starts_with("sql before query [case=1 table=users password=[redacted]] at tests/hooks.rs:"), "{}", events[1]);
-    assert_eq!(events[2..], ["body", "sql after returned", "global after returned"]);
+    assert!(
+        events[1].starts_with(
+            "sql before query [case=1 table=users password=[redacted]] at tests/hooks.rs:"
+        ),
+        "{}",
+        events[1]
+    );
+    assert_eq!(
+        events[2..],
+        ["body", "sql after returned", "global after returned"]
+    );
     assert_eq!(spans[0].name, "SELECT users", "a hook renamed the span");
-    assert_eq!(spans[0].tag("db.system").and_then(TagValue::as_str), Some("postgresql"));
+    assert_eq!(
+        spans[0].tag("db.system").and_then(TagValue::as_str),
+        Some("postgresql")
+    );
     assert_eq!(spans[0].tag("global.case"), Some(&TagValue::I64(1)));
 }
 
@@ -165,11 +201,19 @@ fn a_panicking_hook_does_not_take_the_call_down_and_is_recorded() {
         .logs
         .iter()
         .filter(|log| log.field("event").and_then(TagValue::as_str) == Some("hook_failed"))
-        .map(|log| (log.field("stage").unwrap().to_string(), log.field("message").unwrap().to_string()))
+        .map(|log| {
+            (
+                log.field("stage").unwrap().to_string(),
+                log.field("message").unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         failures,
-        [("before_call".to_owned(), "hook bug".to_owned()), ("after_call".to_owned(), "hook bug after".to_owned())]
+        [
+            ("before_call".to_owned(), "hook bug".to_owned()),
+            ("after_call".to_owned(), "hook bug after".to_owned())
+        ]
     );
     assert!(!spans[0].is_error(), "the call itself succeeded");
 }

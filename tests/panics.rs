@@ -25,11 +25,17 @@ fn message(span: &SpanRecord) -> Option<&str> {
 fn a_panic_marks_every_span_it_unwinds_through_and_keeps_unwinding() {
     let (caught, spans) = testing::capture(|| catch_unwind(AssertUnwindSafe(caller)));
     let payload = caught.expect_err("the panic reached the caller");
-    assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("exploded with 7"));
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("exploded with 7")
+    );
     assert_eq!(spans.len(), 2);
     for span in &spans {
         assert!(span.is_error(), "{} not marked", span.name);
-        assert_eq!(span.tag("error.type").and_then(TagValue::as_str), Some("panic"));
+        assert_eq!(
+            span.tag("error.type").and_then(TagValue::as_str),
+            Some("panic")
+        );
         assert_eq!(message(span), Some("exploded with 7"));
     }
     assert_eq!(spans[0].parent_id, Some(spans[1].span_id));

@@ -25,7 +25,9 @@ fn login(
 #[test]
 fn secret_looking_arguments_are_recorded_as_redacted() {
     let (_, spans) = testing::capture(|| {
-        login("ada", "p", "p", "s", "t", "k", "k", "a", "a", "c", "c", "k", "p", "t")
+        login(
+            "ada", "p", "p", "s", "t", "k", "k", "a", "a", "c", "c", "k", "p", "t",
+        )
     });
     let span = &spans[0];
     assert_eq!(span.tag("user").and_then(TagValue::as_str), Some("ada"));
@@ -44,7 +46,11 @@ fn secret_looking_arguments_are_recorded_as_redacted() {
         "db_password",
         "Refresh_Token",
     ] {
-        assert_eq!(span.tag(name).and_then(TagValue::as_str), Some("[redacted]"), "{name}");
+        assert_eq!(
+            span.tag(name).and_then(TagValue::as_str),
+            Some("[redacted]"),
+            "{name}"
+        );
     }
 }
 
@@ -54,9 +60,15 @@ fn not_secrets(author: &str, token_count: u32, authority: &str) {}
 #[test]
 fn names_that_only_contain_a_secret_word_are_recorded() {
     let (_, spans) = testing::capture(|| not_secrets("ada", 3, "root"));
-    assert_eq!(spans[0].tag("author").and_then(TagValue::as_str), Some("ada"));
+    assert_eq!(
+        spans[0].tag("author").and_then(TagValue::as_str),
+        Some("ada")
+    );
     assert_eq!(spans[0].tag("token_count"), Some(&TagValue::I64(3)));
-    assert_eq!(spans[0].tag("authority").and_then(TagValue::as_str), Some("root"));
+    assert_eq!(
+        spans[0].tag("authority").and_then(TagValue::as_str),
+        Some("root")
+    );
 }
 
 #[traced(tags(token = token))]
@@ -65,7 +77,10 @@ fn explicitly_recorded(token: &str) {}
 #[test]
 fn a_secret_named_explicitly_in_tags_is_recorded() {
     let (_, spans) = testing::capture(|| explicitly_recorded("visible"));
-    assert_eq!(spans[0].tag("token").and_then(TagValue::as_str), Some("visible"));
+    assert_eq!(
+        spans[0].tag("token").and_then(TagValue::as_str),
+        Some("visible")
+    );
 }
 
 #[derive(Debug)]

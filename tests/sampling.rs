@@ -34,7 +34,11 @@ fn new_trace() -> (SpanContext, SpanContext) {
 }
 
 fn exported_in(trace_id: TraceId) -> usize {
-    exported().spans().iter().filter(|s| s.trace_id == trace_id).count()
+    exported()
+        .spans()
+        .iter()
+        .filter(|s| s.trace_id == trace_id)
+        .count()
 }
 
 #[test]
@@ -42,11 +46,18 @@ fn new_traces_are_kept_by_the_ratio_of_their_trace_id() {
     exported();
     let roots: Vec<SpanContext> = (0..400).map(|_| new_trace().0).collect();
     let kept = roots.iter().filter(|c| c.is_sampled()).count();
-    assert!((130..270).contains(&kept), "kept {kept} of 400 at ratio 0.5");
+    assert!(
+        (130..270).contains(&kept),
+        "kept {kept} of 400 at ratio 0.5"
+    );
     for root in &roots {
         assert!(root.trace_id().is_valid());
         let expected = Sampler::ratio(0.5).should_sample(None, root.trace_id());
-        assert_eq!(root.is_sampled(), expected, "the decision comes from the trace id alone");
+        assert_eq!(
+            root.is_sampled(),
+            expected,
+            "the decision comes from the trace id alone"
+        );
         assert_eq!(exported_in(root.trace_id()) > 0, root.is_sampled());
     }
 }
@@ -57,12 +68,20 @@ fn children_follow_their_parent_and_unsampled_traces_export_nothing() {
     let mut saw = (false, false);
     for _ in 0..200 {
         let (root, child) = new_trace();
-        assert_eq!(child.trace_id(), root.trace_id(), "the context propagates either way");
+        assert_eq!(
+            child.trace_id(),
+            root.trace_id(),
+            "the context propagates either way"
+        );
         assert_ne!(child.span_id(), root.span_id());
         assert_eq!(child.is_sampled(), root.is_sampled());
         let expected = if root.is_sampled() { 2 } else { 0 };
         assert_eq!(exported_in(root.trace_id()), expected);
-        if root.is_sampled() { saw.0 = true } else { saw.1 = true }
+        if root.is_sampled() {
+            saw.0 = true
+        } else {
+            saw.1 = true
+        }
     }
     assert_eq!(saw, (true, true), "both decisions occurred");
 }
@@ -94,7 +113,10 @@ fn a_capture_forces_a_sampled_trace() {
 #[test]
 fn a_tracer_that_never_samples_records_nothing_but_keeps_context() {
     let memory = Memory::new();
-    let tracer = tracekit::Tracer::builder().sampler(Sampler::never()).exporter(memory.clone()).build();
+    let tracer = tracekit::Tracer::builder()
+        .sampler(Sampler::never())
+        .exporter(memory.clone())
+        .build();
     let span = tracer.span("ignored").start();
     span.set_tag("k", 1);
     assert!(!span.is_recording());

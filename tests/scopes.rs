@@ -6,7 +6,10 @@ use tracekit::{SpanRecord, testing, with_active_span};
 fn parent_name<'a>(spans: &'a [SpanRecord], child: &str) -> Option<&'a str> {
     let child = spans.iter().find(|s| s.name == child)?;
     let parent = child.parent_id?;
-    spans.iter().find(|s| s.span_id == parent).map(|s| s.name.as_ref())
+    spans
+        .iter()
+        .find(|s| s.span_id == parent)
+        .map(|s| s.name.as_ref())
 }
 
 #[test]
@@ -37,7 +40,14 @@ fn closing_an_outer_scope_first_leaves_the_inner_span_active() {
         tracer.span("under_nothing").start().finish();
     });
     assert_eq!(parent_name(&spans, "under_b"), Some("b"));
-    assert_eq!(spans.iter().find(|s| s.name == "under_nothing").unwrap().parent_id, None);
+    assert_eq!(
+        spans
+            .iter()
+            .find(|s| s.name == "under_nothing")
+            .unwrap()
+            .parent_id,
+        None
+    );
 }
 
 #[test]
@@ -45,7 +55,10 @@ fn interleaved_scopes_in_any_drop_order_restore_the_right_span() {
     // Activate a, b, c, d; close b and d; the active span must be c, then a.
     let ((), spans) = testing::capture(|| {
         let tracer = tracekit::global();
-        let spans: Vec<_> = ["a", "b", "c", "d"].iter().map(|n| tracer.span(*n).start()).collect();
+        let spans: Vec<_> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|n| tracer.span(*n).start())
+            .collect();
         let mut scopes: Vec<_> = spans.iter().map(|s| Some(s.activate())).collect();
         scopes[1].take();
         scopes[3].take();
@@ -118,5 +131,12 @@ fn with_active_span_may_start_and_activate_spans_inside() {
         });
     });
     assert_eq!(parent_name(&spans, "inner"), Some("outer"));
-    assert!(spans.iter().find(|s| s.name == "inner").unwrap().tag("nested").is_some());
+    assert!(
+        spans
+            .iter()
+            .find(|s| s.name == "inner")
+            .unwrap()
+            .tag("nested")
+            .is_some()
+    );
 }

@@ -12,7 +12,11 @@ fn child_of_overrides_the_active_span() {
         let chosen = tracer.span("chosen").start();
         let active = tracer.span("active").start();
         let _scope = active.activate();
-        tracer.span("child").child_of(&chosen.context()).start().finish();
+        tracer
+            .span("child")
+            .child_of(&chosen.context())
+            .start()
+            .finish();
     });
     let chosen = spans.iter().find(|s| s.name == "chosen").unwrap();
     let child = spans.iter().find(|s| s.name == "child").unwrap();
@@ -39,20 +43,32 @@ fn follows_from_may_be_given_several_times_and_keeps_the_active_parent() {
         let second = tracer.span("second").start().context();
         let active = tracer.span("active").start();
         let _scope = active.activate();
-        tracer.span("batch").follows_from(&first).follows_from(&second).start().finish();
+        tracer
+            .span("batch")
+            .follows_from(&first)
+            .follows_from(&second)
+            .start()
+            .finish();
     });
     let batch = spans.iter().find(|s| s.name == "batch").unwrap();
     let ids: Vec<_> = batch.follows_from.iter().map(|c| c.span_id()).collect();
     let first = spans.iter().find(|s| s.name == "first").unwrap().span_id;
     let second = spans.iter().find(|s| s.name == "second").unwrap().span_id;
     assert_eq!(ids, [first, second]);
-    assert_eq!(batch.parent_id, Some(spans.iter().find(|s| s.name == "active").unwrap().span_id));
+    assert_eq!(
+        batch.parent_id,
+        Some(spans.iter().find(|s| s.name == "active").unwrap().span_id)
+    );
 }
 
 #[test]
 fn tags_replace_earlier_values_and_logs_keep_their_order() {
     let ((), spans) = testing::capture(|| {
-        let span = tracekit::global().span("work").kind(SpanKind::Producer).tag("attempt", 1).start();
+        let span = tracekit::global()
+            .span("work")
+            .kind(SpanKind::Producer)
+            .tag("attempt", 1)
+            .start();
         span.set_tag("attempt", 2);
         span.log([("event", "first")]);
         span.log([("event", "second")]);
@@ -63,7 +79,11 @@ fn tags_replace_earlier_values_and_logs_keep_their_order() {
     assert_eq!(span.kind, SpanKind::Producer);
     assert_eq!(span.tags.iter().filter(|(k, _)| k == "attempt").count(), 1);
     assert_eq!(span.tag("attempt"), Some(&TagValue::I64(2)));
-    let events: Vec<_> = span.logs.iter().map(|l| l.field("event").unwrap().to_string()).collect();
+    let events: Vec<_> = span
+        .logs
+        .iter()
+        .map(|l| l.field("event").unwrap().to_string())
+        .collect();
     assert_eq!(events, ["first", "second"]);
 }
 
@@ -118,7 +138,11 @@ fn baggage_is_inherited_by_children_started_after_it_was_set() {
         assert_eq!(child.baggage_item("tenant").as_deref(), Some("acme"));
         assert_eq!(early.baggage_item("tenant"), None);
         child.set_baggage_item("request", "7");
-        assert_eq!(root.baggage_item("request"), None, "baggage flows down, not up");
+        assert_eq!(
+            root.baggage_item("request"),
+            None,
+            "baggage flows down, not up"
+        );
     });
     let child = spans.iter().find(|s| s.name == "child").unwrap();
     assert_eq!(child.baggage.get("tenant"), Some("acme"));
@@ -145,7 +169,10 @@ fn root_child_of_and_follows_from_options_choose_the_references() {
         under(&explicit.context());
         after(Some(explicit.context()));
     });
-    assert!(spans.iter().all(|s| s.name != "detached"), "root started another trace");
+    assert!(
+        spans.iter().all(|s| s.name != "detached"),
+        "root started another trace"
+    );
     let explicit = spans.iter().find(|s| s.name == "explicit").unwrap();
     let active = spans.iter().find(|s| s.name == "active").unwrap();
     let under = spans.iter().find(|s| s.name == "under").unwrap();

@@ -63,7 +63,10 @@ fn methods_by_ref_by_mut_ref_and_by_value_and_associated_functions_are_traced() 
     });
     assert_eq!(balance, 6);
     assert_eq!(names(&spans), ["new", "owner", "deposit", "close"]);
-    assert_eq!(spans[0].tag("owner").and_then(TagValue::as_str), Some("ada"));
+    assert_eq!(
+        spans[0].tag("owner").and_then(TagValue::as_str),
+        Some("ada")
+    );
     assert_eq!(spans[2].tag("amount"), Some(&TagValue::I64(5)));
 }
 
@@ -131,7 +134,11 @@ fn pattern_arguments_record_each_bound_name() {
     assert_eq!(span.tag("left"), Some(&TagValue::I64(1)));
     assert_eq!(span.tag("right"), Some(&TagValue::I64(2)));
     assert_eq!(span.tag("inner"), Some(&TagValue::I64(3)));
-    assert_eq!(span.tag("total"), Some(&TagValue::I64(4)), "recorded at the call");
+    assert_eq!(
+        span.tag("total"),
+        Some(&TagValue::I64(4)),
+        "recorded at the call"
+    );
 }
 
 #[derive(Debug, PartialEq)]
@@ -187,7 +194,10 @@ fn recursion_makes_a_chain_of_parent_and_child_spans() {
     let (out, spans) = testing::capture(|| factorial(4));
     assert_eq!(out, 24);
     // Innermost finishes first: n = 1, 2, 3, 4.
-    let depths: Vec<i64> = spans.iter().map(|s| s.tag("n").unwrap().as_i64().unwrap()).collect();
+    let depths: Vec<i64> = spans
+        .iter()
+        .map(|s| s.tag("n").unwrap().as_i64().unwrap())
+        .collect();
     assert_eq!(depths, [1, 2, 3, 4]);
     for pair in spans.windows(2) {
         assert_eq!(pair[0].parent_id, Some(pair[1].span_id));
@@ -220,11 +230,20 @@ fn name_and_kind_options_set_the_span_name_and_kind() {
         consume();
         internal();
     });
-    assert_eq!(names(&spans), ["db.query", "serve", "publish", "consume", "internal"]);
+    assert_eq!(
+        names(&spans),
+        ["db.query", "serve", "publish", "consume", "internal"]
+    );
     let kinds: Vec<SpanKind> = spans.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
-        [SpanKind::Client, SpanKind::Server, SpanKind::Producer, SpanKind::Consumer, SpanKind::Internal]
+        [
+            SpanKind::Client,
+            SpanKind::Server,
+            SpanKind::Producer,
+            SpanKind::Consumer,
+            SpanKind::Internal
+        ]
     );
 }
 

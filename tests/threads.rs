@@ -35,7 +35,10 @@ fn a_thread_without_the_context_starts_its_own_trace() {
     let ((), spans) = testing::capture(|| {
         let _ = std::thread::spawn(|| work(1)).join();
     });
-    assert!(spans.is_empty(), "the plain thread's span belongs to another trace");
+    assert!(
+        spans.is_empty(),
+        "the plain thread's span belongs to another trace"
+    );
 }
 
 #[test]

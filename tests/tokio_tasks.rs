@@ -27,10 +27,15 @@ async fn task_root(task: u64) -> u64 {
 async fn two_hundred_interleaved_tasks_on_two_workers_never_get_a_wrong_parent() {
     const TASKS: u64 = 200;
     let ((), spans) = testing::capture_async(async {
-        let handles: Vec<_> = (0..TASKS).map(|task| tokio::spawn(task_root(task))).collect();
+        let handles: Vec<_> = (0..TASKS)
+            .map(|task| tokio::spawn(task_root(task)))
+            .collect();
         for (task, handle) in handles.into_iter().enumerate() {
             let task = task as u64;
-            assert_eq!(handle.await.unwrap(), (0..5).map(|s| task * 100 + s).sum::<u64>());
+            assert_eq!(
+                handle.await.unwrap(),
+                (0..5).map(|s| task * 100 + s).sum::<u64>()
+            );
         }
     })
     .await;
@@ -45,7 +50,11 @@ async fn two_hundred_interleaved_tasks_on_two_workers_never_get_a_wrong_parent()
     assert_eq!(leaves.len(), (TASKS * 5) as usize);
     for leaf in leaves {
         let task = leaf.tag("task").and_then(TagValue::as_i64).unwrap();
-        assert_eq!(leaf.parent_id, Some(roots[&task].span_id), "leaf of task {task} has a wrong parent");
+        assert_eq!(
+            leaf.parent_id,
+            Some(roots[&task].span_id),
+            "leaf of task {task} has a wrong parent"
+        );
     }
     assert!(roots.values().all(|root| root.parent_id.is_none()));
 }

@@ -3,13 +3,14 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitBool, LitStr, Path, Token, parenthesized};
 
-const OPTIONS: &str = "name, kind, skip, skip_all, args, tags, ret, err, hooks, root, child_of, follows_from";
+const OPTIONS: &str =
+    "name, kind, skip, skip_all, args, tags, ret, err, hooks, root, child_of, follows_from";
 
 /// The parsed attribute.
 #[derive(Default)]
@@ -79,9 +80,13 @@ impl Options {
     fn parse_one(&mut self, option: &Ident, input: ParseStream) -> syn::Result<()> {
         match option.to_string().as_str() {
             "name" => {
-                let name: LitStr = value_after_eq(option, input, "a string: `name = \"db.query\"`")?;
+                let name: LitStr =
+                    value_after_eq(option, input, "a string: `name = \"db.query\"`")?;
                 if name.value().is_empty() {
-                    return Err(syn::Error::new(name.span(), "the span name must not be empty"));
+                    return Err(syn::Error::new(
+                        name.span(),
+                        "the span name must not be empty",
+                    ));
                 }
                 set_once(&mut self.name, option, name)
             }
@@ -127,11 +132,13 @@ impl Options {
                 set_once(&mut self.hooks, option, path)
             }
             "child_of" => {
-                let expr: Expr = value_after_eq(option, input, "an expression: `child_of = &parent`")?;
+                let expr: Expr =
+                    value_after_eq(option, input, "an expression: `child_of = &parent`")?;
                 set_once(&mut self.child_of, option, (option.clone(), expr))
             }
             "follows_from" => {
-                let expr: Expr = value_after_eq(option, input, "an expression: `follows_from = &cause`")?;
+                let expr: Expr =
+                    value_after_eq(option, input, "an expression: `follows_from = &cause`")?;
                 set_once(&mut self.follows_from, option, (option.clone(), expr))
             }
             "tags" => {
@@ -140,7 +147,10 @@ impl Options {
                 }
                 self.tags = tag_list(option, input)?;
                 if self.tags.is_empty() {
-                    return Err(syn::Error::new(option.span(), "`tags()` is empty; remove it or add `key = value` pairs"));
+                    return Err(syn::Error::new(
+                        option.span(),
+                        "`tags()` is empty; remove it or add `key = value` pairs",
+                    ));
                 }
                 Ok(())
             }
@@ -153,7 +163,10 @@ impl Options {
 }
 
 fn duplicate(option: &Ident) -> syn::Error {
-    syn::Error::new(option.span(), format!("duplicate option `{option}`; give it once"))
+    syn::Error::new(
+        option.span(),
+        format!("duplicate option `{option}`; give it once"),
+    )
 }
 
 fn set_once<T>(slot: &mut Option<T>, option: &Ident, value: T) -> syn::Result<()> {
@@ -175,7 +188,10 @@ fn flag(slot: &mut Option<Ident>, option: &Ident, input: ParseStream) -> syn::Re
 /// `= value`, with an error that shows the expected form.
 fn value_after_eq<T: Parse>(option: &Ident, input: ParseStream, expected: &str) -> syn::Result<T> {
     if !input.peek(Token![=]) {
-        return Err(syn::Error::new(option.span(), format!("`{option}` needs a value: {expected}")));
+        return Err(syn::Error::new(
+            option.span(),
+            format!("`{option}` needs a value: {expected}"),
+        ));
     }
     input.parse::<Token![=]>()?;
     input
@@ -211,12 +227,17 @@ fn tag_list(option: &Ident, input: ParseStream) -> syn::Result<Vec<Tag>> {
     while !content.is_empty() {
         let (key, key_span) = tag_key(&content)?;
         if tags.iter().any(|tag| tag.key == key) {
-            return Err(syn::Error::new(key_span, format!("tag `{key}` is given twice")));
+            return Err(syn::Error::new(
+                key_span,
+                format!("tag `{key}` is given twice"),
+            ));
         }
         if !content.peek(Token![=]) {
             return Err(syn::Error::new(
                 key_span,
-                format!("tag `{key}` needs a value: `{key} = expr`, `{key} = ?expr` (Debug) or `{key} = %expr` (Display)"),
+                format!(
+                    "tag `{key}` needs a value: `{key} = expr`, `{key} = ?expr` (Debug) or `{key} = %expr` (Display)"
+                ),
             ));
         }
         content.parse::<Token![=]>()?;
@@ -231,7 +252,11 @@ fn tag_list(option: &Ident, input: ParseStream) -> syn::Result<Vec<Tag>> {
         } else {
             TagValue::Value(content.parse()?)
         };
-        tags.push(Tag { key, key_span, value });
+        tags.push(Tag {
+            key,
+            key_span,
+            value,
+        });
         if content.is_empty() {
             break;
         }
@@ -254,8 +279,12 @@ fn tag_key(input: ParseStream) -> syn::Result<(String, Span)> {
         }
         return Ok((key.value(), key.span()));
     }
-    let first = Ident::parse_any(input)
-        .map_err(|err| syn::Error::new(err.span(), "expected a tag key: `name`, `dotted.name` or \"any text\""))?;
+    let first = Ident::parse_any(input).map_err(|err| {
+        syn::Error::new(
+            err.span(),
+            "expected a tag key: `name`, `dotted.name` or \"any text\"",
+        )
+    })?;
     let span = first.span();
     let mut key = first.unraw().to_string();
     while input.peek(Token![.]) {
@@ -270,15 +299,23 @@ impl ToTokens for TagValue {
     /// The value as an `Option<tracekit::TagValue>` expression.
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.extend(match self {
-            TagValue::Literal(lit) => quote!(::core::option::Option::Some(::tracekit::TagValue::from(#lit))),
+            TagValue::Literal(lit) => {
+                quote!(::core::option::Option::Some(::tracekit::TagValue::from(#lit)))
+            }
             TagValue::Debug(expr) => {
-                quote!(::core::option::Option::Some(::tracekit::TagValue::from(::std::format!("{:?}", #expr))))
+                quote!(::core::option::Option::Some(::tracekit::TagValue::from(
+                    ::std::format!("{:?}", #expr)
+                )))
             }
             TagValue::Display(expr) => {
-                quote!(::core::option::Option::Some(::tracekit::TagValue::from(::std::format!("{}", #expr))))
+                quote!(::core::option::Option::Some(::tracekit::TagValue::from(
+                    ::std::format!("{}", #expr)
+                )))
             }
             // Spanned on the expression, so a type that is not `ToTag` is reported there.
-            TagValue::Value(expr) => quote_spanned!(expr.span()=> ::tracekit::ToTag::to_tag(&(#expr))),
+            TagValue::Value(expr) => {
+                quote_spanned!(expr.span()=> ::tracekit::ToTag::to_tag(&(#expr)))
+            }
         });
     }
 }

@@ -77,7 +77,9 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
             }
         }
     };
-    let Function { attrs, vis, sig, .. } = &function;
+    let Function {
+        attrs, vis, sig, ..
+    } = &function;
     quote! {
         #(#attrs)*
         #vis #sig {
@@ -196,10 +198,9 @@ fn finish_closure(options: &Options, function: &Function) -> TokenStream {
     let returns_something = function.return_type().is_some();
     let error = (options.records_errors() && returns_something)
         .then(|| quote!((&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_err()));
-    let ret = options
-        .ret
-        .as_ref()
-        .map(|_| quote!((&&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_ret()));
+    let ret = options.ret.as_ref().map(|_| {
+        quote!((&&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_ret())
+    });
     if error.is_none() && ret.is_none() {
         return quote!(|_| ::tracekit::__private::Finish::default());
     }

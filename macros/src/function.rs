@@ -38,7 +38,12 @@ impl Parse for Function {
         if body.delimiter() != proc_macro2::Delimiter::Brace || !input.is_empty() {
             return Err(syn::Error::new(body.span(), "expected the function body"));
         }
-        Ok(Function { attrs, vis, sig, body })
+        Ok(Function {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
     }
 }
 
@@ -116,7 +121,10 @@ fn bound_names(pat: &Pat, names: &mut Vec<Ident>) {
         Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| bound_names(p, names)),
         Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| bound_names(p, names)),
         Pat::Slice(slice) => slice.elems.iter().for_each(|p| bound_names(p, names)),
-        Pat::Struct(strukt) => strukt.fields.iter().for_each(|f| bound_names(&f.pat, names)),
+        Pat::Struct(strukt) => strukt
+            .fields
+            .iter()
+            .for_each(|f| bound_names(&f.pat, names)),
         Pat::Reference(reference) => bound_names(&reference.pat, names),
         Pat::Paren(paren) => bound_names(&paren.pat, names),
         Pat::Type(typed) => bound_names(&typed.pat, names),
@@ -149,8 +157,12 @@ fn is_boxed_future(ty: &Type) -> bool {
     if last_segment_is(ty, "BoxFuture") || last_segment_is(ty, "LocalBoxFuture") {
         return true;
     }
-    let Some(boxed) = only_type_argument(ty, "Pin") else { return false };
-    let Some(object) = only_type_argument(boxed, "Box") else { return false };
+    let Some(boxed) = only_type_argument(ty, "Pin") else {
+        return false;
+    };
+    let Some(object) = only_type_argument(boxed, "Box") else {
+        return false;
+    };
     matches!(object, Type::TraitObject(obj) if has_future_bound(obj.bounds.iter()))
 }
 
@@ -158,7 +170,9 @@ fn is_boxed_future(ty: &Type) -> bool {
 fn only_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last().filter(|s| s.ident == name)?;
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     args.args.iter().find_map(|arg| match arg {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,

@@ -23,16 +23,23 @@ pub(crate) fn check(options: &Options, function: &Function) -> syn::Result<()> {
     if let (Some(skip_all), Some((skip, _))) = (&options.skip_all, &options.skip) {
         return Err(syn::Error::new(
             skip.span(),
-            format!("`skip(..)` has no effect with `{skip_all}`, which already records no argument; remove one"),
+            format!(
+                "`skip(..)` has no effect with `{skip_all}`, which already records no argument; remove one"
+            ),
         ));
     }
     if let (Some((args, _)), Some(other)) = (
         &options.args,
-        options.skip_all.as_ref().or(options.skip.as_ref().map(|(s, _)| s)),
+        options
+            .skip_all
+            .as_ref()
+            .or(options.skip.as_ref().map(|(s, _)| s)),
     ) {
         return Err(syn::Error::new(
             args.span(),
-            format!("`args(..)` lists the arguments to record; it cannot be combined with `{other}`"),
+            format!(
+                "`args(..)` lists the arguments to record; it cannot be combined with `{other}`"
+            ),
         ));
     }
     for (option, listed) in [&options.skip, &options.args].into_iter().flatten() {

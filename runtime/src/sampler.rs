@@ -41,7 +41,11 @@ impl Sampler {
 
     /// Records `fraction` of traces (clamped to 0..=1; NaN counts as 0).
     pub fn ratio(fraction: f64) -> Sampler {
-        let fraction = if fraction.is_nan() { 0.0 } else { fraction.clamp(0.0, 1.0) };
+        let fraction = if fraction.is_nan() {
+            0.0
+        } else {
+            fraction.clamp(0.0, 1.0)
+        };
         Sampler::Ratio(fraction)
     }
 

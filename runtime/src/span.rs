@@ -61,7 +61,9 @@ impl SpanRef {
     fn state(&self) -> MutexGuard<'_, SpanState> {
         // Nothing panics while holding this lock, but a poisoned lock must
         // not take tracing down with it.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `f` on the span's data if it is still recording.

@@ -81,7 +81,10 @@ pub(crate) fn offer(record: &SpanRecord) {
     if OPEN.load(Ordering::Acquire) == 0 {
         return;
     }
-    if let Some(open) = captures().iter_mut().find(|o| o.trace_id == record.trace_id) {
+    if let Some(open) = captures()
+        .iter_mut()
+        .find(|o| o.trace_id == record.trace_id)
+    {
         let mut record = record.clone();
         if record.parent_id == Some(open.root) {
             record.parent_id = None;
@@ -129,7 +132,10 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         let mut captures = captures();
-        if let Some(i) = captures.iter().position(|o| o.trace_id == self.root.trace_id()) {
+        if let Some(i) = captures
+            .iter()
+            .position(|o| o.trace_id == self.root.trace_id())
+        {
             captures.swap_remove(i);
             OPEN.fetch_sub(1, Ordering::AcqRel);
         }

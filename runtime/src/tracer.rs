@@ -323,10 +323,8 @@ pub fn global() -> &'static Tracer {
 /// nothing. Keep the returned guard alive: it flushes on drop.
 ///
 /// ```no_run
-/// fn main() {
-///     let _tracer = tracekit_runtime::init();
-///     // ... traced work ...
-/// }
+/// let _tracer = tracekit_runtime::init();
+/// // ... traced work; the guard flushes when it drops at the end of main.
 /// ```
 pub fn init() -> TracerGuard {
     let disabled = std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim() == "true");

@@ -69,7 +69,10 @@ pub trait ErrDisplay {
 }
 impl<T, E: Display> ErrDisplay for &&Probe<'_, Result<T, E>> {
     fn __tracekit_err(&self) -> Option<ErrorInfo> {
-        self.0.as_ref().err().map(|e| error_info::<E>(e.to_string()))
+        self.0
+            .as_ref()
+            .err()
+            .map(|e| error_info::<E>(e.to_string()))
     }
 }
 
@@ -79,7 +82,10 @@ pub trait ErrDebug {
 }
 impl<T, E: Debug> ErrDebug for &Probe<'_, Result<T, E>> {
     fn __tracekit_err(&self) -> Option<ErrorInfo> {
-        self.0.as_ref().err().map(|e| error_info::<E>(format!("{e:?}")))
+        self.0
+            .as_ref()
+            .err()
+            .map(|e| error_info::<E>(format!("{e:?}")))
     }
 }
 
@@ -89,7 +95,10 @@ pub trait ErrOpaque {
 }
 impl<T, E> ErrOpaque for Probe<'_, Result<T, E>> {
     fn __tracekit_err(&self) -> Option<ErrorInfo> {
-        self.0.as_ref().err().map(|_| error_info::<E>(String::new()))
+        self.0
+            .as_ref()
+            .err()
+            .map(|_| error_info::<E>(String::new()))
     }
 }
 
@@ -156,6 +165,8 @@ impl<T: ?Sized> RetNone for Probe<'_, T> {
 }
 
 #[cfg(test)]
+// The extra borrows are the mechanism: each one selects a level.
+#[allow(clippy::needless_borrow)]
 mod tests {
     use super::*;
 
@@ -185,8 +196,14 @@ mod tests {
         let debug: Result<(), DebugOnly> = Err(DebugOnly);
         let opaque: Result<(), Opaque> = Err(Opaque);
         let ok: Result<(), Shown> = Ok(());
-        assert_eq!((&&&Probe(&shown)).__tracekit_err().unwrap().message, "shown");
-        assert_eq!((&&&Probe(&debug)).__tracekit_err().unwrap().message, "DebugOnly");
+        assert_eq!(
+            (&&&Probe(&shown)).__tracekit_err().unwrap().message,
+            "shown"
+        );
+        assert_eq!(
+            (&&&Probe(&debug)).__tracekit_err().unwrap().message,
+            "DebugOnly"
+        );
         let info = (&&&Probe(&opaque)).__tracekit_err().unwrap();
         assert!(info.type_name.ends_with("Opaque"));
         assert!((&&&Probe(&ok)).__tracekit_err().is_none());
@@ -198,9 +215,15 @@ mod tests {
         let ok: Result<u32, Shown> = Ok(3);
         let ok_debug: Result<DebugOnly, Shown> = Ok(DebugOnly);
         assert_eq!((&&&&Probe(&ok)).__tracekit_ret(), Some(TagValue::I64(3)));
-        assert_eq!((&&&&Probe(&ok_debug)).__tracekit_ret(), Some(TagValue::from("DebugOnly")));
+        assert_eq!(
+            (&&&&Probe(&ok_debug)).__tracekit_ret(),
+            Some(TagValue::from("DebugOnly"))
+        );
         assert_eq!((&&&&Probe(&7i8)).__tracekit_ret(), Some(TagValue::I64(7)));
-        assert_eq!((&&&&Probe(&vec![1])).__tracekit_ret(), Some(TagValue::from("[1]")));
+        assert_eq!(
+            (&&&&Probe(&vec![1])).__tracekit_ret(),
+            Some(TagValue::from("[1]"))
+        );
         assert_eq!((&&&&Probe(&Opaque)).__tracekit_ret(), None);
     }
 }

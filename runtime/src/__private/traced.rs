@@ -273,7 +273,10 @@ impl Traced {
             self.span.log([
                 ("event", TagValue::from("hook_failed")),
                 ("stage", TagValue::from(stage)),
-                ("message", TagValue::from(panic_message(&*payload).to_owned())),
+                (
+                    "message",
+                    TagValue::from(panic_message(&*payload).to_owned()),
+                ),
             ]);
         }
     }

@@ -167,11 +167,14 @@ fn render_span(
     if span.kind != SpanKind::Internal {
         out.push_str(&format!(" [{}]", span.kind));
     }
-    for (key, value) in &span.tags {
+    // `error.type` is shown on the `! error` line below.
+    for (key, value) in span.tags.iter().filter(|(key, _)| key != "error.type") {
         out.push_str(&format!(" {key}={value}"));
     }
     out.push('\n');
-    let below = children.get(&Some(span.span_id)).map_or(&[][..], Vec::as_slice);
+    let below = children
+        .get(&Some(span.span_id))
+        .map_or(&[][..], Vec::as_slice);
     let detail_prefix = if below.is_empty() {
         format!("{child_prefix}  ")
     } else {
@@ -187,7 +190,13 @@ fn render_span(
         ));
     }
     for (i, child) in below.iter().enumerate() {
-        render_span(out, child, children, &child_prefix, Some(i + 1 == below.len()));
+        render_span(
+            out,
+            child,
+            children,
+            &child_prefix,
+            Some(i + 1 == below.len()),
+        );
     }
 }
 
@@ -227,13 +236,21 @@ mod tests {
         let memory = Memory::new();
         let tracer = Tracer::builder().exporter(memory.clone()).build();
         let root = tracer.span("root").start();
-        tracer.span("orphan").child_of(&root.context()).start().finish();
+        tracer
+            .span("orphan")
+            .child_of(&root.context())
+            .start()
+            .finish();
 
         let mut console = Console::buffer();
         console.export(&memory.take()).unwrap();
         assert_eq!(console.contents(), "");
         console.flush().unwrap();
-        assert!(console.contents().contains("\norphan "), "{}", console.contents());
+        assert!(
+            console.contents().contains("\norphan "),
+            "{}",
+            console.contents()
+        );
     }
 
     use crate::export::Memory;
