@@ -1,0 +1,48 @@
+//! `TracerBuilder::from_env` reads the standard `OTEL_*` variables; a bad
+//! value is reported and its default kept, never a panic.
+//!
+//! One test per binary: it changes the process environment.
+
+use tracekit::{Sampler, TracerBuilder};
+
+fn set(name: &str, value: &str) {
+    // SAFETY: this binary runs a single test, so no other thread reads the
+    // environment while it changes.
+    unsafe { std::env::set_var(name, value) }
+}
+
+#[test]
+fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
+    set("OTEL_SERVICE_NAME", "checkout-api");
+    set("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
+    set("OTEL_TRACES_SAMPLER_ARG", "0.25");
+    set("OTEL_TRACES_EXPORTER", "none");
+    let tracer = TracerBuilder::from_env().build();
+    assert_eq!(tracer.service_name(), "checkout-api");
+    assert_eq!(
+        tracer.sampler(),
+        &Sampler::parent_based(Sampler::ratio(0.25))
+    );
+
+    set("OTEL_TRACES_SAMPLER", "traceidratio");
+    set("OTEL_TRACES_SAMPLER_ARG", "two");
+    let tracer = TracerBuilder::from_env().build();
+    assert_eq!(
+        tracer.sampler(),
+        &Sampler::default(),
+        "an unreadable ratio keeps the default"
+    );
+
+    set("OTEL_TRACES_SAMPLER", "sometimes");
+    let tracer = TracerBuilder::from_env().build();
+    assert_eq!(
+        tracer.sampler(),
+        &Sampler::default(),
+        "an unknown sampler keeps the default"
+    );
+
+    set("OTEL_SDK_DISABLED", "true");
+    let guard = tracekit::init();
+    assert!(!guard.is_enabled(), "a disabled SDK installs nothing");
+    assert!(!tracekit::is_installed());
+}
