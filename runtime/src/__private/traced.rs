@@ -135,10 +135,11 @@ impl Traced {
     }
 
     /// Whether the span records (sampled): only then are arguments and tags
-    /// computed.
+    /// computed. The sampled flag suffices, and takes no lock: the span is
+    /// owned here, so nothing can finish it before the call ends.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.span.is_recording()
+        self.span.is_sampled()
     }
 
     /// Sets a tag from `tags(..)`.
