@@ -35,6 +35,7 @@ fn a_traced_call_tree_prints_once_with_durations_tags_and_errors() {
         .exporter(console.clone())
         .install();
     let _ = checkout(7);
+    tracekit::global().flush().unwrap();
 
     let text = console.contents();
     let lines: Vec<&str> = text.lines().collect();

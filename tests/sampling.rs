@@ -34,6 +34,7 @@ fn new_trace() -> (SpanContext, SpanContext) {
 }
 
 fn exported_in(trace_id: TraceId) -> usize {
+    tracekit::global().flush().unwrap();
     exported()
         .spans()
         .iter()

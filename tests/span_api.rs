@@ -196,6 +196,7 @@ fn a_remote_parent_is_recorded_as_remote() {
     let span = tracer.span("server").child_of(&remote).start();
     assert_eq!(span.baggage_item("user").as_deref(), Some("ada"));
     drop(span);
+    tracer.flush().unwrap();
     let record = &memory.spans()[0];
     assert_eq!(record.trace_id, remote.trace_id());
     assert_eq!(record.parent_id, Some(remote.span_id()));

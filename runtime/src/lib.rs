@@ -38,6 +38,7 @@ mod tracer;
 pub mod __private;
 
 pub use context::{Baggage, Context, SpanContext, SpanId, TraceId};
+pub use export::{BatchConfig, FlushError, TracerStats};
 pub use future::{FutureExt, InSpan, WithContext};
 pub use hooks::{Call, Hooks, Outcome};
 pub use record::{Field, LogRecord, SpanKind, SpanRecord};

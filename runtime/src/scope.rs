@@ -76,6 +76,13 @@ fn top() -> Option<Active> {
         .flatten()
 }
 
+/// Whether no span is active on this thread.
+pub(crate) fn is_idle() -> bool {
+    STACK
+        .try_with(|stack| stack.try_borrow().is_ok_and(|s| s.entries.is_empty()))
+        .unwrap_or(true)
+}
+
 /// The context of the active span on this thread, if any.
 pub(crate) fn active_context() -> Option<SpanContext> {
     top()?.span_context()
@@ -130,11 +137,13 @@ impl Drop for Scope {
         let removed = STACK.try_with(|stack| {
             let mut stack = stack.try_borrow_mut().ok()?;
             let position = stack.entries.iter().rposition(|e| e.id == self.id)?;
-            Some(stack.entries.remove(position))
+            Some((stack.entries.remove(position), stack.entries.is_empty()))
         });
-        // Dropped here, after the borrow ended: releasing the last reference
-        // to a span must not run while the stack is borrowed.
-        drop(removed);
+        // Used here, after the borrow ended: releasing the last reference to
+        // a span must not run while the stack is borrowed.
+        if let Ok(Some((_entry, true))) = removed {
+            crate::export::local::thread_idle();
+        }
     }
 }
 

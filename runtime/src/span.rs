@@ -358,6 +358,9 @@ impl Tracer {
             logs: Vec::new(),
             follows_from: start.follows_from,
         });
+        if sampled {
+            self.span_started();
+        }
         let baggage = parent.map(|p| p.baggage().clone()).unwrap_or_default();
         Span {
             shared: Some(Arc::new(SpanRef {

@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::export::{Console, Exporter, Pipeline};
+use crate::export::{BatchConfig, Console, Exporter, FlushError, Pipeline, TracerStats};
 use crate::hooks::Hooks;
 use crate::record::SpanRecord;
 use crate::sampler::Sampler;
@@ -33,6 +33,7 @@ pub const DEFAULT_MAX_TAG_LEN: usize = 1024;
 ///     .build();
 /// let span = tracer.span("checkout").tag("user_id", 7).start();
 /// span.finish();
+/// tracer.flush().unwrap();
 /// assert_eq!(memory.spans()[0].tag("user_id").and_then(|v| v.as_i64()), Some(7));
 /// ```
 #[derive(Clone)]
@@ -65,7 +66,7 @@ impl Tracer {
                 sampler: Sampler::never(),
                 hooks: Vec::new(),
                 max_tag_len: DEFAULT_MAX_TAG_LEN,
-                pipeline: Pipeline::new(Vec::new()),
+                pipeline: Pipeline::new(Vec::new(), BatchConfig::default()),
             }),
         }
     }
@@ -96,9 +97,50 @@ impl Tracer {
         self.inner.max_tag_len
     }
 
-    /// Delivers everything the exporters still buffer.
-    pub fn flush(&self) {
-        self.inner.pipeline.flush();
+    /// Waits until every span finished so far has been exported: spans
+    /// this thread finished, and spans other threads handed over (a thread
+    /// hands its spans over when it has no active span left, when its
+    /// buffer fills, and when it exits). Waits at most the batch export
+    /// timeout.
+    ///
+    /// ```
+    /// use tracekit_runtime::{Tracer, export::Memory};
+    ///
+    /// let memory = Memory::new();
+    /// let tracer = Tracer::builder().exporter(memory.clone()).build();
+    /// tracer.span("job").start().finish();
+    /// tracer.flush().unwrap();
+    /// assert_eq!(memory.spans().len(), 1);
+    /// ```
+    pub fn flush(&self) -> Result<(), FlushError> {
+        self.flush_within(self.inner.pipeline.default_timeout())
+    }
+
+    /// Like [`flush`](Self::flush), waiting at most `timeout`.
+    pub fn flush_within(&self, timeout: std::time::Duration) -> Result<(), FlushError> {
+        self.inner.pipeline.flush(timeout)
+    }
+
+    /// The pipeline's counters: spans started, finished, exported, dropped.
+    ///
+    /// ```
+    /// use tracekit_runtime::{Tracer, export::Memory};
+    ///
+    /// let tracer = Tracer::builder().exporter(Memory::new()).build();
+    /// tracer.span("job").start().finish();
+    /// tracer.flush().unwrap();
+    /// let stats = tracer.stats();
+    /// assert_eq!((stats.spans_finished, stats.spans_exported, stats.dropped()), (1, 1, 0));
+    /// ```
+    pub fn stats(&self) -> TracerStats {
+        self.inner.pipeline.stats()
+    }
+
+    /// Counts a sampled span as started.
+    pub(crate) fn span_started(&self) {
+        if let Some(shared) = self.inner.pipeline.shared() {
+            crate::export::local::span_started(shared);
+        }
     }
 
     pub(crate) fn hooks(&self) -> &[Box<dyn Hooks>] {
@@ -108,7 +150,9 @@ impl Tracer {
     /// Takes a finished span: test captures first, then the exporters.
     pub(crate) fn deliver(&self, record: SpanRecord) {
         crate::testing::offer(&record);
-        self.inner.pipeline.submit(record);
+        if let Some(shared) = self.inner.pipeline.shared() {
+            crate::export::local::submit(shared, record, crate::scope::is_idle());
+        }
     }
 }
 
@@ -130,6 +174,7 @@ pub struct TracerBuilder {
     exporters: Vec<Box<dyn Exporter>>,
     max_tag_len: usize,
     default_exporter: bool,
+    batch: BatchConfig,
 }
 
 impl Default for TracerBuilder {
@@ -141,18 +186,20 @@ impl Default for TracerBuilder {
             exporters: Vec::new(),
             max_tag_len: DEFAULT_MAX_TAG_LEN,
             default_exporter: true,
+            batch: BatchConfig::default(),
         }
     }
 }
 
 impl TracerBuilder {
     /// A builder configured from the standard OpenTelemetry variables:
-    /// `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`
-    /// and `OTEL_TRACES_EXPORTER` (`console` or `none`). A value that cannot
-    /// be used is reported on stderr and its default kept.
+    /// `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`,
+    /// `OTEL_TRACES_EXPORTER` (`console` or `none`) and `OTEL_BSP_*` (see
+    /// [`BatchConfig::from_env`]). A value that cannot be used is reported on
+    /// stderr and its default kept.
     pub fn from_env() -> TracerBuilder {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut builder = TracerBuilder::default();
+        let mut builder = TracerBuilder::default().batch(BatchConfig::from_env());
         if let Some(name) = var("OTEL_SERVICE_NAME") {
             builder = builder.service_name(name);
         }
@@ -203,6 +250,13 @@ impl TracerBuilder {
         self
     }
 
+    /// How finished spans are batched for export (default:
+    /// [`BatchConfig::default`]).
+    pub fn batch(mut self, config: BatchConfig) -> Self {
+        self.batch = config;
+        self
+    }
+
     /// Exports nowhere unless an exporter is added (no console default).
     pub(crate) fn without_default_exporter(mut self) -> Self {
         self.default_exporter = false;
@@ -221,7 +275,7 @@ impl TracerBuilder {
                 sampler: self.sampler,
                 hooks: self.hooks,
                 max_tag_len: self.max_tag_len,
-                pipeline: Pipeline::new(self.exporters),
+                pipeline: Pipeline::new(self.exporters, self.batch),
             }),
         }
     }
@@ -270,8 +324,9 @@ impl fmt::Display for InstallError {
 impl std::error::Error for InstallError {}
 
 /// Returned by [`TracerBuilder::install`] and [`init`]: derefs to the
-/// tracer, and flushes it when dropped so a program that ends normally
-/// loses no span. Keep it alive for the life of the program.
+/// tracer, and flushes it when dropped (waiting at most the export timeout)
+/// so a program that ends normally loses no span. Keep it alive for the
+/// life of the program.
 #[must_use = "dropping the guard flushes the tracer; keep it for the life of the program"]
 pub struct TracerGuard {
     tracer: Tracer,
@@ -287,7 +342,9 @@ impl Deref for TracerGuard {
 
 impl Drop for TracerGuard {
     fn drop(&mut self) {
-        self.tracer.flush();
+        if let Err(err) = self.tracer.flush() {
+            eprintln!("tracekit: at shutdown: {err}; {:?}", self.tracer.stats());
+        }
     }
 }
 

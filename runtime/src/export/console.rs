@@ -31,6 +31,7 @@ const MAX_PENDING_SPANS: usize = 10_000;
 /// let out = Console::buffer();
 /// let tracer = Tracer::builder().exporter(out.clone()).build();
 /// tracer.span("job").start().finish();
+/// tracer.flush().unwrap();
 /// assert!(out.contents().contains("job"));
 /// ```
 #[derive(Clone)]
@@ -204,11 +205,13 @@ fn render_span(
 mod tests {
     use super::*;
     use crate::Tracer;
+    use crate::export::Memory;
 
-    #[test]
-    fn a_trace_prints_once_its_root_finishes_with_children_indented() {
-        let console = Console::buffer();
-        let tracer = Tracer::builder().exporter(console.clone()).build();
+    /// Finished records of a small trace, in the order they finished:
+    /// nested, first, second (failed), root.
+    fn finished_trace() -> Vec<SpanRecord> {
+        let memory = Memory::new();
+        let tracer = Tracer::builder().exporter(memory.clone()).build();
         let root = tracer.span("root").start();
         let first = tracer.span("first").child_of(&root.context()).start();
         let nested = tracer.span("nested").child_of(&first.context()).start();
@@ -217,8 +220,18 @@ mod tests {
         first.finish();
         second.record_error("Timeout", "gave up");
         second.finish();
-        assert_eq!(console.contents(), "", "nothing before the root finishes");
         root.finish();
+        tracer.flush().unwrap();
+        memory.take()
+    }
+
+    #[test]
+    fn a_trace_prints_once_its_root_finishes_with_children_indented() {
+        let records = finished_trace();
+        let mut console = Console::buffer();
+        console.export(&records[..3]).unwrap();
+        assert_eq!(console.contents(), "", "nothing before the root finishes");
+        console.export(&records[3..]).unwrap();
 
         let text = console.contents();
         let lines: Vec<&str> = text.lines().collect();
@@ -227,31 +240,22 @@ mod tests {
         assert!(lines[2].starts_with("├── first "), "{text}");
         assert!(lines[3].starts_with("│   └── nested "), "{text}");
         assert!(lines[4].starts_with("└── second "), "{text}");
-        assert!(lines[4].contains("error=true"), "{text}");
+        assert!(lines[4].ends_with(" error=true"), "{text}");
         assert_eq!(lines[5], "      ! error Timeout: gave up", "{text}");
+        assert_eq!(lines.len(), 6, "{text}");
     }
 
     #[test]
     fn flush_prints_traces_whose_root_has_not_finished() {
-        let memory = Memory::new();
-        let tracer = Tracer::builder().exporter(memory.clone()).build();
-        let root = tracer.span("root").start();
-        tracer
-            .span("orphan")
-            .child_of(&root.context())
-            .start()
-            .finish();
-
+        let records = finished_trace();
         let mut console = Console::buffer();
-        console.export(&memory.take()).unwrap();
+        console.export(&records[..1]).unwrap();
         assert_eq!(console.contents(), "");
         console.flush().unwrap();
         assert!(
-            console.contents().contains("\norphan "),
+            console.contents().contains("\nnested "),
             "{}",
             console.contents()
         );
     }
-
-    use crate::export::Memory;
 }

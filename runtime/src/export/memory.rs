@@ -14,6 +14,7 @@ use crate::record::SpanRecord;
 /// let memory = Memory::new();
 /// let tracer = Tracer::builder().exporter(memory.clone()).build();
 /// tracer.span("job").start().finish();
+/// tracer.flush().unwrap();
 /// assert_eq!(memory.spans()[0].name, "job");
 /// ```
 #[derive(Clone, Default)]

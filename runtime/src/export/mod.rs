@@ -1,26 +1,33 @@
 //! Where finished spans go. Every exporter implements [`Exporter`]; the
-//! tracer's pipeline hands it batches of [`SpanRecord`]s.
+//! tracer's pipeline hands it batches of [`SpanRecord`]s from one exporter
+//! thread, batched as [`BatchConfig`] says.
 //!
 //! - [`Console`]: prints each finished trace as an indented tree (the
 //!   default when nothing else is configured).
 //! - [`Memory`]: keeps every span in memory, for tests.
 
+mod batch;
 mod console;
+pub(crate) mod local;
 mod memory;
+mod pipeline;
 
+pub use batch::BatchConfig;
 pub use console::Console;
 pub use memory::Memory;
+pub(crate) use pipeline::Pipeline;
+pub use pipeline::{FlushError, TracerStats};
 
 use std::fmt;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::record::SpanRecord;
 
 /// A destination for finished spans.
 ///
-/// The pipeline calls an exporter from one thread at a time, so it may keep
-/// state (`&mut self`) without locking.
+/// The pipeline calls an exporter from its one exporter thread, so it may
+/// keep state (`&mut self`) without locking. Call
+/// [`Tracer::flush`](crate::Tracer::flush) to wait until finished spans
+/// have reached it.
 ///
 /// ```
 /// use tracekit_runtime::export::{ExportError, Exporter};
@@ -79,48 +86,5 @@ impl std::error::Error for ExportError {
 impl From<std::io::Error> for ExportError {
     fn from(err: std::io::Error) -> Self {
         ExportError::Io(err)
-    }
-}
-
-/// Hands finished spans to the configured exporters, one at a time.
-pub(crate) struct Pipeline {
-    exporters: Mutex<Vec<Box<dyn Exporter>>>,
-    warned: AtomicBool,
-}
-
-impl Pipeline {
-    pub(crate) fn new(exporters: Vec<Box<dyn Exporter>>) -> Self {
-        Pipeline {
-            exporters: Mutex::new(exporters),
-            warned: AtomicBool::new(false),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Box<dyn Exporter>>> {
-        self.exporters.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn submit(&self, record: SpanRecord) {
-        let batch = std::slice::from_ref(&record);
-        for exporter in self.lock().iter_mut() {
-            if let Err(err) = exporter.export(batch) {
-                self.warn_once(&err);
-            }
-        }
-    }
-
-    pub(crate) fn flush(&self) {
-        for exporter in self.lock().iter_mut() {
-            if let Err(err) = exporter.flush() {
-                self.warn_once(&err);
-            }
-        }
-    }
-
-    /// A failing backend must not flood stderr: the first failure is told.
-    fn warn_once(&self, err: &ExportError) {
-        if !self.warned.swap(true, Ordering::Relaxed) {
-            eprintln!("tracekit: {err} (further export errors are not printed)");
-        }
     }
 }

@@ -1,0 +1,381 @@
+//! The batch pipeline: finished spans gather in per-thread buffers
+//! ([`local`](super::local)), whole buffers move into one bounded queue, and
+//! one exporter thread drains the queue in batches by size and age.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{BatchConfig, ExportError, Exporter};
+use crate::record::SpanRecord;
+
+/// Counters of a tracer's pipeline, read with [`Tracer::stats`](crate::Tracer::stats).
+///
+/// Every sampled span that finished is, at any moment, exported, dropped,
+/// or still on its way: `spans_finished == spans_exported + dropped() +
+/// in flight`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TracerStats {
+    /// Sampled spans started.
+    pub spans_started: u64,
+    /// Sampled spans finished.
+    pub spans_finished: u64,
+    /// Spans the exporters accepted.
+    pub spans_exported: u64,
+    /// Spans dropped because the queue was full (the oldest go first).
+    pub dropped_queue_full: u64,
+    /// Spans dropped because an export failed.
+    pub dropped_export_failed: u64,
+    /// Export calls that failed (or panicked).
+    pub export_errors: u64,
+}
+
+impl TracerStats {
+    /// All dropped spans, whatever the reason.
+    pub fn dropped(&self) -> u64 {
+        self.dropped_queue_full + self.dropped_export_failed
+    }
+}
+
+/// Why a flush did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlushError {
+    /// The exporters did not take everything within the timeout.
+    TimedOut,
+}
+
+impl fmt::Display for FlushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlushError::TimedOut => f.write_str("flush timed out before every span was exported"),
+        }
+    }
+}
+
+impl std::error::Error for FlushError {}
+
+/// What producers and the exporter thread share.
+pub(crate) struct Shared {
+    pub(super) config: BatchConfig,
+    state: Mutex<State>,
+    /// Wakes the exporter thread.
+    work: Condvar,
+    /// Wakes flushers when a flush round completes.
+    done: Condvar,
+    exported: AtomicU64,
+    dropped_queue_full: AtomicU64,
+    dropped_export_failed: AtomicU64,
+    export_errors: AtomicU64,
+    warned: AtomicBool,
+    /// Per-thread counters of started and finished spans, summed by `stats`.
+    pub(super) threads: Mutex<Vec<Arc<super::local::ThreadCounters>>>,
+}
+
+struct State {
+    /// Handed-over buffers, oldest first.
+    queue: VecDeque<Vec<SpanRecord>>,
+    /// Spans in `queue`.
+    queued: usize,
+    /// Flush rounds asked for and completed.
+    flush_requested: u64,
+    flush_completed: u64,
+    shutdown: bool,
+    /// No exporter thread runs (it could not start, or it ended).
+    stopped: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a buffer of finished spans; drops the oldest spans when the
+    /// queue would overflow.
+    pub(crate) fn enqueue(&self, mut batch: Vec<SpanRecord>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut dropped = 0;
+        let notify = {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            if state.stopped {
+                dropped = batch.len();
+                batch.clear();
+            }
+            while !batch.is_empty() && state.queued + batch.len() > self.config.max_queue_size {
+                match state.queue.front_mut() {
+                    Some(oldest) => {
+                        let excess = (state.queued + batch.len() - self.config.max_queue_size)
+                            .min(oldest.len());
+                        oldest.drain(..excess);
+                        state.queued -= excess;
+                        dropped += excess;
+                        if oldest.is_empty() {
+                            state.queue.pop_front();
+                        }
+                    }
+                    None => {
+                        // The batch alone is larger than the queue: keep its newest part.
+                        let excess = batch.len() - self.config.max_queue_size;
+                        batch.drain(..excess);
+                        dropped += excess;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                state.queued += batch.len();
+                state.queue.push_back(batch);
+            }
+            state.queued >= self.config.max_export_batch_size
+        };
+        if dropped > 0 {
+            self.dropped_queue_full
+                .fetch_add(dropped as u64, Ordering::Relaxed);
+            self.warn_once(&format!(
+                "the export queue is full ({} spans); dropping the oldest spans",
+                self.config.max_queue_size
+            ));
+        }
+        if notify {
+            self.work.notify_one();
+        }
+    }
+
+    /// Dropping or failing is never silent: the first occurrence is told.
+    fn warn_once(&self, what: &str) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            eprintln!("tracekit: {what} (counted in Tracer::stats; not repeated)");
+        }
+    }
+
+    /// Waits until every span enqueued before the call was exported.
+    fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        state.flush_requested += 1;
+        let ticket = state.flush_requested;
+        self.work.notify_one();
+        while state.flush_completed < ticket && !state.stopped {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(FlushError::TimedOut);
+            }
+            state = self
+                .done
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Ok(())
+    }
+
+    fn stats(&self) -> TracerStats {
+        let (started, finished) = super::local::ThreadCounters::sum(&self.threads);
+        TracerStats {
+            spans_started: started,
+            spans_finished: finished,
+            spans_exported: self.exported.load(Ordering::Relaxed),
+            dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
+            dropped_export_failed: self.dropped_export_failed.load(Ordering::Relaxed),
+            export_errors: self.export_errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A tracer's pipeline; with no exporter it records nothing.
+pub(crate) struct Pipeline {
+    shared: Option<Arc<Shared>>,
+}
+
+impl Pipeline {
+    pub(crate) fn new(exporters: Vec<Box<dyn Exporter>>, config: BatchConfig) -> Pipeline {
+        if exporters.is_empty() {
+            return Pipeline { shared: None };
+        }
+        let shared = Arc::new(Shared {
+            config: config.normalized(),
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                queued: 0,
+                flush_requested: 0,
+                flush_completed: 0,
+                shutdown: false,
+                stopped: false,
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+            exported: AtomicU64::new(0),
+            dropped_queue_full: AtomicU64::new(0),
+            dropped_export_failed: AtomicU64::new(0),
+            export_errors: AtomicU64::new(0),
+            warned: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+        });
+        let worker = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tracekit-export".into())
+            .spawn(move || Worker::new(worker, exporters).run());
+        if let Err(err) = spawned {
+            eprintln!("tracekit: cannot start the export thread ({err}); spans will be dropped");
+            shared.lock().stopped = true;
+        }
+        Pipeline {
+            shared: Some(shared),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> Option<&Arc<Shared>> {
+        self.shared.as_ref()
+    }
+
+    /// Exports everything finished so far on this thread or handed over by
+    /// others; waits at most `timeout`.
+    pub(crate) fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        let Some(shared) = &self.shared else {
+            return Ok(());
+        };
+        super::local::hand_over_all();
+        shared.flush(timeout)
+    }
+
+    pub(crate) fn default_timeout(&self) -> Duration {
+        self.shared
+            .as_ref()
+            .map_or(Duration::ZERO, |s| s.config.export_timeout)
+    }
+
+    pub(crate) fn stats(&self) -> TracerStats {
+        self.shared.as_ref().map(|s| s.stats()).unwrap_or_default()
+    }
+}
+
+impl Drop for Pipeline {
+    /// The exporter thread drains what is queued, then ends.
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            super::local::hand_over_all();
+            shared.lock().shutdown = true;
+            shared.work.notify_one();
+        }
+    }
+}
+
+/// The exporter thread.
+struct Worker {
+    shared: Arc<Shared>,
+    exporters: Vec<Box<dyn Exporter>>,
+    last_export: Instant,
+}
+
+impl Worker {
+    fn new(shared: Arc<Shared>, exporters: Vec<Box<dyn Exporter>>) -> Self {
+        Worker {
+            shared,
+            exporters,
+            last_export: Instant::now(),
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            let (batch, flush_round, shutdown) = self.next_batch();
+            if !batch.is_empty() {
+                self.export(&batch);
+            }
+            if let Some(round) = flush_round {
+                self.flush_exporters();
+                self.shared.lock().flush_completed = round;
+                self.shared.done.notify_all();
+            }
+            if shutdown {
+                self.flush_exporters();
+                let mut state = self.shared.lock();
+                state.stopped = true;
+                state.flush_completed = state.flush_requested;
+                self.shared.done.notify_all();
+                return;
+            }
+        }
+    }
+
+    /// Waits for work, then takes up to one batch. Also says whether a flush
+    /// round ends with this batch and whether to stop.
+    fn next_batch(&mut self) -> (Vec<SpanRecord>, Option<u64>, bool) {
+        let config = &self.shared.config;
+        let mut state = self.shared.lock();
+        loop {
+            let flushing = state.flush_requested > state.flush_completed;
+            let due = state.queued > 0 && self.last_export.elapsed() >= config.schedule_delay;
+            if state.queued >= config.max_export_batch_size || due || flushing || state.shutdown {
+                break;
+            }
+            let wait = if state.queued > 0 {
+                config
+                    .schedule_delay
+                    .saturating_sub(self.last_export.elapsed())
+            } else {
+                config.schedule_delay
+            };
+            state = self
+                .shared
+                .work
+                .wait_timeout(state, wait)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        let mut batch = Vec::with_capacity(state.queued.min(config.max_export_batch_size));
+        while batch.len() < config.max_export_batch_size {
+            let Some(front) = state.queue.front_mut() else {
+                break;
+            };
+            let room = config.max_export_batch_size - batch.len();
+            if front.len() <= room {
+                let mut whole = state.queue.pop_front().unwrap_or_default();
+                batch.append(&mut whole);
+            } else {
+                batch.extend(front.drain(..room));
+            }
+        }
+        state.queued -= batch.len();
+        let drained = state.queued == 0;
+        let flush_round = (drained && state.flush_requested > state.flush_completed)
+            .then_some(state.flush_requested);
+        let shutdown = drained && state.shutdown;
+        (batch, flush_round, shutdown)
+    }
+
+    fn export(&mut self, batch: &[SpanRecord]) {
+        self.last_export = Instant::now();
+        let mut failed = false;
+        for exporter in &mut self.exporters {
+            let result = catch_unwind(AssertUnwindSafe(|| exporter.export(batch)))
+                .unwrap_or_else(|_| Err(ExportError::Backend("the exporter panicked".into())));
+            if let Err(err) = result {
+                failed = true;
+                self.shared.export_errors.fetch_add(1, Ordering::Relaxed);
+                self.shared.warn_once(&err.to_string());
+            }
+        }
+        let counter = if failed {
+            &self.shared.dropped_export_failed
+        } else {
+            &self.shared.exported
+        };
+        counter.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    }
+
+    fn flush_exporters(&mut self) {
+        for exporter in &mut self.exporters {
+            let result = catch_unwind(AssertUnwindSafe(|| exporter.flush()))
+                .unwrap_or_else(|_| Err(ExportError::Backend("the exporter panicked".into())));
+            if let Err(err) = result {
+                self.shared.export_errors.fetch_add(1, Ordering::Relaxed);
+                self.shared.warn_once(&err.to_string());
+            }
+        }
+    }
+}
