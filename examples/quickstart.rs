@@ -74,7 +74,7 @@ fn import_order(line: &str) -> Option<u32> {
 }
 
 fn main() {
-    let _tracer = tracekit::Tracer::builder()
+    let tracer = tracekit::Tracer::builder()
         .service_name("quickstart")
         .install();
     // Keep the demo's expected panic from printing its own report.
@@ -83,6 +83,8 @@ fn main() {
     println!("# a successful checkout, then one whose payment fails\n");
     let _ = checkout(1);
     let _ = checkout(2_000);
+    // Export runs on a background thread in batches; flush shows it now.
+    let _ = tracer.flush();
 
     println!("\n# async work spread over tokio tasks\n");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -91,7 +93,9 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     runtime.block_on(restock(vec!["apple", "kiwi", "banana"]));
+    let _ = tracer.flush();
 
     println!("\n# a panic caught by the caller\n");
     let _ = import_order("three");
+    // `tracer` (the guard) flushes when it drops here.
 }

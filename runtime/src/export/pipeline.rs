@@ -31,6 +31,8 @@ pub struct TracerStats {
     pub dropped_export_failed: u64,
     /// Export calls that failed (or panicked).
     pub export_errors: u64,
+    /// Spans waiting in the queue now (at most the configured queue size).
+    pub queued: u64,
 }
 
 impl TracerStats {
@@ -182,6 +184,7 @@ impl Shared {
             dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
             dropped_export_failed: self.dropped_export_failed.load(Ordering::Relaxed),
             export_errors: self.export_errors.load(Ordering::Relaxed),
+            queued: self.lock().queued as u64,
         }
     }
 }
