@@ -1,26 +1,58 @@
-//! Span timestamps: a monotonic clock anchored once to wall time, so that
-//! durations never go backwards when the system clock is adjusted.
+//! Span timestamps: the fastest monotonic clock the machine offers, anchored
+//! once to wall time, so durations never go backwards when the system clock
+//! is adjusted.
+//!
+//! On x86-64 with an invariant TSC (`constant_tsc` and `nonstop_tsc`) a
+//! timestamp is one `rdtsc` and a multiply; elsewhere it is `Instant::now`.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 struct Anchor {
-    instant: Instant,
     unix_nanos: u64,
+    source: Source,
+}
+
+enum Source {
+    /// Ticks since `base`, at `nanos_per_tick`.
+    #[cfg(target_arch = "x86_64")]
+    Tsc {
+        base: u64,
+        nanos_per_tick: f64,
+    },
+    Instant(Instant),
+}
+
+/// Calibrates the clock; the tracer builder calls it so the first span does
+/// not pay for it.
+pub(crate) fn init() {
+    anchor();
 }
 
 fn anchor() -> &'static Anchor {
     static ANCHOR: OnceLock<Anchor> = OnceLock::new();
-    ANCHOR.get_or_init(|| Anchor {
-        instant: Instant::now(),
-        unix_nanos: to_unix_nanos(SystemTime::now()),
+    ANCHOR.get_or_init(|| {
+        let source = tsc::calibrate().unwrap_or_else(|| Source::Instant(Instant::now()));
+        Anchor {
+            unix_nanos: to_unix_nanos(SystemTime::now()),
+            source,
+        }
     })
 }
 
 /// Nanoseconds since the Unix epoch, read from the monotonic clock.
+#[inline]
 pub(crate) fn now() -> u64 {
     let anchor = anchor();
-    anchor.unix_nanos + anchor.instant.elapsed().as_nanos() as u64
+    let since_anchor = match &anchor.source {
+        #[cfg(target_arch = "x86_64")]
+        Source::Tsc {
+            base,
+            nanos_per_tick,
+        } => (tsc::read().saturating_sub(*base) as f64 * nanos_per_tick) as u64,
+        Source::Instant(start) => start.elapsed().as_nanos() as u64,
+    };
+    anchor.unix_nanos + since_anchor
 }
 
 /// Wall time as nanoseconds since the Unix epoch (0 for times before it).
@@ -32,4 +64,79 @@ pub(crate) fn to_unix_nanos(time: SystemTime) -> u64 {
 /// Nanoseconds since the Unix epoch back to wall time.
 pub(crate) fn to_system_time(unix_nanos: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_nanos(unix_nanos)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod tsc {
+    use super::Source;
+    use std::time::{Duration, Instant};
+
+    #[inline]
+    pub(super) fn read() -> u64 {
+        // SAFETY: `rdtsc` exists on every x86-64 CPU and has no preconditions.
+        unsafe { core::arch::x86_64::_rdtsc() }
+    }
+
+    /// Whether the TSC ticks at a constant rate through frequency changes
+    /// and sleep states, as the kernel reports it.
+    fn invariant() -> bool {
+        let Ok(cpuinfo) = std::fs::read_to_string("/proc/cpuinfo") else {
+            return false;
+        };
+        let Some(flags) = cpuinfo.lines().find(|l| l.starts_with("flags")) else {
+            return false;
+        };
+        let has = |flag: &str| flags.split_whitespace().any(|f| f == flag);
+        has("constant_tsc") && has("nonstop_tsc")
+    }
+
+    /// Measures the tick rate against `Instant` over 10 ms.
+    pub(super) fn calibrate() -> Option<Source> {
+        if !invariant() {
+            return None;
+        }
+        let (start, base) = (Instant::now(), read());
+        while start.elapsed() < Duration::from_millis(10) {
+            std::hint::spin_loop();
+        }
+        let (elapsed, ticks) = (start.elapsed(), read().checked_sub(base)?);
+        (ticks > 0).then(|| Source::Tsc {
+            base,
+            nanos_per_tick: elapsed.as_nanos() as f64 / ticks as f64,
+        })
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod tsc {
+    pub(super) fn calibrate() -> Option<super::Source> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_tracks_wall_time_and_never_goes_backwards() {
+        let wall = to_unix_nanos(SystemTime::now());
+        let first = now();
+        assert!(
+            first.abs_diff(wall) < 50_000_000,
+            "within 50 ms of wall time"
+        );
+        let mut last = first;
+        for _ in 0..10_000 {
+            let next = now();
+            assert!(next >= last);
+            last = next;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        let slept = now() - first;
+        assert!(
+            (20_000_000..2_000_000_000).contains(&slept),
+            "slept {slept} ns"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -24,6 +25,9 @@ pub struct SpanRef {
     trace_id: TraceId,
     span_id: SpanId,
     sampled: bool,
+    /// Whether `state.baggage` may be non-empty: most spans carry none, and
+    /// then reading the context takes no lock.
+    has_baggage: AtomicBool,
     tracer: Option<Tracer>,
     state: Mutex<SpanState>,
 }
@@ -50,6 +54,7 @@ static NOOP: SpanRef = SpanRef {
     trace_id: TraceId::INVALID,
     span_id: SpanId::PLACEHOLDER,
     sampled: false,
+    has_baggage: AtomicBool::new(false),
     tracer: None,
     state: Mutex::new(SpanState {
         baggage: Baggage::new(),
@@ -84,8 +89,12 @@ impl SpanRef {
 
     /// The span's context: ids, sampled flag and current baggage.
     pub fn context(&self) -> SpanContext {
-        SpanContext::new(self.trace_id, self.span_id, self.sampled)
-            .with_baggage(self.state().baggage.clone())
+        let context = SpanContext::new(self.trace_id, self.span_id, self.sampled);
+        if self.has_baggage.load(Ordering::Acquire) {
+            context.with_baggage(self.state().baggage.clone())
+        } else {
+            context
+        }
     }
 
     /// The trace this span belongs to.
@@ -172,6 +181,7 @@ impl SpanRef {
         if self.trace_id.is_valid() {
             let mut state = self.state();
             state.baggage = state.baggage.with(key, value);
+            self.has_baggage.store(true, Ordering::Release);
         }
     }
 
@@ -256,6 +266,7 @@ impl Span {
     }
 
     /// Whether this is a noop span.
+    #[inline(always)]
     pub fn is_noop(&self) -> bool {
         self.shared.is_none()
     }
@@ -290,6 +301,7 @@ impl Deref for Span {
 }
 
 impl Drop for Span {
+    #[inline]
     fn drop(&mut self) {
         if let Some(shared) = &self.shared {
             shared.finish_at_nanos(clock::now());
@@ -367,6 +379,7 @@ impl Tracer {
                 trace_id,
                 span_id: crate::ids::new_span_id(),
                 sampled,
+                has_baggage: AtomicBool::new(!baggage.is_empty()),
                 tracer: Some(self.clone()),
                 state: Mutex::new(SpanState { baggage, data }),
             })),

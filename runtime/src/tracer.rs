@@ -265,6 +265,7 @@ impl TracerBuilder {
 
     /// Builds a tracer without installing it.
     pub fn build(mut self) -> Tracer {
+        crate::clock::init();
         if self.exporters.is_empty() && self.default_exporter {
             self.exporters.push(Box::new(Console::stdout()));
         }

@@ -170,11 +170,20 @@ impl Traced {
     }
 
     /// Runs a synchronous body inside the span and records how it ended.
-    #[inline]
+    /// With no tracer this is the body call alone.
+    #[inline(always)]
     pub fn run_sync<R>(self, body: impl FnOnce() -> R, finish: impl FnOnce(&R) -> Finish) -> R {
         if self.span.is_noop() {
+            // A noop call owns nothing: skipping its drop glue keeps this
+            // path to the flag check and the body.
+            std::mem::forget(self);
             return body();
         }
+        self.run_sync_traced(body, finish)
+    }
+
+    #[inline(never)]
+    fn run_sync_traced<R>(self, body: impl FnOnce() -> R, finish: impl FnOnce(&R) -> Finish) -> R {
         let scope = self.span.activate();
         let result = catch_unwind(AssertUnwindSafe(body));
         drop(scope);

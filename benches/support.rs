@@ -1,0 +1,50 @@
+//! Pieces shared by the benchmarks: sinks that count what reaches them, and
+//! a minimal executor so async cases measure the library, not a runtime.
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
+
+/// A tracekit exporter that counts spans and drops them.
+#[derive(Clone, Default)]
+pub struct CountingExporter(pub Arc<AtomicU64>);
+
+impl tracekit::export::Exporter for CountingExporter {
+    fn export(
+        &mut self,
+        batch: &[tracekit::SpanRecord],
+    ) -> Result<(), tracekit::export::ExportError> {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Polls a future to completion on this thread.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+/// Returns `Pending` once, then `Ready`: one extra poll of the caller.
+#[derive(Default)]
+pub struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
