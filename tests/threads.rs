@@ -51,3 +51,40 @@ fn an_empty_context_makes_spans_under_it_roots() {
     });
     assert_eq!(spans.len(), 1);
 }
+
+#[traced]
+fn tags_itself_from_another_thread() {
+    tracekit::with_active_span(|span| {
+        span.set_tag("same_thread", true);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                // The span of a synchronous traced call lives on its thread:
+                // from here the handle reaches nothing, not even the span
+                // that happens to be active on this thread.
+                let here = tracekit::global().span("other_thread").start();
+                let _scope = here.activate();
+                span.set_tag("from_elsewhere", true);
+                span.set_operation_name("renamed elsewhere");
+            });
+        });
+    });
+}
+
+#[test]
+fn a_traced_calls_span_cannot_be_changed_from_another_thread() {
+    let ((), spans) = testing::capture(|| {
+        let context = context::current();
+        context.run(tags_itself_from_another_thread);
+    });
+    let traced = spans
+        .iter()
+        .find(|s| s.name == "tags_itself_from_another_thread")
+        .unwrap();
+    assert_eq!(
+        traced.tag("same_thread"),
+        Some(&tracekit::TagValue::Bool(true))
+    );
+    assert_eq!(traced.tag("from_elsewhere"), None);
+    let other = spans.iter().find(|s| s.name == "other_thread");
+    assert!(other.is_none_or(|o| o.tag("from_elsewhere").is_none()));
+}

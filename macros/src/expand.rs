@@ -121,6 +121,12 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
 
 /// `let __tracekit = ..;`: the span started, tags and arguments recorded.
 fn start_span(options: &Options, function: &Function) -> TokenStream {
+    // A synchronous call's span stays on its thread: it can live on the
+    // thread's scope stack (no allocation, no lock).
+    let start = match function.shape() {
+        Shape::Sync => quote!(start_sync),
+        Shape::AsyncFn | Shape::ReturnsImplFuture | Shape::ReturnsBoxedFuture => quote!(start),
+    };
     let parent = match (&options.root, &options.child_of) {
         (Some(_), _) => quote!(::tracekit::__private::Parent::Root),
         (None, Some((_, expr))) => quote! {
@@ -153,7 +159,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     });
     quote! {
         let __tracekit = if ::tracekit::__private::enabled() {
-            let __tracekit = ::tracekit::__private::Traced::start(
+            let __tracekit = ::tracekit::__private::Traced::#start(
                 &__TRACEKIT_SITE,
                 #parent,
                 #follows_from,

@@ -26,6 +26,7 @@ pub mod export;
 mod future;
 pub mod hooks;
 mod ids;
+mod live;
 mod record;
 pub mod sampler;
 mod scope;

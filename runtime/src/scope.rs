@@ -9,15 +9,19 @@
 use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::context::SpanContext;
-use crate::span::SpanRef;
+use crate::live::LiveSpan;
+use crate::record::SpanRecord;
+use crate::span::{SharedSpan, SpanRef};
 
 /// What an entry of the stack makes active.
-#[derive(Clone)]
 pub(crate) enum Active {
-    /// A live span of this process.
-    Span(Arc<SpanRef>),
+    /// A span whose state is shared (it may be active on several threads).
+    Span(Arc<SharedSpan>),
+    /// The span of a traced synchronous call, kept here until it finishes.
+    Local(LiveSpan),
     /// Only a context: a remote parent, or a span that lives elsewhere.
     Context(SpanContext),
     /// Explicitly nothing: spans started under it are roots.
@@ -28,8 +32,20 @@ impl Active {
     fn span_context(&self) -> Option<SpanContext> {
         match self {
             Active::Span(span) => Some(span.context()),
+            Active::Local(live) => Some(live.context()),
             Active::Context(context) => Some(context.clone()),
             Active::Nothing => None,
+        }
+    }
+
+    /// What another thread or task may carry: a local span becomes its
+    /// context, since its state stays on this thread.
+    fn portable(&self) -> Active {
+        match self {
+            Active::Span(span) => Active::Span(span.clone()),
+            Active::Local(live) => Active::Context(live.context()),
+            Active::Context(context) => Active::Context(context.clone()),
+            Active::Nothing => Active::Nothing,
         }
     }
 }
@@ -41,36 +57,116 @@ struct Entry {
 
 struct Stack {
     entries: Vec<Entry>,
+    /// The next entry id; ids are unique across threads (see `new_block`).
     next_id: u64,
+}
+
+/// Entry ids come in blocks of 2^32 per thread, so an id names one entry in
+/// the whole process: a handle used on the wrong thread finds nothing.
+fn new_block() -> u64 {
+    static BLOCKS: AtomicU64 = AtomicU64::new(1);
+    BLOCKS.fetch_add(1, Ordering::Relaxed) << 32
+}
+
+impl Stack {
+    #[inline]
+    fn push(&mut self, active: Active) -> u64 {
+        if self.next_id == 0 || self.next_id & 0xffff_ffff == 0 {
+            self.next_id = new_block();
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.entries.push(Entry { id, active });
+        id
+    }
+
+    fn find(&mut self, id: u64) -> Option<usize> {
+        self.entries.iter().rposition(|entry| entry.id == id)
+    }
 }
 
 thread_local! {
     static STACK: RefCell<Stack> = const {
-        RefCell::new(Stack { entries: Vec::new(), next_id: 1 })
+        RefCell::new(Stack { entries: Vec::new(), next_id: 0 })
     };
 }
 
 /// Pushes `active` onto this thread's stack.
 pub(crate) fn enter(active: Active) -> Scope {
-    let pushed = STACK.try_with(|stack| {
-        let mut stack = stack.try_borrow_mut().ok()?;
-        let id = stack.next_id;
-        stack.next_id += 1;
-        stack.entries.push(Entry { id, active });
-        Some(id)
-    });
+    let pushed = STACK.try_with(|stack| Some(stack.try_borrow_mut().ok()?.push(active)));
     Scope {
         id: pushed.ok().flatten().unwrap_or(0),
         _not_send: PhantomData,
     }
 }
 
-/// A clone of what is active on this thread (the top of the stack).
+/// Pushes a local span; it is active until [`finish_local`] takes it off.
+/// Returns 0 (an id no entry has) when the stack is unavailable.
+#[inline]
+pub(crate) fn push_local(live: LiveSpan) -> u64 {
+    STACK
+        .try_with(|stack| {
+            stack
+                .try_borrow_mut()
+                .ok()
+                .map(|mut s| s.push(Active::Local(live)))
+        })
+        .ok()
+        .flatten()
+        .unwrap_or(0)
+}
+
+/// Runs `f` on the local span `id` of this thread, if it is there.
+pub(crate) fn with_local<R>(id: u64, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
+    STACK
+        .try_with(|stack| {
+            let mut stack = stack.try_borrow_mut().ok()?;
+            let position = stack.find(id)?;
+            match &mut stack.entries[position].active {
+                Active::Local(live) => Some(f(live)),
+                _ => None,
+            }
+        })
+        .ok()
+        .flatten()
+}
+
+/// Finishes the local span `id` at `end` and takes it off this thread's
+/// stack. The span's state is read where it lies, not moved out first.
+pub(crate) fn finish_local(id: u64, end: u64) -> Option<SpanRecord> {
+    STACK
+        .try_with(|stack| {
+            let mut stack = stack.try_borrow_mut().ok()?;
+            let position = stack.find(id)?;
+            let record = match &mut stack.entries[position].active {
+                Active::Local(live) => live.finish(end),
+                _ => None,
+            };
+            if position + 1 == stack.entries.len() {
+                stack.entries.truncate(position);
+            } else {
+                stack.entries.remove(position);
+            }
+            record
+        })
+        .ok()
+        .flatten()
+}
+
+/// After an entry left the stack: an empty stack means this thread's trace
+/// segment ended, so its buffered spans go to the exporter.
+pub(crate) fn after_pop() {
+    if is_idle() {
+        crate::export::local::thread_idle();
+    }
+}
+
+/// What is active on this thread, in a form that may travel.
 fn top() -> Option<Active> {
     STACK
         .try_with(|stack| {
             let stack = stack.try_borrow().ok()?;
-            stack.entries.last().map(|entry| entry.active.clone())
+            stack.entries.last().map(|entry| entry.active.portable())
         })
         .ok()
         .flatten()
@@ -85,7 +181,18 @@ pub(crate) fn is_idle() -> bool {
 
 /// The context of the active span on this thread, if any.
 pub(crate) fn active_context() -> Option<SpanContext> {
-    top()?.span_context()
+    STACK
+        .try_with(|stack| {
+            stack
+                .try_borrow()
+                .ok()?
+                .entries
+                .last()?
+                .active
+                .span_context()
+        })
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` on the active span, if there is one and it lives in this
@@ -102,12 +209,21 @@ pub(crate) fn active_context() -> Option<SpanContext> {
 /// assert_eq!(spans[0].tag("retries").and_then(|v| v.as_i64()), Some(2));
 /// ```
 pub fn with_active_span<R>(f: impl FnOnce(&SpanRef) -> R) -> Option<R> {
-    // The stack is not borrowed while `f` runs, so `f` may start and
-    // activate spans of its own.
-    match top()? {
-        Active::Span(span) => Some(f(&span)),
-        Active::Context(_) | Active::Nothing => None,
-    }
+    // Only a handle is taken: the stack is not borrowed while `f` runs, so
+    // `f` may start and activate spans of its own.
+    let handle = STACK
+        .try_with(|stack| {
+            let stack = stack.try_borrow().ok()?;
+            let entry = stack.entries.last()?;
+            match &entry.active {
+                Active::Span(span) => Some(SpanRef::shared(span.clone())),
+                Active::Local(_) => Some(SpanRef::local(entry.id)),
+                Active::Context(_) | Active::Nothing => None,
+            }
+        })
+        .ok()
+        .flatten()?;
+    Some(f(&handle))
 }
 
 /// Keeps an entry on this thread's scope stack; dropping it removes that
@@ -136,14 +252,13 @@ impl Drop for Scope {
         }
         let removed = STACK.try_with(|stack| {
             let mut stack = stack.try_borrow_mut().ok()?;
-            let position = stack.entries.iter().rposition(|e| e.id == self.id)?;
-            Some((stack.entries.remove(position), stack.entries.is_empty()))
+            let position = stack.find(self.id)?;
+            Some(stack.entries.remove(position))
         });
-        // Used here, after the borrow ended: releasing the last reference to
-        // a span must not run while the stack is borrowed.
-        if let Ok(Some((_entry, true))) = removed {
-            crate::export::local::thread_idle();
-        }
+        // Dropped here, after the borrow ended: releasing the last reference
+        // to a span must not run while the stack is borrowed.
+        drop(removed);
+        after_pop();
     }
 }
 
@@ -154,7 +269,9 @@ impl std::fmt::Debug for Scope {
 }
 
 /// A snapshot of what is active, to carry to another thread or task and
-/// re-activate there.
+/// re-activate there. (The span of a traced synchronous call is carried as
+/// its context: children elsewhere find it as their parent, but its tags
+/// can only be set on its own thread.)
 ///
 /// ```
 /// use tracekit_runtime::{context, testing};
@@ -173,9 +290,17 @@ impl std::fmt::Debug for Scope {
 /// let child = spans.iter().find(|s| s.name == "on another thread").unwrap();
 /// assert_eq!(child.parent_id, Some(parent.span_id));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Context {
     active: Option<Active>,
+}
+
+impl Clone for Context {
+    fn clone(&self) -> Self {
+        Context {
+            active: self.active.as_ref().map(Active::portable),
+        }
+    }
 }
 
 impl Context {
@@ -202,7 +327,11 @@ impl Context {
     /// returned scope is dropped. An empty context makes "no span" active, so
     /// spans started under it are roots.
     pub fn attach(&self) -> Scope {
-        enter(self.active.clone().unwrap_or(Active::Nothing))
+        enter(
+            self.active
+                .as_ref()
+                .map_or(Active::Nothing, Active::portable),
+        )
     }
 
     /// Runs `f` with this context active.

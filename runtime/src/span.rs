@@ -1,6 +1,8 @@
 //! Live spans: [`Span`] owns a span and finishes it; [`SpanRef`] is the
-//! shared view that hooks, [`with_active_span`](crate::with_active_span) and
-//! the scope stack use to add tags and logs.
+//! view that hooks, [`with_active_span`](crate::with_active_span) and the
+//! owner use to add tags and logs. A span's state is either shared (behind
+//! a lock) or local (inline in its thread's scope stack, for traced
+//! synchronous calls: no allocation, no lock).
 
 use std::borrow::Cow;
 use std::ops::Deref;
@@ -9,8 +11,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::clock;
-use crate::context::{Baggage, SpanContext, SpanId, TraceId};
-use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
+use crate::context::{SpanContext, SpanId, TraceId};
+use crate::live::{LiveSpan, SpanData, set_field};
+use crate::record::{Field, LogRecord, SpanKind};
 use crate::scope::{self, Active, Scope};
 use crate::tag::TagValue;
 use crate::tracer::Tracer;
@@ -20,50 +23,36 @@ use crate::tracer::Tracer;
 /// owning [`Span`].
 ///
 /// Every method takes `&self` and does nothing once the span is finished or
-/// when it is not sampled.
+/// when it is not sampled. The span of a traced synchronous call belongs to
+/// its thread: a `SpanRef` to it used from another thread does nothing.
 pub struct SpanRef {
+    repr: Repr,
+}
+
+#[derive(Clone)]
+enum Repr {
+    /// No tracer: nothing to record.
+    Noop,
+    /// State behind a lock; may be used from any thread.
+    Shared(Arc<SharedSpan>),
+    /// State inline in this thread's scope stack, under this entry id.
+    Local(u64),
+}
+
+/// A span whose state may be reached from several threads.
+pub(crate) struct SharedSpan {
     trace_id: TraceId,
     span_id: SpanId,
     sampled: bool,
-    /// Whether `state.baggage` may be non-empty: most spans carry none, and
-    /// then reading the context takes no lock.
+    /// Whether the baggage may be non-empty: most spans carry none, and then
+    /// reading the context takes no lock.
     has_baggage: AtomicBool,
-    tracer: Option<Tracer>,
-    state: Mutex<SpanState>,
+    tracer: Tracer,
+    state: Mutex<LiveSpan>,
 }
 
-struct SpanState {
-    baggage: Baggage,
-    /// `None` when the span is not sampled or already finished.
-    data: Option<SpanData>,
-}
-
-struct SpanData {
-    name: Cow<'static, str>,
-    kind: SpanKind,
-    parent_id: Option<SpanId>,
-    parent_is_remote: bool,
-    start: u64,
-    tags: Vec<Field>,
-    logs: Vec<LogRecord>,
-    follows_from: Vec<SpanContext>,
-}
-
-/// What a noop span (no tracer installed) derefs to.
-static NOOP: SpanRef = SpanRef {
-    trace_id: TraceId::INVALID,
-    span_id: SpanId::PLACEHOLDER,
-    sampled: false,
-    has_baggage: AtomicBool::new(false),
-    tracer: None,
-    state: Mutex::new(SpanState {
-        baggage: Baggage::new(),
-        data: None,
-    }),
-};
-
-impl SpanRef {
-    fn state(&self) -> MutexGuard<'_, SpanState> {
+impl SharedSpan {
+    fn lock(&self) -> MutexGuard<'_, LiveSpan> {
         // Nothing panics while holding this lock, but a poisoned lock must
         // not take tracing down with it.
         self.state
@@ -71,51 +60,95 @@ impl SpanRef {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `f` on the span's data if it is still recording.
-    fn with_data(&self, f: impl FnOnce(&mut SpanData)) {
-        if self.sampled
-            && let Some(data) = self.state().data.as_mut()
-        {
-            f(data);
-        }
-    }
-
-    fn limit(&self, value: TagValue) -> TagValue {
-        match &self.tracer {
-            Some(tracer) => value.truncated(tracer.max_tag_len()),
-            None => value,
-        }
-    }
-
-    /// The span's context: ids, sampled flag and current baggage.
-    pub fn context(&self) -> SpanContext {
+    pub(crate) fn context(&self) -> SpanContext {
         let context = SpanContext::new(self.trace_id, self.span_id, self.sampled);
         if self.has_baggage.load(Ordering::Acquire) {
-            context.with_baggage(self.state().baggage.clone())
+            context.with_baggage(self.lock().baggage.clone())
         } else {
             context
         }
     }
 
+    fn finish_at_nanos(&self, end: u64) {
+        let record = self.lock().finish(end);
+        if let Some(record) = record {
+            self.tracer.deliver(record);
+        }
+    }
+}
+
+/// What a noop span derefs to.
+static NOOP: SpanRef = SpanRef { repr: Repr::Noop };
+
+impl SpanRef {
+    /// Runs `f` on the span's state, wherever it lives.
+    fn with_live<R>(&self, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
+        match &self.repr {
+            Repr::Noop => None,
+            Repr::Shared(shared) => Some(f(&mut shared.lock())),
+            Repr::Local(id) => scope::with_local(*id, f),
+        }
+    }
+
+    /// Whether tags set now are kept; checked before converting values.
+    fn records(&self) -> bool {
+        match &self.repr {
+            Repr::Noop => false,
+            Repr::Shared(shared) => shared.sampled,
+            Repr::Local(_) => true,
+        }
+    }
+
+    fn limit(&self, value: TagValue) -> TagValue {
+        let limit = match &self.repr {
+            Repr::Shared(shared) => shared.tracer.max_tag_len(),
+            Repr::Noop | Repr::Local(_) => crate::global().max_tag_len(),
+        };
+        value.truncated(limit)
+    }
+
+    /// The span's context: ids, sampled flag and current baggage.
+    pub fn context(&self) -> SpanContext {
+        match &self.repr {
+            Repr::Shared(shared) => shared.context(),
+            _ => self
+                .with_live(|live| live.context())
+                .unwrap_or_else(|| LiveSpan::NOOP.context()),
+        }
+    }
+
     /// The trace this span belongs to.
     pub fn trace_id(&self) -> TraceId {
-        self.trace_id
+        match &self.repr {
+            Repr::Shared(shared) => shared.trace_id,
+            _ => self
+                .with_live(|live| live.trace_id)
+                .unwrap_or(TraceId::INVALID),
+        }
     }
 
     /// This span's id.
     pub fn span_id(&self) -> SpanId {
-        self.span_id
+        match &self.repr {
+            Repr::Shared(shared) => shared.span_id,
+            _ => self
+                .with_live(|live| live.span_id)
+                .unwrap_or(SpanId::PLACEHOLDER),
+        }
     }
 
     /// Whether the trace is sampled.
     pub fn is_sampled(&self) -> bool {
-        self.sampled
+        match &self.repr {
+            Repr::Shared(shared) => shared.sampled,
+            _ => self.with_live(|live| live.sampled).unwrap_or(false),
+        }
     }
 
     /// Whether tags and logs set now will be exported (sampled and not yet
     /// finished). Use it to skip expensive work for spans nobody will see.
     pub fn is_recording(&self) -> bool {
-        self.sampled && self.state().data.is_some()
+        self.records() && self.with_live(|live| live.is_recording()).unwrap_or(false)
     }
 
     /// Sets the tag `key`, replacing an earlier value. Strings longer than the
@@ -130,9 +163,9 @@ impl SpanRef {
     /// assert_eq!(spans[0].tag("cache").and_then(|v| v.as_str()), Some("miss"));
     /// ```
     pub fn set_tag(&self, key: impl Into<Cow<'static, str>>, value: impl Into<TagValue>) {
-        if self.sampled {
+        if self.records() {
             let value = self.limit(value.into());
-            self.with_data(|data| set_field(&mut data.tags, key.into(), value));
+            self.with_live(|live| live.set_tag(key.into(), value));
         }
     }
 
@@ -160,34 +193,34 @@ impl SpanRef {
         K: Into<Cow<'static, str>>,
         V: Into<TagValue>,
     {
-        if self.sampled {
+        if self.records() {
             let fields = fields
                 .into_iter()
                 .map(|(k, v)| (k.into(), self.limit(v.into())))
                 .collect();
-            self.with_data(|data| data.logs.push(LogRecord { timestamp, fields }));
+            self.with_live(|live| live.log(LogRecord { timestamp, fields }));
         }
     }
 
     /// Renames the span.
     pub fn set_operation_name(&self, name: impl Into<Cow<'static, str>>) {
-        self.with_data(|data| data.name = name.into());
+        self.with_live(|live| live.rename(name.into()));
     }
 
     /// Sets a baggage item: it travels with this span's context to every
     /// child started afterwards and to every process the context is injected
     /// into. Works on unsampled spans too.
     pub fn set_baggage_item(&self, key: impl Into<String>, value: impl Into<String>) {
-        if self.trace_id.is_valid() {
-            let mut state = self.state();
-            state.baggage = state.baggage.with(key, value);
-            self.has_baggage.store(true, Ordering::Release);
+        self.with_live(|live| live.set_baggage_item(key.into(), value.into()));
+        if let Repr::Shared(shared) = &self.repr {
+            shared.has_baggage.store(true, Ordering::Release);
         }
     }
 
     /// The value of a baggage item, own or inherited.
     pub fn baggage_item(&self, key: &str) -> Option<String> {
-        self.state().baggage.get(key).map(str::to_owned)
+        self.with_live(|live| live.baggage.get(key).map(str::to_owned))
+            .flatten()
     }
 
     /// Marks the span as failed the OpenTracing way: tag `error = true`, tag
@@ -203,39 +236,16 @@ impl SpanRef {
         ]);
     }
 
-    /// Ends the span at `end` and hands the record to the tracer. A second
-    /// call does nothing.
-    fn finish_at_nanos(&self, end: u64) {
-        let Some(tracer) = &self.tracer else { return };
-        let (data, baggage) = {
-            let mut state = self.state();
-            match state.data.take() {
-                Some(data) => (data, state.baggage.clone()),
-                None => return,
-            }
-        };
-        tracer.deliver(SpanRecord {
-            name: data.name,
-            trace_id: self.trace_id,
-            span_id: self.span_id,
-            parent_id: data.parent_id,
-            parent_is_remote: data.parent_is_remote,
-            kind: data.kind,
-            start: clock::to_system_time(data.start),
-            end: clock::to_system_time(end.max(data.start)),
-            tags: data.tags,
-            logs: data.logs,
-            follows_from: data.follows_from,
-            baggage,
-        });
+    pub(crate) fn shared(shared: Arc<SharedSpan>) -> SpanRef {
+        SpanRef {
+            repr: Repr::Shared(shared),
+        }
     }
-}
 
-/// Sets `key` in `fields`, replacing an earlier value.
-fn set_field(fields: &mut Vec<Field>, key: Cow<'static, str>, value: TagValue) {
-    match fields.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value,
-        None => fields.push((key, value)),
+    pub(crate) fn local(id: u64) -> SpanRef {
+        SpanRef {
+            repr: Repr::Local(id),
+        }
     }
 }
 
@@ -255,29 +265,40 @@ fn set_field(fields: &mut Vec<Field>, key: Cow<'static, str>, value: TagValue) {
 /// ```
 #[must_use = "a span finishes as soon as it is dropped"]
 pub struct Span {
-    shared: Option<Arc<SpanRef>>,
+    handle: SpanRef,
 }
 
 impl Span {
     /// A span that records nothing and has no context, as made when no
     /// tracer is installed.
     pub const fn noop() -> Span {
-        Span { shared: None }
+        Span {
+            handle: SpanRef { repr: Repr::Noop },
+        }
     }
 
     /// Whether this is a noop span.
     #[inline(always)]
     pub fn is_noop(&self) -> bool {
-        self.shared.is_none()
+        matches!(self.handle.repr, Repr::Noop)
+    }
+
+    /// The span of a traced synchronous call, already on this thread's scope
+    /// stack under `id`; finishing it takes it off.
+    pub(crate) fn local(id: u64) -> Span {
+        Span {
+            handle: SpanRef::local(id),
+        }
     }
 
     /// Makes this span the active one on the current thread until the
     /// returned [`Scope`] is dropped: spans started meanwhile become its
     /// children. Scopes may be dropped in any order.
     pub fn activate(&self) -> Scope {
-        match &self.shared {
-            Some(shared) => scope::enter(Active::Span(shared.clone())),
-            None => Scope::inert(),
+        match &self.handle.repr {
+            Repr::Shared(shared) => scope::enter(Active::Span(shared.clone())),
+            // A local span is active from its start until it finishes.
+            Repr::Noop | Repr::Local(_) => Scope::inert(),
         }
     }
 
@@ -285,9 +306,20 @@ impl Span {
     pub fn finish(self) {}
 
     /// Finishes the span at the given time.
-    pub fn finish_at(self, end: SystemTime) {
-        if let Some(shared) = &self.shared {
-            shared.finish_at_nanos(clock::to_unix_nanos(end));
+    pub fn finish_at(mut self, end: SystemTime) {
+        self.finish_at_nanos(clock::to_unix_nanos(end));
+    }
+
+    fn finish_at_nanos(&mut self, end: u64) {
+        match std::mem::replace(&mut self.handle.repr, Repr::Noop) {
+            Repr::Noop => {}
+            Repr::Shared(shared) => shared.finish_at_nanos(end),
+            Repr::Local(id) => {
+                if let Some(record) = scope::finish_local(id, end) {
+                    crate::global().deliver(record);
+                }
+                scope::after_pop();
+            }
         }
     }
 }
@@ -296,15 +328,18 @@ impl Deref for Span {
     type Target = SpanRef;
 
     fn deref(&self) -> &SpanRef {
-        self.shared.as_deref().unwrap_or(&NOOP)
+        match self.handle.repr {
+            Repr::Noop => &NOOP,
+            _ => &self.handle,
+        }
     }
 }
 
 impl Drop for Span {
     #[inline]
     fn drop(&mut self) {
-        if let Some(shared) = &self.shared {
-            shared.finish_at_nanos(clock::now());
+        if !self.is_noop() {
+            self.finish_at_nanos(clock::now());
         }
     }
 }
@@ -312,9 +347,9 @@ impl Drop for Span {
 impl std::fmt::Debug for Span {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Span")
-            .field("trace_id", &format_args!("{}", self.trace_id))
-            .field("span_id", &format_args!("{}", self.span_id))
-            .field("sampled", &self.sampled)
+            .field("trace_id", &format_args!("{}", self.trace_id()))
+            .field("span_id", &format_args!("{}", self.span_id()))
+            .field("sampled", &self.is_sampled())
             .finish()
     }
 }
@@ -342,10 +377,12 @@ pub(crate) struct SpanStart {
 }
 
 impl Tracer {
-    /// Starts a span: decides its parent and whether it is sampled.
-    pub(crate) fn start_span(&self, start: SpanStart) -> Span {
+    /// Decides a new span's parent, trace and sampling, and starts its
+    /// clock; `None` when this tracer records nothing.
+    #[inline]
+    fn begin(&self, start: SpanStart) -> Option<LiveSpan> {
         if !self.is_enabled() {
-            return Span::noop();
+            return None;
         }
         let parent = match start.parent {
             ParentChoice::Active => scope::active_context(),
@@ -356,33 +393,56 @@ impl Tracer {
             .as_ref()
             .map_or_else(crate::ids::new_trace_id, SpanContext::trace_id);
         let sampled = self.sampler().should_sample(parent.as_ref(), trace_id);
-        let data = sampled.then(|| SpanData {
-            name: start.name,
-            kind: start.kind,
-            parent_id: parent.as_ref().map(SpanContext::span_id),
-            parent_is_remote: parent.as_ref().is_some_and(SpanContext::is_remote),
-            start: start.start.unwrap_or_else(clock::now),
-            tags: start
-                .tags
-                .into_iter()
-                .map(|(k, v)| (k, v.truncated(self.max_tag_len())))
-                .collect(),
-            logs: Vec::new(),
-            follows_from: start.follows_from,
-        });
-        if sampled {
+        let data = sampled.then(|| {
             self.span_started();
-        }
-        let baggage = parent.map(|p| p.baggage().clone()).unwrap_or_default();
+            SpanData {
+                name: start.name,
+                kind: start.kind,
+                parent_id: parent.as_ref().map(SpanContext::span_id),
+                parent_is_remote: parent.as_ref().is_some_and(SpanContext::is_remote),
+                start: start.start.unwrap_or_else(clock::now),
+                tags: start
+                    .tags
+                    .into_iter()
+                    .map(|(k, v)| (k, v.truncated(self.max_tag_len())))
+                    .collect(),
+                logs: Vec::new(),
+                follows_from: start.follows_from,
+            }
+        });
+        Some(LiveSpan {
+            trace_id,
+            span_id: crate::ids::new_span_id(),
+            sampled,
+            baggage: parent.map(|p| p.baggage().clone()).unwrap_or_default(),
+            data,
+        })
+    }
+
+    /// Starts a span whose state may cross threads.
+    pub(crate) fn start_span(&self, start: SpanStart) -> Span {
+        let Some(live) = self.begin(start) else {
+            return Span::noop();
+        };
         Span {
-            shared: Some(Arc::new(SpanRef {
-                trace_id,
-                span_id: crate::ids::new_span_id(),
-                sampled,
-                has_baggage: AtomicBool::new(!baggage.is_empty()),
-                tracer: Some(self.clone()),
-                state: Mutex::new(SpanState { baggage, data }),
+            handle: SpanRef::shared(Arc::new(SharedSpan {
+                trace_id: live.trace_id,
+                span_id: live.span_id,
+                sampled: live.sampled,
+                has_baggage: AtomicBool::new(!live.baggage.is_empty()),
+                tracer: self.clone(),
+                state: Mutex::new(live),
             })),
+        }
+    }
+
+    /// Starts a span that lives on this thread's scope stack and is active
+    /// until it finishes: the span of a traced synchronous call.
+    #[inline]
+    pub(crate) fn start_local(&self, start: SpanStart) -> Span {
+        match self.begin(start) {
+            Some(live) => Span::local(scope::push_local(live)),
+            None => Span::noop(),
         }
     }
 }

@@ -112,26 +112,47 @@ impl Traced {
         }
     }
 
-    /// Starts the call's span on the global tracer.
+    /// Starts the span of an async call (or of a call returning a future)
+    /// on the global tracer: its state is shared, as the future may move
+    /// between threads.
     pub fn start(
         site: &'static CallSite,
         parent: Parent,
         follows_from: Option<SpanContext>,
         hooks: Option<&'static dyn Hooks>,
     ) -> Traced {
-        let parent = match parent {
-            Parent::Active => ParentChoice::Active,
-            Parent::Root => ParentChoice::Explicit(None),
-            Parent::Of(context) => ParentChoice::Explicit(context),
-        };
-        let span = global().start_span(SpanStart {
+        let span = global().start_span(Self::span_start(site, parent, follows_from));
+        Traced { span, site, hooks }
+    }
+
+    /// Starts the span of a synchronous call: it lives on this thread's
+    /// scope stack, active from now until the call ends.
+    pub fn start_sync(
+        site: &'static CallSite,
+        parent: Parent,
+        follows_from: Option<SpanContext>,
+        hooks: Option<&'static dyn Hooks>,
+    ) -> Traced {
+        let span = global().start_local(Self::span_start(site, parent, follows_from));
+        Traced { span, site, hooks }
+    }
+
+    fn span_start(
+        site: &'static CallSite,
+        parent: Parent,
+        follows_from: Option<SpanContext>,
+    ) -> SpanStart {
+        SpanStart {
             name: Cow::Borrowed(site.name),
             kind: site.kind,
-            parent,
+            parent: match parent {
+                Parent::Active => ParentChoice::Active,
+                Parent::Root => ParentChoice::Explicit(None),
+                Parent::Of(context) => ParentChoice::Explicit(context),
+            },
             follows_from: follows_from.into_iter().collect(),
             ..SpanStart::default()
-        });
-        Traced { span, site, hooks }
+        }
     }
 
     /// Whether the span records (sampled): only then are arguments and tags

@@ -13,7 +13,7 @@ use super::pipeline::Shared;
 use crate::record::SpanRecord;
 
 /// Spans one thread buffers at most before handing them over.
-const MAX_LOCAL_SPANS: usize = 256;
+pub(crate) const MAX_LOCAL_SPANS: usize = 256;
 
 /// Started and finished spans of one thread for one pipeline. Only the
 /// owning thread writes, so a plain load and store is enough (no
@@ -50,10 +50,8 @@ struct Buffer {
 
 impl Buffer {
     fn hand_over(&mut self) -> usize {
-        let records = std::mem::replace(
-            &mut self.records,
-            Vec::with_capacity(MAX_LOCAL_SPANS.min(16)),
-        );
+        let records =
+            std::mem::replace(&mut self.records, self.shared.spare_buffer(MAX_LOCAL_SPANS));
         let count = records.len();
         self.shared.enqueue(records);
         count

@@ -79,6 +79,8 @@ pub(crate) struct Shared {
 struct State {
     /// Handed-over buffers, oldest first.
     queue: VecDeque<Vec<SpanRecord>>,
+    /// Emptied buffers kept for reuse, so handing over allocates nothing.
+    spare: Vec<Vec<SpanRecord>>,
     /// Spans in `queue`.
     queued: usize,
     /// Flush rounds asked for and completed.
@@ -147,6 +149,26 @@ impl Shared {
         }
     }
 
+    /// An empty buffer for a thread to fill: a reused one when there is one.
+    pub(crate) fn spare_buffer(&self, capacity: usize) -> Vec<SpanRecord> {
+        self.lock()
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(capacity))
+    }
+
+    /// Keeps an emptied buffer of a thread's size for reuse (a bounded
+    /// number of them); merged batches are larger and are let go.
+    fn recycle(&self, mut buffer: Vec<SpanRecord>) {
+        buffer.clear();
+        let mut state = self.lock();
+        if state.spare.len() < MAX_SPARE_BUFFERS
+            && (1..=super::local::MAX_LOCAL_SPANS).contains(&buffer.capacity())
+        {
+            state.spare.push(buffer);
+        }
+    }
+
     /// Dropping or failing is never silent: the first occurrence is told.
     fn warn_once(&self, what: &str) {
         if !self.warned.swap(true, Ordering::Relaxed) {
@@ -189,6 +211,9 @@ impl Shared {
     }
 }
 
+/// Emptied buffers kept for reuse at most (each holds a thread's batch).
+const MAX_SPARE_BUFFERS: usize = 64;
+
 /// A tracer's pipeline; with no exporter it records nothing.
 pub(crate) struct Pipeline {
     shared: Option<Arc<Shared>>,
@@ -203,6 +228,7 @@ impl Pipeline {
             config: config.normalized(),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
+                spare: Vec::new(),
                 queued: 0,
                 flush_requested: 0,
                 flush_completed: 0,
@@ -289,6 +315,7 @@ impl Worker {
             if !batch.is_empty() {
                 self.export(&batch);
             }
+            self.shared.recycle(batch);
             if let Some(round) = flush_round {
                 self.flush_exporters();
                 self.shared.lock().flush_completed = round;
@@ -330,19 +357,37 @@ impl Worker {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
-        let mut batch = Vec::with_capacity(state.queued.min(config.max_export_batch_size));
-        while batch.len() < config.max_export_batch_size {
-            let Some(front) = state.queue.front_mut() else {
+        // Whole handed-over buffers, as many as fit in one batch: a single
+        // buffer is exported as it is; several are merged into one vector
+        // sized once. A buffer larger than a batch is split.
+        let (mut buffers, mut total) = (0, 0);
+        for buffer in &state.queue {
+            if total + buffer.len() > config.max_export_batch_size {
                 break;
-            };
-            let room = config.max_export_batch_size - batch.len();
-            if front.len() <= room {
-                let mut whole = state.queue.pop_front().unwrap_or_default();
-                batch.append(&mut whole);
-            } else {
-                batch.extend(front.drain(..room));
             }
+            total += buffer.len();
+            buffers += 1;
         }
+        let batch = match buffers {
+            0 => match state.queue.front_mut() {
+                Some(front) => front
+                    .drain(..config.max_export_batch_size.min(front.len()))
+                    .collect(),
+                None => Vec::new(),
+            },
+            1 => state.queue.pop_front().unwrap_or_default(),
+            _ => {
+                let mut batch = Vec::with_capacity(total);
+                for _ in 0..buffers {
+                    let mut buffer = state.queue.pop_front().unwrap_or_default();
+                    batch.append(&mut buffer);
+                    if state.spare.len() < MAX_SPARE_BUFFERS {
+                        state.spare.push(buffer);
+                    }
+                }
+                batch
+            }
+        };
         state.queued -= batch.len();
         let drained = state.queued == 0;
         let flush_round = (drained && state.flush_requested > state.flush_completed)

@@ -1,0 +1,107 @@
+//! The state of a span that has started and not finished, and what can be
+//! done to it. A span's state lives either behind a lock (a shared span,
+//! which may cross threads) or inline in its thread's scope stack (a local
+//! span: a traced synchronous call, which never leaves its thread).
+
+use std::borrow::Cow;
+
+use crate::clock;
+use crate::context::{Baggage, SpanContext, SpanId, TraceId};
+use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
+use crate::tag::TagValue;
+
+/// A started, unfinished span.
+pub(crate) struct LiveSpan {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: SpanId,
+    pub(crate) sampled: bool,
+    pub(crate) baggage: Baggage,
+    /// `None` when the span is not sampled or already finished.
+    pub(crate) data: Option<SpanData>,
+}
+
+/// What a sampled span records.
+pub(crate) struct SpanData {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) kind: SpanKind,
+    pub(crate) parent_id: Option<SpanId>,
+    pub(crate) parent_is_remote: bool,
+    /// Nanoseconds since the Unix epoch.
+    pub(crate) start: u64,
+    pub(crate) tags: Vec<Field>,
+    pub(crate) logs: Vec<LogRecord>,
+    pub(crate) follows_from: Vec<SpanContext>,
+}
+
+impl LiveSpan {
+    /// The placeholder state of noop spans.
+    pub(crate) const NOOP: LiveSpan = LiveSpan {
+        trace_id: TraceId::INVALID,
+        span_id: SpanId::PLACEHOLDER,
+        sampled: false,
+        baggage: Baggage::new(),
+        data: None,
+    };
+
+    pub(crate) fn context(&self) -> SpanContext {
+        SpanContext::new(self.trace_id, self.span_id, self.sampled)
+            .with_baggage(self.baggage.clone())
+    }
+
+    pub(crate) fn is_recording(&self) -> bool {
+        self.data.is_some()
+    }
+
+    /// Sets `key`, replacing an earlier value.
+    pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
+        if let Some(data) = &mut self.data {
+            set_field(&mut data.tags, key, value);
+        }
+    }
+
+    pub(crate) fn log(&mut self, log: LogRecord) {
+        if let Some(data) = &mut self.data {
+            data.logs.push(log);
+        }
+    }
+
+    pub(crate) fn rename(&mut self, name: Cow<'static, str>) {
+        if let Some(data) = &mut self.data {
+            data.name = name;
+        }
+    }
+
+    pub(crate) fn set_baggage_item(&mut self, key: String, value: String) {
+        if self.trace_id.is_valid() {
+            self.baggage = self.baggage.with(key, value);
+        }
+    }
+
+    /// Ends the span at `end` (nanoseconds since the Unix epoch); `None` if
+    /// it records nothing or already ended.
+    pub(crate) fn finish(&mut self, end: u64) -> Option<SpanRecord> {
+        let data = self.data.take()?;
+        Some(SpanRecord {
+            name: data.name,
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            parent_id: data.parent_id,
+            parent_is_remote: data.parent_is_remote,
+            kind: data.kind,
+            start: clock::to_system_time(data.start),
+            end: clock::to_system_time(end.max(data.start)),
+            tags: data.tags,
+            logs: data.logs,
+            follows_from: data.follows_from,
+            baggage: self.baggage.clone(),
+        })
+    }
+}
+
+/// Sets `key` in `fields`, replacing an earlier value.
+pub(crate) fn set_field(fields: &mut Vec<Field>, key: Cow<'static, str>, value: TagValue) {
+    match fields.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => fields.push((key, value)),
+    }
+}
