@@ -132,8 +132,9 @@ pub(crate) fn with_local<R>(id: u64, f: impl FnOnce(&mut LiveSpan) -> R) -> Opti
 }
 
 /// Finishes the local span `id` at `end` and takes it off this thread's
-/// stack. The span's state is read where it lies, not moved out first.
-pub(crate) fn finish_local(id: u64, end: u64) -> Option<SpanRecord> {
+/// stack; also says whether the stack is now empty. The span's state is
+/// read where it lies, not moved out first.
+pub(crate) fn finish_local(id: u64, end: u64) -> (Option<SpanRecord>, bool) {
     STACK
         .try_with(|stack| {
             let mut stack = stack.try_borrow_mut().ok()?;
@@ -147,10 +148,11 @@ pub(crate) fn finish_local(id: u64, end: u64) -> Option<SpanRecord> {
             } else {
                 stack.entries.remove(position);
             }
-            record
+            Some((record, stack.entries.is_empty()))
         })
         .ok()
         .flatten()
+        .unwrap_or((None, false))
 }
 
 /// After an entry left the stack: an empty stack means this thread's trace
@@ -177,6 +179,24 @@ pub(crate) fn is_idle() -> bool {
     STACK
         .try_with(|stack| stack.try_borrow().is_ok_and(|s| s.entries.is_empty()))
         .unwrap_or(true)
+}
+
+/// The trace and sampled flag of the active span, without copying its
+/// context.
+#[inline]
+pub(crate) fn active_sampling() -> Option<(crate::TraceId, bool)> {
+    STACK
+        .try_with(|stack| {
+            let stack = stack.try_borrow().ok()?;
+            Some(match &stack.entries.last()?.active {
+                Active::Local(live) => (live.trace_id, live.sampled),
+                Active::Span(span) => (span.trace_id(), span.is_sampled()),
+                Active::Context(context) => (context.trace_id(), context.is_sampled()),
+                Active::Nothing => return None,
+            })
+        })
+        .ok()
+        .flatten()
 }
 
 /// The context of the active span on this thread, if any.

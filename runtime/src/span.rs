@@ -52,6 +52,14 @@ pub(crate) struct SharedSpan {
 }
 
 impl SharedSpan {
+    pub(crate) fn trace_id(&self) -> TraceId {
+        self.trace_id
+    }
+
+    pub(crate) fn is_sampled(&self) -> bool {
+        self.sampled
+    }
+
     fn lock(&self) -> MutexGuard<'_, LiveSpan> {
         // Nothing panics while holding this lock, but a poisoned lock must
         // not take tracing down with it.
@@ -315,10 +323,13 @@ impl Span {
             Repr::Noop => {}
             Repr::Shared(shared) => shared.finish_at_nanos(end),
             Repr::Local(id) => {
-                if let Some(record) = scope::finish_local(id, end) {
-                    crate::global().deliver(record);
+                let (record, idle) = scope::finish_local(id, end);
+                if let Some(record) = record {
+                    crate::global().deliver_with(record, idle);
                 }
-                scope::after_pop();
+                if idle {
+                    crate::export::local::thread_idle();
+                }
             }
         }
     }
@@ -438,11 +449,15 @@ impl Tracer {
 
     /// Starts a span that lives on this thread's scope stack and is active
     /// until it finishes: the span of a traced synchronous call.
+    /// Returns the span and whether it records.
     #[inline]
-    pub(crate) fn start_local(&self, start: SpanStart) -> Span {
+    pub(crate) fn start_local(&self, start: SpanStart) -> (Span, bool) {
         match self.begin(start) {
-            Some(live) => Span::local(scope::push_local(live)),
-            None => Span::noop(),
+            Some(live) => {
+                let sampled = live.sampled;
+                (Span::local(scope::push_local(live)), sampled)
+            }
+            None => (Span::noop(), false),
         }
     }
 }

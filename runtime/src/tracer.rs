@@ -149,9 +149,16 @@ impl Tracer {
 
     /// Takes a finished span: test captures first, then the exporters.
     pub(crate) fn deliver(&self, record: SpanRecord) {
+        self.deliver_with(record, crate::scope::is_idle());
+    }
+
+    /// Like `deliver`, when the caller knows whether this thread has no
+    /// active span left.
+    #[inline]
+    pub(crate) fn deliver_with(&self, record: SpanRecord, thread_idle: bool) {
         crate::testing::offer(&record);
         if let Some(shared) = self.inner.pipeline.shared() {
-            crate::export::local::submit(shared, record, crate::scope::is_idle());
+            crate::export::local::submit(shared, record, thread_idle);
         }
     }
 }

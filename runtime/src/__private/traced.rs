@@ -97,6 +97,8 @@ pub struct Finish {
 /// One traced call in progress.
 pub struct Traced {
     span: Span,
+    /// Whether the span records, kept so the call never asks the span again.
+    recording: bool,
     site: &'static CallSite,
     hooks: Option<&'static dyn Hooks>,
 }
@@ -107,6 +109,7 @@ impl Traced {
     pub fn disabled(site: &'static CallSite) -> Traced {
         Traced {
             span: Span::noop(),
+            recording: false,
             site,
             hooks: None,
         }
@@ -122,19 +125,51 @@ impl Traced {
         hooks: Option<&'static dyn Hooks>,
     ) -> Traced {
         let span = global().start_span(Self::span_start(site, parent, follows_from));
-        Traced { span, site, hooks }
+        let recording = span.is_sampled();
+        Traced {
+            span,
+            recording,
+            site,
+            hooks,
+        }
     }
 
     /// Starts the span of a synchronous call: it lives on this thread's
     /// scope stack, active from now until the call ends.
+    ///
+    /// Under an active parent whose trace is not sampled the call makes no
+    /// span at all: the parent stays active, so everything below it also
+    /// stays unsampled in the same trace, for the price of one look.
+    #[inline(always)]
     pub fn start_sync(
         site: &'static CallSite,
         parent: Parent,
         follows_from: Option<SpanContext>,
         hooks: Option<&'static dyn Hooks>,
     ) -> Traced {
-        let span = global().start_local(Self::span_start(site, parent, follows_from));
-        Traced { span, site, hooks }
+        if let (Parent::Active, Some((trace_id, false))) =
+            (&parent, crate::scope::active_sampling())
+            && !global().sampler().samples_under_unsampled_parent(trace_id)
+        {
+            return Traced::disabled(site);
+        }
+        Self::start_sync_span(site, parent, follows_from, hooks)
+    }
+
+    #[inline(never)]
+    fn start_sync_span(
+        site: &'static CallSite,
+        parent: Parent,
+        follows_from: Option<SpanContext>,
+        hooks: Option<&'static dyn Hooks>,
+    ) -> Traced {
+        let (span, recording) = global().start_local(Self::span_start(site, parent, follows_from));
+        Traced {
+            span,
+            recording,
+            site,
+            hooks,
+        }
     }
 
     fn span_start(
@@ -160,7 +195,7 @@ impl Traced {
     /// owned here, so nothing can finish it before the call ends.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.span.is_sampled()
+        self.recording
     }
 
     /// Sets a tag from `tags(..)`.
