@@ -37,7 +37,9 @@
 //! ```
 //!
 //! Until a tracer is installed, a traced call costs one relaxed atomic load
-//! and records nothing.
+//! and records nothing. Under a parent whose trace is not sampled, a traced
+//! synchronous call makes no span of its own: the parent stays active, so
+//! the whole subtree stays unsampled in the same trace.
 //!
 //! ## Testing what you trace
 //!
@@ -279,11 +281,38 @@
 //! assert_eq!(spans[0].tag("retries").and_then(|v| v.as_i64()), Some(2));
 //! ```
 //!
+//! ## Export
+//!
+//! Finished spans gather in a buffer per thread and move, a buffer at a
+//! time, into one bounded queue that a single exporter thread drains in
+//! batches ([`BatchConfig`]: queue size, batch size, schedule delay, export
+//! timeout; `OTEL_BSP_*`). A thread hands its buffer over when it has no
+//! active span left, when the buffer fills, when it calls [`Tracer::flush`],
+//! and when it exits. When the queue is full the oldest spans are dropped
+//! and counted; [`Tracer::stats`] tells spans started, finished, exported
+//! and dropped (by reason), and the first drop is reported on stderr.
+//! Dropping the guard from `install`/`init` flushes, so a program that ends
+//! normally loses no span.
+//!
+//! ```
+//! use tracekit::{BatchConfig, Tracer, export::Memory};
+//!
+//! let spans = Memory::new();
+//! let tracer = Tracer::builder()
+//!     .exporter(spans.clone())
+//!     .batch(BatchConfig { max_queue_size: 10_000, ..BatchConfig::default() })
+//!     .build();
+//! tracer.span("job").start().finish();
+//! tracer.flush().unwrap(); // waits until the exporter has it
+//! assert_eq!(spans.spans().len(), 1);
+//! assert_eq!(tracer.stats().spans_exported, 1);
+//! ```
+//!
 //! ## Configuration
 //!
 //! [`init`] reads `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
-//! `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER` (`console`, `none`) and
-//! `OTEL_SDK_DISABLED`. The builder sets the same in code:
+//! `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER` (`console`, `none`),
+//! `OTEL_BSP_*` and `OTEL_SDK_DISABLED`. The builder sets the same in code:
 //!
 //! ```
 //! use tracekit::{Sampler, Tracer, export::Memory};
