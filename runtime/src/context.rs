@@ -136,7 +136,8 @@ fn parse_hex<const DIGITS: usize>(text: &str) -> Option<u128> {
 /// Key/value strings that travel with a trace to every later span and hop.
 ///
 /// Immutable and cheap to clone: an empty baggage holds no allocation, a
-/// non-empty one is shared; adding an item makes a new copy.
+/// non-empty one is shared; adding an item makes a new copy. Each item may
+/// carry W3C baggage properties (`;key=value` metadata), kept as text.
 ///
 /// ```
 /// # use tracekit_runtime::context::Baggage;
@@ -146,7 +147,13 @@ fn parse_hex<const DIGITS: usize>(text: &str) -> Option<u128> {
 /// assert_eq!(one.get("user"), Some("7"));
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Baggage(Option<Arc<BTreeMap<String, String>>>);
+pub struct Baggage(Option<Arc<BTreeMap<String, BaggageValue>>>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct BaggageValue {
+    value: String,
+    metadata: Option<String>,
+}
 
 impl Baggage {
     /// An empty baggage (no allocation).
@@ -156,13 +163,34 @@ impl Baggage {
 
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.as_ref()?.get(key).map(String::as_str)
+        Some(self.0.as_ref()?.get(key)?.value.as_str())
+    }
+
+    /// The properties of `key` (the text after its value's `;`), if any.
+    pub fn metadata(&self, key: &str) -> Option<&str> {
+        self.0.as_ref()?.get(key)?.metadata.as_deref()
     }
 
     /// A copy of this baggage with `key` set to `value`.
     pub fn with(&self, key: impl Into<String>, value: impl Into<String>) -> Baggage {
+        self.with_metadata(key, value, None)
+    }
+
+    /// A copy of this baggage with `key` set to `value` and its properties.
+    pub fn with_metadata(
+        &self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+        metadata: Option<String>,
+    ) -> Baggage {
         let mut items = self.0.as_deref().cloned().unwrap_or_default();
-        items.insert(key.into(), value.into());
+        items.insert(
+            key.into(),
+            BaggageValue {
+                value: value.into(),
+                metadata: metadata.filter(|m| !m.is_empty()),
+            },
+        );
         Baggage(Some(Arc::new(items)))
     }
 
@@ -171,7 +199,7 @@ impl Baggage {
         self.0
             .iter()
             .flat_map(|items| items.iter())
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .map(|(k, v)| (k.as_str(), v.value.as_str()))
     }
 
     /// How many items.
@@ -183,6 +211,19 @@ impl Baggage {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// This baggage with every item of `other` added (`other` wins on equal keys).
+    pub fn merged(&self, other: &Baggage) -> Baggage {
+        match (&self.0, &other.0) {
+            (_, None) => self.clone(),
+            (None, _) => other.clone(),
+            (Some(mine), Some(theirs)) => {
+                let mut items = (**mine).clone();
+                items.extend(theirs.iter().map(|(k, v)| (k.clone(), v.clone())));
+                Baggage(Some(Arc::new(items)))
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Baggage {
@@ -193,9 +234,17 @@ impl fmt::Debug for Baggage {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Baggage {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(items: I) -> Self {
-        let items: BTreeMap<String, String> = items
+        let items: BTreeMap<String, BaggageValue> = items
             .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
+            .map(|(k, v)| {
+                (
+                    k.into(),
+                    BaggageValue {
+                        value: v.into(),
+                        metadata: None,
+                    },
+                )
+            })
             .collect();
         if items.is_empty() {
             Baggage(None)
@@ -203,6 +252,127 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Baggage {
             Baggage(Some(Arc::new(items)))
         }
     }
+}
+
+/// Vendor data carried by W3C `tracestate`: an ordered list of `key=value`
+/// members, kept as validated text and passed on unchanged.
+///
+/// ```
+/// # use tracekit_runtime::context::TraceState;
+/// let state = TraceState::parse(["congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7"]);
+/// assert_eq!(state.get("rojo"), Some("00f067aa0ba902b7"));
+/// assert_eq!(state.as_str(), "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct TraceState(Option<Arc<str>>);
+
+/// Members a `tracestate` keeps at most (W3C).
+pub const MAX_TRACE_STATE_MEMBERS: usize = 32;
+
+impl TraceState {
+    /// An empty trace state.
+    pub const fn new() -> Self {
+        TraceState(None)
+    }
+
+    /// Parses one or more `tracestate` header values (several headers are
+    /// one list). Invalid members and repeated keys are dropped; at most
+    /// [`MAX_TRACE_STATE_MEMBERS`] are kept.
+    pub fn parse<'a>(headers: impl IntoIterator<Item = &'a str>) -> TraceState {
+        let mut kept: Vec<&str> = Vec::new();
+        let mut keys: Vec<&str> = Vec::new();
+        for member in headers.into_iter().flat_map(|h| h.split(',')) {
+            let member = member.trim_matches(|c| c == ' ' || c == '\t');
+            if member.is_empty() {
+                continue;
+            }
+            let Some((key, value)) = member.split_once('=') else {
+                continue;
+            };
+            if !valid_state_key(key) || !valid_state_value(value) || keys.contains(&key) {
+                continue;
+            }
+            if kept.len() == MAX_TRACE_STATE_MEMBERS {
+                break;
+            }
+            keys.push(key);
+            kept.push(member);
+        }
+        if kept.is_empty() {
+            TraceState(None)
+        } else {
+            TraceState(Some(kept.join(",").into()))
+        }
+    }
+
+    /// The members as a `tracestate` header value ("" when empty).
+    pub fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+
+    /// Whether there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The value of member `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.as_str()
+            .split(',')
+            .filter_map(|m| m.split_once('='))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// A copy with `key=value` first (an earlier member with that key is
+    /// removed), as a vendor updates its own entry; `None` if the key or
+    /// value is not valid.
+    pub fn with(&self, key: &str, value: &str) -> Option<TraceState> {
+        if !valid_state_key(key) || !valid_state_value(value) {
+            return None;
+        }
+        let first = format!("{key}={value}");
+        let rest = self
+            .as_str()
+            .split(',')
+            .filter(|m| !m.is_empty() && m.split_once('=').map(|(k, _)| k) != Some(key));
+        Some(TraceState::parse(
+            std::iter::once(first.as_str()).chain(rest),
+        ))
+    }
+}
+
+impl fmt::Debug for TraceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TraceState({:?})", self.as_str())
+    }
+}
+
+/// `simple-key` or `tenant@system` of the W3C grammar.
+fn valid_state_key(key: &str) -> bool {
+    let simple = |part: &str, max: usize, first_digit_ok: bool| {
+        let bytes = part.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= max
+            && (bytes[0].is_ascii_lowercase() || (first_digit_ok && bytes[0].is_ascii_digit()))
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-*/".contains(b))
+    };
+    match key.split_once('@') {
+        None => simple(key, 256, false),
+        Some((tenant, system)) => simple(tenant, 241, true) && simple(system, 14, false),
+    }
+}
+
+/// Printable ASCII but `,` and `=`, at most 256 bytes, not ending in a space.
+fn valid_state_value(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 256
+        && !value.ends_with(' ')
+        && value
+            .bytes()
+            .all(|b| (0x20..=0x7e).contains(&b) && b != b',' && b != b'=')
 }
 
 /// The propagated identity of a span: what a child, another thread or another
@@ -214,6 +384,7 @@ pub struct SpanContext {
     sampled: bool,
     remote: bool,
     baggage: Baggage,
+    trace_state: TraceState,
 }
 
 impl SpanContext {
@@ -225,6 +396,7 @@ impl SpanContext {
             sampled,
             remote: false,
             baggage: Baggage::new(),
+            trace_state: TraceState::new(),
         }
     }
 
@@ -238,6 +410,12 @@ impl SpanContext {
     /// The same context with `baggage` in place of its own.
     pub fn with_baggage(mut self, baggage: Baggage) -> Self {
         self.baggage = baggage;
+        self
+    }
+
+    /// The same context with `trace_state` in place of its own.
+    pub fn with_trace_state(mut self, trace_state: TraceState) -> Self {
+        self.trace_state = trace_state;
         self
     }
 
@@ -272,6 +450,11 @@ impl SpanContext {
         &self.baggage
     }
 
+    /// The vendor data of W3C `tracestate`, passed on unchanged.
+    pub fn trace_state(&self) -> &TraceState {
+        &self.trace_state
+    }
+
     /// Whether the ids are real (the trace id is not all zeros).
     pub const fn is_valid(&self) -> bool {
         self.trace_id.is_valid()
@@ -286,6 +469,7 @@ impl fmt::Debug for SpanContext {
             .field("sampled", &self.sampled)
             .field("remote", &self.remote)
             .field("baggage", &self.baggage)
+            .field("trace_state", &self.trace_state)
             .finish()
     }
 }
@@ -309,6 +493,31 @@ mod tests {
         assert!(TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e473").is_none());
         assert!(SpanId::from_hex("00f067aa0ba902b").is_none());
         assert!(SpanId::from_hex("00F067AA0BA902B7").is_some());
+    }
+
+    #[test]
+    fn trace_state_drops_invalid_and_repeated_members_and_keeps_order() {
+        let state = TraceState::parse([
+            "rojo=00f067aa0ba902b7, Bad=1,congo=t61rcWkgMzE",
+            "rojo=again,tenant@vendor=x,=novalue,noequals,k=v,l=a,b",
+        ]);
+        assert_eq!(
+            state.as_str(),
+            "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant@vendor=x,k=v,l=a"
+        );
+        let updated = state.with("congo", "new").unwrap();
+        assert_eq!(
+            updated.as_str(),
+            "congo=new,rojo=00f067aa0ba902b7,tenant@vendor=x,k=v,l=a"
+        );
+        assert!(state.with("UPPER", "v").is_none());
+    }
+
+    #[test]
+    fn trace_state_keeps_at_most_32_members() {
+        let members: Vec<String> = (0..40).map(|i| format!("k{i}=v")).collect();
+        let state = TraceState::parse(members.iter().map(String::as_str));
+        assert_eq!(state.as_str().split(',').count(), MAX_TRACE_STATE_MEMBERS);
     }
 
     #[test]

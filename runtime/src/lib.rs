@@ -27,6 +27,7 @@ mod future;
 pub mod hooks;
 mod ids;
 mod live;
+pub mod propagation;
 mod record;
 pub mod sampler;
 mod scope;
@@ -38,7 +39,7 @@ mod tracer;
 #[doc(hidden)]
 pub mod __private;
 
-pub use context::{Baggage, Context, SpanContext, SpanId, TraceId};
+pub use context::{Baggage, Context, SpanContext, SpanId, TraceId, TraceState};
 pub use export::{BatchConfig, FlushError, TracerStats};
 pub use future::{FutureExt, InSpan, WithContext};
 pub use hooks::{Call, Hooks, Outcome};

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::clock;
-use crate::context::{Baggage, SpanContext, SpanId, TraceId};
+use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
 use crate::tag::TagValue;
 
@@ -16,6 +16,8 @@ pub(crate) struct LiveSpan {
     pub(crate) span_id: SpanId,
     pub(crate) sampled: bool,
     pub(crate) baggage: Baggage,
+    /// Inherited from the parent and passed on unchanged.
+    pub(crate) trace_state: TraceState,
     /// `None` when the span is not sampled or already finished.
     pub(crate) data: Option<SpanData>,
 }
@@ -40,6 +42,7 @@ impl LiveSpan {
         span_id: SpanId::PLACEHOLDER,
         sampled: false,
         baggage: Baggage::new(),
+        trace_state: TraceState::new(),
         data: None,
     };
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::clock;
-use crate::context::{SpanContext, SpanId, TraceId};
+use crate::context::{SpanContext, SpanId, TraceId, TraceState};
 use crate::live::{LiveSpan, SpanData, set_field};
 use crate::record::{Field, LogRecord, SpanKind};
 use crate::scope::{self, Active, Scope};
@@ -47,6 +47,8 @@ pub(crate) struct SharedSpan {
     /// Whether the baggage may be non-empty: most spans carry none, and then
     /// reading the context takes no lock.
     has_baggage: AtomicBool,
+    /// Never changes after the start, so it is read without the lock.
+    trace_state: TraceState,
     tracer: Tracer,
     state: Mutex<LiveSpan>,
 }
@@ -69,7 +71,8 @@ impl SharedSpan {
     }
 
     pub(crate) fn context(&self) -> SpanContext {
-        let context = SpanContext::new(self.trace_id, self.span_id, self.sampled);
+        let context = SpanContext::new(self.trace_id, self.span_id, self.sampled)
+            .with_trace_state(self.trace_state.clone());
         if self.has_baggage.load(Ordering::Acquire) {
             context.with_baggage(self.lock().baggage.clone())
         } else {
@@ -425,7 +428,11 @@ impl Tracer {
             trace_id,
             span_id: crate::ids::new_span_id(),
             sampled,
-            baggage: parent.map(|p| p.baggage().clone()).unwrap_or_default(),
+            baggage: parent
+                .as_ref()
+                .map(|p| p.baggage().clone())
+                .unwrap_or_default(),
+            trace_state: parent.map(|p| p.trace_state().clone()).unwrap_or_default(),
             data,
         })
     }
@@ -441,6 +448,7 @@ impl Tracer {
                 span_id: live.span_id,
                 sampled: live.sampled,
                 has_baggage: AtomicBool::new(!live.baggage.is_empty()),
+                trace_state: live.trace_state.clone(),
                 tracer: self.clone(),
                 state: Mutex::new(live),
             })),

@@ -1,0 +1,215 @@
+//! W3C Baggage: `baggage: key1=value1;property,key2=value2`.
+
+use super::{
+    Extractor, Injector, Propagator, clean, malformed, no_controls, percent_decode, percent_encode,
+};
+use crate::context::{Baggage, SpanContext};
+
+/// The W3C Baggage format. Values are percent-encoded; properties after a
+/// `;` are kept. The limits of the specification hold both ways: at most
+/// 180 entries, 4096 bytes per entry and 8192 bytes in all; entries past
+/// them, and malformed entries, are dropped (and counted).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct W3cBaggage;
+
+/// Entries carried at most.
+pub const MAX_ENTRIES: usize = 180;
+/// Bytes of one encoded entry at most.
+pub const MAX_ENTRY_BYTES: usize = 4096;
+/// Bytes of the whole header at most.
+pub const MAX_TOTAL_BYTES: usize = 8192;
+
+const BAGGAGE: &str = "baggage";
+
+/// `token` characters of RFC 7230, which baggage keys are made of.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// `baggage-octet`: printable ASCII but space, `"`, `,`, `;`, `\`; `%` is
+/// encoded too so that decoding is unambiguous.
+fn is_baggage_octet(byte: u8) -> bool {
+    matches!(byte, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e) && byte != b'%'
+}
+
+impl Propagator for W3cBaggage {
+    fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
+        let baggage = context.baggage();
+        let mut entries: Vec<String> = Vec::new();
+        let mut total = 0;
+        for (key, value) in baggage.iter() {
+            if !is_token(key) {
+                malformed::<()>();
+                continue;
+            }
+            let mut entry = format!("{key}={}", percent_encode(value, is_baggage_octet));
+            if let Some(metadata) = baggage.metadata(key).filter(|m| clean(m)) {
+                entry.push(';');
+                entry.push_str(metadata);
+            }
+            let separator = usize::from(!entries.is_empty());
+            if entry.len() > MAX_ENTRY_BYTES
+                || total + separator + entry.len() > MAX_TOTAL_BYTES
+                || entries.len() == MAX_ENTRIES
+            {
+                malformed::<()>();
+                continue;
+            }
+            total += separator + entry.len();
+            entries.push(entry);
+        }
+        if !entries.is_empty() {
+            carrier.set(BAGGAGE, entries.join(","));
+        }
+    }
+
+    /// Baggage alone is no span context.
+    fn extract(&self, _: &dyn Extractor) -> Option<SpanContext> {
+        None
+    }
+
+    fn carries_ids(&self) -> bool {
+        false
+    }
+
+    fn extract_baggage(&self, carrier: &dyn Extractor) -> Baggage {
+        let mut baggage = Baggage::new();
+        let (mut count, mut total) = (0, 0);
+        for header in carrier.get_all(BAGGAGE) {
+            // Length is judged entry by entry below, as the limits say.
+            if !no_controls(header) {
+                malformed::<()>();
+                continue;
+            }
+            for entry in header.split(',') {
+                let entry = entry.trim();
+                if entry.is_empty() {
+                    continue;
+                }
+                total += entry.len();
+                if count == MAX_ENTRIES || entry.len() > MAX_ENTRY_BYTES || total > MAX_TOTAL_BYTES
+                {
+                    malformed::<()>();
+                    continue;
+                }
+                match parse_entry(entry) {
+                    Some((key, value, metadata)) => {
+                        baggage = baggage.with_metadata(key, value, metadata);
+                        count += 1;
+                    }
+                    None => {
+                        malformed::<()>();
+                    }
+                }
+            }
+        }
+        baggage
+    }
+}
+
+/// `key = value *(; property)`, with optional whitespace around each part.
+fn parse_entry(entry: &str) -> Option<(String, String, Option<String>)> {
+    let (pair, metadata) = match entry.split_once(';') {
+        Some((pair, properties)) => (pair, Some(properties.trim().to_owned())),
+        None => (entry, None),
+    };
+    let (key, value) = pair.split_once('=')?;
+    let (key, value) = (key.trim(), value.trim());
+    if !is_token(key) || !value.bytes().all(|b| is_baggage_octet(b) || b == b'%') {
+        return None;
+    }
+    Some((key.to_owned(), percent_decode(value)?, metadata))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{SpanId, TraceId};
+    use std::collections::HashMap;
+
+    fn context_with(items: &[(&str, &str)]) -> SpanContext {
+        let baggage: Baggage = items.iter().copied().collect();
+        SpanContext::new(TraceId::from_u128(1), SpanId::new(1).unwrap(), true).with_baggage(baggage)
+    }
+
+    fn extract(header: &str) -> Baggage {
+        W3cBaggage.extract_baggage(&vec![("baggage".to_owned(), header.to_owned())])
+    }
+
+    #[test]
+    fn the_specification_examples_parse() {
+        let baggage = extract(
+            "key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue",
+        );
+        assert_eq!(baggage.get("key1"), Some("value1"));
+        assert_eq!(baggage.metadata("key1"), Some("property1;property2"));
+        assert_eq!(baggage.get("key2"), Some("value2"));
+        assert_eq!(baggage.metadata("key3"), Some("propertyKey=propertyValue"));
+        assert_eq!(
+            extract("userId=alice,serverNode=DF%2028,isProduction=false").get("serverNode"),
+            Some("DF 28")
+        );
+    }
+
+    #[test]
+    fn values_are_percent_encoded_on_inject_and_decoded_on_extract() {
+        let context = context_with(&[("user", "Ada Lovelace, née Byron; 100%")]);
+        let mut headers = HashMap::new();
+        W3cBaggage.inject(&context, &mut headers);
+        assert_eq!(
+            headers["baggage"],
+            "user=Ada%20Lovelace%2C%20n%C3%A9e%20Byron%3B%20100%25"
+        );
+        assert_eq!(
+            W3cBaggage.extract_baggage(&headers).get("user"),
+            Some("Ada Lovelace, née Byron; 100%")
+        );
+    }
+
+    #[test]
+    fn malformed_entries_are_dropped_and_the_rest_kept() {
+        let baggage = extract("good=1,no_equals,bad key=2,=empty,k=%zz,fine=2");
+        assert_eq!(
+            baggage.iter().collect::<Vec<_>>(),
+            [("fine", "2"), ("good", "1")]
+        );
+    }
+
+    #[test]
+    fn limits_hold_on_inject_and_extract() {
+        let many: Vec<(String, String)> = (0..200)
+            .map(|i| (format!("k{i:03}"), "v".to_owned()))
+            .collect();
+        let context = context_with(
+            &many
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        let mut headers = HashMap::new();
+        W3cBaggage.inject(&context, &mut headers);
+        assert_eq!(headers["baggage"].split(',').count(), MAX_ENTRIES);
+
+        let header: Vec<String> = (0..200).map(|i| format!("k{i}=v")).collect();
+        assert_eq!(extract(&header.join(",")).len(), MAX_ENTRIES);
+
+        let huge = "x".repeat(MAX_ENTRY_BYTES);
+        assert_eq!(
+            extract(&format!("big={huge},small=1"))
+                .iter()
+                .collect::<Vec<_>>(),
+            [("small", "1")]
+        );
+        let context = context_with(&[("big", huge.as_str()), ("small", "1")]);
+        let mut headers = HashMap::new();
+        W3cBaggage.inject(&context, &mut headers);
+        assert_eq!(headers["baggage"], "small=1");
+
+        let half = "y".repeat(3000);
+        let three: Vec<String> = (0..3).map(|i| format!("h{i}={half}")).collect();
+        assert_eq!(extract(&three.join(",")).len(), 2, "8192 bytes in all");
+    }
+}

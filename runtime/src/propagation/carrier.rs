@@ -1,0 +1,141 @@
+//! Where propagated values are written and read: HTTP headers and text maps.
+//! Keys are matched without regard to case, as HTTP header names are, and
+//! written in lower case.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// Something a context can be written into.
+pub trait Injector {
+    /// Sets `key` to `value`, replacing any earlier value of that key.
+    fn set(&mut self, key: &str, value: String);
+}
+
+/// Something a context can be read from.
+pub trait Extractor {
+    /// Every value of `key` (any case), in order.
+    fn get_all(&self, key: &str) -> Vec<&str>;
+
+    /// Every key present, as stored.
+    fn keys(&self) -> Vec<&str>;
+}
+
+impl Injector for http::HeaderMap {
+    fn set(&mut self, key: &str, value: String) {
+        // Propagators only write valid names and values; anything else is
+        // skipped rather than sent half-formed.
+        if let (Ok(name), Ok(value)) = (
+            http::header::HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()),
+            http::header::HeaderValue::from_str(&value),
+        ) {
+            self.insert(name, value);
+        }
+    }
+}
+
+impl Extractor for http::HeaderMap {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        // A value that is not visible ASCII is not a valid propagation value.
+        self.get_all(key)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+impl Injector for HashMap<String, String> {
+    fn set(&mut self, key: &str, value: String) {
+        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
+        self.insert(key.to_ascii_lowercase(), value);
+    }
+}
+
+impl Extractor for HashMap<String, String> {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.keys().map(String::as_str).collect()
+    }
+}
+
+impl Injector for BTreeMap<String, String> {
+    fn set(&mut self, key: &str, value: String) {
+        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
+        self.insert(key.to_ascii_lowercase(), value);
+    }
+}
+
+impl Extractor for BTreeMap<String, String> {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.keys().map(String::as_str).collect()
+    }
+}
+
+impl Injector for Vec<(String, String)> {
+    fn set(&mut self, key: &str, value: String) {
+        self.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+        self.push((key.to_ascii_lowercase(), value));
+    }
+}
+
+impl Extractor for Vec<(String, String)> {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.iter().map(|(k, _)| k.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_carrier_matches_keys_in_any_case_and_writes_lower_case() {
+        let mut headers = http::HeaderMap::new();
+        Injector::set(&mut headers, "X-B3-TraceId", "a".into());
+        assert_eq!(Extractor::get_all(&headers, "x-b3-traceid"), ["a"]);
+
+        let mut map = HashMap::new();
+        map.insert("X-B3-TRACEID".to_owned(), "old".to_owned());
+        Injector::set(&mut map, "X-B3-TraceId", "b".into());
+        assert_eq!(map.len(), 1);
+        assert_eq!(Extractor::get_all(&map, "X-b3-traceID"), ["b"]);
+
+        let mut list: Vec<(String, String)> = vec![("Traceparent".into(), "1".into())];
+        Injector::set(&mut list, "traceparent", "2".into());
+        assert_eq!(list, [("traceparent".to_owned(), "2".to_owned())]);
+
+        let mut tree = BTreeMap::new();
+        Injector::set(&mut tree, "Baggage", "k=v".into());
+        assert_eq!(Extractor::get_all(&tree, "BAGGAGE"), ["k=v"]);
+    }
+
+    #[test]
+    fn header_values_that_are_not_valid_are_never_written() {
+        let mut headers = http::HeaderMap::new();
+        Injector::set(&mut headers, "traceparent", "bad\r\nvalue".into());
+        Injector::set(&mut headers, "bad name", "v".into());
+        assert!(headers.is_empty());
+    }
+}

@@ -1,0 +1,291 @@
+//! Carrying a span context across process boundaries: inject it into
+//! outgoing headers (or any text map), extract it from incoming ones.
+//!
+//! Formats: [`TraceContext`] (W3C `traceparent` / `tracestate`),
+//! [`W3cBaggage`] (W3C `baggage`), [`B3`] (single `b3` header or the
+//! `X-B3-*` headers), [`Jaeger`] (`uber-trace-id`, `uberctx-*`) and
+//! [`OtTrace`] (`ot-tracer-*`, `ot-baggage-*`); [`Composite`] runs several.
+//! A malformed value is treated as absent — never a panic, never half a
+//! context — and counted ([`malformed_count`], also in `Tracer::stats`).
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use tracekit_runtime::propagation::{Composite, Propagator};
+//! use tracekit_runtime::{SpanContext, SpanId, TraceId};
+//!
+//! let propagator = Composite::default(); // tracecontext + baggage
+//! let context = SpanContext::new(TraceId::from_u128(7), SpanId::new(9).unwrap(), true)
+//!     .with_baggage_item("tenant", "acme");
+//! let mut headers = HashMap::new();
+//! propagator.inject(&context, &mut headers);
+//! assert_eq!(headers["traceparent"], "00-00000000000000000000000000000007-0000000000000009-01");
+//!
+//! let extracted = propagator.extract(&headers).unwrap();
+//! assert_eq!(extracted.span_id(), context.span_id());
+//! assert!(extracted.is_remote());
+//! assert_eq!(extracted.baggage().get("tenant"), Some("acme"));
+//! ```
+
+mod b3;
+mod baggage;
+mod binary;
+mod carrier;
+mod jaeger;
+mod ottrace;
+mod tracecontext;
+
+pub use b3::B3;
+pub use baggage::W3cBaggage;
+pub use binary::{BINARY_VERSION, extract_binary, inject_binary};
+pub use carrier::{Extractor, Injector};
+pub use jaeger::Jaeger;
+pub use ottrace::OtTrace;
+pub use tracecontext::TraceContext;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::context::{Baggage, SpanContext};
+
+/// A propagation format.
+pub trait Propagator: Send + Sync + 'static {
+    /// Writes `context` into `carrier`. An invalid context writes nothing.
+    fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector);
+
+    /// Reads a context from `carrier`: `None` when absent or malformed.
+    /// An extracted context is remote.
+    fn extract(&self, carrier: &dyn Extractor) -> Option<SpanContext>;
+
+    /// Whether this format carries trace and span ids (W3C baggage does
+    /// not: it only adds baggage to what the others extract).
+    fn carries_ids(&self) -> bool {
+        true
+    }
+
+    /// The baggage this format carries on its own (for formats that carry
+    /// no ids).
+    fn extract_baggage(&self, carrier: &dyn Extractor) -> Baggage {
+        let _ = carrier;
+        Baggage::new()
+    }
+}
+
+/// Several formats at once: `inject` writes all of them; `extract` takes
+/// the ids from the first format that has them, and adds the baggage of
+/// every baggage-only format.
+#[derive(Clone)]
+pub struct Composite {
+    propagators: Vec<Arc<dyn Propagator>>,
+}
+
+impl Composite {
+    /// The given formats, in extraction order.
+    pub fn new(propagators: Vec<Arc<dyn Propagator>>) -> Self {
+        Composite { propagators }
+    }
+
+    /// Formats named as in `OTEL_PROPAGATORS`: `tracecontext`, `baggage`,
+    /// `b3` (single header), `b3multi`, `jaeger`, `ottrace`, `none`,
+    /// separated by commas.
+    ///
+    /// ```
+    /// use tracekit_runtime::propagation::Composite;
+    ///
+    /// assert!(Composite::from_names("tracecontext,b3multi").is_ok());
+    /// assert!(Composite::from_names("tracecontext,zipkin").is_err());
+    /// ```
+    pub fn from_names(names: &str) -> Result<Composite, UnknownPropagator> {
+        let mut propagators: Vec<Arc<dyn Propagator>> = Vec::new();
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            propagators.push(match name {
+                "tracecontext" => Arc::new(TraceContext),
+                "baggage" => Arc::new(W3cBaggage),
+                "b3" => Arc::new(B3::single_header()),
+                "b3multi" => Arc::new(B3::multiple_headers()),
+                "jaeger" => Arc::new(Jaeger),
+                "ottrace" => Arc::new(OtTrace),
+                "none" => continue,
+                other => return Err(UnknownPropagator(other.to_owned())),
+            });
+        }
+        Ok(Composite::new(propagators))
+    }
+}
+
+impl Default for Composite {
+    /// `tracecontext,baggage`, the OpenTelemetry default.
+    fn default() -> Self {
+        Composite::new(vec![Arc::new(TraceContext), Arc::new(W3cBaggage)])
+    }
+}
+
+impl fmt::Debug for Composite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Composite({} formats)", self.propagators.len())
+    }
+}
+
+impl Propagator for Composite {
+    fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
+        for propagator in &self.propagators {
+            propagator.inject(context, carrier);
+        }
+    }
+
+    fn extract(&self, carrier: &dyn Extractor) -> Option<SpanContext> {
+        let mut found: Option<SpanContext> = None;
+        let mut baggage = Baggage::new();
+        for propagator in &self.propagators {
+            if !propagator.carries_ids() {
+                baggage = baggage.merged(&propagator.extract_baggage(carrier));
+            } else if found.is_none() {
+                found = propagator.extract(carrier);
+            }
+        }
+        found.map(|context| {
+            let merged = context.baggage().merged(&baggage);
+            context.with_baggage(merged)
+        })
+    }
+}
+
+/// An `OTEL_PROPAGATORS` name that is not a known format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownPropagator(pub String);
+
+impl fmt::Display for UnknownPropagator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown propagator {:?}: expected tracecontext, baggage, b3, b3multi, jaeger, ottrace or none",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownPropagator {}
+
+static MALFORMED: AtomicU64 = AtomicU64::new(0);
+
+/// How many malformed propagation values were ignored in this process.
+pub fn malformed_count() -> u64 {
+    MALFORMED.load(Ordering::Relaxed)
+}
+
+/// Notes one malformed value; returns `None` so parsers can end with it.
+pub(crate) fn malformed<T>() -> Option<T> {
+    MALFORMED.fetch_add(1, Ordering::Relaxed);
+    None
+}
+
+/// The one value of `key`: `Ok(None)` when absent, `Err(())` (already
+/// counted) when repeated with different values, too long, or carrying
+/// control characters.
+pub(crate) fn single<'a>(carrier: &'a dyn Extractor, key: &str) -> Result<Option<&'a str>, ()> {
+    let values = carrier.get_all(key);
+    let Some(first) = values.first().copied() else {
+        return Ok(None);
+    };
+    if values.iter().any(|v| *v != first) || !clean(first) {
+        malformed::<()>();
+        return Err(());
+    }
+    Ok(Some(first))
+}
+
+/// Longest header value accepted (the W3C baggage limit; ids are far shorter).
+pub(crate) const MAX_VALUE_LEN: usize = 8192;
+
+/// No control characters (CR, LF, NUL, ...) and not oversize.
+pub(crate) fn clean(value: &str) -> bool {
+    value.len() <= MAX_VALUE_LEN && no_controls(value)
+}
+
+/// No control characters (CR, LF, NUL, ...); tabs are whitespace.
+pub(crate) fn no_controls(value: &str) -> bool {
+    !value.bytes().any(|b| b.is_ascii_control() && b != b'\t')
+}
+
+/// Parses 1 to `max` hex digits (either case) into a non-zero number.
+pub(crate) fn hex_id(text: &str, max: usize) -> Option<u128> {
+    if text.is_empty() || text.len() > max || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(text, 16).ok().filter(|v| *v != 0)
+}
+
+/// Percent-decodes `text`; `None` for a bad escape or invalid UTF-8.
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Percent-encodes every byte not in `keep`.
+pub(crate) fn percent_encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if keep(byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn percent_coding_round_trips_and_rejects_bad_escapes() {
+        let encoded = percent_encode("a b,ü%", |b| b.is_ascii_alphanumeric());
+        assert_eq!(encoded, "a%20b%2C%C3%BC%25");
+        assert_eq!(percent_decode(&encoded).as_deref(), Some("a b,ü%"));
+        assert_eq!(percent_decode("%G1"), None);
+        assert_eq!(percent_decode("%4"), None);
+        assert_eq!(percent_decode("%FF"), None, "not UTF-8");
+    }
+
+    #[test]
+    fn conflicting_duplicates_and_control_characters_are_malformed() {
+        let carrier = vec![
+            ("X".to_owned(), "1".to_owned()),
+            ("x".to_owned(), "2".to_owned()),
+        ];
+        let before = malformed_count();
+        assert_eq!(single(&carrier, "x"), Err(()));
+        let same = vec![
+            ("X".to_owned(), "1".to_owned()),
+            ("x".to_owned(), "1".to_owned()),
+        ];
+        assert_eq!(single(&same, "x"), Ok(Some("1")));
+        let mut control = HashMap::new();
+        control.insert("x".to_owned(), "a\r\nb".to_owned());
+        assert_eq!(single(&control, "x"), Err(()));
+        assert!(malformed_count() >= before + 2);
+    }
+
+    #[test]
+    fn unknown_propagator_names_are_errors() {
+        assert_eq!(
+            Composite::from_names("tracecontext, nope").unwrap_err(),
+            UnknownPropagator("nope".into())
+        );
+        assert_eq!(Composite::from_names("none").unwrap().propagators.len(), 0);
+    }
+}
