@@ -49,6 +49,7 @@ impl LiveSpan {
     pub(crate) fn context(&self) -> SpanContext {
         SpanContext::new(self.trace_id, self.span_id, self.sampled)
             .with_baggage(self.baggage.clone())
+            .with_trace_state(self.trace_state.clone())
     }
 
     pub(crate) fn is_recording(&self) -> bool {

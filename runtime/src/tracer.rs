@@ -7,8 +7,10 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::context::SpanContext;
 use crate::export::{BatchConfig, Console, Exporter, FlushError, Pipeline, TracerStats};
 use crate::hooks::Hooks;
+use crate::propagation::{Composite, Extractor, Injector, Propagator};
 use crate::record::SpanRecord;
 use crate::sampler::Sampler;
 use crate::span::SpanBuilder;
@@ -45,6 +47,7 @@ struct TracerInner {
     enabled: bool,
     service_name: String,
     sampler: Sampler,
+    propagator: Composite,
     hooks: Vec<Box<dyn Hooks>>,
     max_tag_len: usize,
     pipeline: Pipeline,
@@ -64,6 +67,7 @@ impl Tracer {
                 enabled: false,
                 service_name: String::new(),
                 sampler: Sampler::never(),
+                propagator: Composite::default(),
                 hooks: Vec::new(),
                 max_tag_len: DEFAULT_MAX_TAG_LEN,
                 pipeline: Pipeline::new(Vec::new(), BatchConfig::default()),
@@ -121,6 +125,41 @@ impl Tracer {
         self.inner.pipeline.flush(timeout)
     }
 
+    /// Writes `context` into `carrier` (HTTP headers, a map, a list of
+    /// pairs) in every configured format.
+    ///
+    /// ```
+    /// use tracekit_runtime::{SpanContext, SpanId, TraceId, Tracer};
+    ///
+    /// let tracer = Tracer::builder().build();
+    /// let context = SpanContext::new(TraceId::from_u128(1), SpanId::new(2).unwrap(), true);
+    /// let mut headers = http::HeaderMap::new();
+    /// tracer.inject(&context, &mut headers);
+    /// assert!(headers.contains_key("traceparent"));
+    /// assert_eq!(tracer.extract(&headers).unwrap().span_id(), context.span_id());
+    /// ```
+    pub fn inject(&self, context: &SpanContext, carrier: &mut impl Injector) {
+        self.inner.propagator.inject(context, carrier);
+    }
+
+    /// Reads a context from `carrier` in the configured formats; `None`
+    /// when there is none or it is malformed (counted in
+    /// [`stats`](Self::stats)). Spans started under it continue the
+    /// caller's trace.
+    pub fn extract(&self, carrier: &impl Extractor) -> Option<SpanContext> {
+        self.inner.propagator.extract(carrier)
+    }
+
+    /// The binary form of `context` (see [`propagation::inject_binary`](crate::propagation::inject_binary)).
+    pub fn inject_binary(&self, context: &SpanContext) -> Vec<u8> {
+        crate::propagation::inject_binary(context)
+    }
+
+    /// Reads the binary form (see [`propagation::extract_binary`](crate::propagation::extract_binary)).
+    pub fn extract_binary(&self, bytes: &[u8]) -> Option<SpanContext> {
+        crate::propagation::extract_binary(bytes)
+    }
+
     /// The pipeline's counters: spans started, finished, exported, dropped.
     ///
     /// ```
@@ -133,7 +172,10 @@ impl Tracer {
     /// assert_eq!((stats.spans_finished, stats.spans_exported, stats.dropped()), (1, 1, 0));
     /// ```
     pub fn stats(&self) -> TracerStats {
-        self.inner.pipeline.stats()
+        TracerStats {
+            malformed_contexts: crate::propagation::malformed_count(),
+            ..self.inner.pipeline.stats()
+        }
     }
 
     /// Counts a sampled span as started.
@@ -182,6 +224,7 @@ pub struct TracerBuilder {
     max_tag_len: usize,
     default_exporter: bool,
     batch: BatchConfig,
+    propagator: Composite,
 }
 
 impl Default for TracerBuilder {
@@ -194,6 +237,7 @@ impl Default for TracerBuilder {
             max_tag_len: DEFAULT_MAX_TAG_LEN,
             default_exporter: true,
             batch: BatchConfig::default(),
+            propagator: Composite::default(),
         }
     }
 }
@@ -201,8 +245,8 @@ impl Default for TracerBuilder {
 impl TracerBuilder {
     /// A builder configured from the standard OpenTelemetry variables:
     /// `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`,
-    /// `OTEL_TRACES_EXPORTER` (`console` or `none`) and `OTEL_BSP_*` (see
-    /// [`BatchConfig::from_env`]). A value that cannot be used is reported on
+    /// `OTEL_TRACES_EXPORTER` (`console` or `none`), `OTEL_PROPAGATORS` and
+    /// `OTEL_BSP_*` (see [`BatchConfig::from_env`]). A value that cannot be used is reported on
     /// stderr and its default kept.
     pub fn from_env() -> TracerBuilder {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -214,6 +258,14 @@ impl TracerBuilder {
             match Sampler::from_otel(&name, var("OTEL_TRACES_SAMPLER_ARG").as_deref()) {
                 Ok(sampler) => builder = builder.sampler(sampler),
                 Err(err) => eprintln!("tracekit: OTEL_TRACES_SAMPLER: {err}; using the default"),
+            }
+        }
+        if let Some(names) = var("OTEL_PROPAGATORS") {
+            match Composite::from_names(&names) {
+                Ok(propagator) => builder = builder.propagator(propagator),
+                Err(err) => {
+                    eprintln!("tracekit: OTEL_PROPAGATORS: {err}; using tracecontext,baggage")
+                }
             }
         }
         match var("OTEL_TRACES_EXPORTER").as_deref().map(str::trim) {
@@ -257,6 +309,22 @@ impl TracerBuilder {
         self
     }
 
+    /// The propagation formats of `inject` / `extract` (default:
+    /// `tracecontext,baggage`).
+    ///
+    /// ```
+    /// use tracekit_runtime::{Tracer, propagation::Composite};
+    ///
+    /// let tracer = Tracer::builder()
+    ///     .propagator(Composite::from_names("tracecontext,baggage,b3multi").unwrap())
+    ///     .build();
+    /// # drop(tracer);
+    /// ```
+    pub fn propagator(mut self, propagator: Composite) -> Self {
+        self.propagator = propagator;
+        self
+    }
+
     /// How finished spans are batched for export (default:
     /// [`BatchConfig::default`]).
     pub fn batch(mut self, config: BatchConfig) -> Self {
@@ -281,6 +349,7 @@ impl TracerBuilder {
                 enabled: true,
                 service_name: self.service_name,
                 sampler: self.sampler,
+                propagator: self.propagator,
                 hooks: self.hooks,
                 max_tag_len: self.max_tag_len,
                 pipeline: Pipeline::new(self.exporters, self.batch),

@@ -33,6 +33,8 @@ pub struct TracerStats {
     pub export_errors: u64,
     /// Spans waiting in the queue now (at most the configured queue size).
     pub queued: u64,
+    /// Malformed propagation values ignored by `extract` in this process.
+    pub malformed_contexts: u64,
 }
 
 impl TracerStats {
@@ -207,6 +209,7 @@ impl Shared {
             dropped_export_failed: self.dropped_export_failed.load(Ordering::Relaxed),
             export_errors: self.export_errors.load(Ordering::Relaxed),
             queued: self.lock().queued as u64,
+            malformed_contexts: 0,
         }
     }
 }

@@ -1,0 +1,135 @@
+//! Properties over generated input: inject-then-extract returns the same
+//! context in every format; extraction never panics on arbitrary headers
+//! or bytes, and never returns half a context.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use tracekit::propagation::{
+    B3, Composite, Jaeger, OtTrace, Propagator, TraceContext, W3cBaggage, extract_binary,
+    inject_binary,
+};
+use tracekit::{Baggage, SpanContext, SpanId, TraceId};
+
+fn context(trace: u128, span: u64, sampled: bool, items: &[(String, String)]) -> SpanContext {
+    let baggage: Baggage = items.iter().cloned().collect();
+    SpanContext::new(
+        TraceId::from_u128(trace),
+        SpanId::new(span).unwrap(),
+        sampled,
+    )
+    .with_baggage(baggage)
+}
+
+fn formats() -> Vec<(&'static str, Arc<dyn Propagator>, bool)> {
+    // (name, format, whether it carries baggage)
+    vec![
+        (
+            "w3c",
+            Arc::new(Composite::new(vec![
+                Arc::new(TraceContext),
+                Arc::new(W3cBaggage),
+            ])),
+            true,
+        ),
+        ("b3", Arc::new(B3::single_header()), false),
+        ("b3multi", Arc::new(B3::multiple_headers()), false),
+        ("jaeger", Arc::new(Jaeger), true),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn inject_then_extract_returns_the_same_context(
+        trace in 1u128..,
+        span in 1u64..,
+        sampled in any::<bool>(),
+        items in prop::collection::vec(("[a-z][a-z0-9_.-]{0,15}", "\\PC{0,24}"), 0..5),
+    ) {
+        let original = context(trace, span, sampled, &items);
+        for (name, format, carries_baggage) in formats() {
+            let mut carrier = HashMap::new();
+            format.inject(&original, &mut carrier);
+            let back = format.extract(&carrier);
+            prop_assert!(back.is_some(), "{} lost the context", name);
+            let back = back.unwrap();
+            prop_assert_eq!(back.trace_id(), original.trace_id(), "{}", name);
+            prop_assert_eq!(back.span_id(), original.span_id(), "{}", name);
+            prop_assert_eq!(back.is_sampled(), sampled, "{}", name);
+            if carries_baggage {
+                prop_assert_eq!(back.baggage(), original.baggage(), "{}", name);
+            }
+        }
+        let binary = extract_binary(&inject_binary(&original)).unwrap();
+        prop_assert_eq!((binary.trace_id(), binary.span_id(), binary.is_sampled()), (original.trace_id(), original.span_id(), sampled));
+        prop_assert_eq!(binary.baggage(), original.baggage());
+    }
+
+    #[test]
+    fn ot_text_map_round_trips_with_header_safe_baggage(
+        trace in 1u128..,
+        span in 1u64..,
+        sampled in any::<bool>(),
+        items in prop::collection::vec(("[a-z][a-z0-9_-]{0,15}", "[ -~]{0,24}"), 0..5),
+    ) {
+        let original = context(trace, span, sampled, &items);
+        let mut carrier = HashMap::new();
+        OtTrace.inject(&original, &mut carrier);
+        let back = OtTrace.extract(&carrier).unwrap();
+        prop_assert_eq!((back.trace_id(), back.span_id(), back.is_sampled()), (original.trace_id(), original.span_id(), sampled));
+        prop_assert_eq!(back.baggage(), original.baggage());
+    }
+
+    #[test]
+    fn extraction_never_panics_on_arbitrary_header_sets(
+        headers in prop::collection::vec((
+            prop_oneof![
+                Just("traceparent".to_owned()), Just("tracestate".to_owned()), Just("baggage".to_owned()),
+                Just("b3".to_owned()), Just("X-B3-TraceId".to_owned()), Just("x-b3-spanid".to_owned()),
+                Just("x-b3-sampled".to_owned()), Just("x-b3-flags".to_owned()), Just("uber-trace-id".to_owned()),
+                Just("uberctx-k".to_owned()), Just("ot-tracer-traceid".to_owned()), Just("ot-tracer-spanid".to_owned()),
+                Just("ot-tracer-sampled".to_owned()), Just("ot-baggage-k".to_owned()), "\\PC{0,12}",
+            ],
+            prop_oneof![
+                any::<String>(),
+                "[0-9a-fA-F:%-]{0,70}",
+                Just("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned()),
+                "00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-z]{2}.{0,4}",
+            ],
+        ), 0..8),
+    ) {
+        let all = Composite::from_names("tracecontext,baggage,b3,b3multi,jaeger,ottrace").unwrap();
+        for (_, format, _) in formats() {
+            if let Some(context) = format.extract(&headers) {
+                prop_assert!(context.is_valid() && context.is_remote());
+            }
+        }
+        if let Some(context) = all.extract(&headers) {
+            prop_assert!(context.is_valid());
+        }
+        let _ = OtTrace.extract(&headers);
+    }
+
+    #[test]
+    fn binary_extraction_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..96)) {
+        if let Some(context) = extract_binary(&bytes) {
+            prop_assert!(context.is_valid());
+        }
+    }
+
+    #[test]
+    fn injected_values_are_always_valid_header_values(
+        trace in 1u128..,
+        span in 1u64..,
+        items in prop::collection::vec(("[a-z][a-z0-9_.-]{0,15}", any::<String>()), 0..5),
+    ) {
+        let all = Composite::from_names("tracecontext,baggage,b3,b3multi,jaeger,ottrace").unwrap();
+        let mut carrier: Vec<(String, String)> = Vec::new();
+        all.inject(&context(trace, span, true, &items), &mut carrier);
+        for (key, value) in &carrier {
+            prop_assert!(http::HeaderName::from_bytes(key.as_bytes()).is_ok(), "{}", key);
+            prop_assert!(http::HeaderValue::from_str(value).is_ok(), "{}: {:?}", key, value);
+        }
+    }
+}
