@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a fresh machine: unit, doc, ui
-# (trybuild), integration, and the main example checked end to end.
+# (trybuild), integration, interop against OpenTelemetry's Python
+# propagators (set up here in a virtualenv), and the main example checked
+# end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== cargo test --workspace (unit, integration, ui, doc)"
+echo "== the Python interop peer (OpenTelemetry's propagators, pinned)"
+venv=target/interop-venv
+if ! "$venv/bin/python" -c "import opentelemetry.propagators.b3, opentelemetry.propagators.jaeger" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
+fi
+export TRACEKIT_PYTHON="$PWD/$venv/bin/python"
+
+echo "== cargo test --workspace (unit, integration, ui, doc, interop)"
 cargo test --workspace --locked
 
 echo "== the quickstart example prints its traces"

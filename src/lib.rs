@@ -281,6 +281,39 @@
 //! assert_eq!(spans[0].tag("retries").and_then(|v| v.as_i64()), Some(2));
 //! ```
 //!
+//! ## Across processes
+//!
+//! [`Tracer::inject`] writes a context into outgoing headers (an
+//! `http::HeaderMap`, a `HashMap`/`BTreeMap` of strings, or a list of
+//! pairs); [`Tracer::extract`] reads one from incoming headers. Formats:
+//! W3C `traceparent`/`tracestate` and `baggage` (the default), B3 (single or
+//! multi header), Jaeger and the OpenTracing text map, chosen with
+//! [`TracerBuilder::propagator`] or `OTEL_PROPAGATORS`; a binary form is in
+//! [`propagation`]. A malformed header counts as absent (and is counted in
+//! [`Tracer::stats`]); it never panics.
+//!
+//! ```
+//! use tracekit::{testing, traced};
+//!
+//! #[traced(kind = server, child_of = parent)]
+//! fn handle(parent: Option<tracekit::SpanContext>) -> http::HeaderMap {
+//!     // Pass this span on to the next hop.
+//!     let mut outgoing = http::HeaderMap::new();
+//!     let here = tracekit::context::current().span_context().unwrap();
+//!     tracekit::global().inject(&here, &mut outgoing);
+//!     outgoing
+//! }
+//!
+//! let mut incoming = http::HeaderMap::new();
+//! incoming.insert(
+//!     "traceparent",
+//!     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap(),
+//! );
+//! let (outgoing, _) = testing::capture(|| handle(tracekit::global().extract(&incoming)));
+//! let traceparent = outgoing["traceparent"].to_str().unwrap();
+//! assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+//! ```
+//!
 //! ## Export
 //!
 //! Finished spans gather in a buffer per thread and move, a buffer at a

@@ -41,6 +41,36 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
         "an unknown sampler keeps the default"
     );
 
+    set("OTEL_PROPAGATORS", "b3multi,jaeger");
+    let tracer = TracerBuilder::from_env().build();
+    let context = tracekit::SpanContext::new(
+        tracekit::TraceId::from_u128(1),
+        tracekit::SpanId::new(2).unwrap(),
+        true,
+    );
+    let mut headers = std::collections::HashMap::new();
+    tracer.inject(&context, &mut headers);
+    let mut names: Vec<&str> = headers.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "uber-trace-id",
+            "x-b3-sampled",
+            "x-b3-spanid",
+            "x-b3-traceid"
+        ]
+    );
+
+    set("OTEL_PROPAGATORS", "tracecontext,carrier-pigeon");
+    let tracer = TracerBuilder::from_env().build();
+    let mut headers = std::collections::HashMap::new();
+    tracer.inject(&context, &mut headers);
+    assert!(
+        headers.contains_key("traceparent"),
+        "an unknown name keeps the default"
+    );
+
     set("OTEL_SDK_DISABLED", "true");
     let guard = tracekit::init();
     assert!(!guard.is_enabled(), "a disabled SDK installs nothing");

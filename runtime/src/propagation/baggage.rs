@@ -5,8 +5,9 @@ use super::{
 };
 use crate::context::{Baggage, SpanContext};
 
-/// The W3C Baggage format. Values are percent-encoded; properties after a
-/// `;` are kept. The limits of the specification hold both ways: at most
+/// The W3C Baggage format. Values are percent-encoded (spaces as `%20`,
+/// `+` as `%2B`; an incoming `+` reads as a space, as OpenTelemetry's Python
+/// and Java SDKs write spaces); properties after a `;` are kept. The limits of the specification hold both ways: at most
 /// 180 entries, 4096 bytes per entry and 8192 bytes in all; entries past
 /// them, and malformed entries, are dropped (and counted).
 #[derive(Clone, Copy, Debug, Default)]
@@ -29,10 +30,16 @@ fn is_token(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// `baggage-octet`: printable ASCII but space, `"`, `,`, `;`, `\`; `%` is
-/// encoded too so that decoding is unambiguous.
+/// `baggage-octet`: printable ASCII but space, `"`, `,`, `;`, `\`.
 fn is_baggage_octet(byte: u8) -> bool {
-    matches!(byte, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e) && byte != b'%'
+    matches!(byte, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e)
+}
+
+/// What is written unencoded: `%` is encoded so decoding is unambiguous,
+/// and `+` because several SDKs (OpenTelemetry Python and Java) read `+` as
+/// a space.
+fn written_raw(byte: u8) -> bool {
+    is_baggage_octet(byte) && byte != b'%' && byte != b'+'
 }
 
 impl Propagator for W3cBaggage {
@@ -45,7 +52,7 @@ impl Propagator for W3cBaggage {
                 malformed::<()>();
                 continue;
             }
-            let mut entry = format!("{key}={}", percent_encode(value, is_baggage_octet));
+            let mut entry = format!("{key}={}", percent_encode(value, written_raw));
             if let Some(metadata) = baggage.metadata(key).filter(|m| clean(m)) {
                 entry.push(';');
                 entry.push_str(metadata);
@@ -121,7 +128,12 @@ fn parse_entry(entry: &str) -> Option<(String, String, Option<String>)> {
     if !is_token(key) || !value.bytes().all(|b| is_baggage_octet(b) || b == b'%') {
         return None;
     }
-    Some((key.to_owned(), percent_decode(value)?, metadata))
+    // A `+` reads as a space, as the SDKs that write spaces that way mean it.
+    Some((
+        key.to_owned(),
+        percent_decode(&value.replace('+', " "))?,
+        metadata,
+    ))
 }
 
 #[cfg(test)]
@@ -156,16 +168,21 @@ mod tests {
 
     #[test]
     fn values_are_percent_encoded_on_inject_and_decoded_on_extract() {
-        let context = context_with(&[("user", "Ada Lovelace, née Byron; 100%")]);
+        let context = context_with(&[("user", "Ada Lovelace, née Byron; 100% + 1")]);
         let mut headers = HashMap::new();
         W3cBaggage.inject(&context, &mut headers);
         assert_eq!(
             headers["baggage"],
-            "user=Ada%20Lovelace%2C%20n%C3%A9e%20Byron%3B%20100%25"
+            "user=Ada%20Lovelace%2C%20n%C3%A9e%20Byron%3B%20100%25%20%2B%201"
         );
         assert_eq!(
             W3cBaggage.extract_baggage(&headers).get("user"),
-            Some("Ada Lovelace, née Byron; 100%")
+            Some("Ada Lovelace, née Byron; 100% + 1")
+        );
+        assert_eq!(
+            extract("k=a+b").get("k"),
+            Some("a b"),
+            "+ as written for a space"
         );
     }
 
