@@ -117,12 +117,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::propagation::header_list as headers;
 
     #[test]
     fn the_single_header_forms_of_the_specification_parse() {

@@ -46,63 +46,66 @@ impl Extractor for http::HeaderMap {
     }
 }
 
-impl Injector for HashMap<String, String> {
+/// Collections of string pairs, which carry contexts the same way.
+trait TextMap {
+    fn pairs(&self) -> impl Iterator<Item = (&String, &String)>;
+    fn remove_any_case(&mut self, key: &str);
+    fn add(&mut self, key: String, value: String);
+}
+
+impl<T: TextMap> Injector for T {
     fn set(&mut self, key: &str, value: String) {
-        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
-        self.insert(key.to_ascii_lowercase(), value);
+        self.remove_any_case(key);
+        self.add(key.to_ascii_lowercase(), value);
     }
 }
 
-impl Extractor for HashMap<String, String> {
+impl<T: TextMap> Extractor for T {
     fn get_all(&self, key: &str) -> Vec<&str> {
-        self.iter()
+        self.pairs()
             .filter(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v.as_str())
             .collect()
     }
 
     fn keys(&self) -> Vec<&str> {
-        self.keys().map(String::as_str).collect()
+        self.pairs().map(|(k, _)| k.as_str()).collect()
     }
 }
 
-impl Injector for BTreeMap<String, String> {
-    fn set(&mut self, key: &str, value: String) {
-        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
-        self.insert(key.to_ascii_lowercase(), value);
-    }
-}
-
-impl Extractor for BTreeMap<String, String> {
-    fn get_all(&self, key: &str) -> Vec<&str> {
+impl TextMap for HashMap<String, String> {
+    fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
         self.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect()
     }
-
-    fn keys(&self) -> Vec<&str> {
-        self.keys().map(String::as_str).collect()
+    fn remove_any_case(&mut self, key: &str) {
+        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
+    }
+    fn add(&mut self, key: String, value: String) {
+        self.insert(key, value);
     }
 }
 
-impl Injector for Vec<(String, String)> {
-    fn set(&mut self, key: &str, value: String) {
+impl TextMap for BTreeMap<String, String> {
+    fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.iter()
+    }
+    fn remove_any_case(&mut self, key: &str) {
+        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
+    }
+    fn add(&mut self, key: String, value: String) {
+        self.insert(key, value);
+    }
+}
+
+impl TextMap for Vec<(String, String)> {
+    fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.iter().map(|(k, v)| (k, v))
+    }
+    fn remove_any_case(&mut self, key: &str) {
         self.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
-        self.push((key.to_ascii_lowercase(), value));
     }
-}
-
-impl Extractor for Vec<(String, String)> {
-    fn get_all(&self, key: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.iter().map(|(k, _)| k.as_str()).collect()
+    fn add(&mut self, key: String, value: String) {
+        self.push((key, value));
     }
 }
 

@@ -82,12 +82,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::propagation::header_list as headers;
 
     #[test]
     fn short_encoded_and_64_bit_ids_parse() {

@@ -246,6 +246,15 @@ pub(crate) fn percent_encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
     out
 }
 
+/// A carrier of `(key, value)` pairs, for tests.
+#[cfg(test)]
+pub(crate) fn header_list(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,12 +89,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn carrier(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::propagation::header_list as carrier;
 
     #[test]
     fn the_specification_example_round_trips() {
