@@ -128,7 +128,9 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         Shape::AsyncFn | Shape::ReturnsImplFuture | Shape::ReturnsBoxedFuture => quote!(start),
     };
     let parent = match (&options.root, &options.child_of) {
-        (Some(_), _) => quote!(::tracekit::__private::Parent::Root),
+        (Some(_), _) => quote!(::tracekit::__private::Parent::Of(
+            ::core::option::Option::None
+        )),
         (None, Some((_, expr))) => quote! {
             ::tracekit::__private::Parent::Of(::tracekit::__private::AsParent::as_parent(&(#expr)))
         },

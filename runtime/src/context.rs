@@ -58,8 +58,10 @@ impl TraceId {
     /// assert!(TraceId::from_hex("xyz").is_none());
     /// ```
     pub fn from_hex(text: &str) -> Option<Self> {
-        let value = parse_hex::<32>(text)?;
-        (value != 0).then_some(TraceId(value))
+        if text.len() != 32 {
+            return None;
+        }
+        hex_id(text, 32).map(TraceId)
     }
 }
 
@@ -109,7 +111,10 @@ impl SpanId {
     /// assert!(SpanId::from_hex("0000000000000000").is_none());
     /// ```
     pub fn from_hex(text: &str) -> Option<Self> {
-        SpanId::new(parse_hex::<16>(text)? as u64)
+        if text.len() != 16 {
+            return None;
+        }
+        SpanId::new(hex_id(text, 16)? as u64)
     }
 }
 
@@ -126,11 +131,13 @@ impl fmt::Debug for SpanId {
 }
 
 /// Parses exactly `DIGITS` hex digits into an integer.
-fn parse_hex<const DIGITS: usize>(text: &str) -> Option<u128> {
-    if text.len() != DIGITS || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+/// Parses 1 to `max` hex digits (either case) into a non-zero number:
+/// `None` for anything else (no sign, no prefix, not all zeros).
+pub(crate) fn hex_id(text: &str, max: usize) -> Option<u128> {
+    if text.is_empty() || text.len() > max || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    u128::from_str_radix(text, 16).ok()
+    u128::from_str_radix(text, 16).ok().filter(|v| *v != 0)
 }
 
 /// Key/value strings that travel with a trace to every later span and hop.

@@ -91,11 +91,21 @@ thread_local! {
     };
 }
 
+/// Runs `f` on this thread's stack; `None` during thread teardown (the
+/// stack is gone). No user code runs while the stack is borrowed, so the
+/// borrow cannot fail for any other reason.
+#[inline]
+fn with_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
+    STACK
+        .try_with(|stack| f(&mut *stack.try_borrow_mut().ok()?))
+        .ok()
+        .flatten()
+}
+
 /// Pushes `active` onto this thread's stack.
 pub(crate) fn enter(active: Active) -> Scope {
-    let pushed = STACK.try_with(|stack| Some(stack.try_borrow_mut().ok()?.push(active)));
     Scope {
-        id: pushed.ok().flatten().unwrap_or(0),
+        id: with_stack(|stack| Some(stack.push(active))).unwrap_or(0),
         _not_send: PhantomData,
     }
 }
@@ -104,115 +114,67 @@ pub(crate) fn enter(active: Active) -> Scope {
 /// Returns 0 (an id no entry has) when the stack is unavailable.
 #[inline]
 pub(crate) fn push_local(live: LiveSpan) -> u64 {
-    STACK
-        .try_with(|stack| {
-            stack
-                .try_borrow_mut()
-                .ok()
-                .map(|mut s| s.push(Active::Local(live)))
-        })
-        .ok()
-        .flatten()
-        .unwrap_or(0)
+    with_stack(|stack| Some(stack.push(Active::Local(live)))).unwrap_or(0)
 }
 
 /// Runs `f` on the local span `id` of this thread, if it is there.
 pub(crate) fn with_local<R>(id: u64, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
-    STACK
-        .try_with(|stack| {
-            let mut stack = stack.try_borrow_mut().ok()?;
-            let position = stack.find(id)?;
-            match &mut stack.entries[position].active {
-                Active::Local(live) => Some(f(live)),
-                _ => None,
-            }
-        })
-        .ok()
-        .flatten()
+    with_stack(|stack| {
+        let position = stack.find(id)?;
+        match &mut stack.entries[position].active {
+            Active::Local(live) => Some(f(live)),
+            _ => None,
+        }
+    })
 }
 
 /// Finishes the local span `id` at `end` and takes it off this thread's
 /// stack; also says whether the stack is now empty. The span's state is
 /// read where it lies, not moved out first.
 pub(crate) fn finish_local(id: u64, end: u64) -> (Option<SpanRecord>, bool) {
-    STACK
-        .try_with(|stack| {
-            let mut stack = stack.try_borrow_mut().ok()?;
-            let position = stack.find(id)?;
-            let record = match &mut stack.entries[position].active {
-                Active::Local(live) => live.finish(end),
-                _ => None,
-            };
-            if position + 1 == stack.entries.len() {
-                stack.entries.truncate(position);
-            } else {
-                stack.entries.remove(position);
-            }
-            Some((record, stack.entries.is_empty()))
-        })
-        .ok()
-        .flatten()
-        .unwrap_or((None, false))
-}
-
-/// After an entry left the stack: an empty stack means this thread's trace
-/// segment ended, so its buffered spans go to the exporter.
-pub(crate) fn after_pop() {
-    if is_idle() {
-        crate::export::local::thread_idle();
-    }
+    with_stack(|stack| {
+        let position = stack.find(id)?;
+        let record = match &mut stack.entries[position].active {
+            Active::Local(live) => live.finish(end),
+            _ => None,
+        };
+        if position + 1 == stack.entries.len() {
+            stack.entries.truncate(position);
+        } else {
+            stack.entries.remove(position);
+        }
+        Some((record, stack.entries.is_empty()))
+    })
+    .unwrap_or((None, false))
 }
 
 /// What is active on this thread, in a form that may travel.
 fn top() -> Option<Active> {
-    STACK
-        .try_with(|stack| {
-            let stack = stack.try_borrow().ok()?;
-            stack.entries.last().map(|entry| entry.active.portable())
-        })
-        .ok()
-        .flatten()
+    with_stack(|stack| Some(stack.entries.last()?.active.portable()))
 }
 
 /// Whether no span is active on this thread.
 pub(crate) fn is_idle() -> bool {
-    STACK
-        .try_with(|stack| stack.try_borrow().is_ok_and(|s| s.entries.is_empty()))
-        .unwrap_or(true)
+    with_stack(|stack| Some(stack.entries.is_empty())).unwrap_or(true)
 }
 
 /// The trace and sampled flag of the active span, without copying its
 /// context.
 #[inline]
 pub(crate) fn active_sampling() -> Option<(crate::TraceId, bool)> {
-    STACK
-        .try_with(|stack| {
-            let stack = stack.try_borrow().ok()?;
-            Some(match &stack.entries.last()?.active {
-                Active::Local(live) => (live.trace_id, live.sampled),
-                Active::Span(span) => (span.trace_id(), span.is_sampled()),
-                Active::Context(context) => (context.trace_id(), context.is_sampled()),
-                Active::Nothing => return None,
-            })
+    with_stack(|stack| {
+        Some(match &stack.entries.last()?.active {
+            Active::Local(live) => (live.trace_id, live.sampled),
+            Active::Span(span) => (span.trace_id(), span.is_sampled()),
+            Active::Context(context) => (context.trace_id(), context.is_sampled()),
+            Active::Nothing => return None,
         })
-        .ok()
-        .flatten()
+    })
 }
 
 /// The context of the active span on this thread, if any.
 pub(crate) fn active_context() -> Option<SpanContext> {
-    STACK
-        .try_with(|stack| {
-            stack
-                .try_borrow()
-                .ok()?
-                .entries
-                .last()?
-                .active
-                .span_context()
-        })
-        .ok()
-        .flatten()
+    with_stack(|stack| stack.entries.last()?.active.span_context())
 }
 
 /// Runs `f` on the active span, if there is one and it lives in this
@@ -231,18 +193,14 @@ pub(crate) fn active_context() -> Option<SpanContext> {
 pub fn with_active_span<R>(f: impl FnOnce(&SpanRef) -> R) -> Option<R> {
     // Only a handle is taken: the stack is not borrowed while `f` runs, so
     // `f` may start and activate spans of its own.
-    let handle = STACK
-        .try_with(|stack| {
-            let stack = stack.try_borrow().ok()?;
-            let entry = stack.entries.last()?;
-            match &entry.active {
-                Active::Span(span) => Some(SpanRef::shared(span.clone())),
-                Active::Local(_) => Some(SpanRef::local(entry.id)),
-                Active::Context(_) | Active::Nothing => None,
-            }
-        })
-        .ok()
-        .flatten()?;
+    let handle = with_stack(|stack| {
+        let entry = stack.entries.last()?;
+        match &entry.active {
+            Active::Span(span) => Some(SpanRef::shared(span.clone())),
+            Active::Local(_) => Some(SpanRef::local(entry.id)),
+            Active::Context(_) | Active::Nothing => None,
+        }
+    })?;
     Some(f(&handle))
 }
 
@@ -270,15 +228,18 @@ impl Drop for Scope {
         if self.id == 0 {
             return;
         }
-        let removed = STACK.try_with(|stack| {
-            let mut stack = stack.try_borrow_mut().ok()?;
+        let removed = with_stack(|stack| {
             let position = stack.find(self.id)?;
-            Some(stack.entries.remove(position))
+            let entry = stack.entries.remove(position);
+            Some((entry, stack.entries.is_empty()))
         });
-        // Dropped here, after the borrow ended: releasing the last reference
-        // to a span must not run while the stack is borrowed.
-        drop(removed);
-        after_pop();
+        // The entry is dropped here, after the borrow ended: releasing the
+        // last reference to a span must not run while the stack is borrowed.
+        // An empty stack means this thread's trace segment ended, so its
+        // buffered spans go to the exporter.
+        if let Some((_entry, true)) = removed {
+            crate::export::local::thread_idle();
+        }
     }
 }
 

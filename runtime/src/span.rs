@@ -368,14 +368,15 @@ impl std::fmt::Debug for Span {
     }
 }
 
-/// Where a new span takes its parent from.
+/// Where a new span takes its parent from (also what `#[traced]` passes).
+#[doc(hidden)]
 #[derive(Clone, Debug, Default)]
-pub(crate) enum ParentChoice {
+pub enum Parent {
     /// The span active on this thread or task, if any.
     #[default]
     Active,
-    /// This context, or a new trace for `None`.
-    Explicit(Option<SpanContext>),
+    /// This context, or a new trace for `None` (`root`).
+    Of(Option<SpanContext>),
 }
 
 /// Everything needed to start a span; filled by [`SpanBuilder`] and by
@@ -384,7 +385,7 @@ pub(crate) enum ParentChoice {
 pub(crate) struct SpanStart {
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
-    pub(crate) parent: ParentChoice,
+    pub(crate) parent: Parent,
     pub(crate) follows_from: Vec<SpanContext>,
     pub(crate) tags: Vec<Field>,
     pub(crate) start: Option<u64>,
@@ -399,8 +400,8 @@ impl Tracer {
             return None;
         }
         let parent = match start.parent {
-            ParentChoice::Active => scope::active_context(),
-            ParentChoice::Explicit(parent) => parent,
+            Parent::Active => scope::active_context(),
+            Parent::Of(parent) => parent,
         }
         .filter(SpanContext::is_valid);
         let trace_id = parent
@@ -508,7 +509,7 @@ impl<'t> SpanBuilder<'t> {
 
     /// Makes the span a child of `parent` instead of the active span.
     pub fn child_of(mut self, parent: &SpanContext) -> Self {
-        self.start.parent = ParentChoice::Explicit(Some(parent.clone()));
+        self.start.parent = Parent::Of(Some(parent.clone()));
         self
     }
 
@@ -521,8 +522,8 @@ impl<'t> SpanBuilder<'t> {
 
     /// Starts a new trace even when a span is active.
     pub fn ignore_active(mut self) -> Self {
-        if matches!(self.start.parent, ParentChoice::Active) {
-            self.start.parent = ParentChoice::Explicit(None);
+        if matches!(self.start.parent, Parent::Active) {
+            self.start.parent = Parent::Of(None);
         }
         self
     }

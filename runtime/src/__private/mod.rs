@@ -4,8 +4,9 @@
 pub mod probe;
 mod traced;
 
+pub use crate::span::Parent;
 pub use crate::tracer::is_installed as enabled;
-pub use traced::{AsParent, CallSite, Finish, Parent, Traced, TracedFuture};
+pub use traced::{AsParent, CallSite, Finish, Traced, TracedFuture};
 
 /// Makes a closure `FnOnce` by its expected type, so a body may return
 /// borrows of what it captured (as a function body may).

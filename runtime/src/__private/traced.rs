@@ -13,7 +13,7 @@ use crate::context::SpanContext;
 use crate::hooks::{Call, Hooks, Outcome};
 use crate::record::SpanKind;
 use crate::scope::Context;
-use crate::span::{ParentChoice, Span, SpanRef, SpanStart};
+use crate::span::{Parent, Span, SpanRef, SpanStart};
 use crate::tag::TagValue;
 use crate::tracer::global;
 
@@ -31,16 +31,6 @@ pub struct CallSite {
     pub line: u32,
     /// `kind = ..`.
     pub kind: SpanKind,
-}
-
-/// Where the span of a traced call takes its parent from.
-pub enum Parent {
-    /// The active span (the default).
-    Active,
-    /// Nowhere: a new trace (`root`).
-    Root,
-    /// The given context, or a new trace for `None` (`child_of = ..`).
-    Of(Option<SpanContext>),
 }
 
 /// Values `child_of = ..` and `follows_from = ..` accept.
@@ -180,11 +170,7 @@ impl Traced {
         SpanStart {
             name: Cow::Borrowed(site.name),
             kind: site.kind,
-            parent: match parent {
-                Parent::Active => ParentChoice::Active,
-                Parent::Root => ParentChoice::Explicit(None),
-                Parent::Of(context) => ParentChoice::Explicit(context),
-            },
+            parent,
             follows_from: follows_from.into_iter().collect(),
             ..SpanStart::default()
         }
@@ -240,10 +226,7 @@ impl Traced {
 
     #[inline(never)]
     fn run_sync_traced<R>(self, body: impl FnOnce() -> R, finish: impl FnOnce(&R) -> Finish) -> R {
-        let scope = self.span.activate();
-        let result = catch_unwind(AssertUnwindSafe(body));
-        drop(scope);
-        match result {
+        match self.under_span(body) {
             Ok(out) => {
                 if self.is_recording() {
                     self.complete_with(finish(&out));
@@ -261,10 +244,7 @@ impl Traced {
         construct: impl FnOnce() -> F,
         finish: P,
     ) -> TracedFuture<F, P> {
-        let scope = self.span.activate();
-        let result = catch_unwind(AssertUnwindSafe(construct));
-        drop(scope);
-        match result {
+        match self.under_span(construct) {
             Ok(inner) => self.run_async(inner, finish),
             Err(payload) => self.panicked(payload),
         }
@@ -283,6 +263,13 @@ impl Traced {
             traced: (!self.span.is_noop()).then_some(self),
             finish: Some(finish),
         }
+    }
+
+    /// Runs `f` with the span active; a panic in `f` comes back as `Err`
+    /// (after the span stopped being active) for the caller to record.
+    fn under_span<T>(&self, f: impl FnOnce() -> T) -> std::thread::Result<T> {
+        let _scope = self.span.activate();
+        catch_unwind(AssertUnwindSafe(f))
     }
 
     fn complete_with(&self, finish: Finish) {
@@ -385,10 +372,7 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
         let Some(traced) = this.traced.as_ref() else {
             return this.inner.poll(cx);
         };
-        let scope = traced.span.activate();
-        let result = catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx)));
-        drop(scope);
-        match result {
+        match traced.under_span(|| this.inner.poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(out)) => {
                 if let Some(traced) = this.traced.take() {

@@ -50,10 +50,9 @@ struct Buffer {
 
 impl Buffer {
     fn hand_over(&mut self) -> usize {
-        let records =
-            std::mem::replace(&mut self.records, self.shared.spare_buffer(MAX_LOCAL_SPANS));
+        let records = std::mem::take(&mut self.records);
         let count = records.len();
-        self.shared.enqueue(records);
+        self.records = self.shared.enqueue(records);
         count
     }
 }
@@ -114,23 +113,25 @@ thread_local! {
     static LOCAL: RefCell<Local> = RefCell::new(Local::default());
 }
 
+/// Runs `f` on this thread's buffers; `None` during thread teardown, when
+/// they are gone (they were handed over as they went).
+fn with_buffers<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+    LOCAL
+        .try_with(|local| Some(f(&mut *local.try_borrow_mut().ok()?)))
+        .ok()
+        .flatten()
+}
+
 /// Counts a sampled span started on this thread.
 pub(crate) fn span_started(shared: &Arc<Shared>) {
-    let _ = LOCAL.try_with(|local| {
-        if let Ok(mut local) = local.try_borrow_mut() {
-            ThreadCounters::bump(&local.buffer(shared).counters.started);
-        }
-    });
+    with_buffers(|local| ThreadCounters::bump(&local.buffer(shared).counters.started));
 }
 
 /// Buffers a finished span; `thread_idle` says no span is active on this
 /// thread any more, so the trace segment is complete.
 pub(crate) fn submit(shared: &Arc<Shared>, record: SpanRecord, thread_idle: bool) {
     let mut record = Some(record);
-    let _ = LOCAL.try_with(|local| {
-        let Ok(mut local) = local.try_borrow_mut() else {
-            return;
-        };
+    with_buffers(|local| {
         let Some(record) = record.take() else { return };
         let delay = shared.config.schedule_delay;
         let handed_over = {
@@ -160,19 +161,13 @@ pub(crate) fn submit(shared: &Arc<Shared>, record: SpanRecord, thread_idle: bool
 
 /// Hands over every span this thread buffered, for every pipeline.
 pub(crate) fn hand_over_all() {
-    let _ = LOCAL.try_with(|local| {
-        if let Ok(mut local) = local.try_borrow_mut() {
-            local.hand_over_all();
-        }
-    });
+    with_buffers(Local::hand_over_all);
 }
 
 /// Called when this thread's scope stack became empty.
 pub(crate) fn thread_idle() {
-    let _ = LOCAL.try_with(|local| {
-        if let Ok(mut local) = local.try_borrow_mut()
-            && local.pending > 0
-        {
+    with_buffers(|local| {
+        if local.pending > 0 {
             local.hand_over_all();
         }
     });

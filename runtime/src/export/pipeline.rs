@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::local::MAX_LOCAL_SPANS;
 use super::{BatchConfig, ExportError, Exporter};
 use crate::record::SpanRecord;
 
@@ -98,14 +99,15 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes a buffer of finished spans; drops the oldest spans when the
-    /// queue would overflow.
-    pub(crate) fn enqueue(&self, mut batch: Vec<SpanRecord>) {
+    /// Takes a buffer of finished spans, dropping the oldest spans when the
+    /// queue would overflow, and gives back an empty buffer to fill next (a
+    /// reused one when there is one), under one lock.
+    pub(crate) fn enqueue(&self, mut batch: Vec<SpanRecord>) -> Vec<SpanRecord> {
         if batch.is_empty() {
-            return;
+            return batch;
         }
         let mut dropped = 0;
-        let notify = {
+        let (notify, next) = {
             let mut guard = self.lock();
             let state = &mut *guard;
             if state.stopped {
@@ -136,7 +138,11 @@ impl Shared {
                 state.queued += batch.len();
                 state.queue.push_back(batch);
             }
-            state.queued >= self.config.max_export_batch_size
+            let next = state
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(MAX_LOCAL_SPANS));
+            (state.queued >= self.config.max_export_batch_size, next)
         };
         if dropped > 0 {
             self.dropped_queue_full
@@ -149,26 +155,12 @@ impl Shared {
         if notify {
             self.work.notify_one();
         }
+        next
     }
 
-    /// An empty buffer for a thread to fill: a reused one when there is one.
-    pub(crate) fn spare_buffer(&self, capacity: usize) -> Vec<SpanRecord> {
-        self.lock()
-            .spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(capacity))
-    }
-
-    /// Keeps an emptied buffer of a thread's size for reuse (a bounded
-    /// number of them); merged batches are larger and are let go.
-    fn recycle(&self, mut buffer: Vec<SpanRecord>) {
-        buffer.clear();
-        let mut state = self.lock();
-        if state.spare.len() < MAX_SPARE_BUFFERS
-            && (1..=super::local::MAX_LOCAL_SPANS).contains(&buffer.capacity())
-        {
-            state.spare.push(buffer);
-        }
+    /// Keeps an exported batch's vector for reuse.
+    fn recycle(&self, buffer: Vec<SpanRecord>) {
+        keep_spare(&mut self.lock().spare, buffer);
     }
 
     /// Dropping or failing is never silent: the first occurrence is told.
@@ -216,6 +208,15 @@ impl Shared {
 
 /// Emptied buffers kept for reuse at most (each holds a thread's batch).
 const MAX_SPARE_BUFFERS: usize = 64;
+
+/// Keeps an emptied buffer of a thread's size for reuse (a bounded number
+/// of them); larger vectors (merged batches) are let go.
+fn keep_spare(spare: &mut Vec<Vec<SpanRecord>>, mut buffer: Vec<SpanRecord>) {
+    buffer.clear();
+    if spare.len() < MAX_SPARE_BUFFERS && (1..=MAX_LOCAL_SPANS).contains(&buffer.capacity()) {
+        spare.push(buffer);
+    }
+}
 
 /// A tracer's pipeline; with no exporter it records nothing.
 pub(crate) struct Pipeline {
@@ -384,9 +385,7 @@ impl Worker {
                 for _ in 0..buffers {
                     let mut buffer = state.queue.pop_front().unwrap_or_default();
                     batch.append(&mut buffer);
-                    if state.spare.len() < MAX_SPARE_BUFFERS {
-                        state.spare.push(buffer);
-                    }
+                    keep_spare(&mut state.spare, buffer);
                 }
                 batch
             }

@@ -207,13 +207,7 @@ pub(crate) fn no_controls(value: &str) -> bool {
     !value.bytes().any(|b| b.is_ascii_control() && b != b'\t')
 }
 
-/// Parses 1 to `max` hex digits (either case) into a non-zero number.
-pub(crate) fn hex_id(text: &str, max: usize) -> Option<u128> {
-    if text.is_empty() || text.len() > max || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u128::from_str_radix(text, 16).ok().filter(|v| *v != 0)
-}
+pub(crate) use crate::context::hex_id;
 
 /// Percent-decodes `text`; `None` for a bad escape or invalid UTF-8.
 pub(crate) fn percent_decode(text: &str) -> Option<String> {
