@@ -128,17 +128,30 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         Shape::AsyncFn | Shape::ReturnsImplFuture | Shape::ReturnsBoxedFuture => quote!(start),
     };
     let parent = match (&options.root, &options.child_of) {
-        (Some(_), _) => quote!(::tracekit::__private::Parent::Of(
+        (Some(_), _) => Some(quote!(::tracekit::__private::Parent::Of(
             ::core::option::Option::None
-        )),
-        (None, Some((_, expr))) => quote! {
+        ))),
+        (None, Some((_, expr))) => Some(quote! {
             ::tracekit::__private::Parent::Of(::tracekit::__private::AsParent::as_parent(&(#expr)))
-        },
-        (None, None) => quote!(::tracekit::__private::Parent::Active),
+        }),
+        (None, None) => None,
     };
-    let follows_from = match &options.follows_from {
-        Some((_, expr)) => quote!(::tracekit::__private::AsParent::as_parent(&(#expr))),
-        None => quote!(::core::option::Option::None),
+    let follows_from = options
+        .follows_from
+        .as_ref()
+        .map(|(_, expr)| quote!(::tracekit::__private::AsParent::as_parent(&(#expr))));
+    // The common call names no reference: nothing is built or passed.
+    let references = if parent.is_none() && follows_from.is_none() {
+        quote!(::core::option::Option::None)
+    } else {
+        let parent = parent.unwrap_or_else(|| quote!(::tracekit::__private::Parent::Active));
+        let follows_from = follows_from.unwrap_or_else(|| quote!(::core::option::Option::None));
+        quote! {
+            ::core::option::Option::Some(&mut ::tracekit::__private::References {
+                parent: #parent,
+                follows_from: #follows_from,
+            })
+        }
     };
     let hooks = match &options.hooks {
         // Spanned on the path, so a type that is not `Hooks` is reported there.
@@ -163,8 +176,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         let __tracekit = if ::tracekit::__private::enabled() {
             let __tracekit = ::tracekit::__private::Traced::#start(
                 &__TRACEKIT_SITE,
-                #parent,
-                #follows_from,
+                #references,
                 #hooks,
             );
             if __tracekit.is_recording() {

@@ -466,6 +466,11 @@ impl SpanContext {
     pub const fn is_valid(&self) -> bool {
         self.trace_id.is_valid()
     }
+
+    /// What a child inherits: the baggage and the trace state.
+    pub(crate) fn into_inheritance(self) -> (Baggage, TraceState) {
+        (self.baggage, self.trace_state)
+    }
 }
 
 impl fmt::Debug for SpanContext {

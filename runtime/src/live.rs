@@ -5,9 +5,9 @@
 
 use std::borrow::Cow;
 
-use crate::clock;
 use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
-use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
+use crate::export::raw::{Extra, RawSpan};
+use crate::record::{Field, LogRecord, SpanKind};
 use crate::tag::TagValue;
 
 /// A started, unfinished span.
@@ -28,11 +28,16 @@ pub(crate) struct SpanData {
     pub(crate) kind: SpanKind,
     pub(crate) parent_id: Option<SpanId>,
     pub(crate) parent_is_remote: bool,
-    /// Nanoseconds since the Unix epoch.
+    /// A clock reading (`clock::now`).
     pub(crate) start: u64,
-    pub(crate) tags: Vec<Field>,
-    pub(crate) logs: Vec<LogRecord>,
-    pub(crate) follows_from: Vec<SpanContext>,
+    /// Tags, logs and references, boxed on first use: most spans have none.
+    pub(crate) extra: Option<Box<Extra>>,
+}
+
+impl SpanData {
+    fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_default()
+    }
 }
 
 impl LiveSpan {
@@ -59,13 +64,13 @@ impl LiveSpan {
     /// Sets `key`, replacing an earlier value.
     pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
         if let Some(data) = &mut self.data {
-            set_field(&mut data.tags, key, value);
+            set_field(&mut data.extra().tags, key, value);
         }
     }
 
     pub(crate) fn log(&mut self, log: LogRecord) {
         if let Some(data) = &mut self.data {
-            data.logs.push(log);
+            data.extra().logs.push(log);
         }
     }
 
@@ -81,23 +86,22 @@ impl LiveSpan {
         }
     }
 
-    /// Ends the span at `end` (nanoseconds since the Unix epoch); `None` if
-    /// it records nothing or already ended.
-    pub(crate) fn finish(&mut self, end: u64) -> Option<SpanRecord> {
+    /// Ends the span at `end` (a clock reading); `None` if it records
+    /// nothing or already ended.
+    #[inline]
+    pub(crate) fn finish(&mut self, end: u64) -> Option<RawSpan> {
         let data = self.data.take()?;
-        Some(SpanRecord {
+        Some(RawSpan {
             name: data.name,
             trace_id: self.trace_id,
             span_id: self.span_id,
             parent_id: data.parent_id,
             parent_is_remote: data.parent_is_remote,
             kind: data.kind,
-            start: clock::to_system_time(data.start),
-            end: clock::to_system_time(end.max(data.start)),
-            tags: data.tags,
-            logs: data.logs,
-            follows_from: data.follows_from,
+            start: data.start,
+            end,
             baggage: self.baggage.clone(),
+            extra: data.extra,
         })
     }
 }

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::context::SpanContext;
+use crate::export::local::Buffers;
+use crate::export::raw::RawSpan;
 use crate::live::LiveSpan;
-use crate::record::SpanRecord;
 use crate::span::{SharedSpan, SpanRef};
 
 /// What an entry of the stack makes active.
@@ -55,10 +56,16 @@ struct Entry {
     active: Active,
 }
 
-struct Stack {
+/// Everything a thread keeps for tracing, in one thread-local so a span
+/// visits it once to start and once to finish: the scope stack, the
+/// buffers of finished spans, and the id generator.
+pub(crate) struct Stack {
     entries: Vec<Entry>,
     /// The next entry id; ids are unique across threads (see `new_block`).
     next_id: u64,
+    /// The id generator's state (0: not seeded yet).
+    rng: u64,
+    pub(crate) buffers: Buffers,
 }
 
 /// Entry ids come in blocks of 2^32 per thread, so an id names one entry in
@@ -69,9 +76,18 @@ fn new_block() -> u64 {
 }
 
 impl Stack {
+    const fn new() -> Stack {
+        Stack {
+            entries: Vec::new(),
+            next_id: 0,
+            rng: 0,
+            buffers: Buffers::new(),
+        }
+    }
+
     #[inline]
-    fn push(&mut self, active: Active) -> u64 {
-        if self.next_id == 0 || self.next_id & 0xffff_ffff == 0 {
+    pub(crate) fn push(&mut self, active: Active) -> u64 {
+        if self.next_id & 0xffff_ffff == 0 {
             self.next_id = new_block();
         }
         let id = self.next_id;
@@ -83,12 +99,61 @@ impl Stack {
     fn find(&mut self, id: u64) -> Option<usize> {
         self.entries.iter().rposition(|entry| entry.id == id)
     }
+
+    /// Removes the entry at `position`; says whether the stack is now empty.
+    fn remove(&mut self, position: usize) -> (Entry, bool) {
+        let entry = self.entries.remove(position);
+        (entry, self.entries.is_empty())
+    }
+
+    /// The context of the active span, if any.
+    #[inline]
+    pub(crate) fn active_context(&self) -> Option<SpanContext> {
+        self.entries.last()?.active.span_context()
+    }
+
+    /// The trace and sampled flag of the active span, without copying its
+    /// context.
+    #[inline]
+    pub(crate) fn active_sampling(&self) -> Option<(crate::TraceId, bool)> {
+        Some(match &self.entries.last()?.active {
+            Active::Local(live) => (live.trace_id, live.sampled),
+            Active::Span(span) => (span.trace_id(), span.is_sampled()),
+            Active::Context(context) => (context.trace_id(), context.is_sampled()),
+            Active::Nothing => return None,
+        })
+    }
+
+    /// A random draw for ids.
+    #[inline]
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        if self.rng == 0 {
+            self.rng = crate::ids::seed();
+        }
+        crate::ids::draw(&mut self.rng)
+    }
+
+    /// Finishes the local span `id` at `end` and takes it off the stack;
+    /// the span is read where it lies, not moved out first. Returns the
+    /// finished span (if it records) and whether the stack is now empty.
+    #[inline]
+    pub(crate) fn finish_local(&mut self, id: u64, end: u64) -> Option<(Option<RawSpan>, bool)> {
+        let position = self.find(id)?;
+        let span = match &mut self.entries[position].active {
+            Active::Local(live) => live.finish(end),
+            _ => None,
+        };
+        if position + 1 == self.entries.len() {
+            self.entries.truncate(position);
+        } else {
+            self.entries.remove(position);
+        }
+        Some((span, self.entries.is_empty()))
+    }
 }
 
 thread_local! {
-    static STACK: RefCell<Stack> = const {
-        RefCell::new(Stack { entries: Vec::new(), next_id: 0 })
-    };
+    static STACK: RefCell<Stack> = const { RefCell::new(Stack::new()) };
 }
 
 /// Runs `f` on this thread's stack; `None` during thread teardown (the
@@ -102,19 +167,38 @@ fn with_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
         .flatten()
 }
 
+/// Runs `f` on this thread's state; during thread teardown, when it is
+/// gone, on a fresh one that is let go afterwards.
+#[inline]
+pub(crate) fn with_thread<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
+    let mut f = Some(f);
+    if let Some(out) = with_stack(|stack| Some(f.take()?(stack))) {
+        return out;
+    }
+    on_fresh_stack(f)
+}
+
+#[cold]
+#[inline(never)]
+fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
+    match f {
+        Some(f) => f(&mut Stack::new()),
+        None => unreachable!("the closure ran and returned"),
+    }
+}
+
+/// Runs `f` on this thread's span buffers, also telling whether no span
+/// is active; `None` during thread teardown.
+pub(crate) fn with_buffers<R>(f: impl FnOnce(&mut Buffers, bool) -> R) -> Option<R> {
+    with_stack(|stack| Some(f(&mut stack.buffers, stack.entries.is_empty())))
+}
+
 /// Pushes `active` onto this thread's stack.
 pub(crate) fn enter(active: Active) -> Scope {
     Scope {
         id: with_stack(|stack| Some(stack.push(active))).unwrap_or(0),
         _not_send: PhantomData,
     }
-}
-
-/// Pushes a local span; it is active until [`finish_local`] takes it off.
-/// Returns 0 (an id no entry has) when the stack is unavailable.
-#[inline]
-pub(crate) fn push_local(live: LiveSpan) -> u64 {
-    with_stack(|stack| Some(stack.push(Active::Local(live)))).unwrap_or(0)
 }
 
 /// Runs `f` on the local span `id` of this thread, if it is there.
@@ -128,53 +212,9 @@ pub(crate) fn with_local<R>(id: u64, f: impl FnOnce(&mut LiveSpan) -> R) -> Opti
     })
 }
 
-/// Finishes the local span `id` at `end` and takes it off this thread's
-/// stack; also says whether the stack is now empty. The span's state is
-/// read where it lies, not moved out first.
-pub(crate) fn finish_local(id: u64, end: u64) -> (Option<SpanRecord>, bool) {
-    with_stack(|stack| {
-        let position = stack.find(id)?;
-        let record = match &mut stack.entries[position].active {
-            Active::Local(live) => live.finish(end),
-            _ => None,
-        };
-        if position + 1 == stack.entries.len() {
-            stack.entries.truncate(position);
-        } else {
-            stack.entries.remove(position);
-        }
-        Some((record, stack.entries.is_empty()))
-    })
-    .unwrap_or((None, false))
-}
-
 /// What is active on this thread, in a form that may travel.
 fn top() -> Option<Active> {
     with_stack(|stack| Some(stack.entries.last()?.active.portable()))
-}
-
-/// Whether no span is active on this thread.
-pub(crate) fn is_idle() -> bool {
-    with_stack(|stack| Some(stack.entries.is_empty())).unwrap_or(true)
-}
-
-/// The trace and sampled flag of the active span, without copying its
-/// context.
-#[inline]
-pub(crate) fn active_sampling() -> Option<(crate::TraceId, bool)> {
-    with_stack(|stack| {
-        Some(match &stack.entries.last()?.active {
-            Active::Local(live) => (live.trace_id, live.sampled),
-            Active::Span(span) => (span.trace_id(), span.is_sampled()),
-            Active::Context(context) => (context.trace_id(), context.is_sampled()),
-            Active::Nothing => return None,
-        })
-    })
-}
-
-/// The context of the active span on this thread, if any.
-pub(crate) fn active_context() -> Option<SpanContext> {
-    with_stack(|stack| stack.entries.last()?.active.span_context())
 }
 
 /// Runs `f` on the active span, if there is one and it lives in this
@@ -228,18 +268,18 @@ impl Drop for Scope {
         if self.id == 0 {
             return;
         }
-        let removed = with_stack(|stack| {
-            let position = stack.find(self.id)?;
-            let entry = stack.entries.remove(position);
-            Some((entry, stack.entries.is_empty()))
-        });
-        // The entry is dropped here, after the borrow ended: releasing the
-        // last reference to a span must not run while the stack is borrowed.
         // An empty stack means this thread's trace segment ended, so its
-        // buffered spans go to the exporter.
-        if let Some((_entry, true)) = removed {
-            crate::export::local::thread_idle();
-        }
+        // buffered spans go to the exporter. The entry is dropped after the
+        // borrow ended: releasing the last reference to a span must not run
+        // while the stack is borrowed.
+        let _entry = with_stack(|stack| {
+            let position = stack.find(self.id)?;
+            let (entry, idle) = stack.remove(position);
+            if idle {
+                stack.buffers.idle();
+            }
+            Some(entry)
+        });
     }
 }
 

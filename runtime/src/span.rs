@@ -12,9 +12,10 @@ use std::time::SystemTime;
 
 use crate::clock;
 use crate::context::{SpanContext, SpanId, TraceId, TraceState};
+use crate::export::raw::Extra;
 use crate::live::{LiveSpan, SpanData, set_field};
 use crate::record::{Field, LogRecord, SpanKind};
-use crate::scope::{self, Active, Scope};
+use crate::scope::{self, Active, Scope, Stack};
 use crate::tag::TagValue;
 use crate::tracer::Tracer;
 
@@ -325,15 +326,7 @@ impl Span {
         match std::mem::replace(&mut self.handle.repr, Repr::Noop) {
             Repr::Noop => {}
             Repr::Shared(shared) => shared.finish_at_nanos(end),
-            Repr::Local(id) => {
-                let (record, idle) = scope::finish_local(id, end);
-                if let Some(record) = record {
-                    crate::global().deliver_with(record, idle);
-                }
-                if idle {
-                    crate::export::local::thread_idle();
-                }
-            }
+            Repr::Local(id) => crate::global().finish_local(id, end),
         }
     }
 }
@@ -379,6 +372,18 @@ pub enum Parent {
     Of(Option<SpanContext>),
 }
 
+/// The references `#[traced]` was given (`root`, `child_of`,
+/// `follows_from`); passed by reference, so the common call without any
+/// moves nothing large.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct References {
+    /// Where the parent comes from.
+    pub parent: Parent,
+    /// A `FollowsFrom` reference.
+    pub follows_from: Option<SpanContext>,
+}
+
 /// Everything needed to start a span; filled by [`SpanBuilder`] and by
 /// `#[traced]`.
 #[derive(Default)]
@@ -392,55 +397,148 @@ pub(crate) struct SpanStart {
 }
 
 impl Tracer {
-    /// Decides a new span's parent, trace and sampling, and starts its
-    /// clock; `None` when this tracer records nothing.
+    /// Starts a span under `parent` (already resolved; `None` for a root):
+    /// draws its ids, asks the sampler, and starts its clock.
     #[inline]
-    fn begin(&self, start: SpanStart) -> Option<LiveSpan> {
+    fn begin(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        parent: Option<SpanContext>,
+        extra: impl FnOnce() -> Option<Box<Extra>>,
+        start: Option<u64>,
+        stack: &mut Stack,
+    ) -> LiveSpan {
+        let parent = parent.filter(SpanContext::is_valid);
+        let trace_id = match &parent {
+            Some(parent) => parent.trace_id(),
+            None => crate::ids::trace_id(stack),
+        };
+        let sampled = self.sampler().should_sample(parent.as_ref(), trace_id);
+        let span_id = crate::ids::span_id(stack);
+        let data = sampled.then(|| {
+            if let Some(shared) = self.pipeline() {
+                stack.buffers.started(shared);
+            }
+            SpanData {
+                name,
+                kind,
+                parent_id: parent.as_ref().map(SpanContext::span_id),
+                parent_is_remote: parent.as_ref().is_some_and(SpanContext::is_remote),
+                extra: extra(),
+                start: start.unwrap_or_else(clock::now),
+            }
+        });
+        let (baggage, trace_state) = match parent {
+            Some(parent) => parent.into_inheritance(),
+            None => Default::default(),
+        };
+        LiveSpan {
+            trace_id,
+            span_id,
+            sampled,
+            baggage,
+            trace_state,
+            data,
+        }
+    }
+
+    /// Starts a span from a builder's settings; `None` when this tracer
+    /// records nothing.
+    fn begin_built(&self, start: SpanStart, stack: &mut Stack) -> Option<LiveSpan> {
         if !self.is_enabled() {
             return None;
         }
         let parent = match start.parent {
-            Parent::Active => scope::active_context(),
+            Parent::Active => stack.active_context(),
             Parent::Of(parent) => parent,
-        }
-        .filter(SpanContext::is_valid);
-        let trace_id = parent
-            .as_ref()
-            .map_or_else(crate::ids::new_trace_id, SpanContext::trace_id);
-        let sampled = self.sampler().should_sample(parent.as_ref(), trace_id);
-        let data = sampled.then(|| {
-            self.span_started();
-            SpanData {
-                name: start.name,
-                kind: start.kind,
-                parent_id: parent.as_ref().map(SpanContext::span_id),
-                parent_is_remote: parent.as_ref().is_some_and(SpanContext::is_remote),
-                start: start.start.unwrap_or_else(clock::now),
-                tags: start
-                    .tags
-                    .into_iter()
-                    .map(|(k, v)| (k, v.truncated(self.max_tag_len())))
-                    .collect(),
-                logs: Vec::new(),
-                follows_from: start.follows_from,
+        };
+        let (tags, follows_from) = (start.tags, start.follows_from);
+        let extra = || {
+            (!tags.is_empty() || !follows_from.is_empty()).then(|| {
+                Box::new(Extra {
+                    tags: tags
+                        .into_iter()
+                        .map(|(k, v)| (k, v.truncated(self.max_tag_len())))
+                        .collect(),
+                    logs: Vec::new(),
+                    follows_from,
+                })
+            })
+        };
+        Some(self.begin(start.name, start.kind, parent, extra, start.start, stack))
+    }
+
+    /// Starts the span of a traced synchronous call on this thread's scope
+    /// stack, where it is active until it finishes. Returns its entry id
+    /// and whether it records, or `None` for no span: no tracer, or an
+    /// active parent whose trace is not sampled and stays so (the parent
+    /// then stays active, so everything below it stays unsampled too).
+    #[inline]
+    pub(crate) fn start_traced(
+        &self,
+        name: &'static str,
+        kind: SpanKind,
+        references: Option<&mut References>,
+    ) -> Option<(u64, bool)> {
+        scope::with_thread(|stack| {
+            // The unsampled check stays inline: under an unsampled trace it
+            // is all a call costs.
+            if references.is_none()
+                && let Some((trace_id, false)) = stack.active_sampling()
+                && !self.sampler().samples_under_unsampled_parent(trace_id)
+            {
+                return None;
             }
-        });
-        Some(LiveSpan {
-            trace_id,
-            span_id: crate::ids::new_span_id(),
-            sampled,
-            baggage: parent
-                .as_ref()
-                .map(|p| p.baggage().clone())
-                .unwrap_or_default(),
-            trace_state: parent.map(|p| p.trace_state().clone()).unwrap_or_default(),
-            data,
+            self.push_traced(stack, name, kind, references)
         })
+    }
+
+    #[inline(never)]
+    fn push_traced(
+        &self,
+        stack: &mut Stack,
+        name: &'static str,
+        kind: SpanKind,
+        references: Option<&mut References>,
+    ) -> Option<(u64, bool)> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let (parent, follows_from) = match references {
+            Some(references) => (
+                std::mem::take(&mut references.parent),
+                references.follows_from.take(),
+            ),
+            None => (Parent::Active, None),
+        };
+        let parent = match parent {
+            Parent::Active => match stack.active_sampling() {
+                Some((trace_id, false))
+                    if !self.sampler().samples_under_unsampled_parent(trace_id) =>
+                {
+                    return None;
+                }
+                _ => stack.active_context(),
+            },
+            Parent::Of(parent) => parent,
+        };
+        let extra = || {
+            follows_from.map(|cause| {
+                Box::new(Extra {
+                    follows_from: vec![cause],
+                    ..Extra::default()
+                })
+            })
+        };
+        let live = self.begin(Cow::Borrowed(name), kind, parent, extra, None, stack);
+        let sampled = live.sampled;
+        Some((stack.push(Active::Local(live)), sampled))
     }
 
     /// Starts a span whose state may cross threads.
     pub(crate) fn start_span(&self, start: SpanStart) -> Span {
-        let Some(live) = self.begin(start) else {
+        let Some(live) = scope::with_thread(|stack| self.begin_built(start, stack)) else {
             return Span::noop();
         };
         Span {
@@ -456,18 +554,25 @@ impl Tracer {
         }
     }
 
-    /// Starts a span that lives on this thread's scope stack and is active
-    /// until it finishes: the span of a traced synchronous call.
-    /// Returns the span and whether it records.
+    /// Finishes the local span `id` of this thread at `end`, buffers it,
+    /// and hands the buffers over when the thread has no span left.
     #[inline]
-    pub(crate) fn start_local(&self, start: SpanStart) -> (Span, bool) {
-        match self.begin(start) {
-            Some(live) => {
-                let sampled = live.sampled;
-                (Span::local(scope::push_local(live)), sampled)
+    fn finish_local(&self, id: u64, end: u64) {
+        scope::with_thread(|stack| {
+            let Some((span, idle)) = stack.finish_local(id, end) else {
+                return;
+            };
+            match (span, self.pipeline()) {
+                (Some(span), pipeline) => {
+                    crate::testing::offer(&span);
+                    if let Some(shared) = pipeline {
+                        stack.buffers.submit(shared, span, idle);
+                    }
+                }
+                (None, _) if idle => stack.buffers.idle(),
+                (None, _) => {}
             }
-            None => (Span::noop(), false),
-        }
+        });
     }
 }
 

@@ -23,6 +23,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::context::{SpanContext, SpanId, TraceId};
+use crate::export::raw::RawSpan;
 use crate::future::FutureExt;
 use crate::record::SpanRecord;
 use crate::scope::Context;
@@ -77,15 +78,17 @@ fn captures() -> std::sync::MutexGuard<'static, Vec<Open>> {
 }
 
 /// Gives a finished span to the capture of its trace, if one is open.
-pub(crate) fn offer(record: &SpanRecord) {
-    if OPEN.load(Ordering::Acquire) == 0 {
-        return;
+#[inline]
+pub(crate) fn offer(span: &RawSpan) {
+    if OPEN.load(Ordering::Acquire) != 0 {
+        offer_to_open(span);
     }
-    if let Some(open) = captures()
-        .iter_mut()
-        .find(|o| o.trace_id == record.trace_id)
-    {
-        let mut record = record.clone();
+}
+
+#[cold]
+fn offer_to_open(span: &RawSpan) {
+    if let Some(open) = captures().iter_mut().find(|o| o.trace_id == span.trace_id) {
+        let mut record = span.to_record();
         if record.parent_id == Some(open.root) {
             record.parent_id = None;
         }

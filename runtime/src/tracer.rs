@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::context::SpanContext;
+use crate::export::raw::RawSpan;
 use crate::export::{BatchConfig, Console, Exporter, FlushError, Pipeline, TracerStats};
 use crate::hooks::Hooks;
 use crate::propagation::{Composite, Extractor, Injector, Propagator};
-use crate::record::SpanRecord;
 use crate::sampler::Sampler;
 use crate::span::SpanBuilder;
 
@@ -178,11 +178,10 @@ impl Tracer {
         }
     }
 
-    /// Counts a sampled span as started.
-    pub(crate) fn span_started(&self) {
-        if let Some(shared) = self.inner.pipeline.shared() {
-            crate::export::local::span_started(shared);
-        }
+    /// The pipeline's shared half, when the tracer has exporters.
+    #[inline]
+    pub(crate) fn pipeline(&self) -> Option<&Arc<crate::export::Shared>> {
+        self.inner.pipeline.shared()
     }
 
     pub(crate) fn hooks(&self) -> &[Box<dyn Hooks>] {
@@ -190,17 +189,10 @@ impl Tracer {
     }
 
     /// Takes a finished span: test captures first, then the exporters.
-    pub(crate) fn deliver(&self, record: SpanRecord) {
-        self.deliver_with(record, crate::scope::is_idle());
-    }
-
-    /// Like `deliver`, when the caller knows whether this thread has no
-    /// active span left.
-    #[inline]
-    pub(crate) fn deliver_with(&self, record: SpanRecord, thread_idle: bool) {
-        crate::testing::offer(&record);
-        if let Some(shared) = self.inner.pipeline.shared() {
-            crate::export::local::submit(shared, record, thread_idle);
+    pub(crate) fn deliver(&self, span: RawSpan) {
+        crate::testing::offer(&span);
+        if let Some(shared) = self.pipeline() {
+            crate::export::local::submit(shared, span);
         }
     }
 }
@@ -444,10 +436,16 @@ pub fn is_installed() -> bool {
 /// let span = tracekit_runtime::global().span("before install").start();
 /// assert!(span.is_noop());
 /// ```
+#[inline]
 pub fn global() -> &'static Tracer {
-    if let Some(tracer) = GLOBAL.get() {
-        return tracer;
+    match GLOBAL.get() {
+        Some(tracer) => tracer,
+        None => disabled(),
     }
+}
+
+#[cold]
+fn disabled() -> &'static Tracer {
     static DISABLED: OnceLock<Tracer> = OnceLock::new();
     DISABLED.get_or_init(Tracer::disabled)
 }

@@ -4,7 +4,7 @@
 pub mod probe;
 mod traced;
 
-pub use crate::span::Parent;
+pub use crate::span::{Parent, References};
 pub use crate::tracer::is_installed as enabled;
 pub use traced::{AsParent, CallSite, Finish, Traced, TracedFuture};
 

@@ -13,7 +13,7 @@ use crate::context::SpanContext;
 use crate::hooks::{Call, Hooks, Outcome};
 use crate::record::SpanKind;
 use crate::scope::Context;
-use crate::span::{Parent, Span, SpanRef, SpanStart};
+use crate::span::{References, Span, SpanRef, SpanStart};
 use crate::tag::TagValue;
 use crate::tracer::global;
 
@@ -110,11 +110,10 @@ impl Traced {
     /// between threads.
     pub fn start(
         site: &'static CallSite,
-        parent: Parent,
-        follows_from: Option<SpanContext>,
+        references: Option<&mut References>,
         hooks: Option<&'static dyn Hooks>,
     ) -> Traced {
-        let span = global().start_span(Self::span_start(site, parent, follows_from));
+        let span = global().start_span(Self::span_start(site, references));
         let recording = span.is_sampled();
         Traced {
             span,
@@ -125,48 +124,35 @@ impl Traced {
     }
 
     /// Starts the span of a synchronous call: it lives on this thread's
-    /// scope stack, active from now until the call ends.
+    /// scope stack, active from now until the call ends. Under an active
+    /// parent whose trace is not sampled the call makes no span at all.
+    /// `references` are the call's explicit parent and `follows_from`, if
+    /// it has any.
     ///
-    /// Under an active parent whose trace is not sampled the call makes no
-    /// span at all: the parent stays active, so everything below it also
-    /// stays unsampled in the same trace, for the price of one look.
+    /// Inlined into the traced function, so the handle is built where it
+    /// is used rather than returned through memory.
     #[inline(always)]
     pub fn start_sync(
         site: &'static CallSite,
-        parent: Parent,
-        follows_from: Option<SpanContext>,
+        references: Option<&mut References>,
         hooks: Option<&'static dyn Hooks>,
     ) -> Traced {
-        if let (Parent::Active, Some((trace_id, false))) =
-            (&parent, crate::scope::active_sampling())
-            && !global().sampler().samples_under_unsampled_parent(trace_id)
-        {
-            return Traced::disabled(site);
-        }
-        Self::start_sync_span(site, parent, follows_from, hooks)
-    }
-
-    #[inline(never)]
-    fn start_sync_span(
-        site: &'static CallSite,
-        parent: Parent,
-        follows_from: Option<SpanContext>,
-        hooks: Option<&'static dyn Hooks>,
-    ) -> Traced {
-        let (span, recording) = global().start_local(Self::span_start(site, parent, follows_from));
-        Traced {
-            span,
-            recording,
-            site,
-            hooks,
+        match global().start_traced(site.name, site.kind, references) {
+            Some((id, recording)) => Traced {
+                span: Span::local(id),
+                recording,
+                site,
+                hooks,
+            },
+            None => Traced::disabled(site),
         }
     }
 
-    fn span_start(
-        site: &'static CallSite,
-        parent: Parent,
-        follows_from: Option<SpanContext>,
-    ) -> SpanStart {
+    fn span_start(site: &'static CallSite, references: Option<&mut References>) -> SpanStart {
+        let References {
+            parent,
+            follows_from,
+        } = references.map(std::mem::take).unwrap_or_default();
         SpanStart {
             name: Cow::Borrowed(site.name),
             kind: site.kind,
@@ -193,7 +179,12 @@ impl Traced {
 
     /// Runs the `before_call` hooks with the recorded arguments, then keeps
     /// the arguments as tags.
+    #[inline]
     pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
+        let global_hooks = global().hooks();
+        if N == 0 && self.hooks.is_none() && global_hooks.is_empty() {
+            return;
+        }
         let call = Call {
             function: self.site.function,
             module_path: self.site.module_path,
@@ -201,7 +192,7 @@ impl Traced {
             line: self.site.line,
             args: &args,
         };
-        for hooks in global().hooks().iter().map(|h| &**h).chain(self.hooks) {
+        for hooks in global_hooks.iter().map(|h| &**h).chain(self.hooks) {
             self.guard_hook("before_call", || hooks.before_call(&self.span, &call));
         }
         for (name, value) in args {

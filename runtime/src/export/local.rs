@@ -4,13 +4,11 @@
 //! the thread has no active span left (a trace segment ended), when the
 //! thread calls `flush`, and when the thread exits.
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
 use super::pipeline::Shared;
-use crate::record::SpanRecord;
+use super::raw::RawSpan;
 
 /// Spans one thread buffers at most before handing them over.
 pub(crate) const MAX_LOCAL_SPANS: usize = 256;
@@ -43,132 +41,136 @@ impl ThreadCounters {
 
 struct Buffer {
     shared: Arc<Shared>,
-    records: Vec<SpanRecord>,
-    oldest_end: SystemTime,
+    spans: Vec<RawSpan>,
+    /// When the oldest buffered span ended (a clock reading).
+    oldest_end: u64,
     counters: Arc<ThreadCounters>,
 }
 
 impl Buffer {
     fn hand_over(&mut self) -> usize {
-        let records = std::mem::take(&mut self.records);
-        let count = records.len();
-        self.records = self.shared.enqueue(records);
+        let spans = std::mem::take(&mut self.spans);
+        let count = spans.len();
+        self.spans = self.shared.enqueue(spans);
         count
     }
 }
 
-#[derive(Default)]
-struct Local {
+/// One thread's buffers, one per pipeline it finished spans for. They live
+/// in the thread's scope state ([`crate::scope`]), so finishing a span
+/// touches one thread-local.
+pub(crate) struct Buffers {
     buffers: Vec<Buffer>,
     /// Spans buffered over all pipelines: lets the idle check skip the scan.
     pending: usize,
 }
 
-impl Local {
+impl Buffers {
+    pub(crate) const fn new() -> Buffers {
+        Buffers {
+            buffers: Vec::new(),
+            pending: 0,
+        }
+    }
+
     /// This thread's buffer for `shared`, created on first use.
+    #[inline]
     fn buffer(&mut self, shared: &Arc<Shared>) -> &mut Buffer {
-        let index = match self
+        match self
             .buffers
             .iter()
             .position(|b| Arc::ptr_eq(&b.shared, shared))
         {
-            Some(index) => index,
-            None => {
-                let counters = Arc::new(ThreadCounters::default());
-                shared
-                    .threads
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(counters.clone());
-                self.buffers.push(Buffer {
-                    shared: shared.clone(),
-                    records: Vec::new(),
-                    oldest_end: SystemTime::UNIX_EPOCH,
-                    counters,
-                });
-                self.buffers.len() - 1
-            }
-        };
-        &mut self.buffers[index]
+            Some(index) => &mut self.buffers[index],
+            None => self.add(shared),
+        }
     }
 
-    fn hand_over_all(&mut self) {
+    #[cold]
+    fn add(&mut self, shared: &Arc<Shared>) -> &mut Buffer {
+        let counters = Arc::new(ThreadCounters::default());
+        shared
+            .threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(counters.clone());
+        self.buffers.push(Buffer {
+            shared: shared.clone(),
+            spans: Vec::new(),
+            oldest_end: 0,
+            counters,
+        });
+        let last = self.buffers.len() - 1;
+        &mut self.buffers[last]
+    }
+
+    /// Counts a sampled span started on this thread.
+    #[inline]
+    pub(crate) fn started(&mut self, shared: &Arc<Shared>) {
+        ThreadCounters::bump(&self.buffer(shared).counters.started);
+    }
+
+    /// Buffers a finished span; `thread_idle` says no span is active on
+    /// this thread any more, so the trace segment is complete.
+    #[inline]
+    pub(crate) fn submit(&mut self, shared: &Arc<Shared>, span: RawSpan, thread_idle: bool) {
+        let delay = shared.config.schedule_delay_nanos();
+        let buffer = self.buffer(shared);
+        ThreadCounters::bump(&buffer.counters.finished);
+        if buffer.spans.is_empty() {
+            buffer.oldest_end = span.end;
+        }
+        let aged = span.end.saturating_sub(buffer.oldest_end) >= delay;
+        buffer.spans.push(span);
+        let handed_over = if thread_idle || aged || buffer.spans.len() >= MAX_LOCAL_SPANS {
+            buffer.hand_over()
+        } else {
+            0
+        };
+        self.pending = self.pending + 1 - handed_over;
+    }
+
+    /// Hands over every buffered span, for every pipeline.
+    pub(crate) fn hand_over_all(&mut self) {
         for buffer in &mut self.buffers {
-            if !buffer.records.is_empty() {
+            if !buffer.spans.is_empty() {
                 buffer.hand_over();
             }
         }
         self.pending = 0;
     }
+
+    /// Called when this thread's scope stack became empty.
+    #[inline]
+    pub(crate) fn idle(&mut self) {
+        if self.pending > 0 {
+            self.hand_over_all();
+        }
+    }
 }
 
-impl Drop for Local {
+impl Drop for Buffers {
     /// A thread that exits hands its spans over first.
     fn drop(&mut self) {
         self.hand_over_all();
     }
 }
 
-thread_local! {
-    static LOCAL: RefCell<Local> = RefCell::new(Local::default());
-}
-
-/// Runs `f` on this thread's buffers; `None` during thread teardown, when
-/// they are gone (they were handed over as they went).
-fn with_buffers<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
-    LOCAL
-        .try_with(|local| Some(f(&mut *local.try_borrow_mut().ok()?)))
-        .ok()
-        .flatten()
-}
-
-/// Counts a sampled span started on this thread.
-pub(crate) fn span_started(shared: &Arc<Shared>) {
-    with_buffers(|local| ThreadCounters::bump(&local.buffer(shared).counters.started));
-}
-
-/// Buffers a finished span; `thread_idle` says no span is active on this
-/// thread any more, so the trace segment is complete.
-pub(crate) fn submit(shared: &Arc<Shared>, record: SpanRecord, thread_idle: bool) {
-    let mut record = Some(record);
-    with_buffers(|local| {
-        let Some(record) = record.take() else { return };
-        let delay = shared.config.schedule_delay;
-        let handed_over = {
-            let buffer = local.buffer(shared);
-            ThreadCounters::bump(&buffer.counters.finished);
-            if buffer.records.is_empty() {
-                buffer.oldest_end = record.end;
-            }
-            let aged = record
-                .end
-                .duration_since(buffer.oldest_end)
-                .is_ok_and(|waited| waited >= delay);
-            buffer.records.push(record);
-            if thread_idle || aged || buffer.records.len() >= MAX_LOCAL_SPANS {
-                buffer.hand_over()
-            } else {
-                0
-            }
-        };
-        local.pending = local.pending + 1 - handed_over;
+/// Buffers a finished span of this thread.
+pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
+    let mut span = Some(span);
+    crate::scope::with_buffers(|buffers, idle| {
+        if let Some(span) = span.take() {
+            buffers.submit(shared, span, idle);
+        }
     });
-    // During thread teardown the buffer is gone: hand the span over alone.
-    if let Some(record) = record {
-        shared.enqueue(vec![record]);
+    // During thread teardown the buffers are gone: hand the span over alone.
+    if let Some(span) = span {
+        shared.enqueue(vec![span]);
     }
 }
 
 /// Hands over every span this thread buffered, for every pipeline.
 pub(crate) fn hand_over_all() {
-    with_buffers(Local::hand_over_all);
-}
-
-/// Called when this thread's scope stack became empty.
-pub(crate) fn thread_idle() {
-    with_buffers(|local| {
-        if local.pending > 0 {
-            local.hand_over_all();
-        }
-    });
+    crate::scope::with_buffers(|buffers, _| buffers.hand_over_all());
 }

@@ -11,12 +11,13 @@ mod console;
 pub(crate) mod local;
 mod memory;
 mod pipeline;
+pub(crate) mod raw;
 
 pub use batch::BatchConfig;
 pub use console::Console;
 pub use memory::Memory;
-pub(crate) use pipeline::Pipeline;
 pub use pipeline::{FlushError, TracerStats};
+pub(crate) use pipeline::{Pipeline, Shared};
 
 use std::fmt;
 

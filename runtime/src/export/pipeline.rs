@@ -10,6 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::local::MAX_LOCAL_SPANS;
+use super::raw::RawSpan;
 use super::{BatchConfig, ExportError, Exporter};
 use crate::record::SpanRecord;
 
@@ -81,9 +82,9 @@ pub(crate) struct Shared {
 
 struct State {
     /// Handed-over buffers, oldest first.
-    queue: VecDeque<Vec<SpanRecord>>,
+    queue: VecDeque<Vec<RawSpan>>,
     /// Emptied buffers kept for reuse, so handing over allocates nothing.
-    spare: Vec<Vec<SpanRecord>>,
+    spare: Vec<Vec<RawSpan>>,
     /// Spans in `queue`.
     queued: usize,
     /// Flush rounds asked for and completed.
@@ -102,7 +103,7 @@ impl Shared {
     /// Takes a buffer of finished spans, dropping the oldest spans when the
     /// queue would overflow, and gives back an empty buffer to fill next (a
     /// reused one when there is one), under one lock.
-    pub(crate) fn enqueue(&self, mut batch: Vec<SpanRecord>) -> Vec<SpanRecord> {
+    pub(crate) fn enqueue(&self, mut batch: Vec<RawSpan>) -> Vec<RawSpan> {
         if batch.is_empty() {
             return batch;
         }
@@ -159,7 +160,7 @@ impl Shared {
     }
 
     /// Keeps an exported batch's vector for reuse.
-    fn recycle(&self, buffer: Vec<SpanRecord>) {
+    fn recycle(&self, buffer: Vec<RawSpan>) {
         keep_spare(&mut self.lock().spare, buffer);
     }
 
@@ -211,7 +212,7 @@ const MAX_SPARE_BUFFERS: usize = 64;
 
 /// Keeps an emptied buffer of a thread's size for reuse (a bounded number
 /// of them); larger vectors (merged batches) are let go.
-fn keep_spare(spare: &mut Vec<Vec<SpanRecord>>, mut buffer: Vec<SpanRecord>) {
+fn keep_spare(spare: &mut Vec<Vec<RawSpan>>, mut buffer: Vec<RawSpan>) {
     buffer.clear();
     if spare.len() < MAX_SPARE_BUFFERS && (1..=MAX_LOCAL_SPANS).contains(&buffer.capacity()) {
         spare.push(buffer);
@@ -302,6 +303,8 @@ struct Worker {
     shared: Arc<Shared>,
     exporters: Vec<Box<dyn Exporter>>,
     last_export: Instant,
+    /// The public records of the batch being exported; the vector is kept.
+    records: Vec<SpanRecord>,
 }
 
 impl Worker {
@@ -310,14 +313,15 @@ impl Worker {
             shared,
             exporters,
             last_export: Instant::now(),
+            records: Vec::new(),
         }
     }
 
     fn run(mut self) {
         loop {
-            let (batch, flush_round, shutdown) = self.next_batch();
+            let (mut batch, flush_round, shutdown) = self.next_batch();
             if !batch.is_empty() {
-                self.export(&batch);
+                self.export(&mut batch);
             }
             self.shared.recycle(batch);
             if let Some(round) = flush_round {
@@ -338,7 +342,7 @@ impl Worker {
 
     /// Waits for work, then takes up to one batch. Also says whether a flush
     /// round ends with this batch and whether to stop.
-    fn next_batch(&mut self) -> (Vec<SpanRecord>, Option<u64>, bool) {
+    fn next_batch(&mut self) -> (Vec<RawSpan>, Option<u64>, bool) {
         let config = &self.shared.config;
         let mut state = self.shared.lock();
         loop {
@@ -398,11 +402,15 @@ impl Worker {
         (batch, flush_round, shutdown)
     }
 
-    fn export(&mut self, batch: &[SpanRecord]) {
+    /// Converts the batch to public records (wall time, owned fields) and
+    /// gives it to every exporter.
+    fn export(&mut self, batch: &mut Vec<RawSpan>) {
         self.last_export = Instant::now();
+        let mut records = std::mem::take(&mut self.records);
+        records.extend(batch.drain(..).map(RawSpan::into_record));
         let mut failed = false;
         for exporter in &mut self.exporters {
-            let result = catch_unwind(AssertUnwindSafe(|| exporter.export(batch)))
+            let result = catch_unwind(AssertUnwindSafe(|| exporter.export(&records)))
                 .unwrap_or_else(|_| Err(ExportError::Backend("the exporter panicked".into())));
             if let Err(err) = result {
                 failed = true;
@@ -415,7 +423,9 @@ impl Worker {
         } else {
             &self.shared.exported
         };
-        counter.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        counter.fetch_add(records.len() as u64, Ordering::Relaxed);
+        records.clear();
+        self.records = records;
     }
 
     fn flush_exporters(&mut self) {
