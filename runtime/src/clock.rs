@@ -2,8 +2,12 @@
 //! once to wall time, so durations never go backwards when the system clock
 //! is adjusted.
 //!
-//! On x86-64 with an invariant TSC (`constant_tsc` and `nonstop_tsc`) a
-//! timestamp is one `rdtsc` and a multiply; elsewhere it is `Instant::now`.
+//! A span stores a *stamp*: on the hot path that is the raw reading (one
+//! `rdtsc` on x86-64 with an invariant TSC — `constant_tsc` and
+//! `nonstop_tsc` — elsewhere nanoseconds of `Instant` since the anchor),
+//! converted to wall time only when the span is exported. A time given
+//! explicitly (`start_time`, `finish_at`) is stored as wall time, marked by
+//! the top bit.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,6 +27,10 @@ enum Source {
     Instant(Instant),
 }
 
+/// Marks a stamp that holds wall time (nanoseconds since the Unix epoch)
+/// rather than a raw reading; wall time fits in 63 bits until 2262.
+const WALL: u64 = 1 << 63;
+
 /// Calibrates the clock; the tracer builder calls it so the first span does
 /// not pay for it.
 pub(crate) fn init() {
@@ -34,36 +42,64 @@ fn anchor() -> &'static Anchor {
     ANCHOR.get_or_init(|| {
         let source = tsc::calibrate().unwrap_or_else(|| Source::Instant(Instant::now()));
         Anchor {
-            unix_nanos: to_unix_nanos(SystemTime::now()),
+            unix_nanos: unix_nanos(SystemTime::now()),
             source,
         }
     })
 }
 
-/// Nanoseconds since the Unix epoch, read from the monotonic clock.
+/// A stamp of now: the raw reading, nothing converted.
 #[inline]
 pub(crate) fn now() -> u64 {
+    let reading = match &anchor().source {
+        #[cfg(target_arch = "x86_64")]
+        Source::Tsc { .. } => tsc::read(),
+        Source::Instant(start) => start.elapsed().as_nanos() as u64,
+    };
+    reading & !WALL
+}
+
+/// The stamp of a wall-clock time (times before the Unix epoch become it).
+pub(crate) fn stamp(time: SystemTime) -> u64 {
+    unix_nanos(time).min(!WALL) | WALL
+}
+
+/// A stamp as nanoseconds since the Unix epoch.
+pub(crate) fn to_unix_nanos(stamp: u64) -> u64 {
+    if stamp & WALL != 0 {
+        return stamp & !WALL;
+    }
     let anchor = anchor();
     let since_anchor = match &anchor.source {
         #[cfg(target_arch = "x86_64")]
         Source::Tsc {
             base,
             nanos_per_tick,
-        } => (tsc::read().saturating_sub(*base) as f64 * nanos_per_tick) as u64,
-        Source::Instant(start) => start.elapsed().as_nanos() as u64,
+        } => (stamp.saturating_sub(*base) as f64 * nanos_per_tick) as u64,
+        Source::Instant(_) => stamp,
     };
     anchor.unix_nanos + since_anchor
 }
 
-/// Wall time as nanoseconds since the Unix epoch (0 for times before it).
-pub(crate) fn to_unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+/// A stamp as wall time.
+pub(crate) fn to_system_time(stamp: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(to_unix_nanos(stamp))
 }
 
-/// Nanoseconds since the Unix epoch back to wall time.
-pub(crate) fn to_system_time(unix_nanos: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_nanos(unix_nanos)
+/// How many raw clock units `duration` spans, to compare readings with.
+pub(crate) fn units_in(duration: Duration) -> u64 {
+    let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    match &anchor().source {
+        #[cfg(target_arch = "x86_64")]
+        Source::Tsc { nanos_per_tick, .. } => (nanos as f64 / nanos_per_tick) as u64,
+        Source::Instant(_) => nanos,
+    }
+}
+
+/// Wall time as nanoseconds since the Unix epoch (0 for times before it).
+fn unix_nanos(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -120,23 +156,35 @@ mod tests {
 
     #[test]
     fn the_clock_tracks_wall_time_and_never_goes_backwards() {
-        let wall = to_unix_nanos(SystemTime::now());
-        let first = now();
+        let wall = unix_nanos(SystemTime::now());
+        let first = to_unix_nanos(now());
         assert!(
             first.abs_diff(wall) < 50_000_000,
             "within 50 ms of wall time"
         );
         let mut last = first;
         for _ in 0..10_000 {
-            let next = now();
+            let next = to_unix_nanos(now());
             assert!(next >= last);
             last = next;
         }
         std::thread::sleep(Duration::from_millis(20));
-        let slept = now() - first;
+        let slept = to_unix_nanos(now()) - first;
         assert!(
             (20_000_000..2_000_000_000).contains(&slept),
             "slept {slept} ns"
         );
+    }
+
+    #[test]
+    fn explicit_wall_times_round_trip_and_units_match_durations() {
+        let time = UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789);
+        assert_eq!(to_system_time(stamp(time)), time);
+        assert_eq!(to_system_time(stamp(UNIX_EPOCH)), UNIX_EPOCH);
+        let before = now();
+        std::thread::sleep(Duration::from_millis(20));
+        let waited = now() - before;
+        assert!(waited >= units_in(Duration::from_millis(19)));
+        assert!(waited < units_in(Duration::from_secs(2)));
     }
 }

@@ -28,7 +28,7 @@ pub(crate) struct SpanData {
     pub(crate) kind: SpanKind,
     pub(crate) parent_id: Option<SpanId>,
     pub(crate) parent_is_remote: bool,
-    /// A clock reading (`clock::now`).
+    /// A clock stamp (`clock::now`).
     pub(crate) start: u64,
     /// Tags, logs and references, boxed on first use: most spans have none.
     pub(crate) extra: Option<Box<Extra>>,
@@ -86,7 +86,7 @@ impl LiveSpan {
         }
     }
 
-    /// Ends the span at `end` (a clock reading); `None` if it records
+    /// Ends the span at `end` (a clock stamp); `None` if it records
     /// nothing or already ended.
     #[inline]
     pub(crate) fn finish(&mut self, end: u64) -> Option<RawSpan> {

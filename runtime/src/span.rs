@@ -81,7 +81,7 @@ impl SharedSpan {
         }
     }
 
-    fn finish_at_nanos(&self, end: u64) {
+    fn finish_at_stamp(&self, end: u64) {
         let record = self.lock().finish(end);
         if let Some(record) = record {
             self.tracer.deliver(record);
@@ -319,13 +319,13 @@ impl Span {
 
     /// Finishes the span at the given time.
     pub fn finish_at(mut self, end: SystemTime) {
-        self.finish_at_nanos(clock::to_unix_nanos(end));
+        self.finish_at_stamp(clock::stamp(end));
     }
 
-    fn finish_at_nanos(&mut self, end: u64) {
+    fn finish_at_stamp(&mut self, end: u64) {
         match std::mem::replace(&mut self.handle.repr, Repr::Noop) {
             Repr::Noop => {}
-            Repr::Shared(shared) => shared.finish_at_nanos(end),
+            Repr::Shared(shared) => shared.finish_at_stamp(end),
             Repr::Local(id) => crate::global().finish_local(id, end),
         }
     }
@@ -346,7 +346,7 @@ impl Drop for Span {
     #[inline]
     fn drop(&mut self) {
         if !self.is_noop() {
-            self.finish_at_nanos(clock::now());
+            self.finish_at_stamp(clock::now());
         }
     }
 }
@@ -647,7 +647,7 @@ impl<'t> SpanBuilder<'t> {
 
     /// Sets the start time (default: now).
     pub fn start_time(mut self, time: SystemTime) -> Self {
-        self.start.start = Some(clock::to_unix_nanos(time));
+        self.start.start = Some(clock::stamp(time));
         self
     }
 

@@ -82,11 +82,6 @@ impl BatchConfig {
         self.max_export_batch_size = self.max_export_batch_size.clamp(1, self.max_queue_size);
         self
     }
-
-    /// The schedule delay in clock nanoseconds, as buffers compare it.
-    pub(crate) fn schedule_delay_nanos(&self) -> u64 {
-        u64::try_from(self.schedule_delay.as_nanos()).unwrap_or(u64::MAX)
-    }
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ impl ThreadCounters {
 struct Buffer {
     shared: Arc<Shared>,
     spans: Vec<RawSpan>,
-    /// When the oldest buffered span ended (a clock reading).
+    /// When the oldest buffered span ended (a clock stamp).
     oldest_end: u64,
     counters: Arc<ThreadCounters>,
 }
@@ -114,7 +114,7 @@ impl Buffers {
     /// this thread any more, so the trace segment is complete.
     #[inline]
     pub(crate) fn submit(&mut self, shared: &Arc<Shared>, span: RawSpan, thread_idle: bool) {
-        let delay = shared.config.schedule_delay_nanos();
+        let delay = shared.schedule_delay_units;
         let buffer = self.buffer(shared);
         ThreadCounters::bump(&buffer.counters.finished);
         if buffer.spans.is_empty() {

@@ -66,6 +66,8 @@ impl std::error::Error for FlushError {}
 /// What producers and the exporter thread share.
 pub(crate) struct Shared {
     pub(super) config: BatchConfig,
+    /// The schedule delay in raw clock units, as buffers compare stamps.
+    pub(super) schedule_delay_units: u64,
     state: Mutex<State>,
     /// Wakes the exporter thread.
     work: Condvar,
@@ -229,8 +231,10 @@ impl Pipeline {
         if exporters.is_empty() {
             return Pipeline { shared: None };
         }
+        let config = config.normalized();
         let shared = Arc::new(Shared {
-            config: config.normalized(),
+            schedule_delay_units: crate::clock::units_in(config.schedule_delay),
+            config,
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 spare: Vec::new(),

@@ -26,7 +26,7 @@ pub(crate) struct RawSpan {
     pub(crate) parent_id: Option<SpanId>,
     pub(crate) parent_is_remote: bool,
     pub(crate) kind: SpanKind,
-    /// Clock readings (`clock::now`), converted to wall time on export.
+    /// Clock stamps (`clock::now`), converted to wall time on export.
     pub(crate) start: u64,
     pub(crate) end: u64,
     pub(crate) baggage: Baggage,
@@ -49,7 +49,7 @@ impl RawSpan {
             parent_is_remote: self.parent_is_remote,
             kind: self.kind,
             start: clock::to_system_time(self.start),
-            end: clock::to_system_time(self.end.max(self.start)),
+            end: clock::to_system_time(self.end).max(clock::to_system_time(self.start)),
             tags,
             logs,
             follows_from,
