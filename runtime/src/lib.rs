@@ -34,6 +34,7 @@ mod scope;
 mod span;
 mod tag;
 pub mod testing;
+mod text;
 mod tracer;
 
 #[doc(hidden)]
@@ -48,6 +49,7 @@ pub use sampler::Sampler;
 pub use scope::{Scope, with_active_span};
 pub use span::{Span, SpanBuilder, SpanRef};
 pub use tag::{TRUNCATION_MARKER, TagValue, ToTag};
+pub use text::{INLINE_TEXT_LEN, Text};
 pub use tracer::{
     DEFAULT_MAX_TAG_LEN, InstallError, Tracer, TracerBuilder, TracerGuard, global, init,
     is_installed,

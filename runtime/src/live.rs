@@ -36,7 +36,7 @@ pub(crate) struct SpanData {
 
 impl SpanData {
     fn extra(&mut self) -> &mut Extra {
-        self.extra.get_or_insert_default()
+        self.extra.get_or_insert_with(Extra::fresh)
     }
 }
 
@@ -59,6 +59,16 @@ impl LiveSpan {
 
     pub(crate) fn is_recording(&self) -> bool {
         self.data.is_some()
+    }
+
+    /// Sets several tags at once (the arguments of a traced call).
+    pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (&'static str, TagValue)>) {
+        if let Some(data) = &mut self.data {
+            let fields = &mut data.extra().tags;
+            for (key, value) in tags {
+                set_field(fields, Cow::Borrowed(key), value);
+            }
+        }
     }
 
     /// Sets `key`, replacing an earlier value.

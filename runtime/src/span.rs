@@ -112,11 +112,15 @@ impl SpanRef {
     }
 
     fn limit(&self, value: TagValue) -> TagValue {
-        let limit = match &self.repr {
+        value.truncated(self.limit_len())
+    }
+
+    /// The length string tags are cut at.
+    fn limit_len(&self) -> usize {
+        match &self.repr {
             Repr::Shared(shared) => shared.tracer.max_tag_len(),
             Repr::Noop | Repr::Local(_) => crate::global().max_tag_len(),
-        };
-        value.truncated(limit)
+        }
     }
 
     /// The span's context: ids, sampled flag and current baggage.
@@ -178,6 +182,21 @@ impl SpanRef {
         if self.records() {
             let value = self.limit(value.into());
             self.with_live(|live| live.set_tag(key.into(), value));
+        }
+    }
+
+    /// Sets several tags in one visit of the span (the arguments of a
+    /// traced call).
+    pub(crate) fn set_static_tags<const N: usize>(
+        &self,
+        tags: [(&'static str, Option<TagValue>); N],
+    ) {
+        if self.records() {
+            let limit = self.limit_len();
+            let tags = tags
+                .into_iter()
+                .filter_map(|(key, value)| Some((key, value?.truncated(limit))));
+            self.with_live(|live| live.set_tags(tags));
         }
     }
 

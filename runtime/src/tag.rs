@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::text::Text;
+
 /// The value of a tag or log field.
 ///
 /// Integers that fit in `i64` are stored as [`TagValue::I64`] whatever their
@@ -27,8 +29,9 @@ pub enum TagValue {
     U64(u64),
     /// A float.
     F64(f64),
-    /// A string, borrowed when it is `'static`, owned otherwise.
-    Str(Cow<'static, str>),
+    /// A string: borrowed when it is `'static`, inline when short (see
+    /// [`Text`]).
+    Str(Text),
 }
 
 impl TagValue {
@@ -83,7 +86,7 @@ impl TagValue {
                 while !s.is_char_boundary(end) {
                     end -= 1;
                 }
-                TagValue::Str(Cow::Owned(format!("{}{TRUNCATION_MARKER}", &s[..end])))
+                TagValue::Str(Text::from(format!("{}{TRUNCATION_MARKER}", &s[..end])))
             }
             other => other,
         }
@@ -150,24 +153,30 @@ impl From<f64> for TagValue {
 
 impl From<char> for TagValue {
     fn from(v: char) -> Self {
-        TagValue::Str(Cow::Owned(v.to_string()))
+        TagValue::Str(Text::new(v.encode_utf8(&mut [0; 4])))
     }
 }
 
 impl From<&'static str> for TagValue {
     fn from(v: &'static str) -> Self {
-        TagValue::Str(Cow::Borrowed(v))
+        TagValue::Str(Text::from(v))
     }
 }
 
 impl From<String> for TagValue {
     fn from(v: String) -> Self {
-        TagValue::Str(Cow::Owned(v))
+        TagValue::Str(Text::from(v))
     }
 }
 
 impl From<Cow<'static, str>> for TagValue {
     fn from(v: Cow<'static, str>) -> Self {
+        TagValue::Str(Text::from(v))
+    }
+}
+
+impl From<Text> for TagValue {
+    fn from(v: Text) -> Self {
         TagValue::Str(v)
     }
 }
@@ -209,7 +218,7 @@ to_tag_by_copy!(
 
 impl ToTag for str {
     fn to_tag(&self) -> Option<TagValue> {
-        Some(TagValue::Str(Cow::Owned(self.to_owned())))
+        Some(TagValue::Str(Text::new(self)))
     }
 }
 

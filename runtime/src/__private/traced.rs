@@ -195,11 +195,7 @@ impl Traced {
         for hooks in global_hooks.iter().map(|h| &**h).chain(self.hooks) {
             self.guard_hook("before_call", || hooks.before_call(&self.span, &call));
         }
-        for (name, value) in args {
-            if let Some(value) = value {
-                self.span.set_tag(name, value);
-            }
-        }
+        self.span.set_static_tags(args);
     }
 
     /// Runs a synchronous body inside the span and records how it ended.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::pipeline::Shared;
-use super::raw::RawSpan;
+use super::raw::{RawSpan, with_spare_extras};
 
 /// Spans one thread buffers at most before handing them over.
 pub(crate) const MAX_LOCAL_SPANS: usize = 256;
@@ -51,7 +51,16 @@ impl Buffer {
     fn hand_over(&mut self) -> usize {
         let spans = std::mem::take(&mut self.spans);
         let count = spans.len();
-        self.spans = self.shared.enqueue(spans);
+        let shared = &self.shared;
+        let mut spans = Some(spans);
+        let mut next = None;
+        with_spare_extras(|extras| next = spans.take().map(|s| shared.enqueue(s, extras)));
+        // During thread teardown the pool may be gone; the queue still
+        // takes the spans.
+        if let Some(spans) = spans {
+            next = Some(shared.enqueue(spans, &mut Vec::new()));
+        }
+        self.spans = next.unwrap_or_default();
         count
     }
 }
@@ -166,7 +175,7 @@ pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
     });
     // During thread teardown the buffers are gone: hand the span over alone.
     if let Some(span) = span {
-        shared.enqueue(vec![span]);
+        shared.enqueue(vec![span], &mut Vec::new());
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::local::MAX_LOCAL_SPANS;
-use super::raw::RawSpan;
+use super::raw::{Extra, MAX_THREAD_EXTRAS, RawSpan};
 use super::{BatchConfig, ExportError, Exporter};
 use crate::record::SpanRecord;
 
@@ -87,6 +87,8 @@ struct State {
     queue: VecDeque<Vec<RawSpan>>,
     /// Emptied buffers kept for reuse, so handing over allocates nothing.
     spare: Vec<Vec<RawSpan>>,
+    /// Emptied extra boxes the exporter thread gave back, for producers.
+    spare_extras: Vec<Box<Extra>>,
     /// Spans in `queue`.
     queued: usize,
     /// Flush rounds asked for and completed.
@@ -104,8 +106,13 @@ impl Shared {
 
     /// Takes a buffer of finished spans, dropping the oldest spans when the
     /// queue would overflow, and gives back an empty buffer to fill next (a
-    /// reused one when there is one), under one lock.
-    pub(crate) fn enqueue(&self, mut batch: Vec<RawSpan>) -> Vec<RawSpan> {
+    /// reused one when there is one), under one lock. Also tops up the
+    /// producer's pool of extra boxes.
+    pub(crate) fn enqueue(
+        &self,
+        mut batch: Vec<RawSpan>,
+        extras: &mut Vec<Box<Extra>>,
+    ) -> Vec<RawSpan> {
         if batch.is_empty() {
             return batch;
         }
@@ -145,6 +152,9 @@ impl Shared {
                 .spare
                 .pop()
                 .unwrap_or_else(|| Vec::with_capacity(MAX_LOCAL_SPANS));
+            let wanted = MAX_THREAD_EXTRAS.saturating_sub(extras.len());
+            let from = state.spare_extras.len().saturating_sub(wanted);
+            extras.extend(state.spare_extras.drain(from..));
             (state.queued >= self.config.max_export_batch_size, next)
         };
         if dropped > 0 {
@@ -161,9 +171,15 @@ impl Shared {
         next
     }
 
-    /// Keeps an exported batch's vector for reuse.
-    fn recycle(&self, buffer: Vec<RawSpan>) {
-        keep_spare(&mut self.lock().spare, buffer);
+    /// Keeps an exported batch's vector, and the extra boxes it carried,
+    /// for reuse.
+    fn recycle(&self, buffer: Vec<RawSpan>, extras: &mut Vec<Box<Extra>>) {
+        let mut state = self.lock();
+        keep_spare(&mut state.spare, buffer);
+        let room = max_spare_extras(&self.config).saturating_sub(state.spare_extras.len());
+        state
+            .spare_extras
+            .extend(extras.drain(..).take(room).filter(|extra| extra.is_empty()));
     }
 
     /// Dropping or failing is never silent: the first occurrence is told.
@@ -212,6 +228,12 @@ impl Shared {
 /// Emptied buffers kept for reuse at most (each holds a thread's batch).
 const MAX_SPARE_BUFFERS: usize = 64;
 
+/// Emptied extra boxes kept for producers at most: as many as the queue
+/// holds spans (so the boxes of a whole queue can circulate), capped.
+fn max_spare_extras(config: &BatchConfig) -> usize {
+    config.max_queue_size.min(1 << 15)
+}
+
 /// Keeps an emptied buffer of a thread's size for reuse (a bounded number
 /// of them); larger vectors (merged batches) are let go.
 fn keep_spare(spare: &mut Vec<Vec<RawSpan>>, mut buffer: Vec<RawSpan>) {
@@ -238,6 +260,7 @@ impl Pipeline {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 spare: Vec::new(),
+                spare_extras: Vec::new(),
                 queued: 0,
                 flush_requested: 0,
                 flush_completed: 0,
@@ -307,8 +330,11 @@ struct Worker {
     shared: Arc<Shared>,
     exporters: Vec<Box<dyn Exporter>>,
     last_export: Instant,
-    /// The public records of the batch being exported; the vector is kept.
+    /// The public records of the batch being exported, overwritten batch
+    /// after batch so their tag vectors are reused.
     records: Vec<SpanRecord>,
+    /// Extra boxes emptied by the conversion, to give back.
+    extras: Vec<Box<Extra>>,
 }
 
 impl Worker {
@@ -318,6 +344,7 @@ impl Worker {
             exporters,
             last_export: Instant::now(),
             records: Vec::new(),
+            extras: Vec::new(),
         }
     }
 
@@ -327,7 +354,7 @@ impl Worker {
             if !batch.is_empty() {
                 self.export(&mut batch);
             }
-            self.shared.recycle(batch);
+            self.shared.recycle(batch, &mut self.extras);
             if let Some(round) = flush_round {
                 self.flush_exporters();
                 self.shared.lock().flush_completed = round;
@@ -410,11 +437,17 @@ impl Worker {
     /// gives it to every exporter.
     fn export(&mut self, batch: &mut Vec<RawSpan>) {
         self.last_export = Instant::now();
-        let mut records = std::mem::take(&mut self.records);
-        records.extend(batch.drain(..).map(RawSpan::into_record));
+        let count = batch.len();
+        for (index, span) in batch.drain(..).enumerate() {
+            match self.records.get_mut(index) {
+                Some(record) => self.extras.extend(span.fill(record)),
+                None => self.records.push(span.into_record()),
+            }
+        }
+        let records = &self.records[..count];
         let mut failed = false;
         for exporter in &mut self.exporters {
-            let result = catch_unwind(AssertUnwindSafe(|| exporter.export(&records)))
+            let result = catch_unwind(AssertUnwindSafe(|| exporter.export(records)))
                 .unwrap_or_else(|_| Err(ExportError::Backend("the exporter panicked".into())));
             if let Err(err) = result {
                 failed = true;
@@ -427,9 +460,7 @@ impl Worker {
         } else {
             &self.shared.exported
         };
-        counter.fetch_add(records.len() as u64, Ordering::Relaxed);
-        records.clear();
-        self.records = records;
+        counter.fetch_add(count as u64, Ordering::Relaxed);
     }
 
     fn flush_exporters(&mut self) {

@@ -5,17 +5,56 @@
 //! open test capture) turns it into the public [`SpanRecord`].
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use crate::clock;
 use crate::context::{Baggage, SpanContext, SpanId, TraceId};
 use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
 
 /// What a span recorded besides its ids, name and times.
+///
+/// Boxes circulate: the exporter thread moves the tags out (keeping the
+/// vector's capacity) and returns the box to the pipeline, producers take
+/// boxes from their thread's pool, refilled at each hand-over. In steady
+/// state a span with tags allocates nothing.
 #[derive(Clone, Default)]
 pub(crate) struct Extra {
     pub(crate) tags: Vec<Field>,
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) follows_from: Vec<SpanContext>,
+}
+
+/// Emptied boxes a thread keeps at most.
+pub(crate) const MAX_THREAD_EXTRAS: usize = 256;
+
+thread_local! {
+    static SPARE_EXTRAS: RefCell<Vec<Box<Extra>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Extra {
+    /// An empty box: a reused one when this thread has one.
+    #[inline]
+    pub(crate) fn fresh() -> Box<Extra> {
+        SPARE_EXTRAS
+            .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Whether nothing is recorded (a box that can be reused as it is).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.logs.is_empty() && self.follows_from.is_empty()
+    }
+}
+
+/// Runs `f` on this thread's pool of emptied boxes (not during teardown).
+pub(crate) fn with_spare_extras(f: impl FnOnce(&mut Vec<Box<Extra>>)) {
+    let _ = SPARE_EXTRAS.try_with(|spare| {
+        if let Ok(mut spare) = spare.try_borrow_mut() {
+            f(&mut spare);
+        }
+    });
 }
 
 /// A finished span, as buffered and queued.
@@ -34,7 +73,29 @@ pub(crate) struct RawSpan {
 }
 
 impl RawSpan {
-    /// The public record, consuming the raw span (on the exporter thread).
+    /// Writes the span into `record` (a record of an earlier batch, so its
+    /// tag vector is reused) and gives back the emptied extra box, if any.
+    pub(crate) fn fill(self, record: &mut SpanRecord) -> Option<Box<Extra>> {
+        record.name = self.name;
+        record.trace_id = self.trace_id;
+        record.span_id = self.span_id;
+        record.parent_id = self.parent_id;
+        record.parent_is_remote = self.parent_is_remote;
+        record.kind = self.kind;
+        record.start = clock::to_system_time(self.start);
+        record.end = clock::to_system_time(self.end).max(record.start);
+        record.baggage = self.baggage;
+        record.tags.clear();
+        record.logs.clear();
+        record.follows_from.clear();
+        let mut extra = self.extra?;
+        record.tags.append(&mut extra.tags);
+        record.logs.append(&mut extra.logs);
+        record.follows_from.append(&mut extra.follows_from);
+        Some(extra)
+    }
+
+    /// The public record, consuming the raw span.
     pub(crate) fn into_record(self) -> SpanRecord {
         let Extra {
             tags,

@@ -1,0 +1,170 @@
+//! The string of a string tag: borrowed when `'static`, kept inline when
+//! short, on the heap only when long. Recording a short borrowed string
+//! (an argument `&str`, a `String`'s contents) therefore allocates nothing.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+
+/// Bytes a [`Text`] holds without allocating.
+pub const INLINE_TEXT_LEN: usize = 22;
+
+/// An immutable string as tags store it. Reads as a `str` (it derefs to
+/// one); compares, hashes and prints as its contents.
+///
+/// ```
+/// use tracekit_runtime::Text;
+///
+/// let short = Text::new("eu-west-1"); // copied inline, no allocation
+/// assert_eq!(&*short, "eu-west-1");
+/// assert_eq!(short, Text::from("eu-west-1"));
+/// assert_eq!(Text::from(String::from("owned")).len(), 5);
+/// ```
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Static(&'static str),
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_TEXT_LEN],
+    },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// A copy of `text`: inline up to [`INLINE_TEXT_LEN`] bytes, else on
+    /// the heap.
+    #[inline]
+    pub fn new(text: &str) -> Text {
+        if text.len() <= INLINE_TEXT_LEN {
+            let mut bytes = [0; INLINE_TEXT_LEN];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Text(Repr::Inline {
+                len: text.len() as u8,
+                bytes,
+            })
+        } else {
+            Text(Repr::Heap(text.into()))
+        }
+    }
+
+    /// The text as a `str`.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Static(text) => text,
+            // Only whole `str`s are copied in, so the bytes are UTF-8.
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(text) => text,
+        }
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(text: &'static str) -> Text {
+        Text(Repr::Static(text))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        if text.len() <= INLINE_TEXT_LEN {
+            Text::new(&text)
+        } else {
+            Text(Repr::Heap(text.into_boxed_str()))
+        }
+    }
+}
+
+impl From<Cow<'static, str>> for Text {
+    fn from(text: Cow<'static, str>) -> Text {
+        match text {
+            Cow::Borrowed(text) => Text::from(text),
+            Cow::Owned(text) => Text::from(text),
+        }
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_reads_back_the_same_text() {
+        let long = "x".repeat(INLINE_TEXT_LEN + 1);
+        let exact = "é".repeat(INLINE_TEXT_LEN / 2);
+        for text in ["", "a", exact.as_str(), long.as_str()] {
+            assert_eq!(Text::new(text).as_str(), text);
+            assert_eq!(Text::from(text.to_owned()).as_str(), text);
+        }
+        assert_eq!(Text::from("static").as_str(), "static");
+        assert_eq!(Text::from(Cow::Borrowed("cow")), Text::new("cow"));
+    }
+
+    #[test]
+    fn short_text_is_inline_and_long_text_on_the_heap() {
+        assert!(matches!(Text::new("short").0, Repr::Inline { .. }));
+        assert!(matches!(
+            Text::new(&"y".repeat(INLINE_TEXT_LEN + 1)).0,
+            Repr::Heap(_)
+        ));
+        assert_eq!(size_of::<Text>(), 24);
+    }
+}
