@@ -2,6 +2,11 @@
 //! ([`local`](super::local)), whole buffers move into one bounded queue, and
 //! one exporter thread drains the queue in batches by size and age.
 
+#![allow(
+    clippy::vec_box,
+    reason = "an extra box moves whole between a span and the pools, never reallocated"
+)]
+
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -4,6 +4,11 @@
 //! them is small to write, to move and to drop. The exporter thread (or an
 //! open test capture) turns it into the public [`SpanRecord`].
 
+#![allow(
+    clippy::vec_box,
+    reason = "an extra box moves whole between a span and the pools, never reallocated"
+)]
+
 use std::borrow::Cow;
 use std::cell::RefCell;
 
