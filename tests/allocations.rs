@@ -1,0 +1,115 @@
+//! In steady state a traced call allocates nothing on the calling thread,
+//! with or without argument tags, and the storage reused from span to span
+//! never leaks one span's tags into another's record.
+//!
+//! The global allocator of this test binary counts, per thread, the
+//! allocations the calling thread makes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use tracekit::export::Memory;
+use tracekit::{TagValue, Tracer, traced};
+
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: the allocator also runs while thread-locals are torn down.
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations_of(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[traced]
+fn plain_child() -> u64 {
+    1
+}
+
+#[traced]
+fn child_with_args(user: u64, order: i64, region: &str, plan: &str) -> u64 {
+    user + order.unsigned_abs() + region.len() as u64 + plan.len() as u64
+}
+
+#[traced]
+fn child_with_one_arg(attempt: u32) -> u32 {
+    attempt
+}
+
+/// One root (a traced call, so it lives on the thread's stack) and its
+/// children.
+#[traced(skip_all)]
+fn request(children: u32) {
+    for i in 0..children {
+        plain_child();
+        child_with_args(u64::from(i), -3, "eu-west-1", "premium");
+        child_with_one_arg(i);
+    }
+}
+
+#[test]
+fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact() {
+    let memory = Memory::new();
+    let _guard = Tracer::builder().exporter(memory.clone()).install();
+    let tracer = tracekit::global();
+
+    // Warm up: buffers, pools and the exporter's records reach their size.
+    for _ in 0..3 {
+        request(80);
+        tracer.flush().expect("flushed");
+    }
+    memory.take();
+
+    // Each root ends with a hand-over that refills the thread's pools with
+    // what the exporter gave back; the flush makes sure it has given back.
+    let allocations = allocations_of(|| {
+        for _ in 0..20 {
+            request(80);
+            tracer.flush().expect("flushed");
+        }
+    });
+    assert_eq!(allocations, 0, "allocations on the calling thread");
+
+    let spans = memory.take();
+    assert_eq!(spans.len(), 20 * (1 + 80 * 3));
+    for span in &spans {
+        let keys: Vec<&str> = span.tags.iter().map(|(k, _)| &**k).collect();
+        match &*span.name {
+            "plain_child" | "request" => assert!(keys.is_empty(), "{keys:?}"),
+            "child_with_one_arg" => assert_eq!(keys, ["attempt"]),
+            "child_with_args" => {
+                assert_eq!(keys, ["user", "order", "region", "plan"]);
+                assert_eq!(span.tag("region"), Some(&TagValue::from("eu-west-1")));
+                assert_eq!(span.tag("order"), Some(&TagValue::I64(-3)));
+            }
+            other => panic!("unexpected span {other}"),
+        }
+    }
+}
