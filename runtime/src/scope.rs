@@ -100,10 +100,21 @@ impl Stack {
         self.entries.iter().rposition(|entry| entry.id == id)
     }
 
-    /// Removes the entry at `position`; says whether the stack is now empty.
-    fn remove(&mut self, position: usize) -> (Entry, bool) {
-        let entry = self.entries.remove(position);
-        (entry, self.entries.is_empty())
+    /// Removes the entry at `position`. A shared span's reference comes
+    /// back, for the caller to release once the stack is no longer
+    /// borrowed; only that is moved out, not the whole entry.
+    #[inline]
+    fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
+        let released = match &mut self.entries[position].active {
+            Active::Span(span) => Some(span.clone()),
+            _ => None,
+        };
+        if position + 1 == self.entries.len() {
+            self.entries.truncate(position);
+        } else {
+            self.entries.remove(position);
+        }
+        released
     }
 
     /// The context of the active span, if any.
@@ -201,6 +212,16 @@ pub(crate) fn enter(active: Active) -> Scope {
     }
 }
 
+/// Makes a shared span active (each poll of a traced future does): the
+/// entry is built here, in place, rather than passed in whole.
+#[inline]
+pub(crate) fn enter_span(span: &Arc<SharedSpan>) -> Scope {
+    Scope {
+        id: with_stack(|stack| Some(stack.push(Active::Span(span.clone())))).unwrap_or(0),
+        _not_send: PhantomData,
+    }
+}
+
 /// Runs `f` on the local span `id` of this thread, if it is there.
 pub(crate) fn with_local<R>(id: u64, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
     with_stack(|stack| {
@@ -272,13 +293,13 @@ impl Drop for Scope {
         // buffered spans go to the exporter. The entry is dropped after the
         // borrow ended: releasing the last reference to a span must not run
         // while the stack is borrowed.
-        let _entry = with_stack(|stack| {
+        let _released = with_stack(|stack| {
             let position = stack.find(self.id)?;
-            let (entry, idle) = stack.remove(position);
-            if idle {
+            let released = stack.remove(position);
+            if stack.entries.is_empty() {
                 stack.buffers.idle();
             }
-            Some(entry)
+            released
         });
     }
 }

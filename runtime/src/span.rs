@@ -327,7 +327,7 @@ impl Span {
     /// children. Scopes may be dropped in any order.
     pub fn activate(&self) -> Scope {
         match &self.handle.repr {
-            Repr::Shared(shared) => scope::enter(Active::Span(shared.clone())),
+            Repr::Shared(shared) => scope::enter_span(shared),
             // A local span is active from its start until it finishes.
             Repr::Noop | Repr::Local(_) => Scope::inert(),
         }

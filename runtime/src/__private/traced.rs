@@ -157,7 +157,7 @@ impl Traced {
             name: Cow::Borrowed(site.name),
             kind: site.kind,
             parent,
-            follows_from: follows_from.into_iter().collect(),
+            follows_from: follows_from.map_or_else(Vec::new, |cause| vec![cause]),
             ..SpanStart::default()
         }
     }
