@@ -6,13 +6,14 @@
 //! The test command (`scripts/test-all.sh`) creates the virtualenv and sets
 //! `TRACEKIT_PYTHON`. Without the peer these tests fail; they never skip.
 
+#[path = "support/formats.rs"]
+mod support;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
-use tracekit::propagation::{B3, Composite, Jaeger, Propagator, TraceContext, W3cBaggage};
 use tracekit::{Baggage, SpanContext, SpanId, TraceId};
 
 fn python() -> PathBuf {
@@ -109,23 +110,6 @@ fn unquery(text: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// The formats both sides share, with tracekit's propagator for each name.
-fn shared_formats() -> Vec<(&'static str, Arc<dyn Propagator>, bool)> {
-    vec![
-        (
-            "tracecontext,baggage",
-            Arc::new(Composite::new(vec![
-                Arc::new(TraceContext),
-                Arc::new(W3cBaggage),
-            ])),
-            true,
-        ),
-        ("b3", Arc::new(B3::single_header()), false),
-        ("b3multi", Arc::new(B3::multiple_headers()), false),
-        ("jaeger", Arc::new(Jaeger), true),
-    ]
-}
-
 fn contexts() -> Vec<SpanContext> {
     vec![
         SpanContext::new(
@@ -149,7 +133,7 @@ fn contexts() -> Vec<SpanContext> {
 fn python_reads_what_tracekit_writes() {
     let mut requests = String::new();
     let mut expected = Vec::new();
-    for (names, format, carries_baggage) in shared_formats() {
+    for (names, format, carries_baggage) in support::formats() {
         for context in contexts() {
             let mut headers: Vec<(String, String)> = Vec::new();
             format.inject(&context, &mut headers);
@@ -190,7 +174,7 @@ fn python_reads_what_tracekit_writes() {
 fn tracekit_reads_what_python_writes() {
     let mut requests = String::new();
     let mut expected = Vec::new();
-    for (names, format, carries_baggage) in shared_formats() {
+    for (names, format, carries_baggage) in support::formats() {
         for context in contexts() {
             requests.push_str(&format!(
                 "inject {names} {} {} {} {}\n",

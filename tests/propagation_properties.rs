@@ -2,14 +2,13 @@
 //! context in every format; extraction never panics on arbitrary headers
 //! or bytes, and never returns half a context.
 
+#[path = "support/formats.rs"]
+mod support;
+
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use proptest::prelude::*;
-use tracekit::propagation::{
-    B3, Composite, Jaeger, OtTrace, Propagator, TraceContext, W3cBaggage, extract_binary,
-    inject_binary,
-};
+use tracekit::propagation::{Composite, OtTrace, Propagator, extract_binary, inject_binary};
 use tracekit::{Baggage, SpanContext, SpanId, TraceId};
 
 fn context(trace: u128, span: u64, sampled: bool, items: &[(String, String)]) -> SpanContext {
@@ -22,23 +21,6 @@ fn context(trace: u128, span: u64, sampled: bool, items: &[(String, String)]) ->
     .with_baggage(baggage)
 }
 
-fn formats() -> Vec<(&'static str, Arc<dyn Propagator>, bool)> {
-    // (name, format, whether it carries baggage)
-    vec![
-        (
-            "w3c",
-            Arc::new(Composite::new(vec![
-                Arc::new(TraceContext),
-                Arc::new(W3cBaggage),
-            ])),
-            true,
-        ),
-        ("b3", Arc::new(B3::single_header()), false),
-        ("b3multi", Arc::new(B3::multiple_headers()), false),
-        ("jaeger", Arc::new(Jaeger), true),
-    ]
-}
-
 proptest! {
     #[test]
     fn inject_then_extract_returns_the_same_context(
@@ -48,7 +30,7 @@ proptest! {
         items in prop::collection::vec(("[a-z][a-z0-9_.-]{0,15}", "\\PC{0,24}"), 0..5),
     ) {
         let original = context(trace, span, sampled, &items);
-        for (name, format, carries_baggage) in formats() {
+        for (name, format, carries_baggage) in support::formats() {
             let mut carrier = HashMap::new();
             format.inject(&original, &mut carrier);
             let back = format.extract(&carrier);
@@ -100,7 +82,7 @@ proptest! {
         ), 0..8),
     ) {
         let all = Composite::from_names("tracecontext,baggage,b3,b3multi,jaeger,ottrace").unwrap();
-        for (_, format, _) in formats() {
+        for (_, format, _) in support::formats() {
             if let Some(context) = format.extract(&headers) {
                 prop_assert!(context.is_valid() && context.is_remote());
             }

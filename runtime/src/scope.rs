@@ -15,6 +15,7 @@ use crate::context::SpanContext;
 use crate::export::local::Buffers;
 use crate::export::raw::RawSpan;
 use crate::live::LiveSpan;
+use crate::sampler::Sampler;
 use crate::span::{SharedSpan, SpanRef};
 
 /// What an entry of the stack makes active.
@@ -100,20 +101,25 @@ impl Stack {
         self.entries.iter().rposition(|entry| entry.id == id)
     }
 
-    /// Removes the entry at `position`. A shared span's reference comes
-    /// back, for the caller to release once the stack is no longer
-    /// borrowed; only that is moved out, not the whole entry.
-    #[inline]
-    fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
-        let released = match &mut self.entries[position].active {
-            Active::Span(span) => Some(span.clone()),
-            _ => None,
-        };
+    /// Drops the entry at `position` where it lies (the top, usually).
+    fn discard(&mut self, position: usize) {
         if position + 1 == self.entries.len() {
             self.entries.truncate(position);
         } else {
             self.entries.remove(position);
         }
+    }
+
+    /// Removes the entry at `position`. A shared span's reference comes
+    /// back, for the caller to release once the stack is no longer
+    /// borrowed; only that is moved out, not the whole entry.
+    #[inline]
+    fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
+        let released = match &self.entries[position].active {
+            Active::Span(span) => Some(span.clone()),
+            _ => None,
+        };
+        self.discard(position);
         released
     }
 
@@ -123,16 +129,18 @@ impl Stack {
         self.entries.last()?.active.span_context()
     }
 
-    /// The trace and sampled flag of the active span, without copying its
-    /// context.
+    /// Whether a child of the active span stays unsampled: the active
+    /// trace is not sampled and `sampler` would not sample it under such a
+    /// parent. Reads the flags in place, copying no context.
     #[inline]
-    pub(crate) fn active_sampling(&self) -> Option<(crate::TraceId, bool)> {
-        Some(match &self.entries.last()?.active {
-            Active::Local(live) => (live.trace_id, live.sampled),
-            Active::Span(span) => (span.trace_id(), span.is_sampled()),
-            Active::Context(context) => (context.trace_id(), context.is_sampled()),
-            Active::Nothing => return None,
-        })
+    pub(crate) fn active_stays_unsampled(&self, sampler: &Sampler) -> bool {
+        let (trace_id, sampled) = match &self.entries.last().map(|e| &e.active) {
+            Some(Active::Local(live)) => (live.trace_id, live.sampled),
+            Some(Active::Span(span)) => (span.trace_id(), span.is_sampled()),
+            Some(Active::Context(context)) => (context.trace_id(), context.is_sampled()),
+            Some(Active::Nothing) | None => return false,
+        };
+        !sampled && !sampler.samples_under_unsampled_parent(trace_id)
     }
 
     /// A random draw for ids.
@@ -154,11 +162,7 @@ impl Stack {
             Active::Local(live) => live.finish(end),
             _ => None,
         };
-        if position + 1 == self.entries.len() {
-            self.entries.truncate(position);
-        } else {
-            self.entries.remove(position);
-        }
+        self.discard(position);
         Some((span, self.entries.is_empty()))
     }
 }

@@ -391,6 +391,16 @@ pub enum Parent {
     Of(Option<SpanContext>),
 }
 
+impl Parent {
+    /// The parent context this names, looking at `stack` for the active one.
+    fn resolve(self, stack: &Stack) -> Option<SpanContext> {
+        match self {
+            Parent::Active => stack.active_context(),
+            Parent::Of(parent) => parent,
+        }
+    }
+}
+
 /// The references `#[traced]` was given (`root`, `child_of`,
 /// `follows_from`); passed by reference, so the common call without any
 /// moves nothing large.
@@ -468,10 +478,7 @@ impl Tracer {
         if !self.is_enabled() {
             return None;
         }
-        let parent = match start.parent {
-            Parent::Active => stack.active_context(),
-            Parent::Of(parent) => parent,
-        };
+        let parent = start.parent.resolve(stack);
         let (tags, follows_from) = (start.tags, start.follows_from);
         let extra = || {
             (!tags.is_empty() || !follows_from.is_empty()).then(|| {
@@ -503,10 +510,7 @@ impl Tracer {
         scope::with_thread(|stack| {
             // The unsampled check stays inline: under an unsampled trace it
             // is all a call costs.
-            if references.is_none()
-                && let Some((trace_id, false)) = stack.active_sampling()
-                && !self.sampler().samples_under_unsampled_parent(trace_id)
-            {
+            if references.is_none() && stack.active_stays_unsampled(self.sampler()) {
                 return None;
             }
             self.push_traced(stack, name, kind, references)
@@ -531,17 +535,10 @@ impl Tracer {
             ),
             None => (Parent::Active, None),
         };
-        let parent = match parent {
-            Parent::Active => match stack.active_sampling() {
-                Some((trace_id, false))
-                    if !self.sampler().samples_under_unsampled_parent(trace_id) =>
-                {
-                    return None;
-                }
-                _ => stack.active_context(),
-            },
-            Parent::Of(parent) => parent,
-        };
+        if matches!(parent, Parent::Active) && stack.active_stays_unsampled(self.sampler()) {
+            return None;
+        }
+        let parent = parent.resolve(stack);
         let extra = || {
             follows_from.map(|cause| {
                 Box::new(Extra {
@@ -581,15 +578,14 @@ impl Tracer {
             let Some((span, idle)) = stack.finish_local(id, end) else {
                 return;
             };
-            match (span, self.pipeline()) {
-                (Some(span), pipeline) => {
-                    crate::testing::offer(&span);
-                    if let Some(shared) = pipeline {
-                        stack.buffers.submit(shared, span, idle);
-                    }
+            if let Some(span) = span {
+                crate::testing::offer(&span);
+                if let Some(shared) = self.pipeline() {
+                    stack.buffers.submit(shared, span);
                 }
-                (None, _) if idle => stack.buffers.idle(),
-                (None, _) => {}
+            }
+            if idle {
+                stack.buffers.idle();
             }
         });
     }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::pipeline::Shared;
-use super::raw::{RawSpan, with_spare_extras};
+use super::raw::{RawSpan, restore_spare_extras, take_spare_extras};
 
 /// Spans one thread buffers at most before handing them over.
 pub(crate) const MAX_LOCAL_SPANS: usize = 256;
@@ -51,16 +51,9 @@ impl Buffer {
     fn hand_over(&mut self) -> usize {
         let spans = std::mem::take(&mut self.spans);
         let count = spans.len();
-        let shared = &self.shared;
-        let mut spans = Some(spans);
-        let mut next = None;
-        with_spare_extras(|extras| next = spans.take().map(|s| shared.enqueue(s, extras)));
-        // During thread teardown the pool may be gone; the queue still
-        // takes the spans.
-        if let Some(spans) = spans {
-            next = Some(shared.enqueue(spans, &mut Vec::new()));
-        }
-        self.spans = next.unwrap_or_default();
+        let mut extras = take_spare_extras();
+        self.spans = self.shared.enqueue(spans, &mut extras);
+        restore_spare_extras(extras);
         count
     }
 }
@@ -119,10 +112,10 @@ impl Buffers {
         ThreadCounters::bump(&self.buffer(shared).counters.started);
     }
 
-    /// Buffers a finished span; `thread_idle` says no span is active on
-    /// this thread any more, so the trace segment is complete.
+    /// Buffers a finished span. The caller calls [`idle`](Self::idle)
+    /// when no span is active on this thread any more.
     #[inline]
-    pub(crate) fn submit(&mut self, shared: &Arc<Shared>, span: RawSpan, thread_idle: bool) {
+    pub(crate) fn submit(&mut self, shared: &Arc<Shared>, span: RawSpan) {
         let delay = shared.schedule_delay_units;
         let buffer = self.buffer(shared);
         ThreadCounters::bump(&buffer.counters.finished);
@@ -131,7 +124,7 @@ impl Buffers {
         }
         let aged = span.end.saturating_sub(buffer.oldest_end) >= delay;
         buffer.spans.push(span);
-        let handed_over = if thread_idle || aged || buffer.spans.len() >= MAX_LOCAL_SPANS {
+        let handed_over = if aged || buffer.spans.len() >= MAX_LOCAL_SPANS {
             buffer.hand_over()
         } else {
             0
@@ -149,7 +142,8 @@ impl Buffers {
         self.pending = 0;
     }
 
-    /// Called when this thread's scope stack became empty.
+    /// Called when this thread's scope stack became empty: the trace
+    /// segment is complete, so every buffered span goes.
     #[inline]
     pub(crate) fn idle(&mut self) {
         if self.pending > 0 {
@@ -170,7 +164,10 @@ pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
     let mut span = Some(span);
     crate::scope::with_buffers(|buffers, idle| {
         if let Some(span) = span.take() {
-            buffers.submit(shared, span, idle);
+            buffers.submit(shared, span);
+            if idle {
+                buffers.idle();
+            }
         }
     });
     // During thread teardown the buffers are gone: hand the span over alone.

@@ -182,9 +182,8 @@ impl Shared {
         let mut state = self.lock();
         keep_spare(&mut state.spare, buffer);
         let room = max_spare_extras(&self.config).saturating_sub(state.spare_extras.len());
-        state
-            .spare_extras
-            .extend(extras.drain(..).take(room).filter(|extra| extra.is_empty()));
+        // `RawSpan::fill` emptied them; the rest are let go.
+        state.spare_extras.extend(extras.drain(..).take(room));
     }
 
     /// Dropping or failing is never silent: the first occurrence is told.

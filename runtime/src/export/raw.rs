@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::time::SystemTime;
 
 use crate::clock;
 use crate::context::{Baggage, SpanContext, SpanId, TraceId};
@@ -46,18 +47,23 @@ impl Extra {
             .flatten()
             .unwrap_or_default()
     }
-
-    /// Whether nothing is recorded (a box that can be reused as it is).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.tags.is_empty() && self.logs.is_empty() && self.follows_from.is_empty()
-    }
 }
 
-/// Runs `f` on this thread's pool of emptied boxes (not during teardown).
-pub(crate) fn with_spare_extras(f: impl FnOnce(&mut Vec<Box<Extra>>)) {
+/// Takes this thread's pool of emptied boxes, to top it up; empty during
+/// thread teardown.
+pub(crate) fn take_spare_extras() -> Vec<Box<Extra>> {
+    SPARE_EXTRAS
+        .try_with(|spare| spare.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
+/// Puts the pool back (dropped instead during thread teardown).
+pub(crate) fn restore_spare_extras(extras: Vec<Box<Extra>>) {
     let _ = SPARE_EXTRAS.try_with(|spare| {
         if let Ok(mut spare) = spare.try_borrow_mut() {
-            f(&mut spare);
+            *spare = extras;
         }
     });
 }
@@ -102,25 +108,22 @@ impl RawSpan {
 
     /// The public record, consuming the raw span.
     pub(crate) fn into_record(self) -> SpanRecord {
-        let Extra {
-            tags,
-            logs,
-            follows_from,
-        } = self.extra.map(|extra| *extra).unwrap_or_default();
-        SpanRecord {
-            name: self.name,
-            trace_id: self.trace_id,
-            span_id: self.span_id,
-            parent_id: self.parent_id,
-            parent_is_remote: self.parent_is_remote,
-            kind: self.kind,
-            start: clock::to_system_time(self.start),
-            end: clock::to_system_time(self.end).max(clock::to_system_time(self.start)),
-            tags,
-            logs,
-            follows_from,
-            baggage: self.baggage,
-        }
+        let mut record = SpanRecord {
+            name: Cow::Borrowed(""),
+            trace_id: TraceId::INVALID,
+            span_id: SpanId::PLACEHOLDER,
+            parent_id: None,
+            parent_is_remote: false,
+            kind: SpanKind::Internal,
+            start: SystemTime::UNIX_EPOCH,
+            end: SystemTime::UNIX_EPOCH,
+            tags: Vec::new(),
+            logs: Vec::new(),
+            follows_from: Vec::new(),
+            baggage: Baggage::new(),
+        };
+        self.fill(&mut record);
+        record
     }
 
     /// A copy as a public record (for a test capture; the span itself goes

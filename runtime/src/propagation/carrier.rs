@@ -73,29 +73,23 @@ impl<T: TextMap> Extractor for T {
     }
 }
 
-impl TextMap for HashMap<String, String> {
-    fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.iter()
-    }
-    fn remove_any_case(&mut self, key: &str) {
-        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
-    }
-    fn add(&mut self, key: String, value: String) {
-        self.insert(key, value);
-    }
+/// The two standard maps have the same methods under the same names.
+macro_rules! text_map_for_maps {
+    ($($map:ident),*) => {$(
+        impl TextMap for $map<String, String> {
+            fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
+                self.iter()
+            }
+            fn remove_any_case(&mut self, key: &str) {
+                self.retain(|k, _| !k.eq_ignore_ascii_case(key));
+            }
+            fn add(&mut self, key: String, value: String) {
+                self.insert(key, value);
+            }
+        }
+    )*};
 }
-
-impl TextMap for BTreeMap<String, String> {
-    fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.iter()
-    }
-    fn remove_any_case(&mut self, key: &str) {
-        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
-    }
-    fn add(&mut self, key: String, value: String) {
-        self.insert(key, value);
-    }
-}
+text_map_for_maps!(HashMap, BTreeMap);
 
 impl TextMap for Vec<(String, String)> {
     fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
