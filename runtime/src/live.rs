@@ -10,34 +10,25 @@ use crate::export::raw::{Extra, RawSpan};
 use crate::record::{Field, LogRecord, SpanKind};
 use crate::tag::TagValue;
 
-/// A started, unfinished span.
+/// A started, unfinished span. Flat, so starting one writes its fields
+/// straight into its stack slot.
 pub(crate) struct LiveSpan {
     pub(crate) trace_id: TraceId,
     pub(crate) span_id: SpanId,
-    pub(crate) sampled: bool,
+    pub(crate) parent_id: Option<SpanId>,
+    /// A clock stamp (`clock::now`).
+    pub(crate) start: u64,
+    pub(crate) name: Cow<'static, str>,
     pub(crate) baggage: Baggage,
     /// Inherited from the parent and passed on unchanged.
     pub(crate) trace_state: TraceState,
-    /// `None` when the span is not sampled or already finished.
-    pub(crate) data: Option<SpanData>,
-}
-
-/// What a sampled span records.
-pub(crate) struct SpanData {
-    pub(crate) name: Cow<'static, str>,
-    pub(crate) kind: SpanKind,
-    pub(crate) parent_id: Option<SpanId>,
-    pub(crate) parent_is_remote: bool,
-    /// A clock stamp (`clock::now`).
-    pub(crate) start: u64,
     /// Tags, logs and references, boxed on first use: most spans have none.
     pub(crate) extra: Option<Box<Extra>>,
-}
-
-impl SpanData {
-    fn extra(&mut self) -> &mut Extra {
-        self.extra.get_or_insert_with(Extra::fresh)
-    }
+    pub(crate) kind: SpanKind,
+    pub(crate) sampled: bool,
+    /// Sampled and not finished yet: what is set now is kept.
+    pub(crate) recording: bool,
+    pub(crate) parent_is_remote: bool,
 }
 
 impl LiveSpan {
@@ -45,10 +36,16 @@ impl LiveSpan {
     pub(crate) const NOOP: LiveSpan = LiveSpan {
         trace_id: TraceId::INVALID,
         span_id: SpanId::PLACEHOLDER,
-        sampled: false,
+        parent_id: None,
+        start: 0,
+        name: Cow::Borrowed(""),
         baggage: Baggage::new(),
         trace_state: TraceState::new(),
-        data: None,
+        extra: None,
+        kind: SpanKind::Internal,
+        sampled: false,
+        recording: false,
+        parent_is_remote: false,
     };
 
     pub(crate) fn context(&self) -> SpanContext {
@@ -58,35 +55,40 @@ impl LiveSpan {
     }
 
     pub(crate) fn is_recording(&self) -> bool {
-        self.data.is_some()
+        self.recording
+    }
+
+    /// Where tags, logs and references go; `None` once nothing is kept.
+    fn extra(&mut self) -> Option<&mut Extra> {
+        self.recording
+            .then(|| &mut **self.extra.get_or_insert_with(Extra::fresh))
     }
 
     /// Sets several tags at once (the arguments of a traced call).
     pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (&'static str, TagValue)>) {
-        if let Some(data) = &mut self.data {
-            let fields = &mut data.extra().tags;
+        if let Some(extra) = self.extra() {
             for (key, value) in tags {
-                set_field(fields, Cow::Borrowed(key), value);
+                set_field(&mut extra.tags, Cow::Borrowed(key), value);
             }
         }
     }
 
     /// Sets `key`, replacing an earlier value.
     pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
-        if let Some(data) = &mut self.data {
-            set_field(&mut data.extra().tags, key, value);
+        if let Some(extra) = self.extra() {
+            set_field(&mut extra.tags, key, value);
         }
     }
 
     pub(crate) fn log(&mut self, log: LogRecord) {
-        if let Some(data) = &mut self.data {
-            data.extra().logs.push(log);
+        if let Some(extra) = self.extra() {
+            extra.logs.push(log);
         }
     }
 
     pub(crate) fn rename(&mut self, name: Cow<'static, str>) {
-        if let Some(data) = &mut self.data {
-            data.name = name;
+        if self.recording {
+            self.name = name;
         }
     }
 
@@ -100,19 +102,25 @@ impl LiveSpan {
     /// nothing or already ended.
     #[inline]
     pub(crate) fn finish(&mut self, end: u64) -> Option<RawSpan> {
-        let data = self.data.take()?;
-        Some(RawSpan {
-            name: data.name,
+        self.recording.then(|| self.finish_recording(end))
+    }
+
+    /// Ends a span that is recording (the caller checked) at `end`.
+    #[inline(always)]
+    pub(crate) fn finish_recording(&mut self, end: u64) -> RawSpan {
+        self.recording = false;
+        RawSpan {
+            name: std::mem::take(&mut self.name),
             trace_id: self.trace_id,
             span_id: self.span_id,
-            parent_id: data.parent_id,
-            parent_is_remote: data.parent_is_remote,
-            kind: data.kind,
-            start: data.start,
+            parent_id: self.parent_id,
+            parent_is_remote: self.parent_is_remote,
+            kind: self.kind,
+            start: self.start,
             end,
             baggage: self.baggage.clone(),
-            extra: data.extra,
-        })
+            extra: self.extra.take(),
+        }
     }
 }
 

@@ -56,13 +56,20 @@ impl Sampler {
 
     /// Whether a span with this parent in this trace is recorded.
     pub fn should_sample(&self, parent: Option<&SpanContext>, trace_id: TraceId) -> bool {
+        self.decide(parent.map(SpanContext::is_sampled), trace_id)
+    }
+
+    /// [`should_sample`](Self::should_sample) given only what it reads of
+    /// the parent: whether there is one, and its sampled flag.
+    #[inline]
+    pub(crate) fn decide(&self, parent_sampled: Option<bool>, trace_id: TraceId) -> bool {
         match self {
             Sampler::Always => true,
             Sampler::Never => false,
             Sampler::Ratio(fraction) => ratio_keeps(*fraction, trace_id),
-            Sampler::ParentBased(root) => match parent {
-                Some(parent) => parent.is_sampled(),
-                None => root.should_sample(None, trace_id),
+            Sampler::ParentBased(root) => match parent_sampled {
+                Some(sampled) => sampled,
+                None => root.decide(None, trace_id),
             },
         }
     }

@@ -11,9 +11,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::context::SpanContext;
+use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
+use crate::export::Shared;
 use crate::export::local::Buffers;
-use crate::export::raw::RawSpan;
 use crate::live::LiveSpan;
 use crate::sampler::Sampler;
 use crate::span::{SharedSpan, SpanRef};
@@ -50,6 +50,15 @@ impl Active {
             Active::Nothing => Active::Nothing,
         }
     }
+}
+
+/// What a child takes from a parent span of this process.
+pub(crate) struct LocalParent {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: SpanId,
+    pub(crate) sampled: bool,
+    pub(crate) baggage: Baggage,
+    pub(crate) trace_state: TraceState,
 }
 
 struct Entry {
@@ -97,6 +106,17 @@ impl Stack {
         id
     }
 
+    /// Pushes the local span `start` builds (it may draw ids from the
+    /// stack); returns its entry id and whether it is sampled. Room is made
+    /// first, so the span is written straight into its slot.
+    #[inline(always)]
+    pub(crate) fn push_local(&mut self, start: impl FnOnce(&mut Stack) -> LiveSpan) -> (u64, bool) {
+        self.entries.reserve(1);
+        let live = start(self);
+        let sampled = live.sampled;
+        (self.push(Active::Local(live)), sampled)
+    }
+
     fn find(&mut self, id: u64) -> Option<usize> {
         self.entries.iter().rposition(|entry| entry.id == id)
     }
@@ -129,6 +149,24 @@ impl Stack {
         self.entries.last()?.active.span_context()
     }
 
+    /// What a child inherits from the active span when that span lives in
+    /// this process; `None` for a remote parent, an explicit "nothing", or
+    /// an empty stack.
+    #[inline(always)]
+    pub(crate) fn active_parent(&self) -> Option<LocalParent> {
+        match &self.entries.last()?.active {
+            Active::Local(live) => Some(LocalParent {
+                trace_id: live.trace_id,
+                span_id: live.span_id,
+                sampled: live.sampled,
+                baggage: live.baggage.clone(),
+                trace_state: live.trace_state.clone(),
+            }),
+            Active::Span(span) => Some(span.as_parent()),
+            Active::Context(_) | Active::Nothing => None,
+        }
+    }
+
     /// Whether a child of the active span stays unsampled: the active
     /// trace is not sampled and `sampler` would not sample it under such a
     /// parent. Reads the flags in place, copying no context.
@@ -152,18 +190,31 @@ impl Stack {
         crate::ids::draw(&mut self.rng)
     }
 
-    /// Finishes the local span `id` at `end` and takes it off the stack;
-    /// the span is read where it lies, not moved out first. Returns the
-    /// finished span (if it records) and whether the stack is now empty.
+    /// Finishes the local span `id` at `end`, takes it off the stack and
+    /// buffers it for `pipeline`; when the stack is then empty, the
+    /// buffered spans go to the exporter. The span is read where it lies
+    /// and written straight into its buffer.
     #[inline]
-    pub(crate) fn finish_local(&mut self, id: u64, end: u64) -> Option<(Option<RawSpan>, bool)> {
-        let position = self.find(id)?;
-        let span = match &mut self.entries[position].active {
-            Active::Local(live) => live.finish(end),
-            _ => None,
+    pub(crate) fn finish_local(&mut self, id: u64, end: u64, pipeline: Option<&Arc<Shared>>) {
+        let Some(position) = self.find(id) else {
+            return;
         };
+        if let Active::Local(live) = &mut self.entries[position].active
+            && live.recording
+        {
+            match pipeline {
+                Some(shared) => self.buffers.submit(shared, live.finish_recording(end)),
+                None => {
+                    if let Some(span) = live.finish(end) {
+                        crate::testing::offer(&span);
+                    }
+                }
+            }
+        }
         self.discard(position);
-        Some((span, self.entries.is_empty()))
+        if self.entries.is_empty() {
+            self.buffers.idle();
+        }
     }
 }
 

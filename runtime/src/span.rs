@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::clock;
-use crate::context::{SpanContext, SpanId, TraceId, TraceState};
+use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::export::raw::Extra;
-use crate::live::{LiveSpan, SpanData, set_field};
+use crate::live::{LiveSpan, set_field};
 use crate::record::{Field, LogRecord, SpanKind};
-use crate::scope::{self, Active, Scope, Stack};
+use crate::scope::{self, LocalParent, Scope, Stack};
 use crate::tag::TagValue;
 use crate::tracer::Tracer;
 
@@ -78,6 +78,22 @@ impl SharedSpan {
             context.with_baggage(self.lock().baggage.clone())
         } else {
             context
+        }
+    }
+
+    /// What a child started under this span inherits.
+    #[inline]
+    pub(crate) fn as_parent(&self) -> LocalParent {
+        LocalParent {
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            sampled: self.sampled,
+            baggage: if self.has_baggage.load(Ordering::Acquire) {
+                self.lock().baggage.clone()
+            } else {
+                Baggage::new()
+            },
+            trace_state: self.trace_state.clone(),
         }
     }
 
@@ -439,36 +455,47 @@ impl Tracer {
         stack: &mut Stack,
     ) -> LiveSpan {
         let parent = parent.filter(SpanContext::is_valid);
-        let trace_id = match &parent {
-            Some(parent) => parent.trace_id(),
-            None => crate::ids::trace_id(stack),
+        let (trace_id, parent_id, parent_is_remote, parent_sampled) = match &parent {
+            Some(parent) => (
+                parent.trace_id(),
+                Some(parent.span_id()),
+                parent.is_remote(),
+                Some(parent.is_sampled()),
+            ),
+            None => (crate::ids::trace_id(stack), None, false, None),
         };
-        let sampled = self.sampler().should_sample(parent.as_ref(), trace_id);
+        let sampled = self.sampler().decide(parent_sampled, trace_id);
         let span_id = crate::ids::span_id(stack);
-        let data = sampled.then(|| {
-            if let Some(shared) = self.pipeline() {
-                stack.buffers.started(shared);
-            }
-            SpanData {
-                name,
-                kind,
-                parent_id: parent.as_ref().map(SpanContext::span_id),
-                parent_is_remote: parent.as_ref().is_some_and(SpanContext::is_remote),
-                extra: extra(),
-                start: start.unwrap_or_else(clock::now),
-            }
-        });
         let (baggage, trace_state) = match parent {
             Some(parent) => parent.into_inheritance(),
             None => Default::default(),
         };
+        let extra = if sampled {
+            if let Some(shared) = self.pipeline() {
+                stack.buffers.started(shared);
+            }
+            extra()
+        } else {
+            None
+        };
         LiveSpan {
             trace_id,
             span_id,
-            sampled,
+            parent_id,
+            name,
             baggage,
             trace_state,
-            data,
+            extra,
+            kind,
+            sampled,
+            recording: sampled,
+            parent_is_remote,
+            // Read last, so the span's time leaves out the tracer's own work.
+            start: match start {
+                Some(start) => start,
+                None if sampled => clock::now(),
+                None => 0,
+            },
         }
     }
 
@@ -510,31 +537,69 @@ impl Tracer {
         scope::with_thread(|stack| {
             // The unsampled check stays inline: under an unsampled trace it
             // is all a call costs.
-            if references.is_none() && stack.active_stays_unsampled(self.sampler()) {
-                return None;
+            match references {
+                None if stack.active_stays_unsampled(self.sampler()) => None,
+                None => self.push_child(stack, name, kind),
+                Some(references) => self.push_traced(stack, name, kind, references),
             }
-            self.push_traced(stack, name, kind, references)
         })
     }
 
+    /// The common traced call: a child of the active span, or a root. The
+    /// parent's facts are read in place and the span is written straight
+    /// into its stack slot; the clock is read last.
+    #[inline(never)]
+    fn push_child(
+        &self,
+        stack: &mut Stack,
+        name: &'static str,
+        kind: SpanKind,
+    ) -> Option<(u64, bool)> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let Some(parent) = stack.active_parent() else {
+            let parent = stack.active_context();
+            return Some(stack.push_local(|stack| {
+                self.begin(Cow::Borrowed(name), kind, parent, || None, None, stack)
+            }));
+        };
+        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id);
+        let span_id = crate::ids::span_id(stack);
+        if sampled && let Some(shared) = self.pipeline() {
+            stack.buffers.started(shared);
+        }
+        Some(stack.push_local(|_| LiveSpan {
+            trace_id: parent.trace_id,
+            span_id,
+            parent_id: Some(parent.span_id),
+            name: Cow::Borrowed(name),
+            baggage: parent.baggage,
+            trace_state: parent.trace_state,
+            extra: None,
+            kind,
+            sampled,
+            recording: sampled,
+            parent_is_remote: false,
+            start: if sampled { clock::now() } else { 0 },
+        }))
+    }
+
+    /// A traced call with `root`, `child_of` or `follows_from`.
+    #[cold]
     #[inline(never)]
     fn push_traced(
         &self,
         stack: &mut Stack,
         name: &'static str,
         kind: SpanKind,
-        references: Option<&mut References>,
+        references: &mut References,
     ) -> Option<(u64, bool)> {
         if !self.is_enabled() {
             return None;
         }
-        let (parent, follows_from) = match references {
-            Some(references) => (
-                std::mem::take(&mut references.parent),
-                references.follows_from.take(),
-            ),
-            None => (Parent::Active, None),
-        };
+        let parent = std::mem::take(&mut references.parent);
+        let follows_from = references.follows_from.take();
         if matches!(parent, Parent::Active) && stack.active_stays_unsampled(self.sampler()) {
             return None;
         }
@@ -547,9 +612,11 @@ impl Tracer {
                 })
             })
         };
-        let live = self.begin(Cow::Borrowed(name), kind, parent, extra, None, stack);
-        let sampled = live.sampled;
-        Some((stack.push(Active::Local(live)), sampled))
+        Some(
+            stack.push_local(|stack| {
+                self.begin(Cow::Borrowed(name), kind, parent, extra, None, stack)
+            }),
+        )
     }
 
     /// Starts a span whose state may cross threads.
@@ -574,20 +641,7 @@ impl Tracer {
     /// and hands the buffers over when the thread has no span left.
     #[inline]
     fn finish_local(&self, id: u64, end: u64) {
-        scope::with_thread(|stack| {
-            let Some((span, idle)) = stack.finish_local(id, end) else {
-                return;
-            };
-            if let Some(span) = span {
-                crate::testing::offer(&span);
-                if let Some(shared) = self.pipeline() {
-                    stack.buffers.submit(shared, span);
-                }
-            }
-            if idle {
-                stack.buffers.idle();
-            }
-        });
+        scope::with_thread(|stack| stack.finish_local(id, end, self.pipeline()));
     }
 }
 

@@ -112,9 +112,10 @@ impl Buffers {
         ThreadCounters::bump(&self.buffer(shared).counters.started);
     }
 
-    /// Buffers a finished span. The caller calls [`idle`](Self::idle)
-    /// when no span is active on this thread any more.
-    #[inline]
+    /// Buffers a finished span (showing it to open test captures). The
+    /// caller calls [`idle`](Self::idle) when no span is active on this
+    /// thread any more.
+    #[inline(always)]
     pub(crate) fn submit(&mut self, shared: &Arc<Shared>, span: RawSpan) {
         let delay = shared.schedule_delay_units;
         let buffer = self.buffer(shared);
@@ -124,6 +125,9 @@ impl Buffers {
         }
         let aged = span.end.saturating_sub(buffer.oldest_end) >= delay;
         buffer.spans.push(span);
+        if let Some(span) = buffer.spans.last() {
+            crate::testing::offer(span);
+        }
         let handed_over = if aged || buffer.spans.len() >= MAX_LOCAL_SPANS {
             buffer.hand_over()
         } else {
@@ -159,7 +163,8 @@ impl Drop for Buffers {
     }
 }
 
-/// Buffers a finished span of this thread.
+/// Buffers a finished span of this thread (showing it to open test
+/// captures).
 pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
     let mut span = Some(span);
     crate::scope::with_buffers(|buffers, idle| {
@@ -172,6 +177,7 @@ pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
     });
     // During thread teardown the buffers are gone: hand the span over alone.
     if let Some(span) = span {
+        crate::testing::offer(&span);
         shared.enqueue(vec![span], &mut Vec::new());
     }
 }
