@@ -26,6 +26,7 @@ pub mod export;
 mod future;
 pub mod hooks;
 mod ids;
+mod in_place;
 mod live;
 pub mod propagation;
 mod record;

@@ -95,26 +95,35 @@ impl Stack {
         }
     }
 
-    #[inline]
-    pub(crate) fn push(&mut self, active: Active) -> u64 {
+    /// Pushes what `build` returns; returns the new entry's id.
+    #[inline(always)]
+    fn push_with(&mut self, build: impl FnOnce(&mut Stack) -> Active) -> u64 {
         if self.next_id & 0xffff_ffff == 0 {
             self.next_id = new_block();
         }
         let id = self.next_id;
         self.next_id += 1;
-        self.entries.push(Entry { id, active });
+        let active = build(self);
+        crate::in_place::push_in_place(&mut self.entries, Entry { id, active });
         id
     }
 
+    #[inline]
+    pub(crate) fn push(&mut self, active: Active) -> u64 {
+        self.push_with(|_| active)
+    }
+
     /// Pushes the local span `start` builds (it may draw ids from the
-    /// stack); returns its entry id and whether it is sampled. Room is made
-    /// first, so the span is written straight into its slot.
+    /// stack); returns its entry id and whether it is sampled.
     #[inline(always)]
     pub(crate) fn push_local(&mut self, start: impl FnOnce(&mut Stack) -> LiveSpan) -> (u64, bool) {
-        self.entries.reserve(1);
-        let live = start(self);
-        let sampled = live.sampled;
-        (self.push(Active::Local(live)), sampled)
+        let mut sampled = false;
+        let id = self.push_with(|stack| {
+            let live = start(stack);
+            sampled = live.sampled;
+            Active::Local(live)
+        });
+        (id, sampled)
     }
 
     fn find(&mut self, id: u64) -> Option<usize> {
@@ -203,7 +212,10 @@ impl Stack {
             && live.recording
         {
             match pipeline {
-                Some(shared) => self.buffers.submit(shared, live.finish_recording(end)),
+                Some(shared) => {
+                    self.buffers
+                        .submit_built(shared, end, || live.finish_recording(end));
+                }
                 None => {
                     if let Some(span) = live.finish(end) {
                         crate::testing::offer(&span);

@@ -117,14 +117,28 @@ impl Buffers {
     /// thread any more.
     #[inline(always)]
     pub(crate) fn submit(&mut self, shared: &Arc<Shared>, span: RawSpan) {
+        let end = span.end;
+        self.submit_built(shared, end, || span);
+    }
+
+    /// Buffers the span `build` makes, which ended at `end`; it is built
+    /// only once its buffer has been found, so it is written straight into
+    /// its slot (see [`crate::in_place`]).
+    #[inline(always)]
+    pub(crate) fn submit_built(
+        &mut self,
+        shared: &Arc<Shared>,
+        end: u64,
+        build: impl FnOnce() -> RawSpan,
+    ) {
         let delay = shared.schedule_delay_units;
         let buffer = self.buffer(shared);
         ThreadCounters::bump(&buffer.counters.finished);
         if buffer.spans.is_empty() {
-            buffer.oldest_end = span.end;
+            buffer.oldest_end = end;
         }
-        let aged = span.end.saturating_sub(buffer.oldest_end) >= delay;
-        buffer.spans.push(span);
+        let aged = end.saturating_sub(buffer.oldest_end) >= delay;
+        crate::in_place::push_in_place(&mut buffer.spans, build());
         if let Some(span) = buffer.spans.last() {
             crate::testing::offer(span);
         }
