@@ -51,7 +51,7 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
         Shape::Sync => quote! {
             #[allow(unused_braces)]
             let __tracekit_body = ::tracekit::__private::once(move || { #hint #body });
-            __tracekit.run_sync(__tracekit_body, #finish)
+            __tracekit.run_sync(&__TRACEKIT_SITE, __tracekit_body, #finish)
         },
         Shape::ReturnsImplFuture => quote! {
             #[allow(unused_braces)]
@@ -105,6 +105,11 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
         Some("consumer") => quote!(Consumer),
         _ => quote!(Internal),
     };
+    let hooks = match &options.hooks {
+        // Spanned on the path, so a type that is not `Hooks` is reported there.
+        Some(path) => quote_spanned!(path.span()=> ::core::option::Option::Some(&#path)),
+        None => quote!(::core::option::Option::None),
+    };
     // `line!()` spanned on the function's name reports the line of the `fn`.
     let line = quote_spanned!(ident.span()=> ::core::line!());
     quote! {
@@ -115,6 +120,7 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
             file: ::core::file!(),
             line: #line,
             kind: ::tracekit::SpanKind::#kind,
+            hooks: #hooks,
         };
     }
 }
@@ -123,9 +129,17 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
 fn start_span(options: &Options, function: &Function) -> TokenStream {
     // A synchronous call's span stays on its thread: it can live on the
     // thread's scope stack (no allocation, no lock).
-    let start = match function.shape() {
-        Shape::Sync => quote!(start_sync),
-        Shape::AsyncFn | Shape::ReturnsImplFuture | Shape::ReturnsBoxedFuture => quote!(start),
+    let (handle, disabled, site) = match function.shape() {
+        Shape::Sync => (
+            quote!(TracedCall),
+            quote!(::tracekit::__private::TracedCall::disabled()),
+            Some(quote!(&__TRACEKIT_SITE,)),
+        ),
+        Shape::AsyncFn | Shape::ReturnsImplFuture | Shape::ReturnsBoxedFuture => (
+            quote!(Traced),
+            quote!(::tracekit::__private::Traced::disabled(&__TRACEKIT_SITE)),
+            None,
+        ),
     };
     let parent = match (&options.root, &options.child_of) {
         (Some(_), _) => Some(quote!(::tracekit::__private::Parent::Of(
@@ -153,11 +167,6 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
             })
         }
     };
-    let hooks = match &options.hooks {
-        // Spanned on the path, so a type that is not `Hooks` is reported there.
-        Some(path) => quote_spanned!(path.span()=> ::core::option::Option::Some(&#path)),
-        None => quote!(::core::option::Option::None),
-    };
     let tags = options.tags.iter().map(|tag| {
         let key = syn::LitStr::new(&tag.key, tag.key_span);
         let value = &tag.value;
@@ -174,14 +183,13 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     });
     quote! {
         let __tracekit = if ::tracekit::__private::enabled() {
-            let __tracekit = ::tracekit::__private::Traced::#start(
+            let __tracekit = ::tracekit::__private::#handle::start(
                 &__TRACEKIT_SITE,
                 #references,
-                #hooks,
             );
             if __tracekit.is_recording() {
                 #(#tags)*
-                __tracekit.call({
+                __tracekit.call(#site {
                     #[allow(unused_imports)]
                     use ::tracekit::__private::probe::*;
                     [#(#args),*]
@@ -189,7 +197,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
             }
             __tracekit
         } else {
-            ::tracekit::__private::Traced::disabled(&__TRACEKIT_SITE)
+            #disabled
         };
     }
 }

@@ -330,14 +330,6 @@ impl Span {
         matches!(self.handle.repr, Repr::Noop)
     }
 
-    /// The span of a traced synchronous call, already on this thread's scope
-    /// stack under `id`; finishing it takes it off.
-    pub(crate) fn local(id: u64) -> Span {
-        Span {
-            handle: SpanRef::local(id),
-        }
-    }
-
     /// Makes this span the active one on the current thread until the
     /// returned [`Scope`] is dropped: spans started meanwhile become its
     /// children. Scopes may be dropped in any order.
@@ -640,7 +632,7 @@ impl Tracer {
     /// Finishes the local span `id` of this thread at `end`, buffers it,
     /// and hands the buffers over when the thread has no span left.
     #[inline]
-    fn finish_local(&self, id: u64, end: u64) {
+    pub(crate) fn finish_local(&self, id: u64, end: u64) {
         scope::with_thread(|stack| stack.finish_local(id, end, self.pipeline()));
     }
 }

@@ -6,7 +6,7 @@ mod traced;
 
 pub use crate::span::{Parent, References};
 pub use crate::tracer::is_installed as enabled;
-pub use traced::{AsParent, CallSite, Finish, Traced, TracedFuture};
+pub use traced::{AsParent, CallSite, Finish, Traced, TracedCall, TracedFuture};
 
 /// Makes a closure `FnOnce` by its expected type, so a body may return
 /// borrows of what it captured (as a function body may).

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use super::probe::ErrorInfo;
+use crate::clock;
 use crate::context::SpanContext;
 use crate::hooks::{Call, Hooks, Outcome};
 use crate::record::SpanKind;
@@ -31,6 +32,8 @@ pub struct CallSite {
     pub line: u32,
     /// `kind = ..`.
     pub kind: SpanKind,
+    /// `hooks = ..`.
+    pub hooks: Option<&'static dyn Hooks>,
 }
 
 /// Values `child_of = ..` and `follows_from = ..` accept.
@@ -84,13 +87,13 @@ pub struct Finish {
     pub ret: Option<TagValue>,
 }
 
-/// One traced call in progress.
+/// One traced call in progress whose span may cross threads (an async
+/// call, or a call returning a future).
 pub struct Traced {
     span: Span,
     /// Whether the span records, kept so the call never asks the span again.
     recording: bool,
     site: &'static CallSite,
-    hooks: Option<&'static dyn Hooks>,
 }
 
 impl Traced {
@@ -101,50 +104,19 @@ impl Traced {
             span: Span::noop(),
             recording: false,
             site,
-            hooks: None,
         }
     }
 
     /// Starts the span of an async call (or of a call returning a future)
     /// on the global tracer: its state is shared, as the future may move
     /// between threads.
-    pub fn start(
-        site: &'static CallSite,
-        references: Option<&mut References>,
-        hooks: Option<&'static dyn Hooks>,
-    ) -> Traced {
+    pub fn start(site: &'static CallSite, references: Option<&mut References>) -> Traced {
         let span = global().start_span(Self::span_start(site, references));
         let recording = span.is_sampled();
         Traced {
             span,
             recording,
             site,
-            hooks,
-        }
-    }
-
-    /// Starts the span of a synchronous call: it lives on this thread's
-    /// scope stack, active from now until the call ends. Under an active
-    /// parent whose trace is not sampled the call makes no span at all.
-    /// `references` are the call's explicit parent and `follows_from`, if
-    /// it has any.
-    ///
-    /// Inlined into the traced function, so the handle is built where it
-    /// is used rather than returned through memory.
-    #[inline(always)]
-    pub fn start_sync(
-        site: &'static CallSite,
-        references: Option<&mut References>,
-        hooks: Option<&'static dyn Hooks>,
-    ) -> Traced {
-        match global().start_traced(site.name, site.kind, references) {
-            Some((id, recording)) => Traced {
-                span: Span::local(id),
-                recording,
-                site,
-                hooks,
-            },
-            None => Traced::disabled(site),
         }
     }
 
@@ -181,46 +153,14 @@ impl Traced {
     /// the arguments as tags.
     #[inline]
     pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
-        let global_hooks = global().hooks();
-        if N == 0 && self.hooks.is_none() && global_hooks.is_empty() {
-            return;
-        }
-        let call = Call {
-            function: self.site.function,
-            module_path: self.site.module_path,
-            file: self.site.file,
-            line: self.site.line,
-            args: &args,
-        };
-        for hooks in global_hooks.iter().map(|h| &**h).chain(self.hooks) {
-            self.guard_hook("before_call", || hooks.before_call(&self.span, &call));
-        }
-        self.span.set_static_tags(args);
+        self.hooked().call(args);
     }
 
-    /// Runs a synchronous body inside the span and records how it ended.
-    /// With no tracer this is the body call alone.
-    #[inline(always)]
-    pub fn run_sync<R>(self, body: impl FnOnce() -> R, finish: impl FnOnce(&R) -> Finish) -> R {
-        if self.span.is_noop() {
-            // A noop call owns nothing: skipping its drop glue keeps this
-            // path to the flag check and the body.
-            std::mem::forget(self);
-            return body();
-        }
-        self.run_sync_traced(body, finish)
-    }
-
-    #[inline(never)]
-    fn run_sync_traced<R>(self, body: impl FnOnce() -> R, finish: impl FnOnce(&R) -> Finish) -> R {
-        match self.under_span(body) {
-            Ok(out) => {
-                if self.is_recording() {
-                    self.complete_with(finish(&out));
-                }
-                out
-            }
-            Err(payload) => self.panicked(payload),
+    fn hooked(&self) -> Hooked<'_> {
+        Hooked {
+            span: &self.span,
+            site: self.site,
+            recording: self.recording,
         }
     }
 
@@ -260,6 +200,181 @@ impl Traced {
     }
 
     fn complete_with(&self, finish: Finish) {
+        self.hooked().complete_with(finish);
+    }
+
+    fn complete(&self, outcome: Outcome<'_>) {
+        self.hooked().complete(outcome);
+    }
+
+    /// Records a panic of the body, then lets it continue unwinding.
+    fn panicked(self, payload: Box<dyn Any + Send>) -> ! {
+        self.complete(Outcome::Panicked {
+            message: panic_message(&*payload),
+        });
+        drop(self);
+        resume_unwind(payload)
+    }
+}
+
+/// One traced synchronous call in progress: the id of its span on this
+/// thread's scope stack (0 for none) and whether it records. Two words, so
+/// it travels in registers.
+pub struct TracedCall {
+    id: u64,
+    recording: bool,
+}
+
+impl TracedCall {
+    /// A call that makes no span.
+    #[inline(always)]
+    pub fn disabled() -> TracedCall {
+        TracedCall {
+            id: 0,
+            recording: false,
+        }
+    }
+
+    /// Starts the span of a synchronous call: it lives on this thread's
+    /// scope stack, active from now until the call ends. Under an active
+    /// parent whose trace is not sampled the call makes no span at all.
+    /// `references` are the call's explicit parent and `follows_from`, if
+    /// it has any.
+    #[inline(always)]
+    pub fn start(site: &'static CallSite, references: Option<&mut References>) -> TracedCall {
+        match global().start_traced(site.name, site.kind, references) {
+            Some((id, recording)) => TracedCall { id, recording },
+            None => TracedCall::disabled(),
+        }
+    }
+
+    /// Whether the span records: only then are arguments and tags computed.
+    #[inline(always)]
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Sets a tag from `tags(..)`.
+    pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
+        if let Some(value) = value {
+            SpanRef::local(self.id).set_tag(key, value);
+        }
+    }
+
+    /// Runs the `before_call` hooks with the recorded arguments, then keeps
+    /// the arguments as tags.
+    #[inline]
+    pub fn call<const N: usize>(
+        &self,
+        site: &'static CallSite,
+        args: [(&'static str, Option<TagValue>); N],
+    ) {
+        if N == 0 && site.hooks.is_none() && global().hooks().is_empty() {
+            return;
+        }
+        let span = SpanRef::local(self.id);
+        Hooked {
+            span: &span,
+            site,
+            recording: self.recording,
+        }
+        .call(args);
+    }
+
+    /// Runs the body inside the span, records how it ended, and finishes
+    /// the span. With no span this is the body call alone.
+    #[inline(always)]
+    pub fn run_sync<R>(
+        self,
+        site: &'static CallSite,
+        body: impl FnOnce() -> R,
+        finish: impl FnOnce(&R) -> Finish,
+    ) -> R {
+        if self.id == 0 {
+            return body();
+        }
+        self.run_traced(site, body, finish)
+    }
+
+    #[inline(never)]
+    fn run_traced<R>(
+        self,
+        site: &'static CallSite,
+        body: impl FnOnce() -> R,
+        finish: impl FnOnce(&R) -> Finish,
+    ) -> R {
+        // The span is already active: it sits on top of the scope stack.
+        let out = catch_unwind(AssertUnwindSafe(body));
+        // The span ends with the body; what the outcome adds is recorded
+        // into it before it is finished.
+        let end = if self.recording { clock::now() } else { 0 };
+        let span = SpanRef::local(self.id);
+        let hooked = Hooked {
+            span: &span,
+            site,
+            recording: self.recording,
+        };
+        match out {
+            Ok(out) => {
+                if self.recording {
+                    hooked.complete_with(finish(&out));
+                }
+                global().finish_local(self.id, end);
+                out
+            }
+            Err(payload) => {
+                hooked.complete(Outcome::Panicked {
+                    message: panic_message(&*payload),
+                });
+                global().finish_local(self.id, end);
+                resume_unwind(payload)
+            }
+        }
+    }
+}
+
+/// A call's span with what the hooks need: the `before_call` and
+/// `after_call` logic both kinds of call share.
+struct Hooked<'a> {
+    span: &'a SpanRef,
+    site: &'static CallSite,
+    recording: bool,
+}
+
+impl Hooked<'_> {
+    fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
+        let global_hooks = global().hooks();
+        if N == 0 && self.site.hooks.is_none() && global_hooks.is_empty() {
+            return;
+        }
+        let call = Call {
+            function: self.site.function,
+            module_path: self.site.module_path,
+            file: self.site.file,
+            line: self.site.line,
+            args: &args,
+        };
+        for hooks in global_hooks.iter().map(|h| &**h).chain(self.site.hooks) {
+            self.guard_hook("before_call", || hooks.before_call(self.span, &call));
+        }
+        self.span.set_static_tags(args);
+    }
+
+    #[inline]
+    fn complete_with(&self, finish: Finish) {
+        // The common ending: nothing to record, nobody to tell.
+        if finish.ret.is_none()
+            && finish.error.is_none()
+            && self.site.hooks.is_none()
+            && global().hooks().is_empty()
+        {
+            return;
+        }
+        self.complete_with_outcome(finish);
+    }
+
+    #[inline(never)]
+    fn complete_with_outcome(&self, finish: Finish) {
         if let Some(ret) = finish.ret {
             self.span.set_tag("return", ret);
         }
@@ -274,7 +389,7 @@ impl Traced {
 
     /// Records the outcome and runs the `after_call` hooks, innermost first.
     fn complete(&self, outcome: Outcome<'_>) {
-        if !self.is_recording() {
+        if !self.recording {
             return;
         }
         match outcome {
@@ -293,18 +408,9 @@ impl Traced {
             }
         }
         let global_hooks = global().hooks().iter().rev().map(|h| &**h);
-        for hooks in self.hooks.into_iter().chain(global_hooks) {
-            self.guard_hook("after_call", || hooks.after_call(&self.span, &outcome));
+        for hooks in self.site.hooks.into_iter().chain(global_hooks) {
+            self.guard_hook("after_call", || hooks.after_call(self.span, &outcome));
         }
-    }
-
-    /// Records a panic of the body, then lets it continue unwinding.
-    fn panicked(self, payload: Box<dyn Any + Send>) -> ! {
-        self.complete(Outcome::Panicked {
-            message: panic_message(&*payload),
-        });
-        drop(self);
-        resume_unwind(payload)
     }
 
     /// Runs one hook; a panic inside it is logged on the span, not raised.
