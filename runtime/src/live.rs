@@ -64,11 +64,29 @@ impl LiveSpan {
             .then(|| &mut **self.extra.get_or_insert_with(Extra::fresh))
     }
 
-    /// Sets several tags at once (the arguments of a traced call).
-    pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (&'static str, TagValue)>) {
-        if let Some(extra) = self.extra() {
-            for (key, value) in tags {
-                set_field(&mut extra.tags, Cow::Borrowed(key), value);
+    /// Sets the arguments of a traced call as tags, taking the values out
+    /// of `args`; strings longer than `limit` bytes are cut.
+    pub(crate) fn set_arg_tags(
+        &mut self,
+        args: &mut [(&'static str, Option<TagValue>)],
+        limit: usize,
+    ) {
+        let Some(extra) = self.extra() else {
+            return;
+        };
+        // Argument names are distinct, so only tags set before them (by
+        // `tags(..)` or a hook) can share a key.
+        let fresh = extra.tags.is_empty();
+        extra.tags.reserve(args.len());
+        for (key, value) in args {
+            let Some(value) = value.take() else {
+                continue;
+            };
+            let field = (Cow::Borrowed(*key), value.truncated(limit));
+            if fresh {
+                crate::in_place::push_in_place(&mut extra.tags, field);
+            } else {
+                set_field(&mut extra.tags, field.0, field.1);
             }
         }
     }

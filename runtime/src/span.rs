@@ -203,16 +203,11 @@ impl SpanRef {
 
     /// Sets several tags in one visit of the span (the arguments of a
     /// traced call).
-    pub(crate) fn set_static_tags<const N: usize>(
-        &self,
-        tags: [(&'static str, Option<TagValue>); N],
-    ) {
+    /// The values are taken out of `tags`, not copied.
+    pub(crate) fn set_static_tags(&self, tags: &mut [(&'static str, Option<TagValue>)]) {
         if self.records() {
             let limit = self.limit_len();
-            let tags = tags
-                .into_iter()
-                .filter_map(|(key, value)| Some((key, value?.truncated(limit))));
-            self.with_live(|live| live.set_tags(tags));
+            self.with_live(|live| live.set_arg_tags(tags, limit));
         }
     }
 

@@ -79,18 +79,23 @@ impl TagValue {
 
     /// Cuts a string longer than `limit` bytes at a character boundary and
     /// marks the cut; other values are returned as they are.
+    #[inline]
     pub(crate) fn truncated(self, limit: usize) -> TagValue {
         match self {
-            TagValue::Str(s) if s.len() > limit => {
-                let mut end = limit;
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                TagValue::Str(Text::from(format!("{}{TRUNCATION_MARKER}", &s[..end])))
-            }
+            TagValue::Str(s) if s.len() > limit => TagValue::Str(cut(&s, limit)),
             other => other,
         }
     }
+}
+
+/// `text` cut to at most `limit` bytes at a character boundary, marked.
+#[cold]
+fn cut(text: &str, limit: usize) -> Text {
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Text::from(format!("{}{TRUNCATION_MARKER}", &text[..end]))
 }
 
 /// Appended to a string tag that was cut to the configured length limit.

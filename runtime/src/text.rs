@@ -51,6 +51,26 @@ impl Text {
         }
     }
 
+    /// The length in bytes, read without looking at the bytes.
+    ///
+    /// ```
+    /// assert_eq!(tracekit_runtime::Text::new("héllo").len(), 6);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Static(text) => text.len(),
+            Repr::Inline { len, .. } => usize::from(*len),
+            Repr::Heap(text) => text.len(),
+        }
+    }
+
+    /// Whether the text is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The text as a `str`.
     #[inline]
     pub fn as_str(&self) -> &str {

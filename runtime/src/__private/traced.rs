@@ -152,8 +152,8 @@ impl Traced {
     /// Runs the `before_call` hooks with the recorded arguments, then keeps
     /// the arguments as tags.
     #[inline]
-    pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
-        self.hooked().call(args);
+    pub fn call<const N: usize>(&self, mut args: [(&'static str, Option<TagValue>); N]) {
+        self.hooked().call(&mut args);
     }
 
     fn hooked(&self) -> Hooked<'_> {
@@ -272,13 +272,14 @@ impl TracedCall {
         if N == 0 && site.hooks.is_none() && global().hooks().is_empty() {
             return;
         }
+        let mut args = args;
         let span = SpanRef::local(self.id);
         Hooked {
             span: &span,
             site,
             recording: self.recording,
         }
-        .call(args);
+        .call(&mut args);
     }
 
     /// Runs the body inside the span, records how it ended, and finishes
@@ -342,20 +343,23 @@ struct Hooked<'a> {
 }
 
 impl Hooked<'_> {
-    fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
+    /// Runs the `before_call` hooks, then takes the arguments as tags.
+    fn call(&self, args: &mut [(&'static str, Option<TagValue>)]) {
         let global_hooks = global().hooks();
-        if N == 0 && self.site.hooks.is_none() && global_hooks.is_empty() {
+        if args.is_empty() && self.site.hooks.is_none() && global_hooks.is_empty() {
             return;
         }
-        let call = Call {
-            function: self.site.function,
-            module_path: self.site.module_path,
-            file: self.site.file,
-            line: self.site.line,
-            args: &args,
-        };
-        for hooks in global_hooks.iter().map(|h| &**h).chain(self.site.hooks) {
-            self.guard_hook("before_call", || hooks.before_call(self.span, &call));
+        if self.site.hooks.is_some() || !global_hooks.is_empty() {
+            let call = Call {
+                function: self.site.function,
+                module_path: self.site.module_path,
+                file: self.site.file,
+                line: self.site.line,
+                args,
+            };
+            for hooks in global_hooks.iter().map(|h| &**h).chain(self.site.hooks) {
+                self.guard_hook("before_call", || hooks.before_call(self.span, &call));
+            }
         }
         self.span.set_static_tags(args);
     }

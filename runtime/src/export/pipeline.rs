@@ -176,11 +176,13 @@ impl Shared {
         next
     }
 
-    /// Keeps an exported batch's vector, and the extra boxes it carried,
+    /// Keeps an exported batch's buffers, and the extra boxes it carried,
     /// for reuse.
-    fn recycle(&self, buffer: Vec<RawSpan>, extras: &mut Vec<Box<Extra>>) {
+    fn recycle(&self, parts: &mut Vec<Vec<RawSpan>>, extras: &mut Vec<Box<Extra>>) {
         let mut state = self.lock();
-        keep_spare(&mut state.spare, buffer);
+        for buffer in parts.drain(..) {
+            keep_spare(&mut state.spare, buffer);
+        }
         let room = max_spare_extras(&self.config).saturating_sub(state.spare_extras.len());
         // `RawSpan::fill` emptied them; the rest are let go.
         state.spare_extras.extend(extras.drain(..).take(room));
@@ -239,7 +241,7 @@ fn max_spare_extras(config: &BatchConfig) -> usize {
 }
 
 /// Keeps an emptied buffer of a thread's size for reuse (a bounded number
-/// of them); larger vectors (merged batches) are let go.
+/// of them); vectors of any other size are let go.
 fn keep_spare(spare: &mut Vec<Vec<RawSpan>>, mut buffer: Vec<RawSpan>) {
     buffer.clear();
     if spare.len() < MAX_SPARE_BUFFERS && (1..=MAX_LOCAL_SPANS).contains(&buffer.capacity()) {
@@ -339,6 +341,9 @@ struct Worker {
     records: Vec<SpanRecord>,
     /// Extra boxes emptied by the conversion, to give back.
     extras: Vec<Box<Extra>>,
+    /// The handed-over buffers making up the batch being exported: read
+    /// where they are, not merged into one vector first.
+    parts: Vec<Vec<RawSpan>>,
 }
 
 impl Worker {
@@ -349,16 +354,18 @@ impl Worker {
             last_export: Instant::now(),
             records: Vec::new(),
             extras: Vec::new(),
+            parts: Vec::new(),
         }
     }
 
     fn run(mut self) {
         loop {
-            let (mut batch, flush_round, shutdown) = self.next_batch();
-            if !batch.is_empty() {
-                self.export(&mut batch);
+            let (flush_round, shutdown) = self.next_batch();
+            let count: usize = self.parts.iter().map(Vec::len).sum();
+            if count > 0 {
+                self.export(count);
             }
-            self.shared.recycle(batch, &mut self.extras);
+            self.shared.recycle(&mut self.parts, &mut self.extras);
             if let Some(round) = flush_round {
                 self.flush_exporters();
                 self.shared.lock().flush_completed = round;
@@ -375,9 +382,9 @@ impl Worker {
         }
     }
 
-    /// Waits for work, then takes up to one batch. Also says whether a flush
-    /// round ends with this batch and whether to stop.
-    fn next_batch(&mut self) -> (Vec<RawSpan>, Option<u64>, bool) {
+    /// Waits for work, then takes up to one batch into `parts`. Says
+    /// whether a flush round ends with this batch and whether to stop.
+    fn next_batch(&mut self) -> (Option<u64>, bool) {
         let config = &self.shared.config;
         let mut state = self.shared.lock();
         loop {
@@ -400,49 +407,37 @@ impl Worker {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
-        // Whole handed-over buffers, as many as fit in one batch: a single
-        // buffer is exported as it is; several are merged into one vector
-        // sized once. A buffer larger than a batch is split.
-        let (mut buffers, mut total) = (0, 0);
-        for buffer in &state.queue {
-            if total + buffer.len() > config.max_export_batch_size {
-                break;
-            }
-            total += buffer.len();
-            buffers += 1;
+        // Whole handed-over buffers, as many as fit in one batch; a buffer
+        // larger than a batch is split.
+        let max = config.max_export_batch_size;
+        let mut total = 0;
+        while let Some(front) = state.queue.front()
+            && total + front.len() <= max
+        {
+            total += front.len();
+            self.parts.extend(state.queue.pop_front());
         }
-        let batch = match buffers {
-            0 => match state.queue.front_mut() {
-                Some(front) => front
-                    .drain(..config.max_export_batch_size.min(front.len()))
-                    .collect(),
-                None => Vec::new(),
-            },
-            1 => state.queue.pop_front().unwrap_or_default(),
-            _ => {
-                let mut batch = Vec::with_capacity(total);
-                for _ in 0..buffers {
-                    let mut buffer = state.queue.pop_front().unwrap_or_default();
-                    batch.append(&mut buffer);
-                    keep_spare(&mut state.spare, buffer);
-                }
-                batch
-            }
-        };
-        state.queued -= batch.len();
+        if self.parts.is_empty()
+            && let Some(front) = state.queue.front_mut()
+        {
+            let part: Vec<RawSpan> = front.drain(..max.min(front.len())).collect();
+            total = part.len();
+            self.parts.push(part);
+        }
+        state.queued -= total;
         let drained = state.queued == 0;
         let flush_round = (drained && state.flush_requested > state.flush_completed)
             .then_some(state.flush_requested);
         let shutdown = drained && state.shutdown;
-        (batch, flush_round, shutdown)
+        (flush_round, shutdown)
     }
 
     /// Converts the batch to public records (wall time, owned fields) and
     /// gives it to every exporter.
-    fn export(&mut self, batch: &mut Vec<RawSpan>) {
+    fn export(&mut self, count: usize) {
         self.last_export = Instant::now();
-        let count = batch.len();
-        for (index, span) in batch.drain(..).enumerate() {
+        let spans = self.parts.iter_mut().flat_map(|part| part.drain(..));
+        for (index, span) in spans.enumerate() {
             match self.records.get_mut(index) {
                 Some(record) => self.extras.extend(span.fill(record)),
                 None => self.records.push(span.into_record()),
