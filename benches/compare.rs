@@ -135,7 +135,7 @@ fn spans(c: &mut Criterion) {
         .exporter(exported.clone())
         .batch(tracekit::BatchConfig {
             max_queue_size: 1 << 20,
-            max_export_batch_size: 8192,
+            max_export_batch_size: 1024,
             ..tracekit::BatchConfig::default()
         })
         .install();

@@ -80,7 +80,7 @@ fn main() {
         .exporter(exported.clone())
         .batch(tracekit::BatchConfig {
             max_queue_size: 1 << 22,
-            max_export_batch_size: 8192,
+            max_export_batch_size: 1024,
             schedule_delay: Duration::from_millis(100),
             ..tracekit::BatchConfig::default()
         })

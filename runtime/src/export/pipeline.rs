@@ -436,12 +436,16 @@ impl Worker {
     /// gives it to every exporter.
     fn export(&mut self, count: usize) {
         self.last_export = Instant::now();
-        let spans = self.parts.iter_mut().flat_map(|part| part.drain(..));
-        for (index, span) in spans.enumerate() {
-            match self.records.get_mut(index) {
-                Some(record) => self.extras.extend(span.fill(record)),
-                None => self.records.push(span.into_record()),
+        if self.records.len() < count {
+            self.records.resize_with(count, super::raw::empty_record);
+        }
+        // Each span is read where it lies; its buffer is emptied after.
+        let mut records = self.records.iter_mut();
+        for part in &mut self.parts {
+            for (span, record) in part.iter_mut().zip(&mut records) {
+                self.extras.extend(span.fill(record));
             }
+            part.clear();
         }
         let records = &self.records[..count];
         let mut failed = false;

@@ -86,8 +86,10 @@ pub(crate) struct RawSpan {
 impl RawSpan {
     /// Writes the span into `record` (a record of an earlier batch, so its
     /// tag vector is reused) and gives back the emptied extra box, if any.
-    pub(crate) fn fill(self, record: &mut SpanRecord) -> Option<Box<Extra>> {
-        record.name = self.name;
+    /// What the span owns is moved out; the rest is read where it lies.
+    #[inline]
+    pub(crate) fn fill(&mut self, record: &mut SpanRecord) -> Option<Box<Extra>> {
+        record.name = std::mem::take(&mut self.name);
         record.trace_id = self.trace_id;
         record.span_id = self.span_id;
         record.parent_id = self.parent_id;
@@ -95,11 +97,11 @@ impl RawSpan {
         record.kind = self.kind;
         record.start = clock::to_system_time(self.start);
         record.end = clock::to_system_time(self.end).max(record.start);
-        record.baggage = self.baggage;
+        record.baggage = std::mem::take(&mut self.baggage);
         record.tags.clear();
         record.logs.clear();
         record.follows_from.clear();
-        let mut extra = self.extra?;
+        let mut extra = self.extra.take()?;
         record.tags.append(&mut extra.tags);
         record.logs.append(&mut extra.logs);
         record.follows_from.append(&mut extra.follows_from);
@@ -107,21 +109,8 @@ impl RawSpan {
     }
 
     /// The public record, consuming the raw span.
-    pub(crate) fn into_record(self) -> SpanRecord {
-        let mut record = SpanRecord {
-            name: Cow::Borrowed(""),
-            trace_id: TraceId::INVALID,
-            span_id: SpanId::PLACEHOLDER,
-            parent_id: None,
-            parent_is_remote: false,
-            kind: SpanKind::Internal,
-            start: SystemTime::UNIX_EPOCH,
-            end: SystemTime::UNIX_EPOCH,
-            tags: Vec::new(),
-            logs: Vec::new(),
-            follows_from: Vec::new(),
-            baggage: Baggage::new(),
-        };
+    pub(crate) fn into_record(mut self) -> SpanRecord {
+        let mut record = empty_record();
         self.fill(&mut record);
         record
     }
@@ -136,5 +125,23 @@ impl RawSpan {
             ..*self
         }
         .into_record()
+    }
+}
+
+/// A record to be filled.
+pub(crate) fn empty_record() -> SpanRecord {
+    SpanRecord {
+        name: Cow::Borrowed(""),
+        trace_id: TraceId::INVALID,
+        span_id: SpanId::PLACEHOLDER,
+        parent_id: None,
+        parent_is_remote: false,
+        kind: SpanKind::Internal,
+        start: SystemTime::UNIX_EPOCH,
+        end: SystemTime::UNIX_EPOCH,
+        tags: Vec::new(),
+        logs: Vec::new(),
+        follows_from: Vec::new(),
+        baggage: Baggage::new(),
     }
 }
