@@ -74,6 +74,13 @@ impl Sampler {
         }
     }
 
+    /// Whether every child of an unsampled parent stays unsampled, in any
+    /// trace (the samplers that follow the parent, and `Never`).
+    #[inline(always)]
+    pub(crate) fn keeps_unsampled_children(&self) -> bool {
+        matches!(self, Sampler::ParentBased(_) | Sampler::Never)
+    }
+
     /// Whether a span whose parent is not sampled could still be sampled
     /// in this trace (only samplers that ignore the parent can say yes).
     #[inline]

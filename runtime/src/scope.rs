@@ -6,7 +6,7 @@
 //! therefore never leave a stale span active — the failure of scope managers
 //! that restore "the previous span" remembered at activation time.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +31,16 @@ pub(crate) enum Active {
 }
 
 impl Active {
+    /// Whether this entry is a parent whose trace is not sampled.
+    fn is_unsampled_parent(&self) -> bool {
+        match self {
+            Active::Local(live) => !live.sampled,
+            Active::Span(span) => !span.is_sampled(),
+            Active::Context(context) => !context.is_sampled(),
+            Active::Nothing => false,
+        }
+    }
+
     fn span_context(&self) -> Option<SpanContext> {
         match self {
             Active::Span(span) => Some(span.context()),
@@ -104,6 +114,7 @@ impl Stack {
         let id = self.next_id;
         self.next_id += 1;
         let active = build(self);
+        TOP_IS_UNSAMPLED.set(active.is_unsampled_parent());
         crate::in_place::push_in_place(&mut self.entries, Entry { id, active });
         id
     }
@@ -137,6 +148,11 @@ impl Stack {
         } else {
             self.entries.remove(position);
         }
+        TOP_IS_UNSAMPLED.set(
+            self.entries
+                .last()
+                .is_some_and(|entry| entry.active.is_unsampled_parent()),
+        );
     }
 
     /// Removes the entry at `position`. A shared span's reference comes
@@ -232,6 +248,17 @@ impl Stack {
 
 thread_local! {
     static STACK: RefCell<Stack> = const { RefCell::new(Stack::new()) };
+    /// Whether the top of this thread's stack is a parent whose trace is
+    /// not sampled: kept beside the stack, in a plain cell, so a traced
+    /// call under an unsampled trace reads one flag and nothing else.
+    static TOP_IS_UNSAMPLED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the span active on this thread belongs to a trace that is not
+/// sampled.
+#[inline(always)]
+pub(crate) fn top_is_unsampled() -> bool {
+    TOP_IS_UNSAMPLED.get()
 }
 
 /// Runs `f` on this thread's stack; `None` during thread teardown (the

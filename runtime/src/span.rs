@@ -514,8 +514,25 @@ impl Tracer {
     /// and whether it records, or `None` for no span: no tracer, or an
     /// active parent whose trace is not sampled and stays so (the parent
     /// then stays active, so everything below it stays unsampled too).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start_traced(
+        &self,
+        name: &'static str,
+        kind: SpanKind,
+        references: Option<&mut References>,
+    ) -> Option<(u64, bool)> {
+        // Under an unsampled trace this flag is all a call reads.
+        if references.is_none()
+            && scope::top_is_unsampled()
+            && self.sampler().keeps_unsampled_children()
+        {
+            return None;
+        }
+        self.start_traced_on_stack(name, kind, references)
+    }
+
+    #[inline]
+    fn start_traced_on_stack(
         &self,
         name: &'static str,
         kind: SpanKind,
