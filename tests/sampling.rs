@@ -132,3 +132,33 @@ fn a_tracer_that_never_samples_records_nothing_but_keeps_context() {
     drop(span);
     assert!(memory.spans().is_empty());
 }
+
+#[test]
+fn leaving_an_unsampled_context_in_any_order_makes_calls_traced_again() {
+    exported();
+    let parent = SpanId::new(7).unwrap();
+    let context = |sampled: bool| {
+        tracekit::Context::from_span_context(SpanContext::new(
+            TraceId::from_u128(0x5eed_0000 + u128::from(sampled)),
+            parent,
+            sampled,
+        ))
+    };
+    // A call that makes a span sees its own id; one that makes none sees
+    // its parent's.
+    let makes_a_span = || child().span_id() != parent;
+    let sampled = context(true).attach();
+    let unsampled = context(false).attach();
+    assert!(!makes_a_span(), "under the unsampled context");
+    // Closed out of order: the unsampled entry goes from below the top...
+    let on_top = context(true).attach();
+    drop(unsampled);
+    assert!(makes_a_span(), "under a sampled context again");
+    drop(on_top);
+    // ...and from the top.
+    let unsampled = context(false).attach();
+    assert!(!makes_a_span());
+    drop(unsampled);
+    assert!(makes_a_span(), "the sampled context is active again");
+    drop(sampled);
+}

@@ -246,6 +246,13 @@ impl Stack {
     }
 }
 
+impl Drop for Stack {
+    /// A thread's stack goes at thread exit: nothing is active after it.
+    fn drop(&mut self) {
+        TOP_IS_UNSAMPLED.set(false);
+    }
+}
+
 thread_local! {
     static STACK: RefCell<Stack> = const { RefCell::new(Stack::new()) };
     /// Whether the top of this thread's stack is a parent whose trace is

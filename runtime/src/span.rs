@@ -539,10 +539,10 @@ impl Tracer {
         references: Option<&mut References>,
     ) -> Option<(u64, bool)> {
         scope::with_thread(|stack| {
-            // The unsampled check stays inline: under an unsampled trace it
-            // is all a call costs.
+            // Samplers that follow the parent were answered by the flag.
+            let answered = self.sampler().keeps_unsampled_children();
             match references {
-                None if stack.active_stays_unsampled(self.sampler()) => None,
+                None if !answered && stack.active_stays_unsampled(self.sampler()) => None,
                 None => self.push_child(stack, name, kind),
                 Some(references) => self.push_traced(stack, name, kind, references),
             }
