@@ -1,6 +1,6 @@
 //! In steady state a traced call allocates nothing on the calling thread,
-//! with or without argument tags, and the storage reused from span to span
-//! never leaks one span's tags into another's record.
+//! sync or async, with or without argument tags, and the storage reused
+//! from span to span never leaks one span's tags into another's record.
 //!
 //! The global allocator of this test binary counts, per thread, the
 //! allocations the calling thread makes.
@@ -63,6 +63,20 @@ fn child_with_one_arg(attempt: u32) -> u32 {
     attempt
 }
 
+#[traced]
+async fn async_child(attempt: u32) -> u32 {
+    attempt
+}
+
+/// Runs a future that completes on its first poll, allocating nothing.
+fn poll_once<F: std::future::Future>(future: F) -> F::Output {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).poll(&mut context) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("the future completes on its first poll"),
+    }
+}
+
 /// One root (a traced call, so it lives on the thread's stack) and its
 /// children.
 #[traced(skip_all)]
@@ -71,6 +85,7 @@ fn request(children: u32) {
         plain_child();
         child_with_args(u64::from(i), -3, "eu-west-1", "premium");
         child_with_one_arg(i);
+        poll_once(async_child(i));
     }
 }
 
@@ -98,12 +113,12 @@ fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact(
     assert_eq!(allocations, 0, "allocations on the calling thread");
 
     let spans = memory.take();
-    assert_eq!(spans.len(), 20 * (1 + 80 * 3));
+    assert_eq!(spans.len(), 20 * (1 + 80 * 4));
     for span in &spans {
         let keys: Vec<&str> = span.tags.iter().map(|(k, _)| &**k).collect();
         match &*span.name {
             "plain_child" | "request" => assert!(keys.is_empty(), "{keys:?}"),
-            "child_with_one_arg" => assert_eq!(keys, ["attempt"]),
+            "child_with_one_arg" | "async_child" => assert_eq!(keys, ["attempt"]),
             "child_with_args" => {
                 assert_eq!(keys, ["user", "order", "region", "plan"]);
                 assert_eq!(span.tag("region"), Some(&TagValue::from("eu-west-1")));

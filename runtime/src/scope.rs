@@ -86,6 +86,8 @@ pub(crate) struct Stack {
     /// The id generator's state (0: not seeded yet).
     rng: u64,
     pub(crate) buffers: Buffers,
+    /// Shared spans let go by their owners, kept for reuse.
+    pub(crate) spare_shared: Vec<Arc<SharedSpan>>,
 }
 
 /// Entry ids come in blocks of 2^32 per thread, so an id names one entry in
@@ -102,6 +104,7 @@ impl Stack {
             next_id: 0,
             rng: 0,
             buffers: Buffers::new(),
+            spare_shared: Vec::new(),
         }
     }
 
@@ -297,6 +300,23 @@ fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
         Some(f) => f(&mut Stack::new()),
         None => unreachable!("the closure ran and returned"),
     }
+}
+
+/// Shared spans a thread keeps for reuse at most.
+const MAX_SPARE_SHARED: usize = 64;
+
+/// Keeps `span`, whose only reference this is, for a later span of this
+/// thread (dropped when the thread has enough, or is exiting).
+pub(crate) fn keep_spare_shared(span: Arc<SharedSpan>) {
+    let mut span = Some(span);
+    with_stack(|stack| {
+        if stack.spare_shared.len() < MAX_SPARE_SHARED {
+            stack.spare_shared.extend(span.take());
+        }
+        Some(())
+    });
+    // Dropped here, outside the borrow: its drop may reach the stack.
+    drop(span);
 }
 
 /// Runs `f` on this thread's span buffers, also telling whether no span

@@ -97,10 +97,16 @@ impl SharedSpan {
         }
     }
 
-    fn finish_at_stamp(&self, end: u64) {
+    /// Finishes the span at `end`. When its owner held the last reference
+    /// and it belongs to the global tracer (which lives as long as the
+    /// process), its allocation is kept for a later span of this thread.
+    fn finish_at_stamp(mut self: Arc<Self>, end: u64) {
         let record = self.lock().finish(end);
         if let Some(record) = record {
             self.tracer.deliver(record);
+        }
+        if Arc::get_mut(&mut self).is_some() && self.tracer.is_global() {
+            scope::keep_spare_shared(self);
         }
     }
 }
@@ -568,12 +574,25 @@ impl Tracer {
                 self.begin(Cow::Borrowed(name), kind, parent, || None, None, stack)
             }));
         };
+        Some(stack.push_local(|stack| self.begin_under(parent, name, kind, stack)))
+    }
+
+    /// Starts a child of `parent`, a span of this process, without going
+    /// through a context: ids drawn, sampler asked, clock read last.
+    #[inline(always)]
+    fn begin_under(
+        &self,
+        parent: LocalParent,
+        name: &'static str,
+        kind: SpanKind,
+        stack: &mut Stack,
+    ) -> LiveSpan {
         let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id);
         let span_id = crate::ids::span_id(stack);
         if sampled && let Some(shared) = self.pipeline() {
             stack.buffers.started(shared);
         }
-        Some(stack.push_local(|_| LiveSpan {
+        LiveSpan {
             trace_id: parent.trace_id,
             span_id,
             parent_id: Some(parent.span_id),
@@ -586,7 +605,26 @@ impl Tracer {
             recording: sampled,
             parent_is_remote: false,
             start: if sampled { clock::now() } else { 0 },
-        }))
+        }
+    }
+
+    /// Starts the span of a traced call whose span may cross threads (an
+    /// async call): a child of the active span, or a root.
+    pub(crate) fn start_traced_shared(&self, name: &'static str, kind: SpanKind) -> Span {
+        if !self.is_enabled() {
+            return Span::noop();
+        }
+        let (live, spare) = scope::with_thread(|stack| {
+            let live = match stack.active_parent() {
+                Some(parent) => self.begin_under(parent, name, kind, stack),
+                None => {
+                    let parent = stack.active_context();
+                    self.begin(Cow::Borrowed(name), kind, parent, || None, None, stack)
+                }
+            };
+            (live, stack.spare_shared.pop())
+        });
+        self.share(live, spare)
     }
 
     /// A traced call with `root`, `child_of` or `follows_from`.
@@ -625,19 +663,41 @@ impl Tracer {
 
     /// Starts a span whose state may cross threads.
     pub(crate) fn start_span(&self, start: SpanStart) -> Span {
-        let Some(live) = scope::with_thread(|stack| self.begin_built(start, stack)) else {
-            return Span::noop();
+        let started = scope::with_thread(|stack| {
+            let live = self.begin_built(start, stack)?;
+            Some((live, stack.spare_shared.pop()))
+        });
+        match started {
+            Some((live, spare)) => self.share(live, spare),
+            None => Span::noop(),
+        }
+    }
+
+    /// Puts `live` behind a lock, in `spare` when there is one (a shared
+    /// span of an earlier call, let go by its owner), so a span started in
+    /// steady state allocates nothing.
+    fn share(&self, live: LiveSpan, spare: Option<Arc<SharedSpan>>) -> Span {
+        let shared = SharedSpan {
+            trace_id: live.trace_id,
+            span_id: live.span_id,
+            sampled: live.sampled,
+            has_baggage: AtomicBool::new(!live.baggage.is_empty()),
+            trace_state: live.trace_state.clone(),
+            tracer: self.clone(),
+            state: Mutex::new(live),
+        };
+        let arc = match spare {
+            Some(mut spare) => match Arc::get_mut(&mut spare) {
+                Some(slot) => {
+                    *slot = shared;
+                    spare
+                }
+                None => Arc::new(shared),
+            },
+            None => Arc::new(shared),
         };
         Span {
-            handle: SpanRef::shared(Arc::new(SharedSpan {
-                trace_id: live.trace_id,
-                span_id: live.span_id,
-                sampled: live.sampled,
-                has_baggage: AtomicBool::new(!live.baggage.is_empty()),
-                trace_state: live.trace_state.clone(),
-                tracer: self.clone(),
-                state: Mutex::new(live),
-            })),
+            handle: SpanRef::shared(arc),
         }
     }
 

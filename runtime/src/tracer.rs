@@ -180,6 +180,13 @@ impl Tracer {
 
     /// The pipeline's shared half, when the tracer has exporters.
     #[inline]
+    /// Whether this is the installed global tracer.
+    pub(crate) fn is_global(&self) -> bool {
+        GLOBAL
+            .get()
+            .is_some_and(|global| Arc::ptr_eq(&global.inner, &self.inner))
+    }
+
     pub(crate) fn pipeline(&self) -> Option<&Arc<crate::export::Shared>> {
         self.inner.pipeline.shared()
     }

@@ -111,7 +111,10 @@ impl Traced {
     /// on the global tracer: its state is shared, as the future may move
     /// between threads.
     pub fn start(site: &'static CallSite, references: Option<&mut References>) -> Traced {
-        let span = global().start_span(Self::span_start(site, references));
+        let span = match references {
+            None => global().start_traced_shared(site.name, site.kind),
+            references => global().start_span(Self::span_start(site, references)),
+        };
         let recording = span.is_sampled();
         Traced {
             span,
