@@ -163,8 +163,14 @@ impl Stack {
     /// borrowed; only that is moved out, not the whole entry.
     #[inline]
     fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
-        let released = match &self.entries[position].active {
-            Active::Span(span) => Some(span.clone()),
+        let active = &mut self.entries[position].active;
+        let released = match active {
+            // Moved out (no reference count touched); `Nothing` is left to
+            // be discarded.
+            Active::Span(_) => match std::mem::replace(active, Active::Nothing) {
+                Active::Span(span) => Some(span),
+                _ => None,
+            },
             _ => None,
         };
         self.discard(position);
