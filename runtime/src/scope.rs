@@ -151,6 +151,12 @@ impl Stack {
         } else {
             self.entries.remove(position);
         }
+        self.top_changed();
+    }
+
+    /// Keeps [`top_is_unsampled`] true to the new top.
+    #[inline]
+    fn top_changed(&self) {
         TOP_IS_UNSAMPLED.set(
             self.entries
                 .last()
@@ -160,21 +166,21 @@ impl Stack {
 
     /// Removes the entry at `position`. A shared span's reference comes
     /// back, for the caller to release once the stack is no longer
-    /// borrowed; only that is moved out, not the whole entry.
+    /// borrowed (its drop may reach this stack).
     #[inline]
     fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
-        let active = &mut self.entries[position].active;
-        let released = match active {
-            // Moved out (no reference count touched); `Nothing` is left to
-            // be discarded.
-            Active::Span(_) => match std::mem::replace(active, Active::Nothing) {
-                Active::Span(span) => Some(span),
-                _ => None,
-            },
-            _ => None,
+        // Taken out whole and matched at once, so only the variant's own
+        // fields are read.
+        let entry = if position + 1 == self.entries.len() {
+            self.entries.pop()
+        } else {
+            Some(self.entries.remove(position))
         };
-        self.discard(position);
-        released
+        self.top_changed();
+        match entry?.active {
+            Active::Span(span) => Some(span),
+            _ => None,
+        }
     }
 
     /// The context of the active span, if any.

@@ -63,6 +63,7 @@ impl SharedSpan {
         self.sampled
     }
 
+    #[inline]
     fn lock(&self) -> MutexGuard<'_, LiveSpan> {
         // Nothing panics while holding this lock, but a poisoned lock must
         // not take tracing down with it.
@@ -101,14 +102,25 @@ impl SharedSpan {
     /// and it belongs to the global tracer (which lives as long as the
     /// process), its allocation is kept for a later span of this thread.
     fn finish_at_stamp(mut self: Arc<Self>, end: u64) {
-        let record = self.lock().finish(end);
+        // The owner usually holds the only reference: then no lock is taken.
+        let (record, unique) = match Arc::get_mut(&mut self) {
+            Some(unique) => (live_of(&mut unique.state).finish(end), true),
+            None => (self.lock().finish(end), false),
+        };
         if let Some(record) = record {
             self.tracer.deliver(record);
         }
-        if Arc::get_mut(&mut self).is_some() && self.tracer.is_global() {
+        if unique && self.tracer.is_global() {
             scope::keep_spare_shared(self);
         }
     }
+}
+
+/// The state behind a lock that is not shared (no lock taken).
+fn live_of(state: &mut Mutex<LiveSpan>) -> &mut LiveSpan {
+    state
+        .get_mut()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a noop span derefs to.
@@ -677,7 +689,32 @@ impl Tracer {
     /// span of an earlier call, let go by its owner), so a span started in
     /// steady state allocates nothing.
     fn share(&self, live: LiveSpan, spare: Option<Arc<SharedSpan>>) -> Span {
-        let shared = SharedSpan {
+        let shared = match spare {
+            Some(mut spare) => match Arc::get_mut(&mut spare) {
+                Some(slot) => {
+                    slot.trace_id = live.trace_id;
+                    slot.span_id = live.span_id;
+                    slot.sampled = live.sampled;
+                    *slot.has_baggage.get_mut() = !live.baggage.is_empty();
+                    slot.trace_state = live.trace_state.clone();
+                    // Spares are the global tracer's: usually this one.
+                    if !slot.tracer.is(self) {
+                        slot.tracer = self.clone();
+                    }
+                    *live_of(&mut slot.state) = live;
+                    spare
+                }
+                None => self.new_shared(live),
+            },
+            None => self.new_shared(live),
+        };
+        Span {
+            handle: SpanRef::shared(shared),
+        }
+    }
+
+    fn new_shared(&self, live: LiveSpan) -> Arc<SharedSpan> {
+        Arc::new(SharedSpan {
             trace_id: live.trace_id,
             span_id: live.span_id,
             sampled: live.sampled,
@@ -685,20 +722,7 @@ impl Tracer {
             trace_state: live.trace_state.clone(),
             tracer: self.clone(),
             state: Mutex::new(live),
-        };
-        let arc = match spare {
-            Some(mut spare) => match Arc::get_mut(&mut spare) {
-                Some(slot) => {
-                    *slot = shared;
-                    spare
-                }
-                None => Arc::new(shared),
-            },
-            None => Arc::new(shared),
-        };
-        Span {
-            handle: SpanRef::shared(arc),
-        }
+        })
     }
 
     /// Finishes the local span `id` of this thread at `end`, buffers it,

@@ -182,9 +182,12 @@ impl Tracer {
     #[inline]
     /// Whether this is the installed global tracer.
     pub(crate) fn is_global(&self) -> bool {
-        GLOBAL
-            .get()
-            .is_some_and(|global| Arc::ptr_eq(&global.inner, &self.inner))
+        GLOBAL.get().is_some_and(|global| global.is(self))
+    }
+
+    /// Whether `other` is this tracer (not a copy built alike).
+    pub(crate) fn is(&self, other: &Tracer) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     pub(crate) fn pipeline(&self) -> Option<&Arc<crate::export::Shared>> {
