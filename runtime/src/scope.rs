@@ -24,6 +24,9 @@ pub(crate) enum Active {
     Span(Arc<SharedSpan>),
     /// The span of a traced synchronous call, kept here until it finishes.
     Local(LiveSpan),
+    /// The span of a traced async call during a poll: boxed, as it moves
+    /// in and out with every poll (a pointer moves, not the state).
+    Carried(Box<LiveSpan>),
     /// Only a context: a remote parent, or a span that lives elsewhere.
     Context(SpanContext),
     /// Explicitly nothing: spans started under it are roots.
@@ -31,10 +34,30 @@ pub(crate) enum Active {
 }
 
 impl Active {
+    /// The state of a span that lives in this entry.
+    #[inline(always)]
+    fn live(&self) -> Option<&LiveSpan> {
+        match self {
+            Active::Local(live) => Some(live),
+            Active::Carried(live) => Some(live),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn live_mut(&mut self) -> Option<&mut LiveSpan> {
+        match self {
+            Active::Local(live) => Some(live),
+            Active::Carried(live) => Some(live),
+            _ => None,
+        }
+    }
+
     /// Whether this entry is a parent whose trace is not sampled.
     fn is_unsampled_parent(&self) -> bool {
         match self {
             Active::Local(live) => !live.sampled,
+            Active::Carried(live) => !live.sampled,
             Active::Span(span) => !span.is_sampled(),
             Active::Context(context) => !context.is_sampled(),
             Active::Nothing => false,
@@ -44,18 +67,20 @@ impl Active {
     fn span_context(&self) -> Option<SpanContext> {
         match self {
             Active::Span(span) => Some(span.context()),
-            Active::Local(live) => Some(live.context()),
+            Active::Local(_) | Active::Carried(_) => self.live().map(LiveSpan::context),
             Active::Context(context) => Some(context.clone()),
             Active::Nothing => None,
         }
     }
 
     /// What another thread or task may carry: a local span becomes its
-    /// context, since its state stays on this thread.
+    /// context, since its state stays on this thread (or with its future).
     fn portable(&self) -> Active {
         match self {
             Active::Span(span) => Active::Span(span.clone()),
-            Active::Local(live) => Active::Context(live.context()),
+            Active::Local(_) | Active::Carried(_) => self
+                .live()
+                .map_or(Active::Nothing, |live| Active::Context(live.context())),
             Active::Context(context) => Active::Context(context.clone()),
             Active::Nothing => Active::Nothing,
         }
@@ -88,6 +113,8 @@ pub(crate) struct Stack {
     pub(crate) buffers: Buffers,
     /// Shared spans let go by their owners, kept for reuse.
     pub(crate) spare_shared: Vec<Arc<SharedSpan>>,
+    /// Boxes of finished async spans, kept for reuse.
+    spare_live: Vec<Box<LiveSpan>>,
 }
 
 /// Entry ids come in blocks of 2^32 per thread, so an id names one entry in
@@ -105,6 +132,7 @@ impl Stack {
             rng: 0,
             buffers: Buffers::new(),
             spare_shared: Vec::new(),
+            spare_live: Vec::new(),
         }
     }
 
@@ -142,6 +170,39 @@ impl Stack {
 
     fn find(&mut self, id: u64) -> Option<usize> {
         self.entries.iter().rposition(|entry| entry.id == id)
+    }
+
+    /// Boxes `live`, in a box of an earlier span when there is one.
+    fn boxed(&mut self, live: LiveSpan) -> Box<LiveSpan> {
+        match self.spare_live.pop() {
+            Some(mut spare) => {
+                *spare = live;
+                spare
+            }
+            None => Box::new(live),
+        }
+    }
+
+    fn keep_spare_live(&mut self, spare: Box<LiveSpan>) {
+        if self.spare_live.len() < MAX_SPARE_SHARED {
+            self.spare_live.push(spare);
+        }
+    }
+
+    /// Drops the entry at `position`, except the box of a carried span,
+    /// which comes back.
+    fn remove_carried(&mut self, position: usize) -> Option<Box<LiveSpan>> {
+        if matches!(self.entries[position].active, Active::Carried(_)) {
+            let entry = self.entries.remove(position);
+            self.top_changed();
+            match entry.active {
+                Active::Carried(live) => Some(live),
+                _ => None,
+            }
+        } else {
+            self.discard(position);
+            None
+        }
     }
 
     /// Drops the entry at `position` where it lies (the top, usually).
@@ -194,8 +255,9 @@ impl Stack {
     /// an empty stack.
     #[inline(always)]
     pub(crate) fn active_parent(&self) -> Option<LocalParent> {
-        match &self.entries.last()?.active {
-            Active::Local(live) => Some(LocalParent {
+        let active = &self.entries.last()?.active;
+        match active {
+            Active::Local(_) | Active::Carried(_) => active.live().map(|live| LocalParent {
                 trace_id: live.trace_id,
                 span_id: live.span_id,
                 sampled: live.sampled,
@@ -214,6 +276,7 @@ impl Stack {
     pub(crate) fn active_stays_unsampled(&self, sampler: &Sampler) -> bool {
         let (trace_id, sampled) = match &self.entries.last().map(|e| &e.active) {
             Some(Active::Local(live)) => (live.trace_id, live.sampled),
+            Some(Active::Carried(live)) => (live.trace_id, live.sampled),
             Some(Active::Span(span)) => (span.trace_id(), span.is_sampled()),
             Some(Active::Context(context)) => (context.trace_id(), context.is_sampled()),
             Some(Active::Nothing) | None => return false,
@@ -239,7 +302,7 @@ impl Stack {
         let Some(position) = self.find(id) else {
             return;
         };
-        if let Active::Local(live) = &mut self.entries[position].active
+        if let Some(live) = self.entries[position].active.live_mut()
             && live.recording
         {
             match pipeline {
@@ -254,7 +317,9 @@ impl Stack {
                 }
             }
         }
-        self.discard(position);
+        if let Some(carried) = self.remove_carried(position) {
+            self.keep_spare_live(carried);
+        }
         if self.entries.is_empty() {
             self.buffers.idle();
         }
@@ -314,7 +379,7 @@ fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
     }
 }
 
-/// Shared spans a thread keeps for reuse at most.
+/// Shared spans (and boxes of async spans) a thread keeps for reuse at most.
 const MAX_SPARE_SHARED: usize = 64;
 
 /// Keeps `span`, whose only reference this is, for a later span of this
@@ -355,14 +420,50 @@ pub(crate) fn enter_span(span: &Arc<SharedSpan>) -> Scope {
     }
 }
 
+/// Puts a parked span (an async call's, between polls) on this thread's
+/// stack, where it is active; returns its entry id. During thread teardown
+/// there is no stack, and the span comes back.
+pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
+    let mut live = Some(live);
+    match with_stack(|stack| {
+        let live = live.take()?;
+        Some(stack.push_with(|_| Active::Carried(live)))
+    }) {
+        Some(id) => Ok(id),
+        // The stack was not reached, so the span is still here.
+        None => live.map_or(Ok(0), Err),
+    }
+}
+
+/// Takes the span `id` off this thread's stack, unfinished (an async call's,
+/// at the end of a poll), boxed to travel. When the stack is then empty,
+/// the spans buffered meanwhile go to the exporter.
+pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
+    with_stack(|stack| {
+        let position = stack.find(id)?;
+        let entry = if position + 1 == stack.entries.len() {
+            stack.entries.pop()?
+        } else {
+            stack.entries.remove(position)
+        };
+        stack.top_changed();
+        if stack.entries.is_empty() {
+            stack.buffers.idle();
+        }
+        match entry.active {
+            Active::Carried(live) => Some(live),
+            // Its first poll: the span started here like a synchronous one.
+            Active::Local(live) => Some(stack.boxed(live)),
+            _ => None,
+        }
+    })
+}
+
 /// Runs `f` on the local span `id` of this thread, if it is there.
 pub(crate) fn with_local<R>(id: u64, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
     with_stack(|stack| {
         let position = stack.find(id)?;
-        match &mut stack.entries[position].active {
-            Active::Local(live) => Some(f(live)),
-            _ => None,
-        }
+        stack.entries[position].active.live_mut().map(f)
     })
 }
 
@@ -391,7 +492,7 @@ pub fn with_active_span<R>(f: impl FnOnce(&SpanRef) -> R) -> Option<R> {
         let entry = stack.entries.last()?;
         match &entry.active {
             Active::Span(span) => Some(SpanRef::shared(span.clone())),
-            Active::Local(_) => Some(SpanRef::local(entry.id)),
+            Active::Local(_) | Active::Carried(_) => Some(SpanRef::local(entry.id)),
             Active::Context(_) | Active::Nothing => None,
         }
     })?;

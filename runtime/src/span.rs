@@ -620,25 +620,6 @@ impl Tracer {
         }
     }
 
-    /// Starts the span of a traced call whose span may cross threads (an
-    /// async call): a child of the active span, or a root.
-    pub(crate) fn start_traced_shared(&self, name: &'static str, kind: SpanKind) -> Span {
-        if !self.is_enabled() {
-            return Span::noop();
-        }
-        let (live, spare) = scope::with_thread(|stack| {
-            let live = match stack.active_parent() {
-                Some(parent) => self.begin_under(parent, name, kind, stack),
-                None => {
-                    let parent = stack.active_context();
-                    self.begin(Cow::Borrowed(name), kind, parent, || None, None, stack)
-                }
-            };
-            (live, stack.spare_shared.pop())
-        });
-        self.share(live, spare)
-    }
-
     /// A traced call with `root`, `child_of` or `follows_from`.
     #[cold]
     #[inline(never)]

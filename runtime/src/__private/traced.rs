@@ -2,7 +2,6 @@
 //! hooks around the body, record the outcome, finish.
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
@@ -12,9 +11,11 @@ use super::probe::ErrorInfo;
 use crate::clock;
 use crate::context::SpanContext;
 use crate::hooks::{Call, Hooks, Outcome};
+use crate::live::LiveSpan;
 use crate::record::SpanKind;
+use crate::scope;
 use crate::scope::Context;
-use crate::span::{References, Span, SpanRef, SpanStart};
+use crate::span::{References, Span, SpanRef};
 use crate::tag::TagValue;
 use crate::tracer::global;
 
@@ -87,12 +88,13 @@ pub struct Finish {
     pub ret: Option<TagValue>,
 }
 
-/// One traced call in progress whose span may cross threads (an async
-/// call, or a call returning a future).
+/// One traced async call (or call returning a future) in progress. Its
+/// span starts on this thread's scope stack, like a synchronous call's; the
+/// future it returns then carries the span's state and puts it back on the
+/// stack of whichever thread polls it, for the length of each poll. No lock
+/// and no shared allocation: the state has one owner at a time.
 pub struct Traced {
-    span: Span,
-    /// Whether the span records, kept so the call never asks the span again.
-    recording: bool,
+    call: TracedCall,
     site: &'static CallSite,
 }
 
@@ -101,70 +103,37 @@ impl Traced {
     #[inline(always)]
     pub fn disabled(site: &'static CallSite) -> Traced {
         Traced {
-            span: Span::noop(),
-            recording: false,
+            call: TracedCall::disabled(),
             site,
         }
     }
 
-    /// Starts the span of an async call (or of a call returning a future)
-    /// on the global tracer: its state is shared, as the future may move
-    /// between threads.
+    /// Starts the span of an async call on the global tracer (see
+    /// [`TracedCall::start`]).
+    #[inline]
     pub fn start(site: &'static CallSite, references: Option<&mut References>) -> Traced {
-        let span = match references {
-            None => global().start_traced_shared(site.name, site.kind),
-            references => global().start_span(Self::span_start(site, references)),
-        };
-        let recording = span.is_sampled();
         Traced {
-            span,
-            recording,
+            call: TracedCall::start(site, references),
             site,
         }
     }
 
-    fn span_start(site: &'static CallSite, references: Option<&mut References>) -> SpanStart {
-        let References {
-            parent,
-            follows_from,
-        } = references.map(std::mem::take).unwrap_or_default();
-        SpanStart {
-            name: Cow::Borrowed(site.name),
-            kind: site.kind,
-            parent,
-            follows_from: follows_from.map_or_else(Vec::new, |cause| vec![cause]),
-            ..SpanStart::default()
-        }
-    }
-
-    /// Whether the span records (sampled): only then are arguments and tags
-    /// computed. The sampled flag suffices, and takes no lock: the span is
-    /// owned here, so nothing can finish it before the call ends.
+    /// Whether the span records: only then are arguments and tags computed.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.recording
+        self.call.recording
     }
 
     /// Sets a tag from `tags(..)`.
     pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
-        if let Some(value) = value {
-            self.span.set_tag(key, value);
-        }
+        self.call.tag(key, value);
     }
 
     /// Runs the `before_call` hooks with the recorded arguments, then keeps
     /// the arguments as tags.
     #[inline]
-    pub fn call<const N: usize>(&self, mut args: [(&'static str, Option<TagValue>); N]) {
-        self.hooked().call(&mut args);
-    }
-
-    fn hooked(&self) -> Hooked<'_> {
-        Hooked {
-            span: &self.span,
-            site: self.site,
-            recording: self.recording,
-        }
+    pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
+        self.call.call(self.site, args);
     }
 
     /// Runs `construct` (a body that builds a future) inside the span, then
@@ -174,9 +143,16 @@ impl Traced {
         construct: impl FnOnce() -> F,
         finish: P,
     ) -> TracedFuture<F, P> {
-        match self.under_span(construct) {
+        if self.call.id == 0 {
+            return self.run_async(construct(), finish);
+        }
+        // The span is active: it is on top of the stack.
+        match catch_unwind(AssertUnwindSafe(construct)) {
             Ok(inner) => self.run_async(inner, finish),
-            Err(payload) => self.panicked(payload),
+            Err(payload) => {
+                let end = self.call.end_stamp();
+                self.call.finish_panicked(self.site, end, payload)
+            }
         }
     }
 
@@ -190,33 +166,50 @@ impl Traced {
     ) -> TracedFuture<F, P> {
         TracedFuture {
             inner,
-            traced: (!self.span.is_noop()).then_some(self),
+            parked: self.call.park(self.site),
             finish: Some(finish),
         }
     }
+}
 
-    /// Runs `f` with the span active; a panic in `f` comes back as `Err`
-    /// (after the span stopped being active) for the caller to record.
-    fn under_span<T>(&self, f: impl FnOnce() -> T) -> std::thread::Result<T> {
-        let _scope = self.span.activate();
-        catch_unwind(AssertUnwindSafe(f))
+/// An async call's span between polls: its state, off any stack.
+struct Parked {
+    live: Box<LiveSpan>,
+    site: &'static CallSite,
+}
+
+impl Parked {
+    /// Puts the span back on this thread's stack, active for one poll.
+    /// During thread teardown there is no stack: the state comes back.
+    fn enter(self) -> Result<(TracedCall, &'static CallSite), Parked> {
+        let recording = self.live.recording;
+        match scope::enter_carried(self.live) {
+            Ok(id) => Ok((TracedCall { id, recording }, self.site)),
+            Err(live) => Err(Parked {
+                live,
+                site: self.site,
+            }),
+        }
     }
 
-    fn complete_with(&self, finish: Finish) {
-        self.hooked().complete_with(finish);
-    }
-
-    fn complete(&self, outcome: Outcome<'_>) {
-        self.hooked().complete(outcome);
-    }
-
-    /// Records a panic of the body, then lets it continue unwinding.
-    fn panicked(self, payload: Box<dyn Any + Send>) -> ! {
-        self.complete(Outcome::Panicked {
-            message: panic_message(&*payload),
-        });
-        drop(self);
-        resume_unwind(payload)
+    /// Ends a future dropped before it completed: `cancelled = true`, the
+    /// `after_call` hooks, finished.
+    fn cancel(self) {
+        match self.enter() {
+            Ok((call, site)) => call.finish_cancelled(site),
+            // No stack left on this thread (it is exiting): the span is
+            // finished without hooks rather than lost.
+            Err(mut parked) => {
+                if parked.live.recording {
+                    parked
+                        .live
+                        .set_tag("cancelled".into(), TagValue::Bool(true));
+                }
+                if let Some(span) = parked.live.finish(clock::now()) {
+                    global().deliver(span);
+                }
+            }
+        }
     }
 }
 
@@ -226,6 +219,16 @@ impl Traced {
 pub struct TracedCall {
     id: u64,
     recording: bool,
+}
+
+impl Drop for TracedCall {
+    /// A call abandoned before its body ran (a panic while its arguments
+    /// were recorded) still takes its span off the stack.
+    fn drop(&mut self) {
+        if self.id != 0 {
+            global().finish_local(self.id, self.end_stamp());
+        }
+    }
 }
 
 impl TracedCall {
@@ -311,29 +314,73 @@ impl TracedCall {
         let out = catch_unwind(AssertUnwindSafe(body));
         // The span ends with the body; what the outcome adds is recorded
         // into it before it is finished.
-        let end = if self.recording { clock::now() } else { 0 };
-        let span = SpanRef::local(self.id);
-        let hooked = Hooked {
-            span: &span,
-            site,
-            recording: self.recording,
-        };
+        let end = self.end_stamp();
         match out {
             Ok(out) => {
-                if self.recording {
-                    hooked.complete_with(finish(&out));
-                }
-                global().finish_local(self.id, end);
+                self.finish_returned(site, end, || finish(&out));
                 out
             }
-            Err(payload) => {
-                hooked.complete(Outcome::Panicked {
-                    message: panic_message(&*payload),
-                });
-                global().finish_local(self.id, end);
-                resume_unwind(payload)
-            }
+            Err(payload) => self.finish_panicked(site, end, payload),
         }
+    }
+
+    /// When the span ends: now, if it records.
+    #[inline]
+    fn end_stamp(&self) -> u64 {
+        if self.recording { clock::now() } else { 0 }
+    }
+
+    fn hooked<'a>(&self, span: &'a SpanRef, site: &'static CallSite) -> Hooked<'a> {
+        Hooked {
+            span,
+            site,
+            recording: self.recording,
+        }
+    }
+
+    /// Records what the call returned (`finish` reads it), runs the
+    /// `after_call` hooks and finishes the span at `end`.
+    #[inline]
+    fn finish_returned(
+        mut self,
+        site: &'static CallSite,
+        end: u64,
+        finish: impl FnOnce() -> Finish,
+    ) {
+        if self.recording {
+            let span = SpanRef::local(self.id);
+            self.hooked(&span, site).complete_with(finish());
+        }
+        global().finish_local(std::mem::take(&mut self.id), end);
+    }
+
+    /// Records a panic of the body, finishes the span at `end`, then lets
+    /// the panic continue.
+    fn finish_panicked(
+        mut self,
+        site: &'static CallSite,
+        end: u64,
+        payload: Box<dyn Any + Send>,
+    ) -> ! {
+        let span = SpanRef::local(self.id);
+        self.hooked(&span, site).complete(Outcome::Panicked {
+            message: panic_message(&*payload),
+        });
+        global().finish_local(std::mem::take(&mut self.id), end);
+        resume_unwind(payload)
+    }
+
+    fn finish_cancelled(mut self, site: &'static CallSite) {
+        let end = self.end_stamp();
+        let span = SpanRef::local(self.id);
+        self.hooked(&span, site).complete(Outcome::Cancelled);
+        global().finish_local(std::mem::take(&mut self.id), end);
+    }
+
+    /// Takes the span off this thread's stack, to travel with a future.
+    fn park(mut self, site: &'static CallSite) -> Option<Parked> {
+        let live = scope::take_carried(std::mem::take(&mut self.id))?;
+        Some(Parked { live, site })
     }
 }
 
@@ -451,14 +498,14 @@ pin_project_lite::pin_project! {
     pub struct TracedFuture<F, P> {
         #[pin]
         inner: F,
-        traced: Option<Traced>,
+        parked: Option<Parked>,
         finish: Option<P>,
     }
 
     impl<F, P> PinnedDrop for TracedFuture<F, P> {
         fn drop(this: Pin<&mut Self>) {
-            if let Some(traced) = this.project().traced.take() {
-                traced.complete(Outcome::Cancelled);
+            if let Some(parked) = this.project().parked.take() {
+                parked.cancel();
             }
         }
     }
@@ -469,25 +516,34 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(traced) = this.traced.as_ref() else {
+        let Some(parked) = this.parked.take() else {
             return this.inner.poll(cx);
         };
-        match traced.under_span(|| this.inner.poll(cx)) {
-            Ok(Poll::Pending) => Poll::Pending,
+        let (call, site) = match parked.enter() {
+            Ok(entered) => entered,
+            // No stack on this thread any more: poll without the span.
+            Err(parked) => {
+                *this.parked = Some(parked);
+                return this.inner.poll(cx);
+            }
+        };
+        match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
+            Ok(Poll::Pending) => {
+                *this.parked = call.park(site);
+                Poll::Pending
+            }
             Ok(Poll::Ready(out)) => {
-                if let Some(traced) = this.traced.take() {
-                    if traced.is_recording()
-                        && let Some(finish) = this.finish.take()
-                    {
-                        traced.complete_with(finish(&out));
-                    }
+                let end = call.end_stamp();
+                match this.finish.take() {
+                    Some(finish) => call.finish_returned(site, end, || finish(&out)),
+                    None => call.finish_returned(site, end, Finish::default),
                 }
                 Poll::Ready(out)
             }
-            Err(payload) => match this.traced.take() {
-                Some(traced) => traced.panicked(payload),
-                None => resume_unwind(payload),
-            },
+            Err(payload) => {
+                let end = call.end_stamp();
+                call.finish_panicked(site, end, payload)
+            }
         }
     }
 }
