@@ -114,6 +114,10 @@ pub(crate) struct Stack {
     /// Shared spans let go by their owners, kept for reuse.
     pub(crate) spare_shared: Vec<Arc<SharedSpan>>,
     /// Boxes of finished async spans, kept for reuse.
+    #[allow(
+        clippy::vec_box,
+        reason = "a box moves whole between a future and this pool, never its contents"
+    )]
     spare_live: Vec<Box<LiveSpan>>,
 }
 
