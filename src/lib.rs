@@ -235,7 +235,12 @@
 //! methods `async-trait` rewrites. The span starts when the function is
 //! *called*, so its parent is the span active at the call, even when the
 //! future is polled later on another thread (`tokio::spawn(traced_fn())`
-//! keeps its parent). The span is active on every poll.
+//! keeps its parent). The span is active on every poll: between polls its
+//! state travels inside the future, and each poll puts it on the polling
+//! thread's scope stack, so an async span takes no lock and shares no
+//! allocation. [`with_active_span`] reaches it during a poll; a
+//! [`Context`] taken inside carries its context, so children started
+//! elsewhere still find it as their parent.
 //!
 //! ```
 //! use tracekit::{testing, traced};

@@ -111,8 +111,6 @@ pub(crate) struct Stack {
     /// The id generator's state (0: not seeded yet).
     rng: u64,
     pub(crate) buffers: Buffers,
-    /// Shared spans let go by their owners, kept for reuse.
-    pub(crate) spare_shared: Vec<Arc<SharedSpan>>,
     /// Boxes of finished async spans, kept for reuse.
     #[allow(
         clippy::vec_box,
@@ -135,7 +133,6 @@ impl Stack {
             next_id: 0,
             rng: 0,
             buffers: Buffers::new(),
-            spare_shared: Vec::new(),
             spare_live: Vec::new(),
         }
     }
@@ -188,7 +185,7 @@ impl Stack {
     }
 
     fn keep_spare_live(&mut self, spare: Box<LiveSpan>) {
-        if self.spare_live.len() < MAX_SPARE_SHARED {
+        if self.spare_live.len() < MAX_SPARE_LIVE {
             self.spare_live.push(spare);
         }
     }
@@ -383,22 +380,8 @@ fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
     }
 }
 
-/// Shared spans (and boxes of async spans) a thread keeps for reuse at most.
-const MAX_SPARE_SHARED: usize = 64;
-
-/// Keeps `span`, whose only reference this is, for a later span of this
-/// thread (dropped when the thread has enough, or is exiting).
-pub(crate) fn keep_spare_shared(span: Arc<SharedSpan>) {
-    let mut span = Some(span);
-    with_stack(|stack| {
-        if stack.spare_shared.len() < MAX_SPARE_SHARED {
-            stack.spare_shared.extend(span.take());
-        }
-        Some(())
-    });
-    // Dropped here, outside the borrow: its drop may reach the stack.
-    drop(span);
-}
+/// Boxes of async spans a thread keeps for reuse at most.
+const MAX_SPARE_LIVE: usize = 64;
 
 /// Runs `f` on this thread's span buffers, also telling whether no span
 /// is active; `None` during thread teardown.

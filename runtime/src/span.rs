@@ -98,20 +98,15 @@ impl SharedSpan {
         }
     }
 
-    /// Finishes the span at `end`. When its owner held the last reference
-    /// and it belongs to the global tracer (which lives as long as the
-    /// process), its allocation is kept for a later span of this thread.
+    /// Finishes the span at `end`.
     fn finish_at_stamp(mut self: Arc<Self>, end: u64) {
         // The owner usually holds the only reference: then no lock is taken.
-        let (record, unique) = match Arc::get_mut(&mut self) {
-            Some(unique) => (live_of(&mut unique.state).finish(end), true),
-            None => (self.lock().finish(end), false),
+        let record = match Arc::get_mut(&mut self) {
+            Some(unique) => live_of(&mut unique.state).finish(end),
+            None => self.lock().finish(end),
         };
         if let Some(record) = record {
             self.tracer.deliver(record);
-        }
-        if unique && self.tracer.is_global() {
-            scope::keep_spare_shared(self);
         }
     }
 }
@@ -656,54 +651,20 @@ impl Tracer {
 
     /// Starts a span whose state may cross threads.
     pub(crate) fn start_span(&self, start: SpanStart) -> Span {
-        let started = scope::with_thread(|stack| {
-            let live = self.begin_built(start, stack)?;
-            Some((live, stack.spare_shared.pop()))
-        });
-        match started {
-            Some((live, spare)) => self.share(live, spare),
-            None => Span::noop(),
-        }
-    }
-
-    /// Puts `live` behind a lock, in `spare` when there is one (a shared
-    /// span of an earlier call, let go by its owner), so a span started in
-    /// steady state allocates nothing.
-    fn share(&self, live: LiveSpan, spare: Option<Arc<SharedSpan>>) -> Span {
-        let shared = match spare {
-            Some(mut spare) => match Arc::get_mut(&mut spare) {
-                Some(slot) => {
-                    slot.trace_id = live.trace_id;
-                    slot.span_id = live.span_id;
-                    slot.sampled = live.sampled;
-                    *slot.has_baggage.get_mut() = !live.baggage.is_empty();
-                    slot.trace_state = live.trace_state.clone();
-                    // Spares are the global tracer's: usually this one.
-                    if !slot.tracer.is(self) {
-                        slot.tracer = self.clone();
-                    }
-                    *live_of(&mut slot.state) = live;
-                    spare
-                }
-                None => self.new_shared(live),
-            },
-            None => self.new_shared(live),
+        let Some(live) = scope::with_thread(|stack| self.begin_built(start, stack)) else {
+            return Span::noop();
         };
         Span {
-            handle: SpanRef::shared(shared),
+            handle: SpanRef::shared(Arc::new(SharedSpan {
+                trace_id: live.trace_id,
+                span_id: live.span_id,
+                sampled: live.sampled,
+                has_baggage: AtomicBool::new(!live.baggage.is_empty()),
+                trace_state: live.trace_state.clone(),
+                tracer: self.clone(),
+                state: Mutex::new(live),
+            })),
         }
-    }
-
-    fn new_shared(&self, live: LiveSpan) -> Arc<SharedSpan> {
-        Arc::new(SharedSpan {
-            trace_id: live.trace_id,
-            span_id: live.span_id,
-            sampled: live.sampled,
-            has_baggage: AtomicBool::new(!live.baggage.is_empty()),
-            trace_state: live.trace_state.clone(),
-            tracer: self.clone(),
-            state: Mutex::new(live),
-        })
     }
 
     /// Finishes the local span `id` of this thread at `end`, buffers it,

@@ -180,16 +180,6 @@ impl Tracer {
 
     /// The pipeline's shared half, when the tracer has exporters.
     #[inline]
-    /// Whether this is the installed global tracer.
-    pub(crate) fn is_global(&self) -> bool {
-        GLOBAL.get().is_some_and(|global| global.is(self))
-    }
-
-    /// Whether `other` is this tracer (not a copy built alike).
-    pub(crate) fn is(&self, other: &Tracer) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
-    }
-
     pub(crate) fn pipeline(&self) -> Option<&Arc<crate::export::Shared>> {
         self.inner.pipeline.shared()
     }
