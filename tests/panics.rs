@@ -81,3 +81,26 @@ async fn a_panic_inside_an_async_fn_is_recorded_and_propagates() {
     assert!(spans[0].is_error());
     assert_eq!(message(&spans[0]), Some("async boom"));
 }
+
+fn failing_tag() -> u32 {
+    panic!("tag failed")
+}
+
+/// A `tags(..)` expression panics: the call panics after its span started,
+/// before its body runs.
+#[traced(tags(attempt = failing_tag()))]
+fn with_a_failing_tag() {}
+
+#[test]
+fn a_panic_while_recording_tags_still_ends_the_span() {
+    let ((), spans) = testing::capture(|| {
+        let caught = catch_unwind(with_a_failing_tag);
+        assert!(caught.is_err(), "the panic reached the caller");
+        // Had the abandoned span stayed active, this would be its child.
+        let after = tracekit::global().span("after").start();
+        drop(after);
+    });
+    let after = spans.iter().find(|s| s.name == "after").unwrap();
+    assert_eq!(after.parent_id, None);
+    assert!(spans.iter().any(|s| s.name == "with_a_failing_tag"));
+}
