@@ -169,6 +169,7 @@ impl Stack {
         (id, sampled)
     }
 
+    #[inline]
     fn find(&mut self, id: u64) -> Option<usize> {
         self.entries.iter().rposition(|entry| entry.id == id)
     }
@@ -192,6 +193,7 @@ impl Stack {
 
     /// Drops the entry at `position`, except the box of a carried span,
     /// which comes back.
+    #[inline]
     fn remove_carried(&mut self, position: usize) -> Option<Box<LiveSpan>> {
         if matches!(self.entries[position].active, Active::Carried(_)) {
             let entry = self.entries.remove(position);
@@ -207,6 +209,7 @@ impl Stack {
     }
 
     /// Drops the entry at `position` where it lies (the top, usually).
+    #[inline]
     fn discard(&mut self, position: usize) {
         if position + 1 == self.entries.len() {
             self.entries.truncate(position);
