@@ -224,9 +224,10 @@ pub struct TracedCall {
 impl Drop for TracedCall {
     /// A call abandoned before its body ran (a panic while its arguments
     /// were recorded) still takes its span off the stack.
+    #[inline(always)]
     fn drop(&mut self) {
         if self.id != 0 {
-            global().finish_local(self.id, self.end_stamp());
+            self.abandon();
         }
     }
 }
@@ -322,6 +323,12 @@ impl TracedCall {
             }
             Err(payload) => self.finish_panicked(site, end, payload),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn abandon(&mut self) {
+        global().finish_local(std::mem::take(&mut self.id), self.end_stamp());
     }
 
     /// When the span ends: now, if it records.
