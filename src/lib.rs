@@ -38,8 +38,8 @@
 //!
 //! Until a tracer is installed, a traced call costs one relaxed atomic load
 //! and records nothing. Under a parent whose trace is not sampled, a traced
-//! synchronous call makes no span of its own: the parent stays active, so
-//! the whole subtree stays unsampled in the same trace.
+//! call makes no span of its own: the parent stays active, so the whole
+//! subtree stays unsampled in the same trace.
 //!
 //! ## Testing what you trace
 //!

@@ -1,7 +1,8 @@
 //! The state of a span that has started and not finished, and what can be
 //! done to it. A span's state lives either behind a lock (a shared span,
-//! which may cross threads) or inline in its thread's scope stack (a local
-//! span: a traced synchronous call, which never leaves its thread).
+//! which may cross threads) or in the scope stack of the thread running it
+//! (a local span: a traced call's; an async call's moves with its future
+//! between polls).
 
 use std::borrow::Cow;
 

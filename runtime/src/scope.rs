@@ -22,7 +22,8 @@ use crate::span::{SharedSpan, SpanRef};
 pub(crate) enum Active {
     /// A span whose state is shared (it may be active on several threads).
     Span(Arc<SharedSpan>),
-    /// The span of a traced synchronous call, kept here until it finishes.
+    /// The span of a traced call, kept here until it finishes (an async
+    /// call's, until its first poll ends).
     Local(LiveSpan),
     /// The span of a traced async call during a poll: boxed, as it moves
     /// in and out with every poll (a pointer moves, not the state).
@@ -535,9 +536,9 @@ impl std::fmt::Debug for Scope {
 }
 
 /// A snapshot of what is active, to carry to another thread or task and
-/// re-activate there. (The span of a traced synchronous call is carried as
-/// its context: children elsewhere find it as their parent, but its tags
-/// can only be set on its own thread.)
+/// re-activate there. (The span of a traced call is carried as its context:
+/// children elsewhere find it as their parent, but its tags can only be set
+/// where it runs.)
 ///
 /// ```
 /// use tracekit_runtime::{context, testing};

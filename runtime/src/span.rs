@@ -1,8 +1,9 @@
 //! Live spans: [`Span`] owns a span and finishes it; [`SpanRef`] is the
 //! view that hooks, [`with_active_span`](crate::with_active_span) and the
 //! owner use to add tags and logs. A span's state is either shared (behind
-//! a lock) or local (inline in its thread's scope stack, for traced
-//! synchronous calls: no allocation, no lock).
+//! a lock) or local (in the scope stack of the thread running it: the span
+//! of a traced call, no allocation, no lock; an async call's travels in its
+//! future between polls).
 
 use std::borrow::Cow;
 use std::ops::Deref;
@@ -24,8 +25,9 @@ use crate::tracer::Tracer;
 /// owning [`Span`].
 ///
 /// Every method takes `&self` and does nothing once the span is finished or
-/// when it is not sampled. The span of a traced synchronous call belongs to
-/// its thread: a `SpanRef` to it used from another thread does nothing.
+/// when it is not sampled. The span of a traced call belongs to the thread
+/// running it (for an async call, to the current poll): a `SpanRef` to it
+/// used elsewhere, or later, does nothing.
 pub struct SpanRef {
     repr: Repr,
 }
@@ -522,7 +524,7 @@ impl Tracer {
         Some(self.begin(start.name, start.kind, parent, extra, start.start, stack))
     }
 
-    /// Starts the span of a traced synchronous call on this thread's scope
+    /// Starts the span of a traced call on this thread's scope
     /// stack, where it is active until it finishes. Returns its entry id
     /// and whether it records, or `None` for no span: no tracer, or an
     /// active parent whose trace is not sampled and stays so (the parent
