@@ -26,8 +26,9 @@ pub(crate) enum Active {
     /// call's, until its first poll ends).
     Local(LiveSpan),
     /// The span of a traced async call during a poll: boxed, as it moves
-    /// in and out with every poll (a pointer moves, not the state).
-    Carried(Box<LiveSpan>),
+    /// in and out with every poll (a pointer moves, not the state). `None`
+    /// once taken back, for the moment before the entry goes.
+    Carried(Option<Box<LiveSpan>>),
     /// Only a context: a remote parent, or a span that lives elsewhere.
     Context(SpanContext),
     /// Explicitly nothing: spans started under it are roots.
@@ -40,7 +41,7 @@ impl Active {
     fn live(&self) -> Option<&LiveSpan> {
         match self {
             Active::Local(live) => Some(live),
-            Active::Carried(live) => Some(live),
+            Active::Carried(live) => live.as_deref(),
             _ => None,
         }
     }
@@ -49,7 +50,7 @@ impl Active {
     fn live_mut(&mut self) -> Option<&mut LiveSpan> {
         match self {
             Active::Local(live) => Some(live),
-            Active::Carried(live) => Some(live),
+            Active::Carried(live) => live.as_deref_mut(),
             _ => None,
         }
     }
@@ -58,7 +59,7 @@ impl Active {
     fn is_unsampled_parent(&self) -> bool {
         match self {
             Active::Local(live) => !live.sampled,
-            Active::Carried(live) => !live.sampled,
+            Active::Carried(live) => live.as_ref().is_some_and(|live| !live.sampled),
             Active::Span(span) => !span.is_sampled(),
             Active::Context(context) => !context.is_sampled(),
             Active::Nothing => false,
@@ -159,13 +160,21 @@ impl Stack {
 
     /// Pushes the local span `start` builds (it may draw ids from the
     /// stack); returns its entry id and whether it is sampled.
+    /// `CARRIED`: boxed, to travel with an async call's future.
     #[inline(always)]
-    pub(crate) fn push_local(&mut self, start: impl FnOnce(&mut Stack) -> LiveSpan) -> (u64, bool) {
+    pub(crate) fn push_local<const CARRIED: bool>(
+        &mut self,
+        start: impl FnOnce(&mut Stack) -> LiveSpan,
+    ) -> (u64, bool) {
         let mut sampled = false;
         let id = self.push_with(|stack| {
             let live = start(stack);
             sampled = live.sampled;
-            Active::Local(live)
+            if CARRIED {
+                Active::Carried(Some(stack.boxed(live)))
+            } else {
+                Active::Local(live)
+            }
         });
         (id, sampled)
     }
@@ -196,17 +205,13 @@ impl Stack {
     /// which comes back.
     #[inline]
     fn remove_carried(&mut self, position: usize) -> Option<Box<LiveSpan>> {
-        if matches!(self.entries[position].active, Active::Carried(_)) {
-            let entry = self.entries.remove(position);
-            self.top_changed();
-            match entry.active {
-                Active::Carried(live) => Some(live),
-                _ => None,
-            }
-        } else {
-            self.discard(position);
-            None
-        }
+        // Taken out in place: only the box pointer is read.
+        let carried = match &mut self.entries[position].active {
+            Active::Carried(live) => live.take(),
+            _ => None,
+        };
+        self.discard(position);
+        carried
     }
 
     /// Drops the entry at `position` where it lies (the top, usually).
@@ -281,7 +286,8 @@ impl Stack {
     pub(crate) fn active_stays_unsampled(&self, sampler: &Sampler) -> bool {
         let (trace_id, sampled) = match &self.entries.last().map(|e| &e.active) {
             Some(Active::Local(live)) => (live.trace_id, live.sampled),
-            Some(Active::Carried(live)) => (live.trace_id, live.sampled),
+            Some(Active::Carried(Some(live))) => (live.trace_id, live.sampled),
+            Some(Active::Carried(None)) => return false,
             Some(Active::Span(span)) => (span.trace_id(), span.is_sampled()),
             Some(Active::Context(context)) => (context.trace_id(), context.is_sampled()),
             Some(Active::Nothing) | None => return false,
@@ -418,7 +424,7 @@ pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
     let mut live = Some(live);
     match with_stack(|stack| {
         let live = live.take()?;
-        Some(stack.push_with(|_| Active::Carried(live)))
+        Some(stack.push_with(|_| Active::Carried(Some(live))))
     }) {
         Some(id) => Ok(id),
         // The stack was not reached, so the span is still here.
@@ -432,21 +438,25 @@ pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
 pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
     with_stack(|stack| {
         let position = stack.find(id)?;
-        let entry = if position + 1 == stack.entries.len() {
-            stack.entries.pop()?
-        } else {
-            stack.entries.remove(position)
+        let live = match &mut stack.entries[position].active {
+            Active::Carried(live) => {
+                let live = live.take();
+                stack.discard(position);
+                live
+            }
+            // Its first poll: the span started here like a synchronous
+            // one, and is boxed now.
+            Active::Local(_) => match stack.entries.remove(position).active {
+                Active::Local(live) => Some(stack.boxed(live)),
+                _ => None,
+            },
+            _ => None,
         };
         stack.top_changed();
         if stack.entries.is_empty() {
             stack.buffers.idle();
         }
-        match entry.active {
-            Active::Carried(live) => Some(live),
-            // Its first poll: the span started here like a synchronous one.
-            Active::Local(live) => Some(stack.boxed(live)),
-            _ => None,
-        }
+        live
     })
 }
 

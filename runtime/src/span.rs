@@ -529,8 +529,10 @@ impl Tracer {
     /// and whether it records, or `None` for no span: no tracer, or an
     /// active parent whose trace is not sampled and stays so (the parent
     /// then stays active, so everything below it stays unsampled too).
+    /// `CARRIED`: the span of an async call, boxed from the start as it
+    /// will travel with its future.
     #[inline(always)]
-    pub(crate) fn start_traced(
+    pub(crate) fn start_traced<const CARRIED: bool>(
         &self,
         name: &'static str,
         kind: SpanKind,
@@ -543,11 +545,11 @@ impl Tracer {
         {
             return None;
         }
-        self.start_traced_on_stack(name, kind, references)
+        self.start_traced_on_stack::<CARRIED>(name, kind, references)
     }
 
     #[inline]
-    fn start_traced_on_stack(
+    fn start_traced_on_stack<const CARRIED: bool>(
         &self,
         name: &'static str,
         kind: SpanKind,
@@ -558,7 +560,7 @@ impl Tracer {
             let answered = self.sampler().keeps_unsampled_children();
             match references {
                 None if !answered && stack.active_stays_unsampled(self.sampler()) => None,
-                None => self.push_child(stack, name, kind),
+                None => self.push_child::<CARRIED>(stack, name, kind),
                 Some(references) => self.push_traced(stack, name, kind, references),
             }
         })
@@ -568,7 +570,7 @@ impl Tracer {
     /// parent's facts are read in place and the span is written straight
     /// into its stack slot; the clock is read last.
     #[inline(never)]
-    fn push_child(
+    fn push_child<const CARRIED: bool>(
         &self,
         stack: &mut Stack,
         name: &'static str,
@@ -579,11 +581,11 @@ impl Tracer {
         }
         let Some(parent) = stack.active_parent() else {
             let parent = stack.active_context();
-            return Some(stack.push_local(|stack| {
+            return Some(stack.push_local::<CARRIED>(|stack| {
                 self.begin(Cow::Borrowed(name), kind, parent, || None, None, stack)
             }));
         };
-        Some(stack.push_local(|stack| self.begin_under(parent, name, kind, stack)))
+        Some(stack.push_local::<CARRIED>(|stack| self.begin_under(parent, name, kind, stack)))
     }
 
     /// Starts a child of `parent`, a span of this process, without going
@@ -644,11 +646,9 @@ impl Tracer {
                 })
             })
         };
-        Some(
-            stack.push_local(|stack| {
-                self.begin(Cow::Borrowed(name), kind, parent, extra, None, stack)
-            }),
-        )
+        Some(stack.push_local::<false>(|stack| {
+            self.begin(Cow::Borrowed(name), kind, parent, extra, None, stack)
+        }))
     }
 
     /// Starts a span whose state may cross threads.

@@ -113,7 +113,7 @@ impl Traced {
     #[inline]
     pub fn start(site: &'static CallSite, references: Option<&mut References>) -> Traced {
         Traced {
-            call: TracedCall::start(site, references),
+            call: TracedCall::start_on_stack::<true>(site, references),
             site,
         }
     }
@@ -249,7 +249,16 @@ impl TracedCall {
     /// it has any.
     #[inline(always)]
     pub fn start(site: &'static CallSite, references: Option<&mut References>) -> TracedCall {
-        match global().start_traced(site.name, site.kind, references) {
+        Self::start_on_stack::<false>(site, references)
+    }
+
+    /// `CARRIED`: the span of an async call (see [`Tracer::start_traced`]).
+    #[inline(always)]
+    fn start_on_stack<const CARRIED: bool>(
+        site: &'static CallSite,
+        references: Option<&mut References>,
+    ) -> TracedCall {
+        match global().start_traced::<CARRIED>(site.name, site.kind, references) {
             Some((id, recording)) => TracedCall { id, recording },
             None => TracedCall::disabled(),
         }
