@@ -211,6 +211,7 @@ pub trait ToTag {
 macro_rules! to_tag_by_copy {
     ($($t:ty),*) => {$(
         impl ToTag for $t {
+            #[inline]
             fn to_tag(&self) -> Option<TagValue> {
                 Some(TagValue::from(*self))
             }
@@ -222,42 +223,49 @@ to_tag_by_copy!(
 );
 
 impl ToTag for str {
+    #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         Some(TagValue::Str(Text::new(self)))
     }
 }
 
 impl ToTag for String {
+    #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         self.as_str().to_tag()
     }
 }
 
 impl ToTag for Cow<'_, str> {
+    #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         self.as_ref().to_tag()
     }
 }
 
 impl<T: ToTag + ?Sized> ToTag for &T {
+    #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         (**self).to_tag()
     }
 }
 
 impl<T: ToTag + ?Sized> ToTag for &mut T {
+    #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         (**self).to_tag()
     }
 }
 
 impl<T: ToTag> ToTag for Option<T> {
+    #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         self.as_ref()?.to_tag()
     }
 }
 
 impl ToTag for TagValue {
+    #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         Some(self.clone())
     }

@@ -46,6 +46,7 @@ pub trait ArgIsTag {
     fn __tracekit_arg(&self) -> Option<TagValue>;
 }
 impl<T: ToTag + ?Sized> ArgIsTag for Probe<'_, T> {
+    #[inline]
     fn __tracekit_arg(&self) -> Option<TagValue> {
         self.0.to_tag()
     }
