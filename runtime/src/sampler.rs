@@ -81,17 +81,6 @@ impl Sampler {
         matches!(self, Sampler::ParentBased(_) | Sampler::Never)
     }
 
-    /// Whether a span whose parent is not sampled could still be sampled
-    /// in this trace (only samplers that ignore the parent can say yes).
-    #[inline]
-    pub(crate) fn samples_under_unsampled_parent(&self, trace_id: TraceId) -> bool {
-        match self {
-            Sampler::ParentBased(_) | Sampler::Never => false,
-            Sampler::Always => true,
-            Sampler::Ratio(fraction) => ratio_keeps(*fraction, trace_id),
-        }
-    }
-
     /// Reads the `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` pair.
     ///
     /// ```

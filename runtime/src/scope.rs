@@ -22,12 +22,12 @@ use crate::span::{SharedSpan, SpanRef};
 pub(crate) enum Active {
     /// A span whose state is shared (it may be active on several threads).
     Span(Arc<SharedSpan>),
-    /// The span of a traced call, kept here until it finishes (an async
-    /// call's, until its first poll ends).
+    /// The span of a traced synchronous call, kept here until it finishes.
     Local(LiveSpan),
-    /// The span of a traced async call during a poll: boxed, as it moves
-    /// in and out with every poll (a pointer moves, not the state). `None`
-    /// once taken back, for the moment before the entry goes.
+    /// The span of a traced async call, from its start to the end of its
+    /// first poll and then during each poll: boxed, as it moves in and out
+    /// with every poll (a pointer moves, not the state). `None` once taken
+    /// back, for the moment before the entry goes.
     Carried(Option<Box<LiveSpan>>),
     /// Only a context: a remote parent, or a span that lives elsewhere.
     Context(SpanContext),
@@ -56,13 +56,21 @@ impl Active {
     }
 
     /// Whether this entry is a parent whose trace is not sampled.
+    #[inline]
     fn is_unsampled_parent(&self) -> bool {
+        self.sampling().is_some_and(|(_, sampled)| !sampled)
+    }
+
+    /// The trace and sampled flag a child of this entry would see.
+    #[inline]
+    fn sampling(&self) -> Option<(TraceId, bool)> {
         match self {
-            Active::Local(live) => !live.sampled,
-            Active::Carried(live) => live.as_ref().is_some_and(|live| !live.sampled),
-            Active::Span(span) => !span.is_sampled(),
-            Active::Context(context) => !context.is_sampled(),
-            Active::Nothing => false,
+            Active::Local(_) | Active::Carried(_) => {
+                self.live().map(|live| (live.trace_id, live.sampled))
+            }
+            Active::Span(span) => Some((span.trace_id(), span.is_sampled())),
+            Active::Context(context) => Some((context.trace_id(), context.is_sampled())),
+            Active::Nothing => None,
         }
     }
 
@@ -240,8 +248,6 @@ impl Stack {
     /// borrowed (its drop may reach this stack).
     #[inline]
     fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
-        // Taken out whole and matched at once, so only the variant's own
-        // fields are read.
         let entry = if position + 1 == self.entries.len() {
             self.entries.pop()
         } else {
@@ -261,8 +267,8 @@ impl Stack {
     }
 
     /// What a child inherits from the active span when that span lives in
-    /// this process; `None` for a remote parent, an explicit "nothing", or
-    /// an empty stack.
+    /// this process, read in place; `None` for a remote parent, an explicit
+    /// "nothing", or an empty stack.
     #[inline(always)]
     pub(crate) fn active_parent(&self) -> Option<LocalParent> {
         let active = &self.entries.last()?.active;
@@ -284,15 +290,11 @@ impl Stack {
     /// parent. Reads the flags in place, copying no context.
     #[inline]
     pub(crate) fn active_stays_unsampled(&self, sampler: &Sampler) -> bool {
-        let (trace_id, sampled) = match &self.entries.last().map(|e| &e.active) {
-            Some(Active::Local(live)) => (live.trace_id, live.sampled),
-            Some(Active::Carried(Some(live))) => (live.trace_id, live.sampled),
-            Some(Active::Carried(None)) => return false,
-            Some(Active::Span(span)) => (span.trace_id(), span.is_sampled()),
-            Some(Active::Context(context)) => (context.trace_id(), context.is_sampled()),
-            Some(Active::Nothing) | None => return false,
+        let Some((trace_id, sampled)) = self.entries.last().and_then(|e| e.active.sampling())
+        else {
+            return false;
         };
-        !sampled && !sampler.samples_under_unsampled_parent(trace_id)
+        !sampled && !sampler.decide(Some(false), trace_id)
     }
 
     /// A random draw for ids.
@@ -438,21 +440,7 @@ pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
 pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
     with_stack(|stack| {
         let position = stack.find(id)?;
-        let live = match &mut stack.entries[position].active {
-            Active::Carried(live) => {
-                let live = live.take();
-                stack.discard(position);
-                live
-            }
-            // Its first poll: the span started here like a synchronous
-            // one, and is boxed now.
-            Active::Local(_) => match stack.entries.remove(position).active {
-                Active::Local(live) => Some(stack.boxed(live)),
-                _ => None,
-            },
-            _ => None,
-        };
-        stack.top_changed();
+        let live = stack.remove_carried(position);
         if stack.entries.is_empty() {
             stack.buffers.idle();
         }

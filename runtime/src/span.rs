@@ -561,7 +561,7 @@ impl Tracer {
             match references {
                 None if !answered && stack.active_stays_unsampled(self.sampler()) => None,
                 None => self.push_child::<CARRIED>(stack, name, kind),
-                Some(references) => self.push_traced(stack, name, kind, references),
+                Some(references) => self.push_traced::<CARRIED>(stack, name, kind, references),
             }
         })
     }
@@ -589,7 +589,9 @@ impl Tracer {
     }
 
     /// Starts a child of `parent`, a span of this process, without going
-    /// through a context: ids drawn, sampler asked, clock read last.
+    /// through a context: ids drawn, sampler asked, clock read last. Kept
+    /// apart from [`begin`](Self::begin): merged into one path, the span is
+    /// built on the stack and copied, and perf shows the copy stalling.
     #[inline(always)]
     fn begin_under(
         &self,
@@ -622,7 +624,7 @@ impl Tracer {
     /// A traced call with `root`, `child_of` or `follows_from`.
     #[cold]
     #[inline(never)]
-    fn push_traced(
+    fn push_traced<const CARRIED: bool>(
         &self,
         stack: &mut Stack,
         name: &'static str,
@@ -646,7 +648,7 @@ impl Tracer {
                 })
             })
         };
-        Some(stack.push_local::<false>(|stack| {
+        Some(stack.push_local::<CARRIED>(|stack| {
             self.begin(Cow::Borrowed(name), kind, parent, extra, None, stack)
         }))
     }

@@ -285,17 +285,12 @@ impl TracedCall {
         site: &'static CallSite,
         args: [(&'static str, Option<TagValue>); N],
     ) {
-        if N == 0 && site.hooks.is_none() && global().hooks().is_empty() {
+        if N == 0 && !has_hooks(site) {
             return;
         }
         let mut args = args;
         let span = SpanRef::local(self.id);
-        Hooked {
-            span: &span,
-            site,
-            recording: self.recording,
-        }
-        .call(&mut args);
+        self.hooked(&span, site).call(&mut args);
     }
 
     /// Runs the body inside the span, records how it ended, and finishes
@@ -400,8 +395,14 @@ impl TracedCall {
     }
 }
 
-/// A call's span with what the hooks need: the `before_call` and
-/// `after_call` logic both kinds of call share.
+/// Whether any hooks run around calls at `site`: its own or the tracer's.
+#[inline]
+fn has_hooks(site: &CallSite) -> bool {
+    site.hooks.is_some() || !global().hooks().is_empty()
+}
+
+/// A call's span with what the hooks need, for the `before_call` and
+/// `after_call` steps.
 struct Hooked<'a> {
     span: &'a SpanRef,
     site: &'static CallSite,
@@ -411,11 +412,7 @@ struct Hooked<'a> {
 impl Hooked<'_> {
     /// Runs the `before_call` hooks, then takes the arguments as tags.
     fn call(&self, args: &mut [(&'static str, Option<TagValue>)]) {
-        let global_hooks = global().hooks();
-        if args.is_empty() && self.site.hooks.is_none() && global_hooks.is_empty() {
-            return;
-        }
-        if self.site.hooks.is_some() || !global_hooks.is_empty() {
+        if has_hooks(self.site) {
             let call = Call {
                 function: self.site.function,
                 module_path: self.site.module_path,
@@ -423,7 +420,8 @@ impl Hooked<'_> {
                 line: self.site.line,
                 args,
             };
-            for hooks in global_hooks.iter().map(|h| &**h).chain(self.site.hooks) {
+            let global_hooks = global().hooks().iter().map(|h| &**h);
+            for hooks in global_hooks.chain(self.site.hooks) {
                 self.guard_hook("before_call", || hooks.before_call(self.span, &call));
             }
         }
@@ -433,11 +431,7 @@ impl Hooked<'_> {
     #[inline]
     fn complete_with(&self, finish: Finish) {
         // The common ending: nothing to record, nobody to tell.
-        if finish.ret.is_none()
-            && finish.error.is_none()
-            && self.site.hooks.is_none()
-            && global().hooks().is_empty()
-        {
+        if finish.ret.is_none() && finish.error.is_none() && !has_hooks(self.site) {
             return;
         }
         self.complete_with_outcome(finish);
