@@ -267,3 +267,40 @@ async fn in_span_runs_any_future_inside_a_span() {
         Some(find(&spans, "manual").span_id)
     );
 }
+
+#[traced(child_of = parent)]
+async fn fetch_under(parent: &tracekit::SpanContext) -> u32 {
+    tokio::task::yield_now().await;
+    // Still this call's span after the await: children find it.
+    fetch(3).await
+}
+
+#[traced(follows_from = cause)]
+async fn fetch_after(cause: Option<tracekit::SpanContext>) {
+    tokio::task::yield_now().await;
+}
+
+#[tokio::test]
+async fn an_async_fn_with_references_keeps_them_across_its_awaits() {
+    let ((), spans) = testing::capture_async(async {
+        let tracer = tracekit::global();
+        let explicit = tracer.span("explicit").start();
+        let active = tracer.span("active").start();
+        let context = explicit.context();
+        fetch_under(&context).in_span(active).await;
+        fetch_after(Some(context)).await;
+    })
+    .await;
+    let explicit = find(&spans, "explicit");
+    let active = find(&spans, "active");
+    let under = find(&spans, "fetch_under");
+    assert_eq!(
+        under.parent_id,
+        Some(explicit.span_id),
+        "child_of, not the active span"
+    );
+    assert_ne!(under.parent_id, Some(active.span_id));
+    assert_eq!(find(&spans, "fetch").parent_id, Some(under.span_id));
+    let after = find(&spans, "fetch_after");
+    assert_eq!(after.follows_from[0].span_id(), explicit.span_id);
+}
