@@ -109,6 +109,35 @@ fn tags_record_debug_display_literals_and_expressions_under_dotted_keys() {
     );
 }
 
+#[traced(tags(tenant = "acme", nested = nested_tagged(7)))]
+fn tags_and_arguments(id: u32, region: &str) {}
+
+#[traced]
+fn nested_tagged(depth: u8) -> u8 {
+    depth
+}
+
+#[test]
+fn tags_come_first_then_the_arguments_each_once() {
+    let (_, spans) = testing::capture(|| tags_and_arguments(3, "eu-west-1"));
+    let outer = spans
+        .iter()
+        .find(|s| s.name == "tags_and_arguments")
+        .unwrap();
+    let keys: Vec<&str> = outer.tags.iter().map(|(key, _)| &**key).collect();
+    assert_eq!(keys, ["tenant", "nested", "id", "region"]);
+    assert_eq!(outer.tag("nested"), Some(&TagValue::I64(7)));
+    assert_eq!(
+        outer.tag("region").and_then(TagValue::as_str),
+        Some("eu-west-1")
+    );
+    // A traced call made while the tags are computed is a child, with its
+    // own arguments.
+    let nested = spans.iter().find(|s| s.name == "nested_tagged").unwrap();
+    assert_eq!(nested.parent_id, Some(outer.span_id));
+    assert_eq!(nested.tag("depth"), Some(&TagValue::I64(7)));
+}
+
 #[traced(skip(body))]
 fn skip_some(id: u32, body: &str) {}
 

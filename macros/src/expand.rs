@@ -172,15 +172,22 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         let value = &tag.value;
         quote!(__tracekit.tag(#key, #value);)
     });
-    let args = recorded_args(options, function).into_iter().map(|ident| {
-        let name = tag_name(&ident);
-        let value = quote!((&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg());
-        if looks_secret(&name) {
-            quote!((#name, #value.map(|_| ::tracekit::TagValue::from(#REDACTED))))
-        } else {
-            quote!((#name, #value))
-        }
-    });
+    let args: Vec<(String, TokenStream)> = recorded_args(options, function)
+        .into_iter()
+        .map(|ident| {
+            let name = tag_name(&ident);
+            let value = quote!((&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg());
+            if looks_secret(&name) {
+                (
+                    name,
+                    quote!(#value.map(|_| ::tracekit::TagValue::from(#REDACTED))),
+                )
+            } else {
+                (name, value)
+            }
+        })
+        .collect();
+    let record_args = record_args(site.as_ref(), &args);
     quote! {
         let __tracekit = if ::tracekit::__private::enabled() {
             let __tracekit = ::tracekit::__private::#handle::start(
@@ -189,16 +196,44 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
             );
             if __tracekit.is_recording() {
                 #(#tags)*
-                __tracekit.call(#site {
-                    #[allow(unused_imports)]
-                    use ::tracekit::__private::probe::*;
-                    [#(#args),*]
-                });
+                #record_args
             }
             __tracekit
         } else {
             #disabled
         };
+    }
+}
+
+/// Records the arguments (name, value expression): through `call`, which
+/// runs the `before_call` hooks, when there are hooks or no arguments;
+/// otherwise each value is written straight into the span's tags.
+fn record_args(site: Option<&TokenStream>, args: &[(String, TokenStream)]) -> TokenStream {
+    let array = args.iter().map(|(name, value)| quote!((#name, #value)));
+    let call = quote! {
+        __tracekit.call(#site {
+            #[allow(unused_imports)]
+            use ::tracekit::__private::probe::*;
+            [#(#array),*]
+        });
+    };
+    if args.is_empty() {
+        return call;
+    }
+    let count = args.len();
+    let writes = args
+        .iter()
+        .map(|(name, value)| quote!(__tracekit_args.arg(#name, #value);));
+    quote! {
+        if ::tracekit::__private::has_hooks(&__TRACEKIT_SITE) {
+            #call
+        } else {
+            __tracekit.record_args(#count, |__tracekit_args| {
+                #[allow(unused_imports)]
+                use ::tracekit::__private::probe::*;
+                #(#writes)*
+            });
+        }
     }
 }
 

@@ -92,6 +92,22 @@ impl LiveSpan {
         }
     }
 
+    /// Adds the argument tags gathered in `args` (see
+    /// [`ArgTags`](crate::__private::ArgTags)). Their keys are distinct from
+    /// any set before: `tags(..)` keys are not recorded as arguments.
+    pub(crate) fn add_arg_tags(&mut self, mut args: Box<Extra>) {
+        if !self.recording {
+            return;
+        }
+        match &mut self.extra {
+            None => self.extra = Some(args),
+            Some(extra) => {
+                extra.tags.append(&mut args.tags);
+                args.give_back();
+            }
+        }
+    }
+
     /// Sets `key`, replacing an earlier value.
     pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
         if let Some(extra) = self.extra() {

@@ -136,6 +136,13 @@ impl Traced {
         self.call.call(self.site, args);
     }
 
+    /// Keeps the arguments `write` gives as tags (see
+    /// [`TracedCall::record_args`]).
+    #[inline]
+    pub fn record_args(&self, count: usize, write: impl FnOnce(&mut super::ArgTags)) {
+        self.call.record_args(count, write);
+    }
+
     /// Runs `construct` (a body that builds a future) inside the span, then
     /// keeps the span open until the future completes.
     pub fn run_future<F: Future, P: FnOnce(&F::Output) -> Finish>(
@@ -293,6 +300,13 @@ impl TracedCall {
         self.hooked(&span, site).call(&mut args);
     }
 
+    /// Keeps the arguments `write` gives as tags, for a call with no hooks
+    /// (see [`has_hooks`]); `count` is how many there are at most.
+    #[inline(always)]
+    pub fn record_args(&self, count: usize, write: impl FnOnce(&mut super::ArgTags)) {
+        super::arg_tags::record_args(self.id, count, write);
+    }
+
     /// Runs the body inside the span, records how it ended, and finishes
     /// the span. With no span this is the body call alone.
     #[inline(always)]
@@ -396,8 +410,10 @@ impl TracedCall {
 }
 
 /// Whether any hooks run around calls at `site`: its own or the tracer's.
+/// Whether hooks run for a call at `site`: then its arguments go through
+/// `call`, which shows them to `before_call`; else through `record_args`.
 #[inline]
-fn has_hooks(site: &CallSite) -> bool {
+pub fn has_hooks(site: &CallSite) -> bool {
     site.hooks.is_some() || !global().hooks().is_empty()
 }
 

@@ -49,6 +49,20 @@ impl Extra {
     }
 }
 
+impl Extra {
+    /// Puts an emptied box back in this thread's pool (or lets it go when
+    /// the pool is full or gone).
+    pub(crate) fn give_back(self: Box<Self>) {
+        let _ = SPARE_EXTRAS.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut()
+                && spare.len() < MAX_THREAD_EXTRAS
+            {
+                spare.push(self);
+            }
+        });
+    }
+}
+
 /// Takes this thread's pool of emptied boxes, to top it up; empty during
 /// thread teardown.
 pub(crate) fn take_spare_extras() -> Vec<Box<Extra>> {

@@ -1,0 +1,50 @@
+//! A traced call's arguments written straight into its span's tags, for a
+//! call no hook looks at first. Each value is built in its final slot: no
+//! argument array is filled and then read back (reading back what was just
+//! written in pieces stalls the CPU's store forwarding).
+
+use std::borrow::Cow;
+
+use crate::export::raw::Extra;
+use crate::in_place::push_in_place;
+use crate::scope;
+use crate::tag::TagValue;
+use crate::tracer::global;
+
+/// The argument tags of one call, gathered off the scope stack (so that
+/// argument formatting, which may run user code, borrows nothing), then
+/// handed to the span in one step.
+pub struct ArgTags {
+    extra: Box<Extra>,
+    limit: usize,
+}
+
+impl ArgTags {
+    fn new(count: usize) -> ArgTags {
+        let mut extra = Extra::fresh();
+        extra.tags.reserve(count);
+        ArgTags {
+            extra,
+            limit: global().max_tag_len(),
+        }
+    }
+
+    /// Records the argument `key`; `None` (a type that is not recorded)
+    /// records nothing. Strings longer than the tracer's limit are cut.
+    #[inline(always)]
+    pub fn arg(&mut self, key: &'static str, value: Option<TagValue>) {
+        if let Some(value) = value {
+            let field = (Cow::Borrowed(key), value.truncated(self.limit));
+            push_in_place(&mut self.extra.tags, field);
+        }
+    }
+}
+
+/// Gathers `count` argument tags with `write`, then adds them to the local
+/// span `id`.
+#[inline(always)]
+pub(crate) fn record_args(id: u64, count: usize, write: impl FnOnce(&mut ArgTags)) {
+    let mut args = ArgTags::new(count);
+    write(&mut args);
+    scope::with_local(id, |live| live.add_arg_tags(args.extra));
+}
