@@ -23,6 +23,7 @@ pub(crate) struct ThreadCounters {
 }
 
 impl ThreadCounters {
+    #[inline(always)]
     fn bump(counter: &AtomicU64) {
         counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
     }
