@@ -218,7 +218,13 @@ impl Stack {
             Active::Carried(live) => live.take(),
             _ => None,
         };
-        self.discard(position);
+        if carried.is_some() && position + 1 == self.entries.len() {
+            // The entry owns nothing any more: forgotten, no drop glue runs.
+            std::mem::forget(self.entries.pop());
+            self.top_changed();
+        } else {
+            self.discard(position);
+        }
         carried
     }
 
