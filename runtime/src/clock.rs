@@ -37,6 +37,7 @@ pub(crate) fn init() {
     anchor();
 }
 
+#[inline]
 fn anchor() -> &'static Anchor {
     static ANCHOR: OnceLock<Anchor> = OnceLock::new();
     ANCHOR.get_or_init(|| {

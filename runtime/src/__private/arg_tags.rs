@@ -11,9 +11,9 @@ use crate::scope;
 use crate::tag::TagValue;
 use crate::tracer::global;
 
-/// The argument tags of one call, gathered off the scope stack (so that
-/// argument formatting, which may run user code, borrows nothing), then
-/// handed to the span in one step.
+/// The argument tags of one call, gathered off the scope stack (nothing is
+/// borrowed while the values are computed), then handed to the span in one
+/// step.
 pub struct ArgTags {
     extra: Box<Extra>,
     limit: usize,

@@ -373,10 +373,19 @@ impl TracedCall {
         finish: impl FnOnce() -> Finish,
     ) {
         if self.recording {
-            let span = SpanRef::local(self.id);
-            self.hooked(&span, site).complete_with(finish());
+            let finish = finish();
+            // The common ending: nothing to record, nobody to tell.
+            if finish.ret.is_some() || finish.error.is_some() || has_hooks(site) {
+                self.complete_returned(site, finish);
+            }
         }
         global().finish_local(std::mem::take(&mut self.id), end);
+    }
+
+    #[inline(never)]
+    fn complete_returned(&self, site: &'static CallSite, finish: Finish) {
+        let span = SpanRef::local(self.id);
+        self.hooked(&span, site).complete_with_outcome(finish);
     }
 
     /// Records a panic of the body, finishes the span at `end`, then lets
@@ -409,7 +418,6 @@ impl TracedCall {
     }
 }
 
-/// Whether any hooks run around calls at `site`: its own or the tracer's.
 /// Whether hooks run for a call at `site`: then its arguments go through
 /// `call`, which shows them to `before_call`; else through `record_args`.
 #[inline]
@@ -444,16 +452,7 @@ impl Hooked<'_> {
         self.span.set_static_tags(args);
     }
 
-    #[inline]
-    fn complete_with(&self, finish: Finish) {
-        // The common ending: nothing to record, nobody to tell.
-        if finish.ret.is_none() && finish.error.is_none() && !has_hooks(self.site) {
-            return;
-        }
-        self.complete_with_outcome(finish);
-    }
-
-    #[inline(never)]
+    /// Records what the call returned and runs the `after_call` hooks.
     fn complete_with_outcome(&self, finish: Finish) {
         if let Some(ret) = finish.ret {
             self.span.set_tag("return", ret);

@@ -47,9 +47,7 @@ impl Extra {
             .flatten()
             .unwrap_or_default()
     }
-}
 
-impl Extra {
     /// Puts an emptied box back in this thread's pool (or lets it go when
     /// the pool is full or gone).
     pub(crate) fn give_back(self: Box<Self>) {
