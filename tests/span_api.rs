@@ -149,6 +149,36 @@ fn baggage_is_inherited_by_children_started_after_it_was_set() {
     assert_eq!(child.baggage.get("request"), Some("7"));
 }
 
+#[traced]
+fn inner_reads_baggage() -> Option<String> {
+    tracekit::with_active_span(|span| span.baggage_item("tenant")).flatten()
+}
+
+#[traced]
+fn outer_sets_baggage() -> [Option<String>; 2] {
+    tracekit::with_active_span(|span| span.set_baggage_item("request", "7"));
+    [inner_reads_baggage(), inner_reads_baggage()]
+}
+
+#[test]
+fn traced_calls_inherit_baggage_and_export_it() {
+    let (seen, spans) = testing::capture(|| {
+        let root = tracekit::global().span("root").start();
+        root.set_baggage_item("tenant", "acme");
+        let _scope = root.activate();
+        outer_sets_baggage()
+    });
+    // The second child sees the baggage as the first did: finishing a
+    // child leaves its parent's baggage alone.
+    assert_eq!(seen, [Some("acme".into()), Some("acme".into())]);
+    let traced: Vec<_> = spans.iter().filter(|s| s.name != "root").collect();
+    assert_eq!(traced.len(), 3);
+    for span in traced {
+        assert_eq!(span.baggage.get("tenant"), Some("acme"), "{}", span.name);
+        assert_eq!(span.baggage.get("request"), Some("7"), "{}", span.name);
+    }
+}
+
 #[traced(root)]
 fn detached() {}
 

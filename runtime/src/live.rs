@@ -140,6 +140,42 @@ impl LiveSpan {
         self.recording.then(|| self.finish_recording(end))
     }
 
+    /// Ends a recording span (the caller checked) at `end`, moving out
+    /// everything it owns: for a span about to leave the stack, whose
+    /// emptied state then needs no drop.
+    #[inline(always)]
+    pub(crate) fn finish_leaving(&mut self, end: u64) -> RawSpan {
+        // Every field named: one added later must be emptied here too.
+        let LiveSpan {
+            trace_id,
+            span_id,
+            parent_id,
+            start,
+            name,
+            baggage,
+            trace_state,
+            extra,
+            kind,
+            sampled: _,
+            recording,
+            parent_is_remote,
+        } = self;
+        *recording = false;
+        *trace_state = TraceState::new();
+        RawSpan {
+            name: std::mem::take(name),
+            trace_id: *trace_id,
+            span_id: *span_id,
+            parent_id: *parent_id,
+            parent_is_remote: *parent_is_remote,
+            kind: *kind,
+            start: *start,
+            end,
+            baggage: std::mem::take(baggage),
+            extra: extra.take(),
+        }
+    }
+
     /// Ends a span that is recording (the caller checked) at `end`.
     #[inline(always)]
     pub(crate) fn finish_recording(&mut self, end: u64) -> RawSpan {

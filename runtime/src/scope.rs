@@ -321,6 +321,25 @@ impl Stack {
         let Some(position) = self.find(id) else {
             return;
         };
+        // A sync call's span: everything it owns moves into the record.
+        if let Some(shared) = pipeline
+            && let Active::Local(live) = &mut self.entries[position].active
+            && live.recording
+        {
+            self.buffers
+                .submit_built(shared, end, || live.finish_leaving(end));
+            if position + 1 == self.entries.len() {
+                // Emptied by `finish_leaving`: nothing to drop.
+                std::mem::forget(self.entries.pop());
+                self.top_changed();
+            } else {
+                self.discard(position);
+            }
+            if self.entries.is_empty() {
+                self.buffers.idle();
+            }
+            return;
+        }
         if let Some(live) = self.entries[position].active.live_mut()
             && live.recording
         {
