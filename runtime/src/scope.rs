@@ -211,7 +211,7 @@ impl Stack {
 
     /// Drops the entry at `position`, except the box of a carried span,
     /// which comes back.
-    #[inline]
+    #[inline(always)]
     fn remove_carried(&mut self, position: usize) -> Option<Box<LiveSpan>> {
         // Taken out in place: only the box pointer is read.
         let carried = match &mut self.entries[position].active {
