@@ -156,7 +156,7 @@ impl Stack {
         let id = self.next_id;
         self.next_id += 1;
         let active = build(self);
-        TOP_IS_UNSAMPLED.set(active.is_unsampled_parent());
+        set_top_is_unsampled(active.is_unsampled_parent());
         crate::in_place::push_in_place(&mut self.entries, Entry { id, active });
         id
     }
@@ -196,15 +196,21 @@ impl Stack {
     fn boxed(&mut self, live: LiveSpan) -> Box<LiveSpan> {
         match self.spare_live.pop() {
             Some(mut spare) => {
-                *spare = live;
+                // A spare box holds an emptied span: nothing to drop.
+                std::mem::forget(std::mem::replace(&mut *spare, live));
                 spare
             }
             None => Box::new(live),
         }
     }
 
-    fn keep_spare_live(&mut self, spare: Box<LiveSpan>) {
+    /// Keeps the box of a finished async span for the next one, its span
+    /// emptied (by [`LiveSpan::finish_leaving`], or here).
+    fn keep_spare_live(&mut self, mut spare: Box<LiveSpan>, emptied: bool) {
         if self.spare_live.len() < MAX_SPARE_LIVE {
+            if !emptied {
+                *spare = LiveSpan::NOOP;
+            }
             self.spare_live.push(spare);
         }
     }
@@ -242,7 +248,7 @@ impl Stack {
     /// Keeps [`top_is_unsampled`] true to the new top.
     #[inline]
     fn top_changed(&self) {
-        TOP_IS_UNSAMPLED.set(
+        set_top_is_unsampled(
             self.entries
                 .last()
                 .is_some_and(|entry| entry.active.is_unsampled_parent()),
@@ -321,42 +327,48 @@ impl Stack {
         let Some(position) = self.find(id) else {
             return;
         };
-        // A sync call's span: everything it owns moves into the record.
+        // Everything a recording span owns moves into its record, so its
+        // emptied state leaves the stack with nothing to drop. First the
+        // common case, a sync call's span on top, on its own short path.
         if let Some(shared) = pipeline
+            && position + 1 == self.entries.len()
             && let Active::Local(live) = &mut self.entries[position].active
             && live.recording
         {
             self.buffers
                 .submit_built(shared, end, || live.finish_leaving(end));
-            if position + 1 == self.entries.len() {
-                // Emptied by `finish_leaving`: nothing to drop.
-                std::mem::forget(self.entries.pop());
-                self.top_changed();
-            } else {
-                self.discard(position);
-            }
+            std::mem::forget(self.entries.pop());
+            self.top_changed();
             if self.entries.is_empty() {
                 self.buffers.idle();
             }
             return;
         }
+        let mut emptied = false;
         if let Some(live) = self.entries[position].active.live_mut()
             && live.recording
         {
+            emptied = true;
             match pipeline {
                 Some(shared) => {
                     self.buffers
-                        .submit_built(shared, end, || live.finish_recording(end));
+                        .submit_built(shared, end, || live.finish_leaving(end));
                 }
-                None => {
-                    if let Some(span) = live.finish(end) {
-                        crate::testing::offer(&span);
-                    }
-                }
+                None => crate::testing::offer(&live.finish_leaving(end)),
             }
         }
-        if let Some(carried) = self.remove_carried(position) {
-            self.keep_spare_live(carried);
+        let carried = match &mut self.entries[position].active {
+            Active::Carried(live) => live.take(),
+            _ => None,
+        };
+        if emptied && position + 1 == self.entries.len() {
+            std::mem::forget(self.entries.pop());
+            self.top_changed();
+        } else {
+            self.discard(position);
+        }
+        if let Some(carried) = carried {
+            self.keep_spare_live(carried, emptied);
         }
         if self.entries.is_empty() {
             self.buffers.idle();
@@ -367,7 +379,7 @@ impl Stack {
 impl Drop for Stack {
     /// A thread's stack goes at thread exit: nothing is active after it.
     fn drop(&mut self) {
-        TOP_IS_UNSAMPLED.set(false);
+        set_top_is_unsampled(false);
     }
 }
 
@@ -384,6 +396,14 @@ thread_local! {
 #[inline(always)]
 pub(crate) fn top_is_unsampled() -> bool {
     TOP_IS_UNSAMPLED.get()
+}
+
+/// Sets the flag through `with`: `LocalKey::set` goes through the lazy
+/// initialisation path, a call, though this cell is constant-initialised
+/// and has no destructor (so `with` cannot fail).
+#[inline(always)]
+fn set_top_is_unsampled(value: bool) {
+    TOP_IS_UNSAMPLED.with(|flag| flag.set(value));
 }
 
 /// Runs `f` on this thread's stack; `None` during thread teardown (the
@@ -447,6 +467,7 @@ pub(crate) fn enter_span(span: &Arc<SharedSpan>) -> Scope {
 /// Puts a parked span (an async call's, between polls) on this thread's
 /// stack, where it is active; returns its entry id. During thread teardown
 /// there is no stack, and the span comes back.
+#[inline]
 pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
     let mut live = Some(live);
     match with_stack(|stack| {
@@ -462,6 +483,7 @@ pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
 /// Takes the span `id` off this thread's stack, unfinished (an async call's,
 /// at the end of a poll), boxed to travel. When the stack is then empty,
 /// the spans buffered meanwhile go to the exporter.
+#[inline]
 pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
     with_stack(|stack| {
         let position = stack.find(id)?;

@@ -188,6 +188,7 @@ struct Parked {
 impl Parked {
     /// Puts the span back on this thread's stack, active for one poll.
     /// During thread teardown there is no stack: the state comes back.
+    #[inline]
     fn enter(self) -> Result<(TracedCall, &'static CallSite), Parked> {
         let recording = self.live.recording;
         match scope::enter_carried(self.live) {
@@ -412,6 +413,7 @@ impl TracedCall {
     }
 
     /// Takes the span off this thread's stack, to travel with a future.
+    #[inline]
     fn park(mut self, site: &'static CallSite) -> Option<Parked> {
         let live = scope::take_carried(std::mem::take(&mut self.id))?;
         Some(Parked { live, site })
