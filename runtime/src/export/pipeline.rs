@@ -439,13 +439,14 @@ impl Worker {
         if self.records.len() < count {
             self.records.resize_with(count, super::raw::empty_record);
         }
-        // Each span is read where it lies; its buffer is emptied after.
+        // Each span is moved out of its buffer, which is only read: the
+        // producer that refills the buffer then finds its memory unwritten
+        // by this thread.
         let mut records = self.records.iter_mut();
         for part in &mut self.parts {
-            for (span, record) in part.iter_mut().zip(&mut records) {
+            for (span, record) in part.drain(..).zip(&mut records) {
                 self.extras.extend(span.fill(record));
             }
-            part.clear();
         }
         let records = &self.records[..count];
         let mut failed = false;

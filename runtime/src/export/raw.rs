@@ -98,10 +98,9 @@ pub(crate) struct RawSpan {
 impl RawSpan {
     /// Writes the span into `record` (a record of an earlier batch, so its
     /// tag vector is reused) and gives back the emptied extra box, if any.
-    /// What the span owns is moved out; the rest is read where it lies.
     #[inline]
-    pub(crate) fn fill(&mut self, record: &mut SpanRecord) -> Option<Box<Extra>> {
-        record.name = std::mem::take(&mut self.name);
+    pub(crate) fn fill(self, record: &mut SpanRecord) -> Option<Box<Extra>> {
+        record.name = self.name;
         record.trace_id = self.trace_id;
         record.span_id = self.span_id;
         record.parent_id = self.parent_id;
@@ -109,11 +108,11 @@ impl RawSpan {
         record.kind = self.kind;
         record.start = clock::to_system_time(self.start);
         record.end = clock::to_system_time(self.end).max(record.start);
-        record.baggage = std::mem::take(&mut self.baggage);
+        record.baggage = self.baggage;
         record.tags.clear();
         record.logs.clear();
         record.follows_from.clear();
-        let mut extra = self.extra.take()?;
+        let mut extra = self.extra?;
         record.tags.append(&mut extra.tags);
         record.logs.append(&mut extra.logs);
         record.follows_from.append(&mut extra.follows_from);
@@ -121,7 +120,7 @@ impl RawSpan {
     }
 
     /// The public record, consuming the raw span.
-    pub(crate) fn into_record(mut self) -> SpanRecord {
+    pub(crate) fn into_record(self) -> SpanRecord {
         let mut record = empty_record();
         self.fill(&mut record);
         record
