@@ -187,6 +187,23 @@ impl Stack {
         (id, sampled)
     }
 
+    /// Pushes an async call's span, which `start` writes into a box (one of
+    /// an earlier span when there is one); returns its entry id and
+    /// whether it is sampled.
+    #[inline(always)]
+    pub(crate) fn push_carried(
+        &mut self,
+        start: impl FnOnce(&mut Stack, &mut LiveSpan),
+    ) -> (u64, bool) {
+        let mut live = match self.spare_live.pop() {
+            Some(spare) => spare,
+            None => Box::new(LiveSpan::NOOP),
+        };
+        start(self, &mut live);
+        let sampled = live.sampled;
+        (self.push(Active::Carried(Some(live))), sampled)
+    }
+
     #[inline]
     fn find(&mut self, id: u64) -> Option<usize> {
         self.entries.iter().rposition(|entry| entry.id == id)

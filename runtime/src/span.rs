@@ -585,7 +585,12 @@ impl Tracer {
                 self.begin(Cow::Borrowed(name), kind, parent, || None, None, stack)
             }));
         };
-        Some(stack.push_local::<CARRIED>(|stack| self.begin_under(parent, name, kind, stack)))
+        if CARRIED {
+            return Some(stack.push_carried(|stack, live| {
+                self.begin_under_into(parent, name, kind, stack, live);
+            }));
+        }
+        Some(stack.push_local::<false>(|stack| self.begin_under(parent, name, kind, stack)))
     }
 
     /// Starts a child of `parent`, a span of this process, without going
@@ -619,6 +624,37 @@ impl Tracer {
             parent_is_remote: false,
             start: if sampled { clock::now() } else { 0 },
         }
+    }
+
+    /// [`begin_under`](Self::begin_under), written field by field into
+    /// `live` (an emptied span in a reused box): an async call's span is
+    /// then stored where it lives, not built on the stack and copied (the
+    /// copy, right after the pieces were written, stalls store forwarding).
+    #[inline(always)]
+    fn begin_under_into(
+        &self,
+        parent: LocalParent,
+        name: &'static str,
+        kind: SpanKind,
+        stack: &mut Stack,
+        live: &mut LiveSpan,
+    ) {
+        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id);
+        live.span_id = crate::ids::span_id(stack);
+        if sampled && let Some(shared) = self.pipeline() {
+            stack.buffers.started(shared);
+        }
+        live.trace_id = parent.trace_id;
+        live.parent_id = Some(parent.span_id);
+        live.name = Cow::Borrowed(name);
+        live.baggage = parent.baggage;
+        live.trace_state = parent.trace_state;
+        live.extra = None;
+        live.kind = kind;
+        live.sampled = sampled;
+        live.recording = sampled;
+        live.parent_is_remote = false;
+        live.start = if sampled { clock::now() } else { 0 };
     }
 
     /// A traced call with `root`, `child_of` or `follows_from`.
