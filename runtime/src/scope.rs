@@ -242,13 +242,20 @@ impl Stack {
             _ => None,
         };
         if carried.is_some() && position + 1 == self.entries.len() {
-            // The entry owns nothing any more: forgotten, no drop glue runs.
-            std::mem::forget(self.entries.pop());
-            self.top_changed();
+            self.pop_emptied();
         } else {
             self.discard(position);
         }
         carried
+    }
+
+    /// Takes off the top entry, which owns nothing any more (its span was
+    /// emptied by [`LiveSpan::finish_leaving`], or its box taken): it is
+    /// forgotten, so no drop glue runs.
+    #[inline(always)]
+    fn pop_emptied(&mut self) {
+        std::mem::forget(self.entries.pop());
+        self.top_changed();
     }
 
     /// Drops the entry at `position` where it lies (the top, usually).
@@ -354,8 +361,7 @@ impl Stack {
         {
             self.buffers
                 .submit_built(shared, end, || live.finish_leaving(end));
-            std::mem::forget(self.entries.pop());
-            self.top_changed();
+            self.pop_emptied();
             if self.entries.is_empty() {
                 self.buffers.idle();
             }
@@ -379,8 +385,7 @@ impl Stack {
             _ => None,
         };
         if emptied && position + 1 == self.entries.len() {
-            std::mem::forget(self.entries.pop());
-            self.top_changed();
+            self.pop_emptied();
         } else {
             self.discard(position);
         }

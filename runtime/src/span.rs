@@ -639,22 +639,37 @@ impl Tracer {
         stack: &mut Stack,
         live: &mut LiveSpan,
     ) {
-        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id);
-        live.span_id = crate::ids::span_id(stack);
-        if sampled && let Some(shared) = self.pipeline() {
+        // Every field named: one added later must be written here too.
+        let LiveSpan {
+            trace_id,
+            span_id,
+            parent_id,
+            start,
+            name: span_name,
+            baggage,
+            trace_state,
+            extra,
+            kind: span_kind,
+            sampled,
+            recording,
+            parent_is_remote,
+        } = live;
+        let sampling = self.sampler().decide(Some(parent.sampled), parent.trace_id);
+        *span_id = crate::ids::span_id(stack);
+        if sampling && let Some(shared) = self.pipeline() {
             stack.buffers.started(shared);
         }
-        live.trace_id = parent.trace_id;
-        live.parent_id = Some(parent.span_id);
-        live.name = Cow::Borrowed(name);
-        live.baggage = parent.baggage;
-        live.trace_state = parent.trace_state;
-        live.extra = None;
-        live.kind = kind;
-        live.sampled = sampled;
-        live.recording = sampled;
-        live.parent_is_remote = false;
-        live.start = if sampled { clock::now() } else { 0 };
+        *trace_id = parent.trace_id;
+        *parent_id = Some(parent.span_id);
+        *span_name = Cow::Borrowed(name);
+        *baggage = parent.baggage;
+        *trace_state = parent.trace_state;
+        *extra = None;
+        *span_kind = kind;
+        *sampled = sampling;
+        *recording = sampling;
+        *parent_is_remote = false;
+        *start = if sampling { clock::now() } else { 0 };
     }
 
     /// A traced call with `root`, `child_of` or `follows_from`.
