@@ -174,15 +174,14 @@ impl Stack {
         &mut self,
         start: impl FnOnce(&mut Stack) -> LiveSpan,
     ) -> (u64, bool) {
+        if CARRIED {
+            return self.push_carried(|stack, live| *live = start(stack));
+        }
         let mut sampled = false;
         let id = self.push_with(|stack| {
             let live = start(stack);
             sampled = live.sampled;
-            if CARRIED {
-                Active::Carried(Some(stack.boxed(live)))
-            } else {
-                Active::Local(live)
-            }
+            Active::Local(live)
         });
         (id, sampled)
     }
@@ -209,18 +208,6 @@ impl Stack {
         self.entries.iter().rposition(|entry| entry.id == id)
     }
 
-    /// Boxes `live`, in a box of an earlier span when there is one.
-    fn boxed(&mut self, live: LiveSpan) -> Box<LiveSpan> {
-        match self.spare_live.pop() {
-            Some(mut spare) => {
-                // A spare box holds an emptied span: nothing to drop.
-                std::mem::forget(std::mem::replace(&mut *spare, live));
-                spare
-            }
-            None => Box::new(live),
-        }
-    }
-
     /// Keeps the box of a finished async span for the next one, its span
     /// emptied (by [`LiveSpan::finish_leaving`], or here).
     fn keep_spare_live(&mut self, mut spare: Box<LiveSpan>, emptied: bool) {
@@ -233,15 +220,16 @@ impl Stack {
     }
 
     /// Drops the entry at `position`, except the box of a carried span,
-    /// which comes back.
+    /// which comes back. `emptied`: the entry's span was emptied by
+    /// [`LiveSpan::finish_leaving`].
     #[inline(always)]
-    fn remove_carried(&mut self, position: usize) -> Option<Box<LiveSpan>> {
+    fn remove_carried(&mut self, position: usize, emptied: bool) -> Option<Box<LiveSpan>> {
         // Taken out in place: only the box pointer is read.
         let carried = match &mut self.entries[position].active {
             Active::Carried(live) => live.take(),
             _ => None,
         };
-        if carried.is_some() && position + 1 == self.entries.len() {
+        if (emptied || carried.is_some()) && position + 1 == self.entries.len() {
             self.pop_emptied();
         } else {
             self.discard(position);
@@ -380,16 +368,7 @@ impl Stack {
                 None => crate::testing::offer(&live.finish_leaving(end)),
             }
         }
-        let carried = match &mut self.entries[position].active {
-            Active::Carried(live) => live.take(),
-            _ => None,
-        };
-        if emptied && position + 1 == self.entries.len() {
-            self.pop_emptied();
-        } else {
-            self.discard(position);
-        }
-        if let Some(carried) = carried {
+        if let Some(carried) = self.remove_carried(position, emptied) {
             self.keep_spare_live(carried, emptied);
         }
         if self.entries.is_empty() {
@@ -509,7 +488,7 @@ pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
 pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
     with_stack(|stack| {
         let position = stack.find(id)?;
-        let live = stack.remove_carried(position);
+        let live = stack.remove_carried(position, false);
         if stack.entries.is_empty() {
             stack.buffers.idle();
         }

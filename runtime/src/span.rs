@@ -605,11 +605,7 @@ impl Tracer {
         kind: SpanKind,
         stack: &mut Stack,
     ) -> LiveSpan {
-        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id);
-        let span_id = crate::ids::span_id(stack);
-        if sampled && let Some(shared) = self.pipeline() {
-            stack.buffers.started(shared);
-        }
+        let (sampled, span_id) = self.draw_child(&parent, stack);
         LiveSpan {
             trace_id: parent.trace_id,
             span_id,
@@ -624,6 +620,18 @@ impl Tracer {
             parent_is_remote: false,
             start: if sampled { clock::now() } else { 0 },
         }
+    }
+
+    /// What a child of `parent` decides before it is built: whether it is
+    /// sampled (then counted as started) and its id.
+    #[inline(always)]
+    fn draw_child(&self, parent: &LocalParent, stack: &mut Stack) -> (bool, SpanId) {
+        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id);
+        let span_id = crate::ids::span_id(stack);
+        if sampled && let Some(shared) = self.pipeline() {
+            stack.buffers.started(shared);
+        }
+        (sampled, span_id)
     }
 
     /// [`begin_under`](Self::begin_under), written field by field into
@@ -654,11 +662,8 @@ impl Tracer {
             recording,
             parent_is_remote,
         } = live;
-        let sampling = self.sampler().decide(Some(parent.sampled), parent.trace_id);
-        *span_id = crate::ids::span_id(stack);
-        if sampling && let Some(shared) = self.pipeline() {
-            stack.buffers.started(shared);
-        }
+        let (sampling, id) = self.draw_child(&parent, stack);
+        *span_id = id;
         *trace_id = parent.trace_id;
         *parent_id = Some(parent.span_id);
         *span_name = Cow::Borrowed(name);
