@@ -304,3 +304,45 @@ async fn an_async_fn_with_references_keeps_them_across_its_awaits() {
     let after = find(&spans, "fetch_after");
     assert_eq!(after.follows_from[0].span_id(), explicit.span_id);
 }
+
+#[traced]
+async fn context_after_a_yield() -> Option<tracekit::SpanContext> {
+    tokio::task::yield_now().await;
+    tracekit::context::current().span_context()
+}
+
+#[traced(skip(inner))]
+async fn awaits_a_future_made_elsewhere(
+    inner: impl Future<Output = Option<tracekit::SpanContext>>,
+) -> [Option<tracekit::SpanContext>; 2] {
+    let seen_by_inner = inner.await;
+    [seen_by_inner, tracekit::context::current().span_context()]
+}
+
+#[tokio::test]
+async fn a_traced_future_polled_inside_another_sees_itself_active_then_gives_way() {
+    // The inner future's poll runs inside the outer's, before the outer
+    // touched the stack: each is active during its own poll, and both leave.
+    let (seen, spans) = testing::capture_async(async {
+        let root = tracekit::global().span("root").start();
+        let root_context = root.context();
+        let (seen, after) = async {
+            let made_elsewhere = context_after_a_yield();
+            let seen = awaits_a_future_made_elsewhere(made_elsewhere).await;
+            (seen, tracekit::context::current().span_context())
+        }
+        .in_span(root)
+        .await;
+        (seen, after, root_context)
+    })
+    .await;
+    let ([by_inner, by_outer], after, root) = seen;
+    let inner = find(&spans, "context_after_a_yield");
+    let outer = find(&spans, "awaits_a_future_made_elsewhere");
+    assert_eq!(by_inner.map(|c| c.span_id()), Some(inner.span_id));
+    assert_eq!(by_outer.map(|c| c.span_id()), Some(outer.span_id));
+    assert_eq!(after.map(|c| c.span_id()), Some(root.span_id()));
+    // Each keeps the parent active where it was called.
+    assert_eq!(inner.parent_id, Some(root.span_id()));
+    assert_eq!(outer.parent_id, Some(root.span_id()));
+}

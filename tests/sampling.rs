@@ -162,3 +162,38 @@ fn leaving_an_unsampled_context_in_any_order_makes_calls_traced_again() {
     assert!(makes_a_span(), "the sampled context is active again");
     drop(sampled);
 }
+
+/// Its first poll makes a child; its last touches nothing.
+#[traced]
+async fn calls_child_then_yields() -> SpanContext {
+    let child = child();
+    tokio::task::yield_now().await;
+    child
+}
+
+#[test]
+fn a_traced_future_keeps_its_sampling_wherever_it_is_polled() {
+    exported();
+    let context = |sampled: bool| {
+        tracekit::Context::from_span_context(SpanContext::new(
+            TraceId::from_u128(0xf00d_0000 + u128::from(sampled)),
+            SpanId::new(9).unwrap(),
+            sampled,
+        ))
+    };
+    let future = context(true).run(calls_child_then_yields);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _unsampled = context(false).attach();
+    let inside = runtime.block_on(future);
+    assert!(inside.is_sampled(), "the future's own span is active in it");
+    assert_ne!(inside.span_id(), SpanId::new(9).unwrap());
+    let after = child();
+    assert!(!after.is_sampled(), "the unsampled context is back on top");
+    assert_eq!(
+        after.span_id(),
+        SpanId::new(9).unwrap(),
+        "and makes no span"
+    );
+}

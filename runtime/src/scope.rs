@@ -208,6 +208,33 @@ impl Stack {
         self.entries.iter().rposition(|entry| entry.id == id)
     }
 
+    /// Pushes the span a poll lent, if there is one: something is about to
+    /// read or change the stack, and that span is the top.
+    #[inline(always)]
+    fn push_lent(&mut self) {
+        if !LENT.with(Cell::get).is_null() {
+            self.push_lent_now();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_lent_now(&mut self) {
+        let raw = LENT.with(|lent| lent.replace(std::ptr::null_mut()));
+        // SAFETY: `LENT` owned the box `lend` leaked; it was just cleared,
+        // so the box has one owner again: the entry.
+        let live = unsafe { Box::from_raw(raw) };
+        self.push(Active::Carried(Some(live)));
+    }
+
+    /// The position of the carried span whose box is at `raw`.
+    fn find_carried(&self, raw: *const LiveSpan) -> Option<usize> {
+        self.entries.iter().rposition(|entry| match &entry.active {
+            Active::Carried(Some(live)) => std::ptr::eq(&**live, raw),
+            _ => false,
+        })
+    }
+
     /// Keeps the box of a finished async span for the next one, its span
     /// emptied (by [`LiveSpan::finish_leaving`], or here).
     fn keep_spare_live(&mut self, mut spare: Box<LiveSpan>, emptied: bool) {
@@ -219,22 +246,21 @@ impl Stack {
         }
     }
 
-    /// Drops the entry at `position`, except the box of a carried span,
-    /// which comes back. `emptied`: the entry's span was emptied by
-    /// [`LiveSpan::finish_leaving`].
+    /// Takes the carried span at `position` off the stack, whole; `None`
+    /// (and the stack unchanged) if that entry is something else.
     #[inline(always)]
-    fn remove_carried(&mut self, position: usize, emptied: bool) -> Option<Box<LiveSpan>> {
-        // Taken out in place: only the box pointer is read.
-        let carried = match &mut self.entries[position].active {
-            Active::Carried(live) => live.take(),
-            _ => None,
+    fn remove_carried(&mut self, position: usize) -> Option<Box<LiveSpan>> {
+        let Active::Carried(live) = &mut self.entries[position].active else {
+            return None;
         };
-        if (emptied || carried.is_some()) && position + 1 == self.entries.len() {
+        // Taken out in place: only the box pointer is read.
+        let live = live.take();
+        if live.is_some() && position + 1 == self.entries.len() {
             self.pop_emptied();
         } else {
             self.discard(position);
         }
-        carried
+        live
     }
 
     /// Takes off the top entry, which owns nothing any more (its span was
@@ -355,22 +381,41 @@ impl Stack {
             }
             return;
         }
+        if let Some(carried) = self.remove_carried(position) {
+            self.finish_carried(carried, end, pipeline);
+            return;
+        }
         let mut emptied = false;
         if let Some(live) = self.entries[position].active.live_mut()
             && live.recording
         {
             emptied = true;
-            match pipeline {
-                Some(shared) => {
-                    self.buffers
-                        .submit_built(shared, end, || live.finish_leaving(end));
-                }
-                None => crate::testing::offer(&live.finish_leaving(end)),
-            }
+            self.buffers.submit_leaving(live, end, pipeline);
         }
-        if let Some(carried) = self.remove_carried(position, emptied) {
-            self.keep_spare_live(carried, emptied);
+        if emptied && position + 1 == self.entries.len() {
+            self.pop_emptied();
+        } else {
+            self.discard(position);
         }
+        if self.entries.is_empty() {
+            self.buffers.idle();
+        }
+    }
+
+    /// Finishes an async call's span at `end`, off the stack already, and
+    /// keeps its box for the next one.
+    #[inline]
+    fn finish_carried(
+        &mut self,
+        mut live: Box<LiveSpan>,
+        end: u64,
+        pipeline: Option<&Arc<Shared>>,
+    ) {
+        let emptied = live.recording;
+        if emptied {
+            self.buffers.submit_leaving(&mut live, end, pipeline);
+        }
+        self.keep_spare_live(live, emptied);
         if self.entries.is_empty() {
             self.buffers.idle();
         }
@@ -390,6 +435,10 @@ thread_local! {
     /// not sampled: kept beside the stack, in a plain cell, so a traced
     /// call under an unsampled trace reads one flag and nothing else.
     static TOP_IS_UNSAMPLED: Cell<bool> = const { Cell::new(false) };
+    /// The span of the async call being polled on this thread, active but
+    /// not pushed yet (null: none); see [`lend`]. While it is here, this
+    /// cell owns it.
+    static LENT: Cell<*mut LiveSpan> = const { Cell::new(std::ptr::null_mut()) };
 }
 
 /// Whether the span active on this thread belongs to a trace that is not
@@ -410,10 +459,16 @@ fn set_top_is_unsampled(value: bool) {
 /// Runs `f` on this thread's stack; `None` during thread teardown (the
 /// stack is gone). No user code runs while the stack is borrowed, so the
 /// borrow cannot fail for any other reason.
+/// A span lent by a poll (see [`lend`]) is pushed first, so `f` sees the
+/// stack as it would be had the span been pushed at the poll's start.
 #[inline]
 fn with_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
     STACK
-        .try_with(|stack| f(&mut *stack.try_borrow_mut().ok()?))
+        .try_with(|stack| {
+            let mut stack = stack.try_borrow_mut().ok()?;
+            stack.push_lent();
+            f(&mut stack)
+        })
         .ok()
         .flatten()
 }
@@ -488,12 +543,102 @@ pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
 pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
     with_stack(|stack| {
         let position = stack.find(id)?;
-        let live = stack.remove_carried(position, false);
+        let live = stack.remove_carried(position);
         if stack.entries.is_empty() {
             stack.buffers.idle();
         }
         live
     })
+}
+
+/// An async call's span, active on this thread for one poll but not
+/// pushed: most polls start no span and read nothing, so the push waits
+/// until something reads or changes the stack (see `with_stack`). Made by
+/// [`lend`]; ended, on the same thread, by [`Lent::take_back`],
+/// [`Lent::finish`] or [`Lent::settle`].
+pub(crate) struct Lent {
+    raw: *mut LiveSpan,
+    /// The "unsampled top" flag before the loan, to restore when the span
+    /// comes back never pushed.
+    was_unsampled: bool,
+}
+
+/// Makes `live` the active span for one poll. Fails (the span comes
+/// back) only during thread teardown, when a span lent by an enclosing
+/// poll can no longer be pushed.
+#[inline]
+pub(crate) fn lend(live: Box<LiveSpan>) -> Result<Lent, Box<LiveSpan>> {
+    // An enclosing poll's lent span goes on the stack first, below this one.
+    if !LENT.with(Cell::get).is_null() && with_stack(|_| Some(())).is_none() {
+        return Err(live);
+    }
+    let was_unsampled = top_is_unsampled();
+    set_top_is_unsampled(!live.sampled);
+    let raw = Box::into_raw(live);
+    LENT.with(|lent| lent.set(raw));
+    Ok(Lent { raw, was_unsampled })
+}
+
+impl Lent {
+    /// The span, if it was never pushed: nothing else touched the stack.
+    #[inline(always)]
+    fn reclaim(&self) -> Option<Box<LiveSpan>> {
+        if LENT.with(Cell::get) != self.raw {
+            return None;
+        }
+        LENT.with(|lent| lent.set(std::ptr::null_mut()));
+        set_top_is_unsampled(self.was_unsampled);
+        // SAFETY: `LENT` owned the box `lend` leaked and no longer holds it.
+        Some(unsafe { Box::from_raw(self.raw) })
+    }
+
+    /// Ends the poll: the span comes back to travel with its future, from
+    /// wherever it is now. When the stack is then empty, the spans
+    /// buffered meanwhile go to the exporter.
+    #[inline]
+    pub(crate) fn take_back(self) -> Option<Box<LiveSpan>> {
+        if let Some(live) = self.reclaim() {
+            return Some(live);
+        }
+        with_stack(|stack| {
+            let position = stack.find_carried(self.raw)?;
+            let live = stack.remove_carried(position);
+            if stack.entries.is_empty() {
+                stack.buffers.idle();
+            }
+            live
+        })
+    }
+
+    /// Finishes the span at `end` and buffers it for `pipeline`, when it
+    /// was never pushed; else it comes back, for [`settle`](Self::settle).
+    #[inline]
+    pub(crate) fn finish(self, end: u64, pipeline: Option<&Arc<Shared>>) -> Result<(), Lent> {
+        let Some(live) = self.reclaim() else {
+            return Err(self);
+        };
+        finish_carried(live, end, pipeline);
+        Ok(())
+    }
+
+    /// Pushes the span if it is still lent; returns its entry id, for the
+    /// steps that name the span there (hooks, outcome tags, finishing).
+    /// During thread teardown there is no stack: the span comes back, if
+    /// it was never pushed.
+    #[inline]
+    pub(crate) fn settle(self) -> Result<u64, Option<Box<LiveSpan>>> {
+        let id = with_stack(|stack| {
+            let position = stack.find_carried(self.raw)?;
+            Some(stack.entries[position].id)
+        });
+        id.ok_or_else(|| self.reclaim())
+    }
+}
+
+/// Finishes an async call's span at `end`, off the stack, and buffers it
+/// for `pipeline`.
+pub(crate) fn finish_carried(live: Box<LiveSpan>, end: u64, pipeline: Option<&Arc<Shared>>) {
+    with_thread(|stack| stack.finish_carried(live, end, pipeline));
 }
 
 /// Runs `f` on the local span `id` of this thread, if it is there.

@@ -90,9 +90,10 @@ pub struct Finish {
 
 /// One traced async call (or call returning a future) in progress. Its
 /// span starts on this thread's scope stack, like a synchronous call's; the
-/// future it returns then carries the span's state and puts it back on the
-/// stack of whichever thread polls it, for the length of each poll. No lock
-/// and no shared allocation: the state has one owner at a time.
+/// future it returns then carries the span's state and makes it active on
+/// whichever thread polls it, for the length of each poll (lent, and pushed
+/// onto the stack only when something there needs it: see `scope::lend`).
+/// No lock and no shared allocation: the state has one owner at a time.
 pub struct Traced {
     call: TracedCall,
     site: &'static CallSite,
@@ -350,10 +351,9 @@ impl TracedCall {
         global().finish_local(std::mem::take(&mut self.id), self.end_stamp());
     }
 
-    /// When the span ends: now, if it records.
     #[inline]
     fn end_stamp(&self) -> u64 {
-        if self.recording { clock::now() } else { 0 }
+        end_stamp(self.recording)
     }
 
     fn hooked<'a>(&self, span: &'a SpanRef, site: &'static CallSite) -> Hooked<'a> {
@@ -418,6 +418,12 @@ impl TracedCall {
         let live = scope::take_carried(std::mem::take(&mut self.id))?;
         Some(Parked { live, site })
     }
+}
+
+/// When a span ends: now, if it records.
+#[inline]
+fn end_stamp(recording: bool) -> u64 {
+    if recording { clock::now() } else { 0 }
 }
 
 /// Whether hooks run for a call at `site`: then its arguments go through
@@ -543,34 +549,79 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(parked) = this.parked.take() else {
+        let Some(Parked { live, site }) = this.parked.take() else {
             return this.inner.poll(cx);
         };
-        let (call, site) = match parked.enter() {
-            Ok(entered) => entered,
+        let recording = live.recording;
+        let lent = match scope::lend(live) {
+            Ok(lent) => lent,
             // No stack on this thread any more: poll without the span.
-            Err(parked) => {
-                *this.parked = Some(parked);
+            Err(live) => {
+                *this.parked = Some(Parked { live, site });
                 return this.inner.poll(cx);
             }
         };
         match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
             Ok(Poll::Pending) => {
-                *this.parked = call.park(site);
+                *this.parked = lent.take_back().map(|live| Parked { live, site });
                 Poll::Pending
             }
             Ok(Poll::Ready(out)) => {
-                let end = call.end_stamp();
-                match this.finish.take() {
-                    Some(finish) => call.finish_returned(site, end, || finish(&out)),
-                    None => call.finish_returned(site, end, Finish::default),
-                }
+                let end = end_stamp(recording);
+                let finish = this.finish.take();
+                let outcome = recording.then(|| finish.map_or_else(Finish::default, |f| f(&out)));
+                finish_lent(lent, recording, site, end, outcome);
                 Poll::Ready(out)
             }
             Err(payload) => {
-                let end = call.end_stamp();
-                call.finish_panicked(site, end, payload)
+                let end = end_stamp(recording);
+                if let Some(call) = settle(lent, recording, end) {
+                    call.finish_panicked(site, end, payload);
+                }
+                resume_unwind(payload)
             }
+        }
+    }
+}
+
+/// Finishes a returned async call's span at `end`. `outcome` is what the
+/// call returned, for a recording span. With nothing to record and no
+/// hooks, a span no one pushed during the last poll is finished from the
+/// future's hands, without a visit to the stack.
+fn finish_lent(
+    lent: scope::Lent,
+    recording: bool,
+    site: &'static CallSite,
+    end: u64,
+    outcome: Option<Finish>,
+) {
+    let plain = outcome
+        .as_ref()
+        .is_none_or(|f| f.ret.is_none() && f.error.is_none() && !has_hooks(site));
+    let lent = if plain {
+        match lent.finish(end, global().pipeline()) {
+            Ok(()) => return,
+            Err(lent) => lent,
+        }
+    } else {
+        lent
+    };
+    if let Some(call) = settle(lent, recording, end) {
+        call.finish_returned(site, end, || outcome.unwrap_or_default());
+    }
+}
+
+/// The call of a lent span, put on the stack for the endings that name it
+/// there. During thread teardown there is no stack: the span is finished
+/// at `end` without its outcome, rather than lost.
+fn settle(lent: scope::Lent, recording: bool, end: u64) -> Option<TracedCall> {
+    match lent.settle() {
+        Ok(id) => Some(TracedCall { id, recording }),
+        Err(live) => {
+            if let Some(live) = live {
+                scope::finish_carried(live, end, global().pipeline());
+            }
+            None
         }
     }
 }

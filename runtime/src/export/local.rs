@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use super::pipeline::Shared;
 use super::raw::{RawSpan, restore_spare_extras, take_spare_extras};
+use crate::live::LiveSpan;
 
 /// Spans one thread buffers at most before handing them over.
 pub(crate) const MAX_LOCAL_SPANS: usize = 256;
@@ -149,6 +150,22 @@ impl Buffers {
             0
         };
         self.pending = self.pending + 1 - handed_over;
+    }
+
+    /// Ends the recording span `live` at `end` (moving out what it owns,
+    /// see [`LiveSpan::finish_leaving`]) and buffers it for `pipeline`;
+    /// with no pipeline, open test captures alone see it.
+    #[inline(always)]
+    pub(crate) fn submit_leaving(
+        &mut self,
+        live: &mut LiveSpan,
+        end: u64,
+        pipeline: Option<&Arc<Shared>>,
+    ) {
+        match pipeline {
+            Some(shared) => self.submit_built(shared, end, || live.finish_leaving(end)),
+            None => crate::testing::offer(&live.finish_leaving(end)),
+        }
     }
 
     /// Hands over every buffered span, for every pipeline.
