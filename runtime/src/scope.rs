@@ -24,10 +24,10 @@ pub(crate) enum Active {
     Span(Arc<SharedSpan>),
     /// The span of a traced synchronous call, kept here until it finishes.
     Local(LiveSpan),
-    /// The span of a traced async call, from its start to the end of its
-    /// first poll and then during each poll: boxed, as it moves in and out
-    /// with every poll (a pointer moves, not the state). `None` once taken
-    /// back, for the moment before the entry goes.
+    /// The span of a traced async call, from its start until its future
+    /// takes it, and then during a poll that needed it here (see [`lend`]):
+    /// boxed, as it moves in and out (a pointer moves, not the state).
+    /// `None` once taken back, for the moment before the entry goes.
     Carried(Option<Box<LiveSpan>>),
     /// Only a context: a remote parent, or a span that lives elsewhere.
     Context(SpanContext),
@@ -517,22 +517,6 @@ pub(crate) fn enter_span(span: &Arc<SharedSpan>) -> Scope {
     Scope {
         id: with_stack(|stack| Some(stack.push(Active::Span(span.clone())))).unwrap_or(0),
         _not_send: PhantomData,
-    }
-}
-
-/// Puts a parked span (an async call's, between polls) on this thread's
-/// stack, where it is active; returns its entry id. During thread teardown
-/// there is no stack, and the span comes back.
-#[inline]
-pub(crate) fn enter_carried(live: Box<LiveSpan>) -> Result<u64, Box<LiveSpan>> {
-    let mut live = Some(live);
-    match with_stack(|stack| {
-        let live = live.take()?;
-        Some(stack.push_with(|_| Active::Carried(Some(live))))
-    }) {
-        Some(id) => Ok(id),
-        // The stack was not reached, so the span is still here.
-        None => live.map_or(Ok(0), Err),
     }
 }
 

@@ -187,37 +187,23 @@ struct Parked {
 }
 
 impl Parked {
-    /// Puts the span back on this thread's stack, active for one poll.
-    /// During thread teardown there is no stack: the state comes back.
-    #[inline]
-    fn enter(self) -> Result<(TracedCall, &'static CallSite), Parked> {
-        let recording = self.live.recording;
-        match scope::enter_carried(self.live) {
-            Ok(id) => Ok((TracedCall { id, recording }, self.site)),
-            Err(live) => Err(Parked {
-                live,
-                site: self.site,
-            }),
-        }
-    }
-
     /// Ends a future dropped before it completed: `cancelled = true`, the
     /// `after_call` hooks, finished.
-    fn cancel(self) {
-        match self.enter() {
-            Ok((call, site)) => call.finish_cancelled(site),
-            // No stack left on this thread (it is exiting): the span is
-            // finished without hooks rather than lost.
-            Err(mut parked) => {
-                if parked.live.recording {
-                    parked
-                        .live
-                        .set_tag("cancelled".into(), TagValue::Bool(true));
-                }
-                if let Some(span) = parked.live.finish(clock::now()) {
-                    global().deliver(span);
+    fn cancel(mut self) {
+        let recording = self.live.recording;
+        // Tagged first, so that a span finished without its hooks (during
+        // thread teardown) says so too.
+        if recording {
+            self.live.set_tag("cancelled".into(), TagValue::Bool(true));
+        }
+        let end = end_stamp(recording);
+        match scope::lend(self.live) {
+            Ok(lent) => {
+                if let Some(call) = settle(lent, recording, end) {
+                    call.finish_cancelled(self.site, end);
                 }
             }
+            Err(live) => scope::finish_carried(live, end, global().pipeline()),
         }
     }
 }
@@ -405,8 +391,7 @@ impl TracedCall {
         resume_unwind(payload)
     }
 
-    fn finish_cancelled(mut self, site: &'static CallSite) {
-        let end = self.end_stamp();
+    fn finish_cancelled(mut self, site: &'static CallSite, end: u64) {
         let span = SpanRef::local(self.id);
         self.hooked(&span, site).complete(Outcome::Cancelled);
         global().finish_local(std::mem::take(&mut self.id), end);
