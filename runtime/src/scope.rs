@@ -381,8 +381,10 @@ impl Stack {
             }
             return;
         }
-        if let Some(carried) = self.remove_carried(position) {
-            self.finish_carried(carried, end, pipeline);
+        if let Active::Carried(_) = self.entries[position].active {
+            if let Some(carried) = self.remove_carried(position) {
+                self.finish_carried(carried, end, pipeline);
+            }
             return;
         }
         let mut emptied = false;
@@ -459,6 +461,7 @@ fn set_top_is_unsampled(value: bool) {
 /// Runs `f` on this thread's stack; `None` during thread teardown (the
 /// stack is gone). No user code runs while the stack is borrowed, so the
 /// borrow cannot fail for any other reason.
+///
 /// A span lent by a poll (see [`lend`]) is pushed first, so `f` sees the
 /// stack as it would be had the span been pushed at the poll's start.
 #[inline]
