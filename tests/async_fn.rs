@@ -346,3 +346,75 @@ async fn a_traced_future_polled_inside_another_sees_itself_active_then_gives_way
     assert_eq!(inner.parent_id, Some(root.span_id()));
     assert_eq!(outer.parent_id, Some(root.span_id()));
 }
+
+/// Pending once, then ready, on any executor.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }
+}
+
+#[traced]
+async fn yields_once() {
+    YieldOnce(false).await;
+}
+
+fn poll_once(future: Pin<&mut (impl Future + ?Sized)>) -> bool {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    future.poll(&mut cx).is_ready()
+}
+
+/// Runs what it holds when its thread's locals are destroyed.
+struct AtThreadExit(Option<Box<dyn FnOnce()>>);
+
+impl Drop for AtThreadExit {
+    fn drop(&mut self) {
+        if let Some(run) = self.0.take() {
+            run();
+        }
+    }
+}
+
+thread_local! {
+    static AT_THREAD_EXIT: std::cell::RefCell<AtThreadExit> =
+        const { std::cell::RefCell::new(AtThreadExit(None)) };
+}
+
+#[test]
+fn traced_futures_ending_after_their_threads_tracing_state_is_gone_are_still_recorded() {
+    let ((), spans) = testing::capture(|| {
+        let context = tracekit::context::current();
+        std::thread::spawn(move || {
+            // Registered before the thread's tracing state, so destroyed
+            // after it: the futures below end with no scope stack left.
+            AT_THREAD_EXIT.with(|_| ());
+            let _scope = context.attach();
+            let mut completed = Box::pin(yields_once());
+            let mut dropped = Box::pin(yields_once());
+            assert!(!poll_once(completed.as_mut()));
+            assert!(!poll_once(dropped.as_mut()));
+            AT_THREAD_EXIT.with(|at_exit| {
+                at_exit.borrow_mut().0 = Some(Box::new(move || {
+                    assert!(poll_once(completed.as_mut()));
+                    drop(dropped);
+                }));
+            });
+        })
+        .join()
+        .unwrap();
+    });
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    let cancelled = spans
+        .iter()
+        .filter(|s| s.tag("cancelled") == Some(&TagValue::Bool(true)))
+        .count();
+    assert_eq!(cancelled, 1, "the dropped one says so");
+}
