@@ -8,7 +8,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use tracekit::export::Memory;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use tracekit::export::{BatchConfig, Memory};
 use tracekit::{TagValue, Tracer, traced};
 
 struct CountingAllocator;
@@ -89,10 +92,36 @@ fn request(children: u32) {
     }
 }
 
+/// The tests' tracer, installed once: it exports only when flushed. The
+/// tests share its queue, so each holds the returned guard throughout:
+/// another test's spans would change what a hand-over finds there.
+fn exported() -> (&'static Memory, MutexGuard<'static, ()>) {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    (installed(), turn)
+}
+
+fn installed() -> &'static Memory {
+    static MEMORY: OnceLock<Memory> = OnceLock::new();
+    MEMORY.get_or_init(|| {
+        let memory = Memory::new();
+        let guard = Tracer::builder()
+            .exporter(memory.clone())
+            .batch(BatchConfig {
+                max_queue_size: 1 << 20,
+                max_export_batch_size: 1 << 20,
+                schedule_delay: Duration::from_secs(3600),
+                ..BatchConfig::default()
+            })
+            .install();
+        std::mem::forget(guard);
+        memory
+    })
+}
+
 #[test]
 fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact() {
-    let memory = Memory::new();
-    let _guard = Tracer::builder().exporter(memory.clone()).install();
+    let (memory, _turn) = exported();
     let tracer = tracekit::global();
 
     // Warm up: buffers, pools and the exporter's records reach their size.
@@ -112,7 +141,8 @@ fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact(
     });
     assert_eq!(allocations, 0, "allocations on the calling thread");
 
-    let spans = memory.take();
+    let mut spans = memory.take();
+    spans.retain(|span| span.name != "top_level");
     assert_eq!(spans.len(), 20 * (1 + 80 * 4));
     for span in &spans {
         let keys: Vec<&str> = span.tags.iter().map(|(k, _)| &**k).collect();
@@ -127,4 +157,40 @@ fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact(
             other => panic!("unexpected span {other}"),
         }
     }
+}
+
+#[traced]
+fn top_level() -> u64 {
+    1
+}
+
+#[test]
+fn calls_that_each_end_a_trace_segment_allocate_nothing_while_their_spans_queue() {
+    let (memory, _turn) = exported();
+    let tracer = tracekit::global();
+    // Warm up: as many spans queue as below, so the queue's buffers
+    // exist (they come back for reuse when exported).
+    for _ in 0..1000 {
+        top_level();
+    }
+    tracer.flush().expect("flushed");
+
+    // Each call is a root: when it ends, no span is active, so its span is
+    // handed over alone. The spans wait in the queue (nothing exports
+    // until the flush), joining buffers already queued: a hand-over takes
+    // no buffer of its own.
+    let allocations = allocations_of(|| {
+        for _ in 0..1000 {
+            top_level();
+        }
+    });
+    assert_eq!(allocations, 0, "allocations on the calling thread");
+    assert!(tracer.stats().queued >= 1000);
+    tracer.flush().expect("flushed");
+    let exported = memory
+        .spans()
+        .iter()
+        .filter(|s| s.name == "top_level")
+        .count();
+    assert_eq!(exported, 2000);
 }

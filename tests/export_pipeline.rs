@@ -116,9 +116,18 @@ fn a_full_batch_is_exported_without_waiting_and_never_exceeds_the_batch_size() {
         eventually(|| sizes.0.lock().unwrap().iter().sum::<usize>() >= 30),
         "three full batches"
     );
+    // The exporter now waits, with 5 spans queued: filling the next batch
+    // wakes it.
+    for _ in 0..10 {
+        tracer.span("s").start().finish();
+    }
+    assert!(
+        eventually(|| sizes.0.lock().unwrap().iter().sum::<usize>() >= 40),
+        "a fourth full batch, once the exporter had gone to wait"
+    );
     tracer.flush().unwrap();
     let sizes = sizes.0.lock().unwrap().clone();
-    assert_eq!(sizes.iter().sum::<usize>(), 35);
+    assert_eq!(sizes.iter().sum::<usize>(), 45);
     assert!(sizes.iter().all(|&n| n <= 10), "{sizes:?}");
 }
 

@@ -96,6 +96,8 @@ struct State {
     spare_extras: Vec<Box<Extra>>,
     /// Spans in `queue`.
     queued: usize,
+    /// The exporter thread waits for work (and no producer woke it yet).
+    exporter_waiting: bool,
     /// Flush rounds asked for and completed.
     flush_requested: u64,
     flush_completed: u64,
@@ -149,18 +151,37 @@ impl Shared {
                     }
                 }
             }
-            if !batch.is_empty() {
-                state.queued += batch.len();
-                state.queue.push_back(batch);
-            }
-            let next = state
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(MAX_LOCAL_SPANS));
+            state.queued += batch.len();
+            let next = match state.queue.back_mut() {
+                _ if batch.is_empty() => batch,
+                // A few spans (from a thread that went idle, usually) join
+                // the newest queued buffer when they fit: queued memory
+                // stays in proportion to queued spans, and the producer
+                // keeps its buffer.
+                Some(back) if back.capacity() - back.len() >= batch.len() => {
+                    back.append(&mut batch);
+                    batch
+                }
+                _ => {
+                    if !batch.is_empty() {
+                        state.queue.push_back(batch);
+                    }
+                    state
+                        .spare
+                        .pop()
+                        .unwrap_or_else(|| Vec::with_capacity(MAX_LOCAL_SPANS))
+                }
+            };
             let wanted = MAX_THREAD_EXTRAS.saturating_sub(extras.len());
             let from = state.spare_extras.len().saturating_sub(wanted);
             extras.extend(state.spare_extras.drain(from..));
-            (state.queued >= self.config.max_export_batch_size, next)
+            // The exporter is woken once, when it waits: a wake is a
+            // system call, and producers hand over far more often.
+            let wake = state.exporter_waiting && state.queued >= self.config.max_export_batch_size;
+            if wake {
+                state.exporter_waiting = false;
+            }
+            (wake, next)
         };
         if dropped > 0 {
             self.dropped_queue_full
@@ -268,6 +289,7 @@ impl Pipeline {
                 spare: Vec::new(),
                 spare_extras: Vec::new(),
                 queued: 0,
+                exporter_waiting: false,
                 flush_requested: 0,
                 flush_completed: 0,
                 shutdown: false,
@@ -400,12 +422,14 @@ impl Worker {
             } else {
                 config.schedule_delay
             };
+            state.exporter_waiting = true;
             state = self
                 .shared
                 .work
                 .wait_timeout(state, wait)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
+            state.exporter_waiting = false;
         }
         // Whole handed-over buffers, as many as fit in one batch; a buffer
         // larger than a batch is split.
