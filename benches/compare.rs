@@ -1,8 +1,9 @@
 //! tracekit against `tracing` and `fastrace`, in one binary and one run.
 //!
 //! Every case is one root span and 1000 child spans, each child a call of an
-//! instrumented (never inlined) function; spans go to a sink that counts and
-//! drops them. tracekit's and OpenTelemetry's counts must equal what the
+//! instrumented (never inlined) function, except "1000 roots": the same
+//! calls with no root, so each makes a trace of its own. Spans go to a sink
+//! that counts and drops them. tracekit's and OpenTelemetry's counts must equal what the
 //! cases produced; fastrace's delivered share is printed (it drops spans
 //! when its queues overflow). A bare `tracing` registry has no sink.
 //!
@@ -160,6 +161,14 @@ fn spans(c: &mut Criterion) {
     });
     group.bench_function("tracekit: async, 3 polls each", |b| {
         b.iter(|| sampled(&|| block_on(tracekit_async_child())))
+    });
+    // No root: each call is one, ends its thread's trace segment and hands
+    // its span over alone, like a request handler on a server's worker.
+    group.bench_function("tracekit: 1000 roots, each handed over", |b| {
+        b.iter(|| {
+            produced.add(CHILDREN);
+            children(tracekit_child)
+        })
     });
     tracer.flush().expect("tracekit flushed");
     assert_eq!(
