@@ -104,3 +104,54 @@ fn a_panic_while_recording_tags_still_ends_the_span() {
     assert_eq!(after.parent_id, None);
     assert!(spans.iter().any(|s| s.name == "with_a_failing_tag"));
 }
+
+/// A value whose `Debug` and `Display` panic, like a buggy formatter.
+struct Unshowable;
+
+impl std::fmt::Debug for Unshowable {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("cannot show")
+    }
+}
+
+impl std::fmt::Display for Unshowable {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("cannot show")
+    }
+}
+
+/// With a child, its span is pushed on the stack during its poll; without
+/// one, it stays lent to the polling thread.
+#[traced(ret)]
+async fn returns_unshowable(with_child: bool) -> Unshowable {
+    if with_child {
+        explode(0);
+    }
+    Unshowable
+}
+
+fn poll_to_end<F: std::future::Future>(future: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn a_panic_while_recording_an_async_calls_return_still_ends_the_span() {
+    for with_child in [false, true] {
+        let ((), spans) = testing::capture(|| {
+            let caught = catch_unwind(|| poll_to_end(returns_unshowable(with_child)));
+            assert!(caught.is_err(), "the panic reached the caller");
+            // Had the async call's span stayed active, this would be its child.
+            let after = tracekit::global().span("after").start();
+            drop(after);
+        });
+        let after = spans.iter().find(|s| s.name == "after").unwrap();
+        assert_eq!(after.parent_id, None, "with_child: {with_child}");
+        assert!(spans.iter().any(|s| s.name == "returns_unshowable"));
+    }
+}

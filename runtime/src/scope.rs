@@ -8,6 +8,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -584,11 +585,12 @@ impl Lent {
     /// buffered meanwhile go to the exporter.
     #[inline]
     pub(crate) fn take_back(self) -> Option<Box<LiveSpan>> {
-        if let Some(live) = self.reclaim() {
+        let lent = ManuallyDrop::new(self);
+        if let Some(live) = lent.reclaim() {
             return Some(live);
         }
         with_stack(|stack| {
-            let position = stack.find_carried(self.raw)?;
+            let position = stack.find_carried(lent.raw)?;
             let live = stack.remove_carried(position);
             if stack.entries.is_empty() {
                 stack.buffers.idle();
@@ -604,6 +606,7 @@ impl Lent {
         let Some(live) = self.reclaim() else {
             return Err(self);
         };
+        std::mem::forget(self);
         finish_carried(live, end, pipeline);
         Ok(())
     }
@@ -614,11 +617,41 @@ impl Lent {
     /// it was never pushed.
     #[inline]
     pub(crate) fn settle(self) -> Result<u64, Option<Box<LiveSpan>>> {
+        let lent = ManuallyDrop::new(self);
         let id = with_stack(|stack| {
-            let position = stack.find_carried(self.raw)?;
+            let position = stack.find_carried(lent.raw)?;
             Some(stack.entries[position].id)
         });
-        id.ok_or_else(|| self.reclaim())
+        id.ok_or_else(|| lent.reclaim())
+    }
+}
+
+impl Drop for Lent {
+    /// A loan that was never ended (a panic on the way, in a formatter the
+    /// outcome called, say): the span is finished now, where it is, rather
+    /// than left lent for the next visit to the stack to push for good.
+    #[cold]
+    fn drop(&mut self) {
+        let pipeline = crate::tracer::global().pipeline();
+        let end = |live: &LiveSpan| {
+            if live.recording {
+                crate::clock::now()
+            } else {
+                0
+            }
+        };
+        if let Some(live) = self.reclaim() {
+            let end = end(&live);
+            finish_carried(live, end, pipeline);
+            return;
+        }
+        with_stack(|stack| {
+            let position = stack.find_carried(self.raw)?;
+            let id = stack.entries[position].id;
+            let end = stack.entries[position].active.live().map_or(0, end);
+            stack.finish_local(id, end, pipeline);
+            Some(())
+        });
     }
 }
 
