@@ -157,15 +157,17 @@ impl Shared {
                 // A few spans (from a thread that went idle, usually) join
                 // the newest queued buffer when they fit: queued memory
                 // stays in proportion to queued spans, and the producer
-                // keeps its buffer.
-                Some(back) if back.capacity() - back.len() >= batch.len() => {
+                // keeps its buffer. More are worth a buffer of their own
+                // rather than a copy under the lock.
+                Some(back)
+                    if batch.len() <= MAX_JOINING_SPANS
+                        && back.capacity() - back.len() >= batch.len() =>
+                {
                     back.append(&mut batch);
                     batch
                 }
                 _ => {
-                    if !batch.is_empty() {
-                        state.queue.push_back(batch);
-                    }
+                    state.queue.push_back(batch);
                     state
                         .spare
                         .pop()
@@ -251,6 +253,9 @@ impl Shared {
         }
     }
 }
+
+/// Spans a hand-over copies into the newest queued buffer at most.
+const MAX_JOINING_SPANS: usize = MAX_LOCAL_SPANS / 8;
 
 /// Emptied buffers kept for reuse at most (each holds a thread's batch).
 const MAX_SPARE_BUFFERS: usize = 64;
