@@ -49,6 +49,13 @@ fn anchor() -> &'static Anchor {
     })
 }
 
+/// A span's stamp of now if it records; 0 for a span that records
+/// nothing, as it keeps no times (and the clock is not read).
+#[inline(always)]
+pub(crate) fn now_if(records: bool) -> u64 {
+    if records { now() } else { 0 }
+}
+
 /// A stamp of now: the raw reading, nothing converted.
 #[inline]
 pub(crate) fn now() -> u64 {

@@ -633,13 +633,7 @@ impl Drop for Lent {
     #[cold]
     fn drop(&mut self) {
         let pipeline = crate::tracer::global().pipeline();
-        let end = |live: &LiveSpan| {
-            if live.recording {
-                crate::clock::now()
-            } else {
-                0
-            }
-        };
+        let end = |live: &LiveSpan| crate::clock::now_if(live.recording);
         if let Some(live) = self.reclaim() {
             let end = end(&live);
             finish_carried(live, end, pipeline);

@@ -493,11 +493,7 @@ impl Tracer {
             recording: sampled,
             parent_is_remote,
             // Read last, so the span's time leaves out the tracer's own work.
-            start: match start {
-                Some(start) => start,
-                None if sampled => clock::now(),
-                None => 0,
-            },
+            start: start.unwrap_or_else(|| clock::now_if(sampled)),
         }
     }
 
@@ -618,7 +614,7 @@ impl Tracer {
             sampled,
             recording: sampled,
             parent_is_remote: false,
-            start: if sampled { clock::now() } else { 0 },
+            start: clock::now_if(sampled),
         }
     }
 
@@ -674,7 +670,7 @@ impl Tracer {
         *sampled = sampling;
         *recording = sampling;
         *parent_is_remote = false;
-        *start = if sampling { clock::now() } else { 0 };
+        *start = clock::now_if(sampling);
     }
 
     /// A traced call with `root`, `child_of` or `follows_from`.

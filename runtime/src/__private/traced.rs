@@ -196,7 +196,7 @@ impl Parked {
         if recording {
             self.live.set_tag("cancelled".into(), TagValue::Bool(true));
         }
-        let end = end_stamp(recording);
+        let end = clock::now_if(recording);
         match scope::lend(self.live) {
             Ok(lent) => {
                 if let Some(call) = settle(lent, recording, end) {
@@ -337,9 +337,10 @@ impl TracedCall {
         global().finish_local(std::mem::take(&mut self.id), self.end_stamp());
     }
 
+    /// When the span ends: now, if it records.
     #[inline]
     fn end_stamp(&self) -> u64 {
-        end_stamp(self.recording)
+        clock::now_if(self.recording)
     }
 
     fn hooked<'a>(&self, span: &'a SpanRef, site: &'static CallSite) -> Hooked<'a> {
@@ -403,12 +404,6 @@ impl TracedCall {
         let live = scope::take_carried(std::mem::take(&mut self.id))?;
         Some(Parked { live, site })
     }
-}
-
-/// When a span ends: now, if it records.
-#[inline]
-fn end_stamp(recording: bool) -> u64 {
-    if recording { clock::now() } else { 0 }
 }
 
 /// Whether hooks run for a call at `site`: then its arguments go through
@@ -552,14 +547,14 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
                 Poll::Pending
             }
             Ok(Poll::Ready(out)) => {
-                let end = end_stamp(recording);
+                let end = clock::now_if(recording);
                 let finish = this.finish.take();
                 let outcome = recording.then(|| finish.map_or_else(Finish::default, |f| f(&out)));
                 finish_lent(lent, recording, site, end, outcome);
                 Poll::Ready(out)
             }
             Err(payload) => {
-                let end = end_stamp(recording);
+                let end = clock::now_if(recording);
                 if let Some(call) = settle(lent, recording, end) {
                     call.finish_panicked(site, end, payload);
                 }
