@@ -471,10 +471,11 @@ impl Worker {
         // Each span is moved out of its buffer, which is only read: the
         // producer that refills the buffer then finds its memory unwritten
         // by this thread.
+        let clock = crate::clock::WallClock::current();
         let mut records = self.records.iter_mut();
         for part in &mut self.parts {
             for (span, record) in part.drain(..).zip(&mut records) {
-                self.extras.extend(span.fill(record));
+                self.extras.extend(span.fill(record, &clock));
             }
         }
         let records = &self.records[..count];

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::time::SystemTime;
 
-use crate::clock;
+use crate::clock::WallClock;
 use crate::context::{Baggage, SpanContext, SpanId, TraceId};
 use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
 
@@ -99,15 +99,15 @@ impl RawSpan {
     /// Writes the span into `record` (a record of an earlier batch, so its
     /// tag vector is reused) and gives back the emptied extra box, if any.
     #[inline]
-    pub(crate) fn fill(self, record: &mut SpanRecord) -> Option<Box<Extra>> {
+    pub(crate) fn fill(self, record: &mut SpanRecord, clock: &WallClock) -> Option<Box<Extra>> {
         record.name = self.name;
         record.trace_id = self.trace_id;
         record.span_id = self.span_id;
         record.parent_id = self.parent_id;
         record.parent_is_remote = self.parent_is_remote;
         record.kind = self.kind;
-        record.start = clock::to_system_time(self.start);
-        record.end = clock::to_system_time(self.end).max(record.start);
+        record.start = clock.system_time(self.start);
+        record.end = clock.system_time(self.end).max(record.start);
         record.baggage = self.baggage;
         record.tags.clear();
         record.logs.clear();
@@ -122,7 +122,7 @@ impl RawSpan {
     /// The public record, consuming the raw span.
     pub(crate) fn into_record(self) -> SpanRecord {
         let mut record = empty_record();
-        self.fill(&mut record);
+        self.fill(&mut record, &WallClock::current());
         record
     }
 
