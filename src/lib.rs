@@ -65,9 +65,12 @@
 //! - **Arguments** whose types are numbers, `bool`, `char`, strings (`&str`,
 //!   `String`, `Cow<str>`), `Option`s of those and references to those
 //!   become typed tags named after the argument (type aliases included;
-//!   pattern arguments record each name they bind). Other types are not
-//!   recorded unless asked for in `tags(..)`. Nothing is computed unless the
-//!   span is sampled.
+//!   pattern arguments record each name they bind; a parameter under a
+//!   `#[cfg(..)]` that is configured out is simply absent). Integers are
+//!   recorded as integers when they fit in 64 bits; wider `i128`/`u128`
+//!   values as their decimal text. Other types are not recorded unless
+//!   asked for in `tags(..)`. Nothing is computed unless the span is
+//!   sampled.
 //! - **Secrets**: arguments named like `password`, `passwd`, `secret`,
 //!   `token`, `api_key`, `apikey`, `authorization`, `auth`, `credential(s)`
 //!   or `private_key` (any case, also as a suffix: `db_password`) are
@@ -105,7 +108,7 @@
 //! | --- | --- |
 //! | `name = "db.query"` | the span name (default: the function's name) |
 //! | `kind = server` / `client` / `producer` / `consumer` / `internal` | the span kind (default `internal`) |
-//! | `skip(a, b)` | do not record these arguments |
+//! | `skip(a, b)` | do not record these arguments (`self` may be listed; it is never recorded) |
 //! | `skip_all` | record no argument |
 //! | `args(a, b)` | record only these arguments |
 //! | `tags(key = expr, dotted.key = ?expr, "any key" = %expr)` | extra tags: a value (number, bool, string, `Option`), `?` its `Debug`, `%` its `Display` |
@@ -113,7 +116,7 @@
 //! | `err = false` | do not mark `Err` returns as errors (for expected misses) |
 //! | `hooks = PATH` | run this [`Hooks`] value (a unit struct, const or static) around every call |
 //! | `root` | start a new trace, ignoring the active span |
-//! | `child_of = EXPR` | take the parent from a [`SpanContext`], [`Span`], [`Context`] or an `Option` of one |
+//! | `child_of = EXPR` | take the parent from any [`AsParent`]: a [`SpanContext`], [`Span`], [`Context`], a reference to one or an `Option` of one |
 //! | `follows_from = EXPR` | add a `FollowsFrom` reference to that context; the parent stays the active span |
 //!
 //! ```
@@ -192,6 +195,34 @@
 //! let send = spans.iter().find(|s| s.name == "send").unwrap();
 //! assert_eq!(spans[0].parent_id, Some(send.span_id));
 //! assert_eq!(spans[1].follows_from[0].span_id(), send.span_id);
+//! ```
+//!
+//! ## Function forms
+//!
+//! Besides free functions, methods and associated functions (sync or
+//! async, see below), `#[traced]` takes:
+//!
+//! - **`-> !`**: a function that never returns is traced; its panic is
+//!   recorded like any other.
+//! - **`#[track_caller]`**: `Location::caller()` and panic locations inside
+//!   still report the caller, because the body then runs inline rather
+//!   than in a closure. One thing is lost: the `Err` of an early `return`
+//!   or `?` is not seen (the value the body ends with is), and a panic is
+//!   recorded without its message.
+//!
+//! ```
+//! use tracekit::{testing, traced};
+//!
+//! #[traced]
+//! #[track_caller]
+//! fn called_from() -> u32 {
+//!     std::panic::Location::caller().line()
+//! }
+//!
+//! let line = line!() + 1;
+//! let (reported, spans) = testing::capture(|| called_from());
+//! assert_eq!(reported, line);
+//! assert_eq!(spans[0].name, "called_from");
 //! ```
 //!
 //! ## Hooks

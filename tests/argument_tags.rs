@@ -216,3 +216,86 @@ fn ret_records_the_return_value_typed_or_as_debug_text() {
     assert_eq!(spans[3].tag("return"), None, "an Err has no return value");
     assert!(spans[3].is_error());
 }
+
+#[traced]
+fn configured(#[cfg(not(test))] absent: u32, #[cfg(test)] present: u32, always: u32) -> u32 {
+    present + always
+}
+
+#[traced(hooks = NoHooks)]
+fn configured_with_hooks(#[cfg(not(test))] absent: u32, #[cfg(test)] present: u32) -> u32 {
+    present
+}
+
+#[traced]
+async fn configured_async(#[cfg(not(test))] absent: u32, #[cfg(test)] present: u32) -> u32 {
+    present
+}
+
+struct NoHooks;
+impl tracekit::Hooks for NoHooks {}
+
+#[test]
+fn parameters_configured_out_are_not_recorded_and_the_others_are() {
+    let (_, spans) = testing::capture(|| {
+        configured(1, 2);
+        configured_with_hooks(3);
+        poll_once(configured_async(4));
+    });
+    assert_eq!(
+        spans.iter().map(|s| s.name.as_ref()).collect::<Vec<_>>(),
+        ["configured", "configured_with_hooks", "configured_async"]
+    );
+    let keys = |span: &SpanRecord| -> Vec<String> {
+        span.tags.iter().map(|(k, _)| k.to_string()).collect()
+    };
+    assert_eq!(keys(&spans[0]), ["present", "always"]);
+    assert_eq!(keys(&spans[1]), ["present"]);
+    assert_eq!(keys(&spans[2]), ["present"]);
+}
+
+/// Polls a future that completes without waiting.
+fn poll_once<F: std::future::Future>(future: F) -> F::Output {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).poll(&mut context) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("completes on its first poll"),
+    }
+}
+
+#[traced]
+fn wide(small: i128, large: u128, negative: i128) {}
+
+#[test]
+fn wide_integers_are_recorded_as_integers_or_as_decimal_text() {
+    let (_, spans) = testing::capture(|| wide(-7, u128::MAX, i128::MIN));
+    let span = only(spans);
+    assert_eq!(span.tag("small"), Some(&TagValue::I64(-7)));
+    assert_eq!(
+        span.tag("large").and_then(TagValue::as_str),
+        Some("340282366920938463463374607431768211455")
+    );
+    assert_eq!(
+        span.tag("negative").and_then(TagValue::as_str),
+        Some("-170141183460469231731687303715884105728")
+    );
+}
+
+struct Account {
+    id: u64,
+}
+
+impl Account {
+    #[traced(skip(self))]
+    fn deposit(&self, amount: u64) -> u64 {
+        self.id + amount
+    }
+}
+
+#[test]
+fn skip_self_is_accepted_and_self_is_never_recorded() {
+    let (_, spans) = testing::capture(|| Account { id: 1 }.deposit(5));
+    let span = only(spans);
+    let keys: Vec<&str> = span.tags.iter().map(|(k, _)| &**k).collect();
+    assert_eq!(keys, ["amount"]);
+}

@@ -254,3 +254,77 @@ fn without_a_capture_or_tracer_the_function_just_runs() {
     // result is untouched.
     assert_eq!(free_function(41), 42);
 }
+
+#[traced]
+fn never_returns(code: u32) -> ! {
+    panic!("gave up with code {code}")
+}
+
+#[test]
+fn a_diverging_function_is_traced_and_its_panic_recorded() {
+    let (caught, spans) = testing::capture(|| std::panic::catch_unwind(|| never_returns(3)));
+    assert!(caught.is_err());
+    assert_eq!(names(&spans), ["never_returns"]);
+    assert!(spans[0].is_error());
+    let log = spans[0].log_event("error").unwrap();
+    assert_eq!(
+        log.field("message").and_then(TagValue::as_str),
+        Some("gave up with code 3")
+    );
+}
+
+#[traced]
+#[track_caller]
+fn where_called() -> &'static std::panic::Location<'static> {
+    std::panic::Location::caller()
+}
+
+#[traced]
+#[track_caller]
+fn checked(value: i32) -> Result<i32, ParseError> {
+    if value < 0 {
+        return Err(ParseError::Empty);
+    }
+    if value == 0 {
+        Err(ParseError::Empty)
+    } else {
+        Ok(value)
+    }
+}
+
+#[traced]
+#[track_caller]
+fn fails_at_caller(found: Option<u8>) -> u8 {
+    found.expect("nothing there")
+}
+
+#[test]
+fn track_caller_still_reports_the_call_site() {
+    #[allow(clippy::redundant_closure)] // the closure is the call site
+    let (location, spans) = testing::capture(|| where_called());
+    assert_eq!(location.line(), line!() - 1, "{location}");
+    assert_eq!(location.file(), file!());
+    assert_eq!(names(&spans), ["where_called"]);
+}
+
+#[test]
+fn a_track_caller_function_records_its_final_error_and_its_panic() {
+    let (_, spans) = testing::capture(|| {
+        let _ = checked(0);
+        let _ = checked(-1);
+        let _ = checked(2);
+        let _ = std::panic::catch_unwind(|| fails_at_caller(None));
+    });
+    assert_eq!(
+        names(&spans),
+        ["checked", "checked", "checked", "fails_at_caller"]
+    );
+    assert!(spans[0].is_error(), "an Err the body ends with");
+    assert!(!spans[1].is_error(), "an early `return` is not seen");
+    assert!(!spans[2].is_error());
+    assert!(spans[3].is_error(), "a panic");
+    assert_eq!(
+        spans[3].tag("error.type").and_then(TagValue::as_str),
+        Some("panic")
+    );
+}

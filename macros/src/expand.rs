@@ -10,10 +10,10 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, Ident, Pat, PatIdent, Type};
+use syn::{FnArg, Pat, PatIdent, Type};
 
 use crate::args::Options;
-use crate::function::{Function, Shape, can_annotate_let, tag_name};
+use crate::function::{Arg, Function, Shape, can_annotate_let, tag_name};
 
 /// Arguments whose names look like secrets are recorded as this.
 const REDACTED: &str = "[redacted]";
@@ -48,6 +48,12 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let hint = function.return_type().and_then(return_hint);
     let body = &function.body;
     let run = match shape {
+        Shape::Sync if function.tracks_caller() => run_inline(&function, &finish),
+        // A closure declared `-> !` lets the call have the type `!` too.
+        Shape::Sync if function.diverges() => quote! {
+            let __tracekit_body = ::tracekit::__private::once(move || -> ! #body);
+            __tracekit.run_sync(&__TRACEKIT_SITE, __tracekit_body, #finish)
+        },
         Shape::Sync => quote! {
             #[allow(unused_braces)]
             let __tracekit_body = ::tracekit::__private::once(move || { #hint #body });
@@ -69,7 +75,7 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
             quote! {
                 #[allow(unused_braces)]
                 let __tracekit_future = async move {
-                    #(#[allow(clippy::no_effect_underscore_binding)] let _ = &#keep_alive;)*
+                    #(#keep_alive)*
                     #hint
                     #body
                 };
@@ -87,6 +93,31 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
             #start
             #run
         }
+    }
+}
+
+/// The body of a `#[track_caller]` function, run inline rather than in a
+/// closure (a closure would be the caller `Location::caller()` and panics
+/// report). A guard ends the span however the body ends; only the value
+/// the body ends with is seen, not one given to an early `return` or `?`.
+fn run_inline(function: &Function, finish: &TokenStream) -> TokenStream {
+    let body = &function.body;
+    let start = quote! {
+        let __tracekit_call = __tracekit.run_inline(&__TRACEKIT_SITE);
+    };
+    if function.diverges() {
+        return quote! { #start #body };
+    }
+    let annotation = function
+        .return_type()
+        .filter(|ty| can_annotate_let(ty))
+        .map(|ty| quote!(: #ty));
+    quote! {
+        #start
+        #[allow(unused_braces)]
+        let __tracekit_out #annotation = #body;
+        __tracekit_call.returned(&__tracekit_out, #finish);
+        __tracekit_out
     }
 }
 
@@ -145,15 +176,16 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         (Some(_), _) => Some(quote!(::tracekit::__private::Parent::Of(
             ::core::option::Option::None
         ))),
-        (None, Some((_, expr))) => Some(quote! {
-            ::tracekit::__private::Parent::Of(::tracekit::__private::AsParent::as_parent(&(#expr)))
-        }),
+        (None, Some((_, expr))) => {
+            let parent = as_parent(expr);
+            Some(quote!(::tracekit::__private::Parent::Of(#parent)))
+        }
         (None, None) => None,
     };
     let follows_from = options
         .follows_from
         .as_ref()
-        .map(|(_, expr)| quote!(::tracekit::__private::AsParent::as_parent(&(#expr))));
+        .map(|(_, expr)| as_parent(expr));
     // The common call names no reference: nothing is built or passed.
     let references = if parent.is_none() && follows_from.is_none() {
         quote!(::core::option::Option::None)
@@ -172,19 +204,17 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         let value = &tag.value;
         quote!(__tracekit.tag(#key, #value);)
     });
-    let args: Vec<(String, TokenStream)> = recorded_args(options, function)
+    let args: Vec<RecordedArg> = recorded_args(options, function)
         .into_iter()
-        .map(|ident| {
+        .map(|Arg { ident, cfgs }| {
             let name = tag_name(&ident);
             let value = quote!((&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg());
-            if looks_secret(&name) {
-                (
-                    name,
-                    quote!(#value.map(|_| ::tracekit::TagValue::from(#REDACTED))),
-                )
+            let value = if looks_secret(&name) {
+                quote!(#value.map(|_| ::tracekit::TagValue::from(#REDACTED)))
             } else {
-                (name, value)
-            }
+                value
+            };
+            RecordedArg { name, value, cfgs }
         })
         .collect();
     let record_args = record_args(site.as_ref(), &args);
@@ -205,11 +235,27 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     }
 }
 
-/// Records the arguments (name, value expression): through `call`, which
-/// runs the `before_call` hooks, when there are hooks or no arguments;
-/// otherwise each value is written straight into the span's tags.
-fn record_args(site: Option<&TokenStream>, args: &[(String, TokenStream)]) -> TokenStream {
-    let array = args.iter().map(|(name, value)| quote!((#name, #value)));
+/// An argument to record: its tag name, the expression of its value, and
+/// its parameter's `cfg`s.
+struct RecordedArg {
+    name: String,
+    value: TokenStream,
+    cfgs: Vec<syn::Attribute>,
+}
+
+/// The context a `child_of` / `follows_from` value names; spanned on the
+/// value, so a value of the wrong type is reported there.
+fn as_parent(expr: &syn::Expr) -> TokenStream {
+    quote_spanned!(expr.span()=> ::tracekit::AsParent::as_parent(&(#expr)))
+}
+
+/// Records the arguments: through `call`, which runs the `before_call`
+/// hooks, when there are hooks or no arguments; otherwise each value is
+/// written straight into the span's tags.
+fn record_args(site: Option<&TokenStream>, args: &[RecordedArg]) -> TokenStream {
+    let array = args
+        .iter()
+        .map(|RecordedArg { name, value, cfgs }| quote!(#(#cfgs)* (#name, #value)));
     let call = quote! {
         __tracekit.call(#site {
             #[allow(unused_imports)]
@@ -221,9 +267,9 @@ fn record_args(site: Option<&TokenStream>, args: &[(String, TokenStream)]) -> To
         return call;
     }
     let count = args.len();
-    let writes = args
-        .iter()
-        .map(|(name, value)| quote!(__tracekit_args.arg(#name, #value);));
+    let writes = args.iter().map(
+        |RecordedArg { name, value, cfgs }| quote!(#(#cfgs)* __tracekit_args.arg(#name, #value);),
+    );
     quote! {
         if ::tracekit::__private::has_hooks(&__TRACEKIT_SITE) {
             #call
@@ -238,19 +284,19 @@ fn record_args(site: Option<&TokenStream>, args: &[(String, TokenStream)]) -> To
 }
 
 /// The arguments to record, after `skip`, `skip_all` and `args`.
-fn recorded_args(options: &Options, function: &Function) -> Vec<Ident> {
+fn recorded_args(options: &Options, function: &Function) -> Vec<Arg> {
     if options.skip_all.is_some() {
         return Vec::new();
     }
     // An argument named as a key in `tags(..)` is recorded there, as written.
-    let names = function
-        .arg_names()
+    let args = function
+        .args()
         .into_iter()
-        .filter(|name| !options.has_tag(&tag_name(name)));
+        .filter(|arg| !options.has_tag(&tag_name(&arg.ident)));
     match (&options.args, &options.skip) {
-        (Some((_, only)), _) => names.filter(|n| only.contains(n)).collect(),
-        (None, Some((_, skipped))) => names.filter(|n| !skipped.contains(n)).collect(),
-        (None, None) => names.collect(),
+        (Some((_, only)), _) => args.filter(|a| only.contains(&a.ident)).collect(),
+        (None, Some((_, skipped))) => args.filter(|a| !skipped.contains(&a.ident)).collect(),
+        (None, None) => args.collect(),
     }
 }
 
@@ -258,7 +304,7 @@ fn recorded_args(options: &Options, function: &Function) -> Vec<Ident> {
 fn finish_closure(options: &Options, function: &Function) -> TokenStream {
     // Without a declared return type there is no `Err` to find, and a body
     // that only panics would leave nothing for the probe to infer from.
-    let returns_something = function.return_type().is_some();
+    let returns_something = function.return_type().is_some() && !function.diverges();
     let error = (options.records_errors() && returns_something)
         .then(|| quote!((&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_err()));
     let ret = options.ret.as_ref().map(|_| {
@@ -304,8 +350,9 @@ fn return_hint(ty: &Type) -> Option<TokenStream> {
 
 /// Turns `async fn f(..) -> T` into `fn f(..) -> impl Future<Output = T>`,
 /// so the span starts (and finds its parent) when the function is called,
-/// not when the future is first polled. Returns the names the future must
-/// hold until it completes, as an `async fn`'s future holds every argument.
+/// not when the future is first polled. Returns the statements that make
+/// the future hold every argument until it completes, as an `async fn`'s
+/// future does.
 fn make_future_returning(function: &mut Function) -> Vec<TokenStream> {
     let sig = &mut function.sig;
     sig.asyncness = None;
@@ -317,7 +364,7 @@ fn make_future_returning(function: &mut Function) -> Vec<TokenStream> {
     let mut keep_alive = Vec::new();
     for (i, input) in sig.inputs.iter_mut().enumerate() {
         match input {
-            FnArg::Receiver(_) => keep_alive.push(quote!(self)),
+            FnArg::Receiver(_) => keep_alive.push(hold(&[], quote!(self))),
             FnArg::Typed(typed) => {
                 if matches!(*typed.pat, Pat::Wild(_)) {
                     // `_` would drop the value at the call; name it to keep it.
@@ -333,6 +380,20 @@ fn make_future_returning(function: &mut Function) -> Vec<TokenStream> {
             }
         }
     }
-    keep_alive.extend(function.arg_names().into_iter().map(|ident| quote!(#ident)));
+    keep_alive.extend(
+        function
+            .args()
+            .into_iter()
+            .map(|Arg { ident, cfgs }| hold(&cfgs, quote!(#ident))),
+    );
     keep_alive
+}
+
+/// The statement that makes the future hold `name` (under its `cfg`s).
+fn hold(cfgs: &[syn::Attribute], name: TokenStream) -> TokenStream {
+    quote! {
+        #(#cfgs)*
+        #[allow(clippy::no_effect_underscore_binding)]
+        let _ = &#name;
+    }
 }

@@ -63,17 +63,54 @@ fn looks_like_fn(input: ParseStream) -> bool {
     fork.peek(Token![fn])
 }
 
+/// A name a parameter binds, with the parameter's `#[cfg(..)]`
+/// attributes: code that names it must be configured out with it.
+pub(crate) struct Arg {
+    pub ident: Ident,
+    pub cfgs: Vec<Attribute>,
+}
+
 impl Function {
     /// The names bound by the parameters (not `self`), in order, with
     /// patterns walked: `(a, b): (u32, u32)` binds `a` and `b`.
     pub fn arg_names(&self) -> Vec<Ident> {
-        let mut names = Vec::new();
+        self.args().into_iter().map(|arg| arg.ident).collect()
+    }
+
+    /// [`arg_names`](Self::arg_names) with each parameter's `cfg`s.
+    pub fn args(&self) -> Vec<Arg> {
+        let mut args = Vec::new();
         for input in &self.sig.inputs {
             if let FnArg::Typed(typed) = input {
+                let cfgs: Vec<Attribute> = typed
+                    .attrs
+                    .iter()
+                    .filter(|attr| attr.path().is_ident("cfg"))
+                    .cloned()
+                    .collect();
+                let mut names = Vec::new();
                 bound_names(&typed.pat, &mut names);
+                args.extend(names.into_iter().map(|ident| Arg {
+                    ident,
+                    cfgs: cfgs.clone(),
+                }));
             }
         }
-        names
+        args
+    }
+
+    /// Whether the function returns `!`: its body never ends normally.
+    pub fn diverges(&self) -> bool {
+        matches!(self.return_type(), Some(Type::Never(_)))
+    }
+
+    /// Whether the function has `#[track_caller]`: its body must then run
+    /// inline, not in a closure, for `Location::caller()` and panics to
+    /// report the caller.
+    pub fn tracks_caller(&self) -> bool {
+        self.attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("track_caller"))
     }
 
     /// The declared return type, if any.

@@ -51,13 +51,20 @@ pub(crate) fn check(options: &Options, function: &Function) -> syn::Result<()> {
             format!("`child_of` gives the span a parent, `{root}` says it has none; keep one"),
         ));
     }
-    if let Some(ret) = &options.ret
-        && function.return_type().is_none()
-    {
-        return Err(syn::Error::new(
-            ret.span(),
-            "`ret` records the return value, but this function returns nothing; remove `ret`",
-        ));
+    if let Some(ret) = &options.ret {
+        let why = if function.return_type().is_none() {
+            Some("this function returns nothing")
+        } else if function.diverges() {
+            Some("this function never returns")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(syn::Error::new(
+                ret.span(),
+                format!("`ret` records the return value, but {why}; remove `ret`"),
+            ));
+        }
     }
     Ok(())
 }
@@ -65,6 +72,11 @@ pub(crate) fn check(options: &Options, function: &Function) -> syn::Result<()> {
 /// Every name in `skip(..)` / `args(..)` must be an argument, once.
 fn check_listed(option: &Ident, listed: &[Ident], names: &[Ident]) -> syn::Result<()> {
     for (i, name) in listed.iter().enumerate() {
+        // `skip(self)` is a habit from `tracing`; `self` is never recorded
+        // anyway, so there is nothing to skip.
+        if name == "self" && option == "skip" {
+            continue;
+        }
         if name == "self" {
             return Err(syn::Error::new(
                 name.span(),

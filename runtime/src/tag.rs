@@ -138,6 +138,25 @@ macro_rules! from_unsigned {
 }
 from_unsigned!(u8, u16, u32, u64, usize);
 
+/// 128-bit integers are recorded as integers when they fit in 64 bits, and
+/// as their decimal text when they do not (no backend has wider integers).
+macro_rules! from_wide {
+    ($($t:ty),*) => {$(
+        impl From<$t> for TagValue {
+            fn from(v: $t) -> Self {
+                if let Ok(small) = i64::try_from(v) {
+                    TagValue::I64(small)
+                } else if let Ok(large) = u64::try_from(v) {
+                    TagValue::U64(large)
+                } else {
+                    TagValue::Str(Text::from(v.to_string()))
+                }
+            }
+        }
+    )*};
+}
+from_wide!(i128, u128);
+
 impl From<bool> for TagValue {
     fn from(v: bool) -> Self {
         TagValue::Bool(v)
@@ -219,7 +238,7 @@ macro_rules! to_tag_by_copy {
     )*};
 }
 to_tag_by_copy!(
-    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool, char
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, bool, char
 );
 
 impl ToTag for str {
@@ -281,6 +300,23 @@ mod tests {
         let cut = long.truncated(5);
         assert_eq!(cut.as_str(), Some("éé…[truncated]"));
         assert_eq!(TagValue::from("short").truncated(5).as_str(), Some("short"));
+    }
+
+    #[test]
+    fn wide_integers_are_integers_when_they_fit_and_decimal_text_when_not() {
+        assert_eq!(TagValue::from(-5i128), TagValue::I64(-5));
+        assert_eq!(
+            TagValue::from(u128::from(u64::MAX)),
+            TagValue::U64(u64::MAX)
+        );
+        assert_eq!(
+            TagValue::from(i128::MIN).as_str(),
+            Some("-170141183460469231731687303715884105728")
+        );
+        assert_eq!(
+            TagValue::from(u128::MAX).as_str(),
+            Some("340282366920938463463374607431768211455")
+        );
     }
 
     #[test]

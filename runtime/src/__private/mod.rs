@@ -8,7 +8,7 @@ mod traced;
 pub use crate::span::{Parent, References};
 pub use crate::tracer::is_installed as enabled;
 pub use arg_tags::ArgTags;
-pub use traced::{AsParent, CallSite, Finish, Traced, TracedCall, TracedFuture, has_hooks};
+pub use traced::{CallSite, Finish, InlineCall, Traced, TracedCall, TracedFuture, has_hooks};
 
 /// Makes a closure `FnOnce` by its expected type, so a body may return
 /// borrows of what it captured (as a function body may).

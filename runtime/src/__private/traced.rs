@@ -9,13 +9,11 @@ use std::task::{Context as TaskContext, Poll};
 
 use super::probe::ErrorInfo;
 use crate::clock;
-use crate::context::SpanContext;
 use crate::hooks::{Call, Hooks, Outcome};
 use crate::live::LiveSpan;
 use crate::record::SpanKind;
 use crate::scope;
-use crate::scope::Context;
-use crate::span::{References, Span, SpanRef};
+use crate::span::{References, SpanRef};
 use crate::tag::TagValue;
 use crate::tracer::global;
 
@@ -35,48 +33,6 @@ pub struct CallSite {
     pub kind: SpanKind,
     /// `hooks = ..`.
     pub hooks: Option<&'static dyn Hooks>,
-}
-
-/// Values `child_of = ..` and `follows_from = ..` accept.
-pub trait AsParent {
-    /// The context to use, if any.
-    fn as_parent(&self) -> Option<SpanContext>;
-}
-
-impl AsParent for SpanContext {
-    fn as_parent(&self) -> Option<SpanContext> {
-        Some(self.clone())
-    }
-}
-
-impl AsParent for SpanRef {
-    fn as_parent(&self) -> Option<SpanContext> {
-        Some(self.context()).filter(SpanContext::is_valid)
-    }
-}
-
-impl AsParent for Span {
-    fn as_parent(&self) -> Option<SpanContext> {
-        (**self).as_parent()
-    }
-}
-
-impl AsParent for Context {
-    fn as_parent(&self) -> Option<SpanContext> {
-        self.span_context()
-    }
-}
-
-impl<T: AsParent> AsParent for Option<T> {
-    fn as_parent(&self) -> Option<SpanContext> {
-        self.as_ref()?.as_parent()
-    }
-}
-
-impl<T: AsParent + ?Sized> AsParent for &T {
-    fn as_parent(&self) -> Option<SpanContext> {
-        (**self).as_parent()
-    }
 }
 
 /// What the generated code learned from the return value.
@@ -331,6 +287,15 @@ impl TracedCall {
         }
     }
 
+    /// Starts running the body inline, for a `#[track_caller]` function
+    /// (in a closure, the closure would be the caller that
+    /// `Location::caller()` and panics report); the returned guard ends
+    /// the span.
+    #[inline(always)]
+    pub fn run_inline(self, site: &'static CallSite) -> InlineCall {
+        InlineCall { call: self, site }
+    }
+
     #[cold]
     #[inline(never)]
     fn abandon(&mut self) {
@@ -392,6 +357,17 @@ impl TracedCall {
         resume_unwind(payload)
     }
 
+    /// Records a panic whose payload is out of reach (the body ran inline)
+    /// and finishes the span at `end`.
+    #[cold]
+    fn finish_unwinding(mut self, site: &'static CallSite, end: u64) {
+        let span = SpanRef::local(self.id);
+        self.hooked(&span, site).complete(Outcome::Panicked {
+            message: "panicked (the message of a panic in a #[track_caller] function is not kept)",
+        });
+        global().finish_local(std::mem::take(&mut self.id), end);
+    }
+
     fn finish_cancelled(mut self, site: &'static CallSite, end: u64) {
         let span = SpanRef::local(self.id);
         self.hooked(&span, site).complete(Outcome::Cancelled);
@@ -403,6 +379,44 @@ impl TracedCall {
     fn park(mut self, site: &'static CallSite) -> Option<Parked> {
         let live = scope::take_carried(std::mem::take(&mut self.id))?;
         Some(Parked { live, site })
+    }
+}
+
+/// The span of a `#[track_caller]` function's call while its body runs
+/// inline: [`returned`](Self::returned) records the value the body ended
+/// with; dropped without it, the body panicked (recorded as a panic, whose
+/// message cannot be read outside `catch_unwind`) or left early through
+/// `return` or `?` (recorded as returned, its value unseen).
+pub struct InlineCall {
+    call: TracedCall,
+    site: &'static CallSite,
+}
+
+impl InlineCall {
+    /// Records what the body ended with and finishes the span.
+    #[inline(always)]
+    pub fn returned<R>(self, out: &R, finish: impl FnOnce(&R) -> Finish) {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        let call = std::mem::replace(&mut this.call, TracedCall::disabled());
+        if call.id != 0 {
+            let end = call.end_stamp();
+            call.finish_returned(this.site, end, || finish(out));
+        }
+    }
+}
+
+impl Drop for InlineCall {
+    fn drop(&mut self) {
+        let call = std::mem::replace(&mut self.call, TracedCall::disabled());
+        if call.id == 0 {
+            return;
+        }
+        let end = call.end_stamp();
+        if std::thread::panicking() {
+            call.finish_unwinding(self.site, end);
+        } else {
+            call.finish_returned(self.site, end, Finish::default);
+        }
     }
 }
 

@@ -3,7 +3,7 @@ use tracekit::traced;
 struct Store;
 
 impl Store {
-    #[traced(skip(self))]
+    #[traced(args(self))]
     fn load(&self) {}
 }
 

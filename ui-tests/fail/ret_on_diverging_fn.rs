@@ -1,0 +1,8 @@
+use tracekit::traced;
+
+#[traced(ret)]
+fn never() -> ! {
+    loop {}
+}
+
+fn main() {}
