@@ -132,3 +132,82 @@ fn repeated_identical_headers_are_one_value() {
     let headers = incoming(&[("traceparent", value), ("Traceparent", value)]);
     assert!(tracer.extract(&headers).is_some());
 }
+
+#[test]
+fn a_new_trace_sets_the_random_flag_and_a_continued_one_keeps_what_came_in() {
+    let (outgoing, _) = testing::capture(call_next_hop);
+    let traceparent = outgoing["traceparent"].to_str().unwrap();
+    assert!(
+        traceparent.ends_with("-03"),
+        "sampled and random: {traceparent}"
+    );
+
+    for (flags, expected) in [("01", "-01"), ("03", "-03"), ("02", "-02"), ("00", "-00")] {
+        let value = format!("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-{flags}");
+        let headers = incoming(&[("traceparent", &value)]);
+        let outgoing = handle(tracekit::global().extract(&headers));
+        let traceparent = outgoing
+            .get("traceparent")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(
+            traceparent.ends_with(expected),
+            "{flags} came in, {traceparent} went out"
+        );
+    }
+}
+
+#[test]
+fn baggage_without_trace_ids_becomes_the_baggage_of_a_new_trace() {
+    let memory = tracekit::export::Memory::new();
+    let tracer = tracekit::Tracer::builder().exporter(memory.clone()).build();
+    let headers = incoming(&[("baggage", "tenant=acme")]);
+    let parent = tracer.extract(&headers).expect("the baggage arrives");
+    assert!(!parent.is_valid());
+
+    let span = tracer.span("request").child_of(&parent).start();
+    assert!(span.context().is_valid(), "a new trace");
+    assert_eq!(span.baggage_item("tenant").as_deref(), Some("acme"));
+    let mut outgoing = HeaderMap::new();
+    tracer.inject(&span.context(), &mut outgoing);
+    assert_eq!(outgoing["baggage"], "tenant=acme");
+    assert!(outgoing.contains_key("traceparent"));
+    span.finish();
+
+    // Made active, the baggage-only context parents the same way.
+    let scope = tracekit::Context::from_span_context(parent.clone()).attach();
+    let child = tracer.span("under the context").start();
+    assert!(
+        child.is_sampled(),
+        "a context without ids does not unsample"
+    );
+    assert_eq!(child.baggage_item("tenant").as_deref(), Some("acme"));
+    child.finish();
+    drop(scope);
+
+    tracer.flush().unwrap();
+    let spans = memory.spans();
+    assert_eq!(spans.len(), 2);
+    assert!(spans.iter().all(|s| s.parent_id.is_none()));
+    assert!(
+        spans
+            .iter()
+            .all(|s| s.baggage.get("tenant") == Some("acme"))
+    );
+}
+
+#[test]
+fn a_context_without_ids_injects_its_baggage_and_nothing_else() {
+    let context =
+        tracekit::SpanContext::from_baggage(tracekit::Baggage::new().with("tenant", "acme"));
+    let tracer = tracekit::Tracer::builder()
+        .propagator(
+            tracekit::propagation::Composite::from_names("tracecontext,baggage,b3multi,jaeger")
+                .unwrap(),
+        )
+        .build();
+    let mut outgoing = HeaderMap::new();
+    tracer.inject(&context, &mut outgoing);
+    let names: Vec<&str> = outgoing.keys().map(|k| k.as_str()).collect();
+    assert_eq!(names, ["baggage"]);
+}

@@ -283,32 +283,48 @@ impl TraceState {
     }
 
     /// Parses one or more `tracestate` header values (several headers are
-    /// one list). Invalid members and repeated keys are dropped; at most
-    /// [`MAX_TRACE_STATE_MEMBERS`] are kept.
+    /// one list), as the W3C test suite's strict level requires: a list
+    /// with an invalid member, or with more than [`MAX_TRACE_STATE_MEMBERS`]
+    /// members, is discarded whole (empty). Empty members and spaces or
+    /// tabs around members are allowed; of repeated keys the first is kept.
+    ///
+    /// ```
+    /// # use tracekit_runtime::context::TraceState;
+    /// assert_eq!(TraceState::parse([" a=1 ,, b@vendor=2"]).as_str(), "a=1,b@vendor=2");
+    /// assert!(TraceState::parse(["a=1,B=2"]).is_empty(), "an invalid key discards the list");
+    /// ```
     pub fn parse<'a>(headers: impl IntoIterator<Item = &'a str>) -> TraceState {
         let mut kept: Vec<&str> = Vec::new();
         let mut keys: Vec<&str> = Vec::new();
+        let mut members = 0;
         for member in headers.into_iter().flat_map(|h| h.split(',')) {
             let member = member.trim_matches(|c| c == ' ' || c == '\t');
             if member.is_empty() {
                 continue;
             }
+            members += 1;
             let Some((key, value)) = member.split_once('=') else {
-                continue;
+                return TraceState(None);
             };
-            if !valid_state_key(key) || !valid_state_value(value) || keys.contains(&key) {
-                continue;
+            if members > MAX_TRACE_STATE_MEMBERS
+                || !valid_state_key(key)
+                || !valid_state_value(value)
+            {
+                return TraceState(None);
             }
-            if kept.len() == MAX_TRACE_STATE_MEMBERS {
-                break;
+            if !keys.contains(&key) {
+                keys.push(key);
+                kept.push(member);
             }
-            keys.push(key);
-            kept.push(member);
         }
-        if kept.is_empty() {
+        TraceState::of_members(&kept)
+    }
+
+    fn of_members(members: &[&str]) -> TraceState {
+        if members.is_empty() {
             TraceState(None)
         } else {
-            TraceState(Some(kept.join(",").into()))
+            TraceState(Some(members.join(",").into()))
         }
     }
 
@@ -332,20 +348,23 @@ impl TraceState {
     }
 
     /// A copy with `key=value` first (an earlier member with that key is
-    /// removed), as a vendor updates its own entry; `None` if the key or
-    /// value is not valid.
+    /// removed), as a vendor updates its own entry; when that makes more
+    /// than [`MAX_TRACE_STATE_MEMBERS`] members, the right-most goes.
+    /// `None` if the key or value is not valid.
     pub fn with(&self, key: &str, value: &str) -> Option<TraceState> {
         if !valid_state_key(key) || !valid_state_value(value) {
             return None;
         }
         let first = format!("{key}={value}");
-        let rest = self
-            .as_str()
-            .split(',')
-            .filter(|m| !m.is_empty() && m.split_once('=').map(|(k, _)| k) != Some(key));
-        Some(TraceState::parse(
-            std::iter::once(first.as_str()).chain(rest),
-        ))
+        let mut members: Vec<&str> = std::iter::once(first.as_str())
+            .chain(
+                self.as_str()
+                    .split(',')
+                    .filter(|m| !m.is_empty() && m.split_once('=').map(|(k, _)| k) != Some(key)),
+            )
+            .collect();
+        members.truncate(MAX_TRACE_STATE_MEMBERS);
+        Some(TraceState::of_members(&members))
     }
 }
 
@@ -355,21 +374,18 @@ impl fmt::Debug for TraceState {
     }
 }
 
-/// `simple-key` or `tenant@system` of the W3C grammar.
+/// A key of the W3C Level 2 grammar: a lower-case letter or digit, then
+/// up to 255 of lower-case letters, digits, `_`, `-`, `*`, `/` and `@`.
 fn valid_state_key(key: &str) -> bool {
-    let simple = |part: &str, max: usize, first_digit_ok: bool| {
-        let bytes = part.as_bytes();
-        !bytes.is_empty()
-            && bytes.len() <= max
-            && (bytes[0].is_ascii_lowercase() || (first_digit_ok && bytes[0].is_ascii_digit()))
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-*/".contains(b))
+    let bytes = key.as_bytes();
+    let Some((first, rest)) = bytes.split_first() else {
+        return false;
     };
-    match key.split_once('@') {
-        None => simple(key, 256, false),
-        Some((tenant, system)) => simple(tenant, 241, true) && simple(system, 14, false),
-    }
+    bytes.len() <= 256
+        && (first.is_ascii_lowercase() || first.is_ascii_digit())
+        && rest
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-*/@".contains(b))
 }
 
 /// Printable ASCII but `,` and `=`, at most 256 bytes, not ending in a space.
@@ -389,22 +405,41 @@ pub struct SpanContext {
     trace_id: TraceId,
     span_id: SpanId,
     sampled: bool,
+    random_trace_id: bool,
     remote: bool,
     baggage: Baggage,
     trace_state: TraceState,
 }
 
 impl SpanContext {
-    /// A local context with no baggage.
+    /// A local context with no baggage, whose trace id is not known to be
+    /// random (see [`with_random_trace_id`](Self::with_random_trace_id)).
     pub const fn new(trace_id: TraceId, span_id: SpanId, sampled: bool) -> Self {
         SpanContext {
             trace_id,
             span_id,
             sampled,
+            random_trace_id: false,
             remote: false,
             baggage: Baggage::new(),
             trace_state: TraceState::new(),
         }
+    }
+
+    /// A context that carries baggage and no trace: what arrives when a
+    /// caller sends only a `baggage` header. It is not
+    /// [valid](Self::is_valid); spans started under it start a new trace
+    /// and carry its baggage.
+    ///
+    /// ```
+    /// use tracekit_runtime::{Baggage, SpanContext};
+    ///
+    /// let context = SpanContext::from_baggage(Baggage::new().with("tenant", "acme"));
+    /// assert!(!context.is_valid());
+    /// assert_eq!(context.baggage().get("tenant"), Some("acme"));
+    /// ```
+    pub fn from_baggage(baggage: Baggage) -> Self {
+        SpanContext::new(TraceId::INVALID, SpanId::PLACEHOLDER, false).with_baggage(baggage)
     }
 
     /// The same context marked as coming from another process (extracted
@@ -424,6 +459,20 @@ impl SpanContext {
     pub fn with_trace_state(mut self, trace_state: TraceState) -> Self {
         self.trace_state = trace_state;
         self
+    }
+
+    /// The same context, saying whether at least the right-most 7 bytes of
+    /// its trace id are random: W3C Trace Context Level 2's random flag
+    /// (`0x02`). Trace ids tracekit makes are; a flag that came in goes out
+    /// with every later context of that trace.
+    pub const fn with_random_trace_id(mut self, random: bool) -> Self {
+        self.random_trace_id = random;
+        self
+    }
+
+    /// Whether the trace id is known to be random (W3C's random flag).
+    pub const fn has_random_trace_id(&self) -> bool {
+        self.random_trace_id
     }
 
     /// The same context with one more baggage item.
@@ -479,6 +528,7 @@ impl fmt::Debug for SpanContext {
             .field("trace_id", &format_args!("{}", self.trace_id))
             .field("span_id", &format_args!("{}", self.span_id))
             .field("sampled", &self.sampled)
+            .field("random_trace_id", &self.random_trace_id)
             .field("remote", &self.remote)
             .field("baggage", &self.baggage)
             .field("trace_state", &self.trace_state)
@@ -508,28 +558,76 @@ mod tests {
     }
 
     #[test]
-    fn trace_state_drops_invalid_and_repeated_members_and_keeps_order() {
+    fn trace_state_keeps_order_and_the_first_of_repeated_keys() {
         let state = TraceState::parse([
-            "rojo=00f067aa0ba902b7, Bad=1,congo=t61rcWkgMzE",
-            "rojo=again,tenant@vendor=x,=novalue,noequals,k=v,l=a,b",
+            "rojo=00f067aa0ba902b7, \t,congo=t61rcWkgMzE",
+            "rojo=again,tenant@vendor=x,k=v",
         ]);
         assert_eq!(
             state.as_str(),
-            "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant@vendor=x,k=v,l=a"
+            "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant@vendor=x,k=v"
         );
         let updated = state.with("congo", "new").unwrap();
         assert_eq!(
             updated.as_str(),
-            "congo=new,rojo=00f067aa0ba902b7,tenant@vendor=x,k=v,l=a"
+            "congo=new,rojo=00f067aa0ba902b7,tenant@vendor=x,k=v"
         );
         assert!(state.with("UPPER", "v").is_none());
+        assert!(TraceState::parse([""]).is_empty());
     }
 
     #[test]
-    fn trace_state_keeps_at_most_32_members() {
-        let members: Vec<String> = (0..40).map(|i| format!("k{i}=v")).collect();
-        let state = TraceState::parse(members.iter().map(String::as_str));
-        assert_eq!(state.as_str().split(',').count(), MAX_TRACE_STATE_MEMBERS);
+    fn an_invalid_member_discards_the_whole_trace_state() {
+        for bad in [
+            "a=1,Bad=2",
+            "a=1,=novalue",
+            "a=1,noequals",
+            "foo=bar=baz",
+            "foo=,bar=3",
+            "@foo=1,bar=2",
+            "foo =1",
+            "foo.bar=1",
+            "foo=1\u{7f}",
+        ] {
+            assert!(TraceState::parse([bad]).is_empty(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn keys_follow_the_level_2_grammar() {
+        let z256 = "z".repeat(256);
+        let tenant_key = format!("{}@{}", "t".repeat(241), "v".repeat(14));
+        let long_tenant = format!("{}@v", "t".repeat(242));
+        let long_system = format!("t@{}", "v".repeat(15));
+        for key in [
+            "foo@",
+            "foo@@bar",
+            "foo@bar@baz",
+            "0digit",
+            &z256,
+            &tenant_key,
+            &long_tenant,
+            &long_system,
+        ] {
+            let state = TraceState::parse([format!("{key}=1,bar=2").as_str()]);
+            assert_eq!(state.get(key), Some("1"), "{key}");
+            assert_eq!(state.get("bar"), Some("2"), "{key}");
+        }
+        let z257 = "z".repeat(257);
+        assert!(TraceState::parse(["foo=1", &format!("{z257}=1")]).is_empty());
+    }
+
+    #[test]
+    fn more_than_32_members_discard_the_trace_state_and_adding_one_drops_the_last() {
+        let members: Vec<String> = (1..=32).map(|i| format!("k{i}=v")).collect();
+        let full = TraceState::parse(members.iter().map(String::as_str));
+        assert_eq!(full.as_str().split(',').count(), MAX_TRACE_STATE_MEMBERS);
+        let one_more = format!("{},k33=v", full.as_str());
+        assert!(TraceState::parse([one_more.as_str()]).is_empty());
+        let updated = full.with("new", "1").unwrap();
+        assert_eq!(updated.as_str().split(',').count(), MAX_TRACE_STATE_MEMBERS);
+        assert!(updated.as_str().starts_with("new=1,k1=v"));
+        assert_eq!(updated.get("k32"), None, "the right-most member went");
     }
 
     #[test]

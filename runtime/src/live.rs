@@ -27,6 +27,8 @@ pub(crate) struct LiveSpan {
     pub(crate) extra: Option<Box<Extra>>,
     pub(crate) kind: SpanKind,
     pub(crate) sampled: bool,
+    /// W3C's random flag, the same for the whole trace.
+    pub(crate) random_trace_id: bool,
     /// Sampled and not finished yet: what is set now is kept.
     pub(crate) recording: bool,
     pub(crate) parent_is_remote: bool,
@@ -45,12 +47,14 @@ impl LiveSpan {
         extra: None,
         kind: SpanKind::Internal,
         sampled: false,
+        random_trace_id: false,
         recording: false,
         parent_is_remote: false,
     };
 
     pub(crate) fn context(&self) -> SpanContext {
         SpanContext::new(self.trace_id, self.span_id, self.sampled)
+            .with_random_trace_id(self.random_trace_id)
             .with_baggage(self.baggage.clone())
             .with_trace_state(self.trace_state.clone())
     }
@@ -157,6 +161,7 @@ impl LiveSpan {
             extra,
             kind,
             sampled: _,
+            random_trace_id: _,
             recording,
             parent_is_remote,
         } = self;

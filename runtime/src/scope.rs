@@ -70,6 +70,8 @@ impl Active {
                 self.live().map(|live| (live.trace_id, live.sampled))
             }
             Active::Span(span) => Some((span.trace_id(), span.is_sampled())),
+            // A context without ids (baggage alone) is no parent to follow.
+            Active::Context(context) if !context.is_valid() => None,
             Active::Context(context) => Some((context.trace_id(), context.is_sampled())),
             Active::Nothing => None,
         }
@@ -103,6 +105,7 @@ pub(crate) struct LocalParent {
     pub(crate) trace_id: TraceId,
     pub(crate) span_id: SpanId,
     pub(crate) sampled: bool,
+    pub(crate) random_trace_id: bool,
     pub(crate) baggage: Baggage,
     pub(crate) trace_state: TraceState,
 }
@@ -328,6 +331,7 @@ impl Stack {
                 trace_id: live.trace_id,
                 span_id: live.span_id,
                 sampled: live.sampled,
+                random_trace_id: live.random_trace_id,
                 baggage: live.baggage.clone(),
                 trace_state: live.trace_state.clone(),
             }),

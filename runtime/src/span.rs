@@ -47,6 +47,7 @@ pub(crate) struct SharedSpan {
     trace_id: TraceId,
     span_id: SpanId,
     sampled: bool,
+    random_trace_id: bool,
     /// Whether the baggage may be non-empty: most spans carry none, and then
     /// reading the context takes no lock.
     has_baggage: AtomicBool,
@@ -76,6 +77,7 @@ impl SharedSpan {
 
     pub(crate) fn context(&self) -> SpanContext {
         let context = SpanContext::new(self.trace_id, self.span_id, self.sampled)
+            .with_random_trace_id(self.random_trace_id)
             .with_trace_state(self.trace_state.clone());
         if self.has_baggage.load(Ordering::Acquire) {
             context.with_baggage(self.lock().baggage.clone())
@@ -91,6 +93,7 @@ impl SharedSpan {
             trace_id: self.trace_id,
             span_id: self.span_id,
             sampled: self.sampled,
+            random_trace_id: self.random_trace_id,
             baggage: if self.has_baggage.load(Ordering::Acquire) {
                 self.lock().baggage.clone()
             } else {
@@ -456,22 +459,32 @@ impl Tracer {
         start: Option<u64>,
         stack: &mut Stack,
     ) -> LiveSpan {
-        let parent = parent.filter(SpanContext::is_valid);
-        let (trace_id, parent_id, parent_is_remote, parent_sampled) = match &parent {
+        // A parent without valid ids (baggage that came alone) starts a
+        // new trace that carries its baggage.
+        let (baggage, trace_state, parent) = match parent {
+            Some(parent) if parent.is_valid() => {
+                let ids = parent.clone();
+                let (baggage, trace_state) = parent.into_inheritance();
+                (baggage, trace_state, Some(ids))
+            }
+            Some(parent) => (parent.into_inheritance().0, TraceState::new(), None),
+            None => Default::default(),
+        };
+        let (trace_id, parent_id, parent_is_remote, parent_sampled, random_trace_id) = match &parent
+        {
             Some(parent) => (
                 parent.trace_id(),
                 Some(parent.span_id()),
                 parent.is_remote(),
                 Some(parent.is_sampled()),
+                parent.has_random_trace_id(),
             ),
-            None => (crate::ids::trace_id(stack), None, false, None),
+            // tracekit's trace ids are random.
+            None => (crate::ids::trace_id(stack), None, false, None, true),
         };
-        let sampled = self.sampler().decide(parent_sampled, trace_id);
+        let sampled = self.sampler().decide(parent_sampled, trace_id)
+            || crate::testing::forces_sampling(trace_id);
         let span_id = crate::ids::span_id(stack);
-        let (baggage, trace_state) = match parent {
-            Some(parent) => parent.into_inheritance(),
-            None => Default::default(),
-        };
         let extra = if sampled {
             if let Some(shared) = self.pipeline() {
                 stack.buffers.started(shared);
@@ -490,6 +503,7 @@ impl Tracer {
             extra,
             kind,
             sampled,
+            random_trace_id,
             recording: sampled,
             parent_is_remote,
             // Read last, so the span's time leaves out the tracer's own work.
@@ -612,6 +626,7 @@ impl Tracer {
             extra: None,
             kind,
             sampled,
+            random_trace_id: parent.random_trace_id,
             recording: sampled,
             parent_is_remote: false,
             start: clock::now_if(sampled),
@@ -622,7 +637,8 @@ impl Tracer {
     /// sampled (then counted as started) and its id.
     #[inline(always)]
     fn draw_child(&self, parent: &LocalParent, stack: &mut Stack) -> (bool, SpanId) {
-        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id);
+        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id)
+            || crate::testing::forces_sampling(parent.trace_id);
         let span_id = crate::ids::span_id(stack);
         if sampled && let Some(shared) = self.pipeline() {
             stack.buffers.started(shared);
@@ -655,6 +671,7 @@ impl Tracer {
             extra,
             kind: span_kind,
             sampled,
+            random_trace_id,
             recording,
             parent_is_remote,
         } = live;
@@ -668,6 +685,7 @@ impl Tracer {
         *extra = None;
         *span_kind = kind;
         *sampled = sampling;
+        *random_trace_id = parent.random_trace_id;
         *recording = sampling;
         *parent_is_remote = false;
         *start = clock::now_if(sampling);
@@ -715,6 +733,7 @@ impl Tracer {
                 trace_id: live.trace_id,
                 span_id: live.span_id,
                 sampled: live.sampled,
+                random_trace_id: live.random_trace_id,
                 has_baggage: AtomicBool::new(!live.baggage.is_empty()),
                 trace_state: live.trace_state.clone(),
                 tracer: self.clone(),

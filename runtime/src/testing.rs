@@ -2,8 +2,11 @@
 //!
 //! [`capture`] runs code under a fresh sampled trace and returns the spans
 //! of that trace only, so tests running in parallel never see each other's
-//! spans. If no tracer is installed yet, a silent one (no exporter) is
-//! installed for the process.
+//! spans. The capture's trace is recorded whatever the global sampler
+//! says. If no tracer is installed yet, a silent one (no exporter) stands
+//! in for the process until one is: a tracer installed later with
+//! [`TracerBuilder::install`](crate::TracerBuilder::install) takes its
+//! place, so a test binary may capture first and install afterwards.
 //!
 //! ```
 //! use tracekit_runtime::testing;
@@ -77,6 +80,19 @@ fn captures() -> std::sync::MutexGuard<'static, Vec<Open>> {
     CAPTURES.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Whether `trace_id` is the trace of an open capture, which records its
+/// spans whatever the sampler says: a capture promises a sampled trace.
+/// Asked only when the sampler declined, so sampled spans never pay for it.
+#[inline]
+pub(crate) fn forces_sampling(trace_id: TraceId) -> bool {
+    OPEN.load(Ordering::Acquire) != 0 && is_captured(trace_id)
+}
+
+#[cold]
+fn is_captured(trace_id: TraceId) -> bool {
+    captures().iter().any(|open| open.trace_id == trace_id)
+}
+
 /// Gives a finished span to the capture of its trace, if one is open.
 #[inline]
 pub(crate) fn offer(span: &RawSpan) {
@@ -106,9 +122,12 @@ impl Registration {
         if !is_installed() {
             // Losing this race to another test's install is fine: any
             // installed tracer records.
-            drop(Tracer::builder().without_default_exporter().try_install());
+            Tracer::builder()
+                .without_default_exporter()
+                .install_provisional();
         }
-        let root = SpanContext::new(crate::ids::new_trace_id(), crate::ids::new_span_id(), true);
+        let root = SpanContext::new(crate::ids::new_trace_id(), crate::ids::new_span_id(), true)
+            .with_random_trace_id(true);
         captures().push(Open {
             trace_id: root.trace_id(),
             root: root.span_id(),

@@ -145,7 +145,9 @@ impl Tracer {
     /// Reads a context from `carrier` in the configured formats; `None`
     /// when there is none or it is malformed (counted in
     /// [`stats`](Self::stats)). Spans started under it continue the
-    /// caller's trace.
+    /// caller's trace. When only baggage came (no trace ids), the context
+    /// carries that baggage and is not [valid](SpanContext::is_valid):
+    /// spans started under it start a new trace with the baggage.
     pub fn extract(&self, carrier: &impl Extractor) -> Option<SpanContext> {
         self.inner.propagator.extract(carrier)
     }
@@ -349,8 +351,14 @@ impl TracerBuilder {
         }
     }
 
-    /// Builds the tracer and makes it the process-wide one, or says why not.
+    /// Builds the tracer and makes it the process-wide one, or says why not:
+    /// a tracer can be installed once per process. The silent tracer that
+    /// [`testing::capture`](crate::testing::capture) installs when it finds
+    /// none gives way to this one.
     pub fn try_install(self) -> Result<TracerGuard, InstallError> {
+        if GLOBAL.get().is_some() {
+            return Err(InstallError::AlreadyInstalled);
+        }
         let tracer = self.build();
         GLOBAL
             .set(tracer.clone())
@@ -359,9 +367,21 @@ impl TracerBuilder {
         Ok(TracerGuard { tracer })
     }
 
+    /// Installs this tracer unless one is already installed, without
+    /// taking the place of an installed one (what test captures install).
+    pub(crate) fn install_provisional(self) {
+        if GLOBAL.get().is_none() {
+            let _ = PROVISIONAL.set(self.build());
+            ENABLED.store(true, Ordering::Release);
+        }
+    }
+
     /// Builds the tracer and makes it the process-wide one. The tracer is
-    /// built once per process: if one is already installed, this says so on
-    /// stderr and the returned guard holds the installed tracer.
+    /// installed once per process: if one is already installed, this says
+    /// so on stderr and the returned guard holds the installed tracer
+    /// ([`try_install`](Self::try_install) returns the reason instead). The
+    /// silent stand-in of test captures is not an installed tracer: it
+    /// gives way.
     pub fn install(self) -> TracerGuard {
         match self.try_install() {
             Ok(guard) => guard,
@@ -419,6 +439,9 @@ impl Drop for TracerGuard {
 
 static GLOBAL: OnceLock<Tracer> = OnceLock::new();
 
+/// The silent tracer of test captures, used until a tracer is installed.
+static PROVISIONAL: OnceLock<Tracer> = OnceLock::new();
+
 /// Whether a global tracer is installed: the one load `#[traced]` pays when
 /// tracing is off.
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -440,14 +463,17 @@ pub fn is_installed() -> bool {
 pub fn global() -> &'static Tracer {
     match GLOBAL.get() {
         Some(tracer) => tracer,
-        None => disabled(),
+        None => not_installed(),
     }
 }
 
 #[cold]
-fn disabled() -> &'static Tracer {
+fn not_installed() -> &'static Tracer {
     static DISABLED: OnceLock<Tracer> = OnceLock::new();
-    DISABLED.get_or_init(Tracer::disabled)
+    match PROVISIONAL.get() {
+        Some(tracer) => tracer,
+        None => DISABLED.get_or_init(Tracer::disabled),
+    }
 }
 
 /// Installs a tracer configured from the `OTEL_*` environment variables

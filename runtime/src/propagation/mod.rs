@@ -7,6 +7,10 @@
 //! [`OtTrace`] (`ot-tracer-*`, `ot-baggage-*`); [`Composite`] runs several.
 //! A malformed value is treated as absent — never a panic, never half a
 //! context — and counted ([`malformed_count`], also in `Tracer::stats`).
+//! Baggage travels on its own, as in OpenTelemetry: baggage that arrives
+//! without trace ids is extracted as a context that is not
+//! [valid](SpanContext::is_valid) but carries it, and spans started under
+//! it start a new trace with that baggage.
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -50,11 +54,16 @@ use crate::context::{Baggage, SpanContext};
 
 /// A propagation format.
 pub trait Propagator: Send + Sync + 'static {
-    /// Writes `context` into `carrier`. An invalid context writes nothing.
+    /// Writes `context` into `carrier`. A context without valid ids writes
+    /// no ids and no baggage of the id formats (B3, Jaeger, OpenTracing);
+    /// the W3C baggage format, which carries baggage on its own, writes
+    /// the baggage of any context.
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector);
 
     /// Reads a context from `carrier`: `None` when absent or malformed.
-    /// An extracted context is remote.
+    /// An extracted context is remote. A format that carries no ids
+    /// (W3C baggage) returns `None` here and its baggage through
+    /// [`extract_baggage`](Self::extract_baggage).
     fn extract(&self, carrier: &dyn Extractor) -> Option<SpanContext>;
 
     /// Whether this format carries trace and span ids (W3C baggage does
@@ -73,7 +82,17 @@ pub trait Propagator: Send + Sync + 'static {
 
 /// Several formats at once: `inject` writes all of them; `extract` takes
 /// the ids from the first format that has them, and adds the baggage of
-/// every baggage-only format.
+/// every baggage-only format. Baggage without ids is extracted as a
+/// context of baggage alone ([`SpanContext::from_baggage`]).
+///
+/// ```
+/// use tracekit_runtime::propagation::{Composite, Propagator};
+///
+/// let only_baggage = vec![("baggage".to_owned(), "tenant=acme".to_owned())];
+/// let context = Composite::default().extract(&only_baggage).unwrap();
+/// assert!(!context.is_valid());
+/// assert_eq!(context.baggage().get("tenant"), Some("acme"));
+/// ```
 #[derive(Clone)]
 pub struct Composite {
     propagators: Vec<Arc<dyn Propagator>>,
@@ -143,10 +162,14 @@ impl Propagator for Composite {
                 found = propagator.extract(carrier);
             }
         }
-        found.map(|context| {
-            let merged = context.baggage().merged(&baggage);
-            context.with_baggage(merged)
-        })
+        match found {
+            Some(context) => {
+                let merged = context.baggage().merged(&baggage);
+                Some(context.with_baggage(merged))
+            }
+            None if !baggage.is_empty() => Some(SpanContext::from_baggage(baggage)),
+            None => None,
+        }
     }
 }
 

@@ -9,7 +9,22 @@ use crate::context::{SpanContext, SpanId, TraceId, TraceState};
 /// Extraction is strict: lower-case hex only, all-zero ids and version
 /// `ff` rejected, version `00` exactly 55 characters; a higher version is
 /// read as `00` when its first four fields parse and are followed by `-` or
-/// the end. The tracestate list is kept (at most 32 valid members).
+/// the end. Spaces and tabs around a value are ignored, in every carrier.
+/// The flags kept are sampled (`0x01`) and Level 2's random trace id
+/// (`0x02`), which goes out again with the same trace id. A `tracestate`
+/// list with an invalid member or more than 32 members is discarded whole,
+/// as the W3C test suite's strict level requires (see [`TraceState::parse`]).
+///
+/// ```
+/// use tracekit_runtime::propagation::{Propagator, TraceContext};
+///
+/// let incoming = vec![(
+///     "traceparent".to_owned(),
+///     " 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03\t".to_owned(),
+/// )];
+/// let context = TraceContext.extract(&incoming).unwrap();
+/// assert!(context.is_sampled() && context.has_random_trace_id());
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TraceContext;
 
@@ -21,13 +36,13 @@ impl Propagator for TraceContext {
         if !context.is_valid() {
             return;
         }
+        let flags = u8::from(context.is_sampled()) | u8::from(context.has_random_trace_id()) << 1;
         carrier.set(
             TRACEPARENT,
             format!(
-                "00-{}-{}-{:02x}",
+                "00-{}-{}-{flags:02x}",
                 context.trace_id(),
                 context.span_id(),
-                u8::from(context.is_sampled())
             ),
         );
         if !context.trace_state().is_empty() {
@@ -37,18 +52,42 @@ impl Propagator for TraceContext {
 
     fn extract(&self, carrier: &dyn Extractor) -> Option<SpanContext> {
         let value = single(carrier, TRACEPARENT).ok()??;
-        let (trace_id, span_id, sampled) = parse_traceparent(value).or_else(malformed)?;
-        let states = carrier.get_all(TRACESTATE);
-        let trace_state = TraceState::parse(states.into_iter().filter(|s| super::clean(s)));
+        let (trace_id, span_id, flags) = parse_traceparent(trim_ows(value)).or_else(malformed)?;
         Some(
-            SpanContext::new(trace_id, span_id, sampled)
+            SpanContext::new(trace_id, span_id, flags & 1 == 1)
+                .with_random_trace_id(flags & 2 == 2)
                 .into_remote()
-                .with_trace_state(trace_state),
+                .with_trace_state(extract_trace_state(carrier)),
         )
     }
 }
 
-fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, bool)> {
+/// The `tracestate` list, or none when it is malformed (counted).
+fn extract_trace_state(carrier: &dyn Extractor) -> TraceState {
+    let headers = carrier.get_all(TRACESTATE);
+    if !headers.iter().all(|h| super::clean(h)) {
+        malformed::<()>();
+        return TraceState::new();
+    }
+    let state = TraceState::parse(headers.iter().copied());
+    let had_members = headers
+        .iter()
+        .flat_map(|h| h.split(','))
+        .any(|m| !trim_ows(m).is_empty());
+    if state.is_empty() && had_members {
+        malformed::<()>();
+    }
+    state
+}
+
+/// `value` without the optional whitespace (spaces, tabs) HTTP allows
+/// around it.
+fn trim_ows(value: &str) -> &str {
+    value.trim_matches(|c| c == ' ' || c == '\t')
+}
+
+/// The trace id, span id and flags of a `traceparent` value.
+fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, u8)> {
     // Header values are ASCII; checking first also makes the slicing below
     // safe (a multi-byte character could not split a slice).
     if !value.is_ascii() {
@@ -68,9 +107,7 @@ fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, bool)> {
     let trace_id = TraceId::from_u128(lower_hex(&value[3..35])?);
     let span_id = SpanId::new(lower_hex(&value[36..52])? as u64)?;
     let flags = lower_hex(&value[53..55])? as u8;
-    trace_id
-        .is_valid()
-        .then_some((trace_id, span_id, flags & 1 == 1))
+    trace_id.is_valid().then_some((trace_id, span_id, flags))
 }
 
 /// Lower-case hex digits only, as W3C requires.
@@ -182,17 +219,58 @@ mod tests {
     }
 
     #[test]
-    fn several_tracestate_headers_form_one_list() {
+    fn several_tracestate_headers_form_one_list_and_a_bad_one_discards_it() {
+        let parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         let headers = carrier(&[
-            (
-                "traceparent",
-                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-            ),
+            ("traceparent", parent),
+            ("tracestate", "a=1"),
+            ("tracestate", "b=2, c=3"),
+        ]);
+        let context = TraceContext.extract(&headers).unwrap();
+        assert_eq!(context.trace_state().as_str(), "a=1,b=2,c=3");
+        let before = crate::propagation::malformed_count();
+        let bad = carrier(&[
+            ("traceparent", parent),
             ("tracestate", "a=1"),
             ("tracestate", "b=2,INVALID=3"),
         ]);
-        let context = TraceContext.extract(&headers).unwrap();
-        assert_eq!(context.trace_state().as_str(), "a=1,b=2");
+        let context = TraceContext.extract(&bad).unwrap();
+        assert!(context.trace_state().is_empty());
+        assert!(crate::propagation::malformed_count() > before, "counted");
+    }
+
+    #[test]
+    fn whitespace_around_values_is_ignored() {
+        for value in [
+            " 00-12345678901234567890123456789012-1234567890123456-01",
+            "\t00-12345678901234567890123456789012-1234567890123456-01",
+            "00-12345678901234567890123456789012-1234567890123456-01 ",
+            "\t 00-12345678901234567890123456789012-1234567890123456-01 \t",
+        ] {
+            let headers = carrier(&[("traceparent", value), ("tracestate", " \tfoo=1 \t")]);
+            let context = TraceContext.extract(&headers).expect(value);
+            assert_eq!(
+                context.trace_id().to_string(),
+                "12345678901234567890123456789012"
+            );
+            assert_eq!(context.trace_state().get("foo"), Some("1"));
+        }
+    }
+
+    #[test]
+    fn the_random_flag_comes_in_and_goes_out_with_the_trace() {
+        let value = "00-12345678901234567890123456789012-1234567890123456-02";
+        let context = TraceContext
+            .extract(&carrier(&[("traceparent", value)]))
+            .unwrap();
+        assert!(context.has_random_trace_id() && !context.is_sampled());
+        let mut out = HashMap::new();
+        TraceContext.inject(&context, &mut out);
+        assert!(out["traceparent"].ends_with("-02"));
+        let sampled = context.clone().with_random_trace_id(false);
+        let mut out = HashMap::new();
+        TraceContext.inject(&sampled, &mut out);
+        assert!(out["traceparent"].ends_with("-00"));
     }
 
     #[test]
