@@ -94,7 +94,7 @@ fn request(children: u32) {
 
 /// The tests' tracer, installed once: it exports only when flushed. The
 /// tests share its queue, so each holds the returned guard throughout:
-/// another test's spans would change what a hand-over finds there.
+/// another test's spans would change what the queue holds.
 fn exported() -> (&'static Memory, MutexGuard<'static, ()>) {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
@@ -131,8 +131,8 @@ fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact(
     }
     memory.take();
 
-    // Each root ends with a hand-over that refills the thread's pools with
-    // what the exporter gave back; the flush makes sure it has given back.
+    // Each flush exports the round's spans and refills this thread's pool
+    // of tag storage with what the exporter gave back.
     let allocations = allocations_of(|| {
         for _ in 0..20 {
             request(80);
@@ -168,29 +168,31 @@ fn top_level() -> u64 {
 fn calls_that_each_end_a_trace_segment_allocate_nothing_while_their_spans_queue() {
     let (memory, _turn) = exported();
     let tracer = tracekit::global();
-    // Warm up: as many spans queue as below, so the queue's buffers
+    // Warm up: as many spans queue as below, twice, so the queue's chunks
     // exist (they come back for reuse when exported).
-    for _ in 0..1000 {
-        top_level();
+    for _ in 0..2 {
+        for _ in 0..1000 {
+            top_level();
+        }
+        tracer.flush().expect("flushed");
     }
-    tracer.flush().expect("flushed");
 
-    // Each call is a root: when it ends, no span is active, so its span is
-    // handed over alone. The spans wait in the queue (nothing exports
-    // until the flush), joining buffers already queued: a hand-over takes
-    // no buffer of its own.
+    // Each call is a root, a trace of its own. The spans wait in this
+    // thread's buffer and in the queue (nothing exports until the flush),
+    // in chunks reused from earlier rounds.
     let allocations = allocations_of(|| {
         for _ in 0..1000 {
             top_level();
         }
     });
     assert_eq!(allocations, 0, "allocations on the calling thread");
-    assert!(tracer.stats().queued >= 1000);
+    let stats = tracer.stats();
+    assert!(stats.queued + stats.buffered >= 1000, "{stats:?}");
     tracer.flush().expect("flushed");
     let exported = memory
         .spans()
         .iter()
         .filter(|s| s.name == "top_level")
         .count();
-    assert_eq!(exported, 2000);
+    assert_eq!(exported, 3000);
 }

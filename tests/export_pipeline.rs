@@ -319,3 +319,61 @@ fn a_flush_that_cannot_finish_in_time_says_so() {
     tracer.flush().unwrap();
     assert_eq!(tracer.stats().spans_exported, 1);
 }
+
+/// Keeps the id of every span it receives.
+#[derive(Clone, Default)]
+struct Ids(Arc<Mutex<Vec<u64>>>);
+
+impl Exporter for Ids {
+    fn export(&mut self, batch: &[SpanRecord]) -> Result<(), ExportError> {
+        let mut ids = self.0.lock().unwrap();
+        ids.extend(batch.iter().map(|s| s.span_id.to_u64()));
+        Ok(())
+    }
+}
+
+#[test]
+fn spans_taken_from_threads_while_they_write_are_each_exported_once() {
+    const THREADS: usize = 4;
+    const PER_THREAD: usize = 30_000;
+    let ids = Ids::default();
+    // The exporter looks at the threads' buffers as often as it may, so
+    // its takes and the threads' writes and full chunks keep crossing.
+    let tracer = tracer_with(
+        ids.clone(),
+        BatchConfig {
+            max_queue_size: 1 << 20,
+            max_export_batch_size: 100,
+            schedule_delay: Duration::ZERO,
+            export_timeout: Duration::from_secs(30),
+        },
+    );
+    let producers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let tracer = tracer.clone();
+            std::thread::spawn(move || {
+                let root = tracer.span("root").start();
+                let _scope = root.activate();
+                for i in 0..PER_THREAD {
+                    tracer.span("child").start().finish();
+                    if i % 5_000 == 0 {
+                        std::thread::yield_now();
+                    }
+                }
+            })
+        })
+        .collect();
+    for producer in producers {
+        producer.join().unwrap();
+    }
+    tracer.flush().unwrap();
+    let mut ids = ids.0.lock().unwrap().clone();
+    let total = THREADS * (PER_THREAD + 1);
+    assert_eq!(ids.len(), total);
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "no span exported twice");
+    let stats = tracer.stats();
+    assert_eq!(stats.spans_exported, total as u64);
+    assert_eq!((stats.queued, stats.buffered), (0, 0));
+}

@@ -362,9 +362,8 @@ impl Stack {
     }
 
     /// Finishes the local span `id` at `end`, takes it off the stack and
-    /// buffers it for `pipeline`; when the stack is then empty, the
-    /// buffered spans go to the exporter. The span is read where it lies
-    /// and written straight into its buffer.
+    /// buffers it for `pipeline`. The span is read where it lies and
+    /// written straight into its buffer.
     #[inline]
     pub(crate) fn finish_local(&mut self, id: u64, end: u64, pipeline: Option<&Arc<Shared>>) {
         let Some(position) = self.find(id) else {
@@ -379,11 +378,8 @@ impl Stack {
             && live.recording
         {
             self.buffers
-                .submit_built(shared, end, || live.finish_leaving(end));
+                .submit_built(shared, || live.finish_leaving(end));
             self.pop_emptied();
-            if self.entries.is_empty() {
-                self.buffers.idle();
-            }
             return;
         }
         if let Active::Carried(_) = self.entries[position].active {
@@ -404,9 +400,6 @@ impl Stack {
         } else {
             self.discard(position);
         }
-        if self.entries.is_empty() {
-            self.buffers.idle();
-        }
     }
 
     /// Finishes an async call's span at `end`, off the stack already, and
@@ -423,9 +416,6 @@ impl Stack {
             self.buffers.submit_leaving(&mut live, end, pipeline);
         }
         self.keep_spare_live(live, emptied);
-        if self.entries.is_empty() {
-            self.buffers.idle();
-        }
     }
 }
 
@@ -504,10 +494,9 @@ fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
 /// Boxes of async spans a thread keeps for reuse at most.
 const MAX_SPARE_LIVE: usize = 64;
 
-/// Runs `f` on this thread's span buffers, also telling whether no span
-/// is active; `None` during thread teardown.
-pub(crate) fn with_buffers<R>(f: impl FnOnce(&mut Buffers, bool) -> R) -> Option<R> {
-    with_stack(|stack| Some(f(&mut stack.buffers, stack.entries.is_empty())))
+/// Runs `f` on this thread's span buffers; `None` during thread teardown.
+pub(crate) fn with_buffers<R>(f: impl FnOnce(&mut Buffers) -> R) -> Option<R> {
+    with_stack(|stack| Some(f(&mut stack.buffers)))
 }
 
 /// Pushes `active` onto this thread's stack.
@@ -529,17 +518,12 @@ pub(crate) fn enter_span(span: &Arc<SharedSpan>) -> Scope {
 }
 
 /// Takes the span `id` off this thread's stack, unfinished (an async call's,
-/// at the end of a poll), boxed to travel. When the stack is then empty,
-/// the spans buffered meanwhile go to the exporter.
+/// at the end of a poll), boxed to travel.
 #[inline]
 pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
     with_stack(|stack| {
         let position = stack.find(id)?;
-        let live = stack.remove_carried(position);
-        if stack.entries.is_empty() {
-            stack.buffers.idle();
-        }
-        live
+        stack.remove_carried(position)
     })
 }
 
@@ -585,8 +569,7 @@ impl Lent {
     }
 
     /// Ends the poll: the span comes back to travel with its future, from
-    /// wherever it is now. When the stack is then empty, the spans
-    /// buffered meanwhile go to the exporter.
+    /// wherever it is now.
     #[inline]
     pub(crate) fn take_back(self) -> Option<Box<LiveSpan>> {
         let lent = ManuallyDrop::new(self);
@@ -595,11 +578,7 @@ impl Lent {
         }
         with_stack(|stack| {
             let position = stack.find_carried(lent.raw)?;
-            let live = stack.remove_carried(position);
-            if stack.entries.is_empty() {
-                stack.buffers.idle();
-            }
-            live
+            stack.remove_carried(position)
         })
     }
 
@@ -723,17 +702,11 @@ impl Drop for Scope {
         if self.id == 0 {
             return;
         }
-        // An empty stack means this thread's trace segment ended, so its
-        // buffered spans go to the exporter. The entry is dropped after the
-        // borrow ended: releasing the last reference to a span must not run
-        // while the stack is borrowed.
+        // The entry is dropped after the borrow ended: releasing the last
+        // reference to a span must not run while the stack is borrowed.
         let _released = with_stack(|stack| {
             let position = stack.find(self.id)?;
-            let released = stack.remove(position);
-            if stack.entries.is_empty() {
-                stack.buffers.idle();
-            }
-            released
+            stack.remove(position)
         });
     }
 }

@@ -93,6 +93,12 @@ fn is_captured(trace_id: TraceId) -> bool {
     captures().iter().any(|open| open.trace_id == trace_id)
 }
 
+/// Whether any capture is open (finished spans are then shown to it).
+#[inline(always)]
+pub(crate) fn any_open() -> bool {
+    OPEN.load(Ordering::Relaxed) != 0
+}
+
 /// Gives a finished span to the capture of its trace, if one is open.
 #[inline]
 pub(crate) fn offer(span: &RawSpan) {

@@ -25,8 +25,10 @@ pub struct BatchConfig {
     /// Spans per export call at most (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
     /// default 512; never more than `max_queue_size`).
     pub max_export_batch_size: usize,
-    /// The longest a finished span waits before export
-    /// (`OTEL_BSP_SCHEDULE_DELAY` in milliseconds, default 5000).
+    /// The longest a finished span waits before the exporter thread takes
+    /// it, whatever its thread does next (`OTEL_BSP_SCHEDULE_DELAY` in
+    /// milliseconds, default 5000). Below 100 ms, a span finished while the
+    /// pipeline was idle may wait up to 100 ms; full batches go at once.
     pub schedule_delay: Duration,
     /// How long `flush` and shutdown wait for the exporters
     /// (`OTEL_BSP_EXPORT_TIMEOUT` in milliseconds, default 30000).
@@ -73,6 +75,25 @@ impl BatchConfig {
             config.export_timeout = Duration::from_millis(v);
         }
         config
+    }
+
+    /// Spans each thread buffers at most before it queues them (the
+    /// exporter thread also takes them from there every schedule delay):
+    /// an eighth of the queue and no more than a batch, at least 1 and at
+    /// most 256.
+    ///
+    /// ```
+    /// use tracekit_runtime::export::BatchConfig;
+    ///
+    /// assert_eq!(BatchConfig::default().thread_buffer_size(), 256);
+    /// let small = BatchConfig { max_queue_size: 100, ..BatchConfig::default() };
+    /// assert_eq!(small.thread_buffer_size(), 12);
+    /// ```
+    pub fn thread_buffer_size(&self) -> usize {
+        let normalized = self.clone().normalized();
+        (normalized.max_queue_size / 8)
+            .min(normalized.max_export_batch_size)
+            .clamp(1, 256)
     }
 
     /// The configuration made consistent: sizes at least 1, the batch no

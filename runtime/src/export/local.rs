@@ -1,155 +1,141 @@
-//! Per-thread span buffers: finishing a span appends to this thread's
-//! buffer, touching no shared state. A buffer moves to its pipeline's queue
-//! when it is full, when its oldest span has waited a schedule delay, when
-//! the thread has no active span left (a trace segment ended), when the
-//! thread calls `flush`, and when the thread exits.
+//! The thread's side of the pipeline: finishing a span writes it into the
+//! current chunk of this thread's lane for the tracer's pipeline and
+//! publishes it, touching no shared state a lock guards. From there the
+//! exporter thread takes it (within the schedule delay, whatever this
+//! thread does next), or the thread queues the chunk itself when it is full
+//! and when the thread exits.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::ptr::NonNull;
+use std::sync::Arc;
 
+use super::chunk::Chunk;
+use super::lane::Lane;
 use super::pipeline::Shared;
 use super::raw::{RawSpan, restore_spare_extras, take_spare_extras};
 use crate::live::LiveSpan;
 
-/// Spans one thread buffers at most before handing them over.
-pub(crate) const MAX_LOCAL_SPANS: usize = 256;
-
-/// Started and finished spans of one thread for one pipeline. Only the
-/// owning thread writes, so a plain load and store is enough (no
-/// read-modify-write on a shared cache line).
-#[derive(Default)]
-pub(crate) struct ThreadCounters {
-    started: AtomicU64,
-    finished: AtomicU64,
-}
-
-impl ThreadCounters {
-    #[inline(always)]
-    fn bump(counter: &AtomicU64) {
-        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-    }
-
-    /// Sums (started, finished) over every thread that ever used a pipeline.
-    pub(super) fn sum(threads: &Mutex<Vec<Arc<ThreadCounters>>>) -> (u64, u64) {
-        let threads = threads.lock().unwrap_or_else(|p| p.into_inner());
-        threads.iter().fold((0, 0), |(s, f), c| {
-            (
-                s + c.started.load(Ordering::Relaxed),
-                f + c.finished.load(Ordering::Relaxed),
-            )
-        })
-    }
-}
-
-struct Buffer {
+/// This thread's lane for one pipeline.
+struct LocalLane {
     shared: Arc<Shared>,
-    spans: Vec<RawSpan>,
-    /// When the oldest buffered span ended (a clock stamp).
-    oldest_end: u64,
-    counters: Arc<ThreadCounters>,
+    lane: Arc<Lane>,
+    /// The lane's current chunk, which the lane keeps alive; this thread is
+    /// its only writer.
+    chunk: NonNull<Chunk>,
+    /// Spans written into `chunk`.
+    written: usize,
+    capacity: usize,
 }
 
-impl Buffer {
-    fn hand_over(&mut self) -> usize {
-        let spans = std::mem::take(&mut self.spans);
-        let count = spans.len();
+impl LocalLane {
+    fn new(shared: &Arc<Shared>) -> LocalLane {
+        let (lane, chunk) = shared.open_lane();
+        let mut local = LocalLane {
+            shared: shared.clone(),
+            lane,
+            chunk: NonNull::dangling(),
+            written: 0,
+            capacity: 0,
+        };
+        local.set_current(chunk);
+        local
+    }
+
+    /// Makes `chunk` (empty) the lane's current chunk.
+    fn set_current(&mut self, chunk: Arc<Chunk>) {
+        self.chunk = NonNull::from(&*chunk);
+        self.capacity = chunk.capacity();
+        self.written = 0;
+        self.lane.set_current(chunk);
+    }
+
+    #[inline(always)]
+    fn push(&mut self, build: impl FnOnce() -> RawSpan) {
+        Lane::bump(&self.lane.finished);
+        // SAFETY: the lane holds the chunk until this thread (its only
+        // writer) takes it off in `seal`; `written` counts what it published.
+        unsafe { self.chunk.as_ref().push(self.written, build) };
+        self.written += 1;
+        if self.written == self.capacity {
+            self.seal();
+        }
+    }
+
+    /// Queues the full chunk and starts an empty one.
+    #[cold]
+    #[inline(never)]
+    fn seal(&mut self) {
+        let full = self.lane.take_current();
         let mut extras = take_spare_extras();
-        self.spans = self.shared.enqueue(spans, &mut extras);
+        let next = self.shared.enqueue(full, &mut extras);
         restore_spare_extras(extras);
-        count
+        self.set_current(next);
+    }
+
+    /// Queues what the lane still holds and closes it: the thread is done.
+    fn close(self) {
+        let rest = self.lane.take_current();
+        self.shared.close_lane(&self.lane, rest);
     }
 }
 
-/// One thread's buffers, one per pipeline it finished spans for. They live
+/// One thread's lanes, one per pipeline it finished spans for. They live
 /// in the thread's scope state ([`crate::scope`]), so finishing a span
 /// touches one thread-local.
 pub(crate) struct Buffers {
-    buffers: Vec<Buffer>,
-    /// Spans buffered over all pipelines: lets the idle check skip the scan.
-    pending: usize,
+    lanes: Vec<LocalLane>,
 }
 
 impl Buffers {
     pub(crate) const fn new() -> Buffers {
-        Buffers {
-            buffers: Vec::new(),
-            pending: 0,
-        }
+        Buffers { lanes: Vec::new() }
     }
 
-    /// This thread's buffer for `shared`, created on first use.
+    /// This thread's lane for `shared`, opened on first use.
     #[inline]
-    fn buffer(&mut self, shared: &Arc<Shared>) -> &mut Buffer {
+    fn lane(&mut self, shared: &Arc<Shared>) -> &mut LocalLane {
         match self
-            .buffers
+            .lanes
             .iter()
-            .position(|b| Arc::ptr_eq(&b.shared, shared))
+            .position(|l| Arc::ptr_eq(&l.shared, shared))
         {
-            Some(index) => &mut self.buffers[index],
-            None => self.add(shared),
+            Some(index) => &mut self.lanes[index],
+            None => self.open(shared),
         }
     }
 
     #[cold]
-    fn add(&mut self, shared: &Arc<Shared>) -> &mut Buffer {
-        let counters = Arc::new(ThreadCounters::default());
-        shared
-            .threads
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(counters.clone());
-        self.buffers.push(Buffer {
-            shared: shared.clone(),
-            spans: Vec::new(),
-            oldest_end: 0,
-            counters,
-        });
-        let last = self.buffers.len() - 1;
-        &mut self.buffers[last]
+    fn open(&mut self, shared: &Arc<Shared>) -> &mut LocalLane {
+        // Lanes of pipelines that were shut down go first: their tracers
+        // are gone and will not come back.
+        let (closed, open): (Vec<_>, Vec<_>) = std::mem::take(&mut self.lanes)
+            .into_iter()
+            .partition(|l| l.shared.is_shut_down());
+        self.lanes = open;
+        closed.into_iter().for_each(LocalLane::close);
+        self.lanes.push(LocalLane::new(shared));
+        let last = self.lanes.len() - 1;
+        &mut self.lanes[last]
     }
 
     /// Counts a sampled span started on this thread.
     #[inline]
     pub(crate) fn started(&mut self, shared: &Arc<Shared>) {
-        ThreadCounters::bump(&self.buffer(shared).counters.started);
+        Lane::bump(&self.lane(shared).lane.started);
     }
 
-    /// Buffers a finished span (showing it to open test captures). The
-    /// caller calls [`idle`](Self::idle) when no span is active on this
-    /// thread any more.
+    /// Buffers the span `build` makes (showing it to open test captures);
+    /// it is built only once its slot has been found, so it is written
+    /// straight there.
     #[inline(always)]
-    pub(crate) fn submit(&mut self, shared: &Arc<Shared>, span: RawSpan) {
-        let end = span.end;
-        self.submit_built(shared, end, || span);
-    }
-
-    /// Buffers the span `build` makes, which ended at `end`; it is built
-    /// only once its buffer has been found, so it is written straight into
-    /// its slot (see [`crate::in_place`]).
-    #[inline(always)]
-    pub(crate) fn submit_built(
-        &mut self,
-        shared: &Arc<Shared>,
-        end: u64,
-        build: impl FnOnce() -> RawSpan,
-    ) {
-        let delay = shared.schedule_delay_units;
-        let buffer = self.buffer(shared);
-        ThreadCounters::bump(&buffer.counters.finished);
-        if buffer.spans.is_empty() {
-            buffer.oldest_end = end;
-        }
-        let aged = end.saturating_sub(buffer.oldest_end) >= delay;
-        crate::in_place::push_in_place(&mut buffer.spans, build());
-        if let Some(span) = buffer.spans.last() {
-            crate::testing::offer(span);
-        }
-        let handed_over = if aged || buffer.spans.len() >= MAX_LOCAL_SPANS {
-            buffer.hand_over()
+    pub(crate) fn submit_built(&mut self, shared: &Arc<Shared>, build: impl FnOnce() -> RawSpan) {
+        let lane = self.lane(shared);
+        if crate::testing::any_open() {
+            let span = build();
+            crate::testing::offer(&span);
+            lane.push(|| span);
         } else {
-            0
-        };
-        self.pending = self.pending + 1 - handed_over;
+            lane.push(build);
+        }
     }
 
     /// Ends the recording span `live` at `end` (moving out what it owns,
@@ -163,35 +149,16 @@ impl Buffers {
         pipeline: Option<&Arc<Shared>>,
     ) {
         match pipeline {
-            Some(shared) => self.submit_built(shared, end, || live.finish_leaving(end)),
+            Some(shared) => self.submit_built(shared, || live.finish_leaving(end)),
             None => crate::testing::offer(&live.finish_leaving(end)),
-        }
-    }
-
-    /// Hands over every buffered span, for every pipeline.
-    pub(crate) fn hand_over_all(&mut self) {
-        for buffer in &mut self.buffers {
-            if !buffer.spans.is_empty() {
-                buffer.hand_over();
-            }
-        }
-        self.pending = 0;
-    }
-
-    /// Called when this thread's scope stack became empty: the trace
-    /// segment is complete, so every buffered span goes.
-    #[inline]
-    pub(crate) fn idle(&mut self) {
-        if self.pending > 0 {
-            self.hand_over_all();
         }
     }
 }
 
 impl Drop for Buffers {
-    /// A thread that exits hands its spans over first.
+    /// A thread that exits queues what its lanes hold and closes them.
     fn drop(&mut self) {
-        self.hand_over_all();
+        self.lanes.drain(..).for_each(LocalLane::close);
     }
 }
 
@@ -199,22 +166,14 @@ impl Drop for Buffers {
 /// captures).
 pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
     let mut span = Some(span);
-    crate::scope::with_buffers(|buffers, idle| {
+    crate::scope::with_buffers(|buffers| {
         if let Some(span) = span.take() {
-            buffers.submit(shared, span);
-            if idle {
-                buffers.idle();
-            }
+            buffers.submit_built(shared, || span);
         }
     });
-    // During thread teardown the buffers are gone: hand the span over alone.
+    // During thread teardown the lanes are gone: the span is queued alone.
     if let Some(span) = span {
         crate::testing::offer(&span);
-        shared.enqueue(vec![span], &mut Vec::new());
+        shared.enqueue_alone(span);
     }
-}
-
-/// Hands over every span this thread buffered, for every pipeline.
-pub(crate) fn hand_over_all() {
-    crate::scope::with_buffers(|buffers, _| buffers.hand_over_all());
 }

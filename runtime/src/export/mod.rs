@@ -7,7 +7,9 @@
 //! - [`Memory`]: keeps every span in memory, for tests.
 
 mod batch;
+mod chunk;
 mod console;
+mod lane;
 pub(crate) mod local;
 mod memory;
 mod pipeline;

@@ -1,6 +1,8 @@
-//! The batch pipeline: finished spans gather in per-thread buffers
-//! ([`local`](super::local)), whole buffers move into one bounded queue, and
-//! one exporter thread drains the queue in batches by size and age.
+//! The batch pipeline: each thread writes finished spans into its lane
+//! ([`local`](super::local)), full chunks move into one bounded queue, and
+//! one exporter thread drains the queue in batches and, every schedule
+//! delay, takes what the lanes published meanwhile, so no finished span
+//! waits on what its thread does next.
 
 #![allow(
     clippy::vec_box,
@@ -14,8 +16,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::local::MAX_LOCAL_SPANS;
-use super::raw::{Extra, MAX_THREAD_EXTRAS, RawSpan};
+use super::chunk::Chunk;
+use super::lane::Lane;
+use super::raw::{Extra, MAX_THREAD_EXTRAS, RawSpan, restore_spare_extras, take_spare_extras};
 use super::{BatchConfig, ExportError, Exporter};
 use crate::record::SpanRecord;
 
@@ -23,7 +26,8 @@ use crate::record::SpanRecord;
 ///
 /// Every sampled span that finished is, at any moment, exported, dropped,
 /// or still on its way: `spans_finished == spans_exported + dropped() +
-/// in flight`.
+/// in flight`, where the spans in flight are `queued`, `buffered`, and
+/// those in the batch being exported.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TracerStats {
     /// Sampled spans started.
@@ -40,6 +44,10 @@ pub struct TracerStats {
     pub export_errors: u64,
     /// Spans waiting in the queue now (at most the configured queue size).
     pub queued: u64,
+    /// Spans finished and still in their thread's buffer, which the
+    /// exporter takes within the schedule delay (at most
+    /// [`BatchConfig::thread_buffer_size`] per thread).
+    pub buffered: u64,
     /// Malformed propagation values ignored by `extract` in this process.
     pub malformed_contexts: u64,
 }
@@ -68,30 +76,40 @@ impl fmt::Display for FlushError {
 
 impl std::error::Error for FlushError {}
 
+/// The longest the exporter sleeps when nothing was pending at its last
+/// look, whatever the schedule delay: a span finished then waits at most
+/// this long (or the schedule delay, if longer) to be taken. Ten looks a
+/// second cost an idle process nothing measurable.
+pub(crate) const IDLE_LOOK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The shortest time between two looks at the lanes, so that a schedule
+/// delay of zero does not make the exporter spin.
+const MIN_LOOK_INTERVAL: Duration = Duration::from_millis(5);
+
 /// What producers and the exporter thread share.
 pub(crate) struct Shared {
     pub(super) config: BatchConfig,
-    /// The schedule delay in raw clock units, as buffers compare stamps.
-    pub(super) schedule_delay_units: u64,
     state: Mutex<State>,
+    lanes: Mutex<Lanes>,
     /// Wakes the exporter thread.
     work: Condvar,
     /// Wakes flushers when a flush round completes.
     done: Condvar,
+    /// Set once the exporter thread has ended (or never started).
+    shut_down: AtomicBool,
     exported: AtomicU64,
     dropped_queue_full: AtomicU64,
     dropped_export_failed: AtomicU64,
     export_errors: AtomicU64,
     warned: AtomicBool,
-    /// Per-thread counters of started and finished spans, summed by `stats`.
-    pub(super) threads: Mutex<Vec<Arc<super::local::ThreadCounters>>>,
 }
 
 struct State {
-    /// Handed-over buffers, oldest first.
-    queue: VecDeque<Vec<RawSpan>>,
-    /// Emptied buffers kept for reuse, so handing over allocates nothing.
-    spare: Vec<Vec<RawSpan>>,
+    /// Full chunks, oldest first.
+    queue: VecDeque<Arc<Chunk>>,
+    /// Emptied chunks kept for reuse, so a thread's next chunk allocates
+    /// nothing.
+    spare: Vec<Arc<Chunk>>,
     /// Emptied extra boxes the exporter thread gave back, for producers.
     spare_extras: Vec<Box<Extra>>,
     /// Spans in `queue`.
@@ -106,85 +124,154 @@ struct State {
     stopped: bool,
 }
 
+/// The lanes of the threads that use the pipeline, and what the closed
+/// ones counted.
+#[derive(Default)]
+struct Lanes {
+    open: Vec<Arc<Lane>>,
+    closed_started: u64,
+    closed_finished: u64,
+}
+
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes a buffer of finished spans, dropping the oldest spans when the
-    /// queue would overflow, and gives back an empty buffer to fill next (a
-    /// reused one when there is one), under one lock. Also tops up the
-    /// producer's pool of extra boxes.
+    fn lanes(&self) -> MutexGuard<'_, Lanes> {
+        self.lanes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Spans one chunk holds: a thread buffers at most this many.
+    fn chunk_capacity(&self) -> usize {
+        self.config.thread_buffer_size()
+    }
+
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+
+    /// Opens a lane for the calling thread, with an empty chunk for it.
+    pub(crate) fn open_lane(&self) -> (Arc<Lane>, Arc<Chunk>) {
+        let lane = Arc::new(Lane::new());
+        self.lanes().open.push(lane.clone());
+        let chunk = self.lock().spare.pop();
+        (lane, chunk.unwrap_or_else(|| self.new_chunk()))
+    }
+
+    fn new_chunk(&self) -> Arc<Chunk> {
+        Arc::new(Chunk::new(self.chunk_capacity()))
+    }
+
+    /// Closes a thread's lane: what it still holds (`rest`) is queued, and
+    /// its counters are kept.
+    pub(crate) fn close_lane(&self, lane: &Arc<Lane>, rest: Option<Arc<Chunk>>) {
+        if let Some(rest) = rest {
+            if rest.pending() > 0 {
+                self.push_full(rest);
+            } else {
+                self.recycle_chunk(rest);
+            }
+        }
+        let mut lanes = self.lanes();
+        if let Some(index) = lanes.open.iter().position(|l| Arc::ptr_eq(l, lane)) {
+            lanes.open.swap_remove(index);
+            let (started, finished) = lane.counts();
+            lanes.closed_started += started;
+            lanes.closed_finished += finished;
+        }
+    }
+
+    /// Queues a span alone: one finished while its thread was torn down.
+    pub(crate) fn enqueue_alone(&self, span: RawSpan) {
+        let chunk = Chunk::new(1);
+        // SAFETY: the chunk is new and this thread its only writer.
+        unsafe { chunk.push(0, || span) };
+        self.lanes().closed_finished += 1;
+        self.push_full(Arc::new(chunk));
+    }
+
+    /// Queues a thread's full chunk and gives back an empty one to write
+    /// into next; tops up the thread's pool of extra boxes.
     pub(crate) fn enqueue(
         &self,
-        mut batch: Vec<RawSpan>,
+        full: Option<Arc<Chunk>>,
         extras: &mut Vec<Box<Extra>>,
-    ) -> Vec<RawSpan> {
-        if batch.is_empty() {
-            return batch;
+    ) -> Arc<Chunk> {
+        let (evicted, next) = match full {
+            Some(full) => self.queue_chunk(full, Some(extras)),
+            None => (Vec::new(), self.lock().spare.pop()),
+        };
+        self.count_evicted(evicted, next)
+    }
+
+    /// Queues a chunk no thread writes into any more.
+    fn push_full(&self, full: Arc<Chunk>) {
+        let (evicted, _) = self.queue_chunk(full, None);
+        for chunk in evicted {
+            self.count_evicted(vec![chunk], None);
         }
-        let mut dropped = 0;
-        let (notify, next) = {
+    }
+
+    /// Puts `full` at the back of the queue, evicting the oldest chunks
+    /// when it would overflow (they are emptied later, outside the lock);
+    /// takes a spare chunk and tops up `extras` on the way.
+    fn queue_chunk(
+        &self,
+        full: Arc<Chunk>,
+        extras: Option<&mut Vec<Box<Extra>>>,
+    ) -> (Vec<Arc<Chunk>>, Option<Arc<Chunk>>) {
+        let pending = full.pending();
+        let mut evicted = Vec::new();
+        let (wake, next) = {
             let mut guard = self.lock();
             let state = &mut *guard;
             if state.stopped {
-                dropped = batch.len();
-                batch.clear();
-            }
-            while !batch.is_empty() && state.queued + batch.len() > self.config.max_queue_size {
-                match state.queue.front_mut() {
-                    Some(oldest) => {
-                        let excess = (state.queued + batch.len() - self.config.max_queue_size)
-                            .min(oldest.len());
-                        oldest.drain(..excess);
-                        state.queued -= excess;
-                        dropped += excess;
-                        if oldest.is_empty() {
-                            state.queue.pop_front();
-                        }
-                    }
-                    None => {
-                        // The batch alone is larger than the queue: keep its newest part.
-                        let excess = batch.len() - self.config.max_queue_size;
-                        batch.drain(..excess);
-                        dropped += excess;
-                    }
-                }
-            }
-            state.queued += batch.len();
-            let next = match state.queue.back_mut() {
-                _ if batch.is_empty() => batch,
-                // A few spans (from a thread that went idle, usually) join
-                // the newest queued buffer when they fit: queued memory
-                // stays in proportion to queued spans, and the producer
-                // keeps its buffer. More are worth a buffer of their own
-                // rather than a copy under the lock.
-                Some(back)
-                    if batch.len() <= MAX_JOINING_SPANS
-                        && back.capacity() - back.len() >= batch.len() =>
+                evicted.push(full);
+            } else {
+                while state.queued + pending > self.config.max_queue_size
+                    && let Some(oldest) = state.queue.pop_front()
                 {
-                    back.append(&mut batch);
-                    batch
+                    state.queued -= oldest.pending();
+                    evicted.push(oldest);
                 }
-                _ => {
-                    state.queue.push_back(batch);
-                    state
-                        .spare
-                        .pop()
-                        .unwrap_or_else(|| Vec::with_capacity(MAX_LOCAL_SPANS))
-                }
-            };
-            let wanted = MAX_THREAD_EXTRAS.saturating_sub(extras.len());
-            let from = state.spare_extras.len().saturating_sub(wanted);
-            extras.extend(state.spare_extras.drain(from..));
+                state.queued += pending;
+                state.queue.push_back(full);
+            }
+            if let Some(extras) = extras {
+                top_up(&mut state.spare_extras, extras);
+            }
             // The exporter is woken once, when it waits: a wake is a
-            // system call, and producers hand over far more often.
+            // system call, and producers queue far more often.
             let wake = state.exporter_waiting && state.queued >= self.config.max_export_batch_size;
             if wake {
                 state.exporter_waiting = false;
             }
-            (wake, next)
+            (wake, state.spare.pop())
         };
+        if wake {
+            self.work.notify_one();
+        }
+        (evicted, next)
+    }
+
+    /// Counts the spans of evicted chunks as dropped and empties them (off
+    /// the queue's lock); returns a chunk to write into next: `next`, else
+    /// an emptied one, else a new one.
+    fn count_evicted(&self, evicted: Vec<Arc<Chunk>>, next: Option<Arc<Chunk>>) -> Arc<Chunk> {
+        let mut next = next;
+        let mut dropped = 0;
+        for mut chunk in evicted {
+            match Arc::get_mut(&mut chunk) {
+                Some(only) => {
+                    dropped += only.clear();
+                    if next.is_none() && only.capacity() == self.chunk_capacity() {
+                        next = Some(chunk);
+                    }
+                }
+                None => dropped += chunk.pending(),
+            }
+        }
         if dropped > 0 {
             self.dropped_queue_full
                 .fetch_add(dropped as u64, Ordering::Relaxed);
@@ -193,22 +280,30 @@ impl Shared {
                 self.config.max_queue_size
             ));
         }
-        if notify {
-            self.work.notify_one();
-        }
-        next
+        next.unwrap_or_else(|| self.new_chunk())
     }
 
-    /// Keeps an exported batch's buffers, and the extra boxes it carried,
-    /// for reuse.
-    fn recycle(&self, parts: &mut Vec<Vec<RawSpan>>, extras: &mut Vec<Box<Extra>>) {
-        let mut state = self.lock();
-        for buffer in parts.drain(..) {
-            keep_spare(&mut state.spare, buffer);
+    /// Keeps an emptied chunk of the pipeline's size for reuse (a bounded
+    /// number of them).
+    fn recycle_chunk(&self, mut chunk: Arc<Chunk>) {
+        let Some(only) = Arc::get_mut(&mut chunk) else {
+            return;
+        };
+        only.clear();
+        if only.capacity() == self.chunk_capacity() {
+            let mut state = self.lock();
+            if state.spare.len() < MAX_SPARE_CHUNKS {
+                state.spare.push(chunk);
+            }
         }
-        let room = max_spare_extras(&self.config).saturating_sub(state.spare_extras.len());
-        // `RawSpan::fill` emptied them; the rest are let go.
-        state.spare_extras.extend(extras.drain(..).take(room));
+    }
+
+    /// Tops up the calling thread's pool of extra boxes with those the
+    /// exporter gave back.
+    fn top_up_extras(&self) {
+        let mut extras = take_spare_extras();
+        top_up(&mut self.lock().spare_extras, &mut extras);
+        restore_spare_extras(extras);
     }
 
     /// Dropping or failing is never silent: the first occurrence is told.
@@ -218,7 +313,7 @@ impl Shared {
         }
     }
 
-    /// Waits until every span enqueued before the call was exported.
+    /// Waits until every span finished before the call was exported.
     fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         let deadline = Instant::now() + timeout;
         let mut state = self.lock();
@@ -240,7 +335,16 @@ impl Shared {
     }
 
     fn stats(&self) -> TracerStats {
-        let (started, finished) = super::local::ThreadCounters::sum(&self.threads);
+        let (started, finished, buffered) = {
+            let lanes = self.lanes();
+            lanes.open.iter().fold(
+                (lanes.closed_started, lanes.closed_finished, 0),
+                |(s, f, b), lane| {
+                    let (started, finished) = lane.counts();
+                    (s + started, f + finished, b + lane.pending() as u64)
+                },
+            )
+        };
         TracerStats {
             spans_started: started,
             spans_finished: finished,
@@ -249,30 +353,26 @@ impl Shared {
             dropped_export_failed: self.dropped_export_failed.load(Ordering::Relaxed),
             export_errors: self.export_errors.load(Ordering::Relaxed),
             queued: self.lock().queued as u64,
+            buffered,
             malformed_contexts: 0,
         }
     }
 }
 
-/// Spans a hand-over copies into the newest queued buffer at most.
-const MAX_JOINING_SPANS: usize = MAX_LOCAL_SPANS / 8;
+/// Moves spare extra boxes into a thread's pool, up to its size.
+fn top_up(spare: &mut Vec<Box<Extra>>, pool: &mut Vec<Box<Extra>>) {
+    let wanted = MAX_THREAD_EXTRAS.saturating_sub(pool.len());
+    let from = spare.len().saturating_sub(wanted);
+    pool.extend(spare.drain(from..));
+}
 
-/// Emptied buffers kept for reuse at most (each holds a thread's batch).
-const MAX_SPARE_BUFFERS: usize = 64;
+/// Emptied chunks kept for reuse at most.
+const MAX_SPARE_CHUNKS: usize = 64;
 
 /// Emptied extra boxes kept for producers at most: as many as the queue
 /// holds spans (so the boxes of a whole queue can circulate), capped.
 fn max_spare_extras(config: &BatchConfig) -> usize {
     config.max_queue_size.min(1 << 15)
-}
-
-/// Keeps an emptied buffer of a thread's size for reuse (a bounded number
-/// of them); vectors of any other size are let go.
-fn keep_spare(spare: &mut Vec<Vec<RawSpan>>, mut buffer: Vec<RawSpan>) {
-    buffer.clear();
-    if spare.len() < MAX_SPARE_BUFFERS && (1..=MAX_LOCAL_SPANS).contains(&buffer.capacity()) {
-        spare.push(buffer);
-    }
 }
 
 /// A tracer's pipeline; with no exporter it records nothing.
@@ -285,10 +385,8 @@ impl Pipeline {
         if exporters.is_empty() {
             return Pipeline { shared: None };
         }
-        let config = config.normalized();
         let shared = Arc::new(Shared {
-            schedule_delay_units: crate::clock::units_in(config.schedule_delay),
-            config,
+            config: config.normalized(),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 spare: Vec::new(),
@@ -300,14 +398,15 @@ impl Pipeline {
                 shutdown: false,
                 stopped: false,
             }),
+            lanes: Mutex::new(Lanes::default()),
             work: Condvar::new(),
             done: Condvar::new(),
+            shut_down: AtomicBool::new(false),
             exported: AtomicU64::new(0),
             dropped_queue_full: AtomicU64::new(0),
             dropped_export_failed: AtomicU64::new(0),
             export_errors: AtomicU64::new(0),
             warned: AtomicBool::new(false),
-            threads: Mutex::new(Vec::new()),
         });
         let worker = shared.clone();
         let spawned = std::thread::Builder::new()
@@ -316,6 +415,7 @@ impl Pipeline {
         if let Err(err) = spawned {
             eprintln!("tracekit: cannot start the export thread ({err}); spans will be dropped");
             shared.lock().stopped = true;
+            shared.shut_down.store(true, Ordering::Release);
         }
         Pipeline {
             shared: Some(shared),
@@ -326,14 +426,16 @@ impl Pipeline {
         self.shared.as_ref()
     }
 
-    /// Exports everything finished so far on this thread or handed over by
-    /// others; waits at most `timeout`.
+    /// Exports everything finished so far, on any thread; waits at most
+    /// `timeout`. The calling thread's pool of extra boxes is topped up
+    /// with those the export gave back.
     pub(crate) fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         let Some(shared) = &self.shared else {
             return Ok(());
         };
-        super::local::hand_over_all();
-        shared.flush(timeout)
+        let flushed = shared.flush(timeout);
+        shared.top_up_extras();
+        flushed
     }
 
     pub(crate) fn default_timeout(&self) -> Duration {
@@ -348,29 +450,38 @@ impl Pipeline {
 }
 
 impl Drop for Pipeline {
-    /// The exporter thread drains what is queued, then ends.
+    /// The exporter thread takes what the lanes and the queue hold,
+    /// exports it, then ends.
     fn drop(&mut self) {
         if let Some(shared) = &self.shared {
-            super::local::hand_over_all();
             shared.lock().shutdown = true;
             shared.work.notify_one();
         }
     }
 }
 
+/// Why the exporter thread woke.
+struct Wake {
+    /// The flush round to complete once everything found is exported.
+    flush_round: Option<u64>,
+    shutdown: bool,
+    /// Time to look at the lanes (the schedule delay passed).
+    due: bool,
+}
+
 /// The exporter thread.
 struct Worker {
     shared: Arc<Shared>,
     exporters: Vec<Box<dyn Exporter>>,
-    last_export: Instant,
+    /// Spans taken from lanes and queued chunks, waiting for their batch.
+    staging: Vec<RawSpan>,
     /// The public records of the batch being exported, overwritten batch
     /// after batch so their tag vectors are reused.
     records: Vec<SpanRecord>,
     /// Extra boxes emptied by the conversion, to give back.
     extras: Vec<Box<Extra>>,
-    /// The handed-over buffers making up the batch being exported: read
-    /// where they are, not merged into one vector first.
-    parts: Vec<Vec<RawSpan>>,
+    /// The open lanes, copied out of their lock for a look.
+    lanes: Vec<Arc<Lane>>,
 }
 
 impl Worker {
@@ -378,105 +489,149 @@ impl Worker {
         Worker {
             shared,
             exporters,
-            last_export: Instant::now(),
+            staging: Vec::new(),
             records: Vec::new(),
             extras: Vec::new(),
-            parts: Vec::new(),
+            lanes: Vec::new(),
         }
     }
 
+    /// Time between two looks at the lanes while spans flow.
+    fn look_interval(&self) -> Duration {
+        self.shared.config.schedule_delay.max(MIN_LOOK_INTERVAL)
+    }
+
     fn run(mut self) {
+        let mut next_look = Instant::now() + self.look_interval();
         loop {
-            let (flush_round, shutdown) = self.next_batch();
-            let count: usize = self.parts.iter().map(Vec::len).sum();
-            if count > 0 {
-                self.export(count);
+            let wake = self.wait(next_look);
+            let look = wake.due || wake.flush_round.is_some() || wake.shutdown;
+            let mut found = 0;
+            if look {
+                found += self.take_from_lanes();
             }
-            self.shared.recycle(&mut self.parts, &mut self.extras);
-            if let Some(round) = flush_round {
+            found += self.export_queued(look);
+            if look {
+                // Nothing anywhere: look again less often (the lanes are
+                // read, not watched, so someone must look).
+                let idle = found == 0 && self.shared.lock().queued == 0;
+                let interval = if idle {
+                    self.look_interval().max(IDLE_LOOK_INTERVAL)
+                } else {
+                    self.look_interval()
+                };
+                next_look = Instant::now() + interval;
+            }
+            if let Some(round) = wake.flush_round {
                 self.flush_exporters();
-                self.shared.lock().flush_completed = round;
+                let mut state = self.shared.lock();
+                state.flush_completed = state.flush_completed.max(round);
+                drop(state);
                 self.shared.done.notify_all();
             }
-            if shutdown {
+            if wake.shutdown {
                 self.flush_exporters();
                 let mut state = self.shared.lock();
                 state.stopped = true;
                 state.flush_completed = state.flush_requested;
+                self.shared.shut_down.store(true, Ordering::Release);
+                drop(state);
                 self.shared.done.notify_all();
                 return;
             }
         }
     }
 
-    /// Waits for work, then takes up to one batch into `parts`. Says
-    /// whether a flush round ends with this batch and whether to stop.
-    fn next_batch(&mut self) -> (Option<u64>, bool) {
-        let config = &self.shared.config;
+    /// Waits until a flush, the shutdown, a full batch in the queue, or
+    /// `next_look`.
+    fn wait(&mut self, next_look: Instant) -> Wake {
+        let batch = self.shared.config.max_export_batch_size;
         let mut state = self.shared.lock();
         loop {
-            let flushing = state.flush_requested > state.flush_completed;
-            let due = state.queued > 0 && self.last_export.elapsed() >= config.schedule_delay;
-            if state.queued >= config.max_export_batch_size || due || flushing || state.shutdown {
-                break;
+            let flush_round =
+                (state.flush_requested > state.flush_completed).then_some(state.flush_requested);
+            let now = Instant::now();
+            let due = now >= next_look;
+            if flush_round.is_some() || state.shutdown || due || state.queued >= batch {
+                return Wake {
+                    flush_round,
+                    shutdown: state.shutdown,
+                    due,
+                };
             }
-            let wait = if state.queued > 0 {
-                config
-                    .schedule_delay
-                    .saturating_sub(self.last_export.elapsed())
-            } else {
-                config.schedule_delay
-            };
             state.exporter_waiting = true;
             state = self
                 .shared
                 .work
-                .wait_timeout(state, wait)
+                .wait_timeout(state, next_look - now)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
             state.exporter_waiting = false;
         }
-        // Whole handed-over buffers, as many as fit in one batch; a buffer
-        // larger than a batch is split.
-        let max = config.max_export_batch_size;
-        let mut total = 0;
-        while let Some(front) = state.queue.front()
-            && total + front.len() <= max
-        {
-            total += front.len();
-            self.parts.extend(state.queue.pop_front());
-        }
-        if self.parts.is_empty()
-            && let Some(front) = state.queue.front_mut()
-        {
-            let part: Vec<RawSpan> = front.drain(..max.min(front.len())).collect();
-            total = part.len();
-            self.parts.push(part);
-        }
-        state.queued -= total;
-        let drained = state.queued == 0;
-        let flush_round = (drained && state.flush_requested > state.flush_completed)
-            .then_some(state.flush_requested);
-        let shutdown = drained && state.shutdown;
-        (flush_round, shutdown)
     }
 
-    /// Converts the batch to public records (wall time, owned fields) and
-    /// gives it to every exporter.
+    /// Takes what every open lane published, into `staging`.
+    fn take_from_lanes(&mut self) -> usize {
+        self.lanes.extend(self.shared.lanes().open.iter().cloned());
+        let staging = &mut self.staging;
+        let taken = self
+            .lanes
+            .iter()
+            .map(|lane| lane.harvest(|span| staging.push(span)))
+            .sum();
+        self.lanes.clear();
+        taken
+    }
+
+    /// Exports `staging` and the queued chunks in batches: everything
+    /// queued now when `drain`, else while full batches are queued.
+    /// Returns how many spans came from the queue.
+    fn export_queued(&mut self, drain: bool) -> usize {
+        let batch = self.shared.config.max_export_batch_size;
+        let mut left = if drain { self.shared.lock().queued } else { 0 };
+        let mut from_queue = 0;
+        loop {
+            while self.staging.len() < batch {
+                let Some(chunk) = self.pop_chunk(&mut left) else {
+                    break;
+                };
+                // SAFETY: a chunk off the queue has no writer and no other
+                // reader: this thread owns it.
+                from_queue += unsafe { chunk.take_published(|span| self.staging.push(span)) };
+                self.shared.recycle_chunk(chunk);
+            }
+            if self.staging.is_empty() || (!drain && self.staging.len() < batch) {
+                return from_queue;
+            }
+            let count = self.staging.len().min(batch);
+            self.export(count);
+        }
+    }
+
+    /// The oldest queued chunk, while `left` spans are still to take or a
+    /// full batch is queued.
+    fn pop_chunk(&self, left: &mut usize) -> Option<Arc<Chunk>> {
+        let batch = self.shared.config.max_export_batch_size;
+        let mut state = self.shared.lock();
+        if *left == 0 && state.queued < batch {
+            return None;
+        }
+        let chunk = state.queue.pop_front()?;
+        let pending = chunk.pending();
+        state.queued -= pending;
+        *left = left.saturating_sub(pending);
+        Some(chunk)
+    }
+
+    /// Converts the first `count` staged spans to public records (wall
+    /// time, owned fields) and gives them to every exporter.
     fn export(&mut self, count: usize) {
-        self.last_export = Instant::now();
         if self.records.len() < count {
             self.records.resize_with(count, super::raw::empty_record);
         }
-        // Each span is moved out of its buffer, which is only read: the
-        // producer that refills the buffer then finds its memory unwritten
-        // by this thread.
         let clock = crate::clock::WallClock::current();
-        let mut records = self.records.iter_mut();
-        for part in &mut self.parts {
-            for (span, record) in part.drain(..).zip(&mut records) {
-                self.extras.extend(span.fill(record, &clock));
-            }
+        for (span, record) in self.staging.drain(..count).zip(&mut self.records) {
+            self.extras.extend(span.fill(record, &clock));
         }
         let records = &self.records[..count];
         let mut failed = false;
@@ -495,6 +650,20 @@ impl Worker {
             &self.shared.exported
         };
         counter.fetch_add(count as u64, Ordering::Relaxed);
+        self.give_back_extras();
+    }
+
+    /// Gives the extra boxes emptied by the conversion back to producers
+    /// (`RawSpan::fill` emptied them; the rest are let go).
+    fn give_back_extras(&mut self) {
+        if self.extras.is_empty() {
+            return;
+        }
+        let mut state = self.shared.lock();
+        let room = max_spare_extras(&self.shared.config).saturating_sub(state.spare_extras.len());
+        state.spare_extras.extend(self.extras.drain(..).take(room));
+        drop(state);
+        self.extras.clear();
     }
 
     fn flush_exporters(&mut self) {
