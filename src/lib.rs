@@ -352,16 +352,20 @@
 //!
 //! ## Export
 //!
-//! Finished spans gather in a buffer per thread and move, a buffer at a
-//! time, into one bounded queue that a single exporter thread drains in
-//! batches ([`BatchConfig`]: queue size, batch size, schedule delay, export
-//! timeout; `OTEL_BSP_*`). A thread hands its buffer over when it has no
-//! active span left, when the buffer fills, when it calls [`Tracer::flush`],
-//! and when it exits. When the queue is full the oldest spans are dropped
-//! and counted; [`Tracer::stats`] tells spans started, finished, exported
-//! and dropped (by reason), and the first drop is reported on stderr.
-//! Dropping the guard from `install`/`init` flushes, so a program that ends
-//! normally loses no span.
+//! Finished spans leave the calling thread without a lock: each thread
+//! writes its spans into a buffer of its own and publishes them, and one
+//! exporter thread takes what every thread published each schedule delay
+//! ([`BatchConfig`]: queue size, batch size, schedule delay, export
+//! timeout; `OTEL_BSP_*`), so a finished span reaches the exporters within
+//! the delay whatever its thread does next, even when it stays inside an
+//! outer span and blocks. A thread's full buffer
+//! ([`BatchConfig::thread_buffer_size`] spans) goes to one bounded queue,
+//! which the exporter drains in batches; when the queue is full the oldest
+//! spans are dropped and counted. [`Tracer::stats`] tells spans started,
+//! finished, exported, dropped (by reason), queued and still buffered, and
+//! the first drop is reported on stderr. [`Tracer::flush`] exports what
+//! every thread has finished so far; dropping the guard from
+//! `install`/`init` flushes, so a program that ends normally loses no span.
 //!
 //! The hot path stays cheap: a span's timestamps are raw clock readings
 //! (the TSC where it is invariant), converted to wall time on the exporter

@@ -47,6 +47,11 @@ impl Chunk {
         self.slots.len()
     }
 
+    /// Whether every slot was written.
+    pub(crate) fn is_full(&self) -> bool {
+        self.published.load(Ordering::Relaxed) == self.slots.len()
+    }
+
     /// Spans published and not taken yet.
     pub(crate) fn pending(&self) -> usize {
         self.published.load(Ordering::Acquire) - self.taken.load(Ordering::Relaxed)
@@ -72,6 +77,23 @@ impl Chunk {
         self.published.store(index + 1, Ordering::Release);
     }
 
+    /// Appends the span `build` makes after those published, if there is
+    /// room; says whether there was.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the chunk's only writer.
+    pub(crate) unsafe fn append(&self, build: impl FnOnce() -> RawSpan) -> bool {
+        let index = self.published.load(Ordering::Relaxed);
+        if index == self.slots.len() {
+            return false;
+        }
+        // SAFETY: the caller is the only writer, and `index` is the count
+        // it published.
+        unsafe { self.push(index, build) };
+        true
+    }
+
     /// Moves every published span not taken yet out of the chunk, in the
     /// order written, handing each to `each`.
     ///
@@ -79,17 +101,29 @@ impl Chunk {
     ///
     /// No other reader runs at the same time (the caller holds the chunk's
     /// lane lock, or owns the chunk).
-    pub(crate) unsafe fn take_published(&self, mut each: impl FnMut(RawSpan)) -> usize {
+    pub(crate) unsafe fn take_published(&self, each: impl FnMut(RawSpan)) -> usize {
+        // SAFETY: passed on from the caller.
+        unsafe { self.take_up_to(usize::MAX, each) }
+    }
+
+    /// Like [`take_published`](Self::take_published), `max` spans at most.
+    ///
+    /// # Safety
+    ///
+    /// As for [`take_published`](Self::take_published).
+    pub(crate) unsafe fn take_up_to(&self, max: usize, mut each: impl FnMut(RawSpan)) -> usize {
         let published = self.published.load(Ordering::Acquire);
         let taken = self.taken.load(Ordering::Relaxed);
-        for slot in &self.slots[taken..published] {
+        let published = published.min(taken.saturating_add(max));
+        for index in taken..published {
             // Marked taken before the span moves on, so a panic in `each`
-            // cannot leave the slot to be dropped twice.
-            self.taken.fetch_add(1, Ordering::Relaxed);
-            // SAFETY: published slots are initialised and never written
-            // again; `taken` says this one was not moved out before, and
+            // cannot leave the slot to be dropped twice. A plain store:
             // no other reader runs.
-            each(unsafe { (*slot.get()).assume_init_read() });
+            self.taken.store(index + 1, Ordering::Relaxed);
+            // SAFETY: published slots are initialised and never written
+            // again; `taken` said this one was not moved out before, and
+            // no other reader runs.
+            each(unsafe { (*self.slots[index].get()).assume_init_read() });
         }
         published - taken
     }

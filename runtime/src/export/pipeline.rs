@@ -473,8 +473,10 @@ struct Wake {
 struct Worker {
     shared: Arc<Shared>,
     exporters: Vec<Box<dyn Exporter>>,
-    /// Spans taken from lanes and queued chunks, waiting for their batch.
-    staging: Vec<RawSpan>,
+    /// Chunks this thread owns, oldest first: taken off the queue, or
+    /// filled with what it took from the lanes. Spans are read from them
+    /// straight into the records of a batch.
+    sources: VecDeque<Arc<Chunk>>,
     /// The public records of the batch being exported, overwritten batch
     /// after batch so their tag vectors are reused.
     records: Vec<SpanRecord>,
@@ -489,7 +491,7 @@ impl Worker {
         Worker {
             shared,
             exporters,
-            staging: Vec::new(),
+            sources: VecDeque::new(),
             records: Vec::new(),
             extras: Vec::new(),
             lanes: Vec::new(),
@@ -570,40 +572,85 @@ impl Worker {
         }
     }
 
-    /// Takes what every open lane published, into `staging`.
+    /// Takes what every open lane published, into chunks of this thread's
+    /// own at the back of `sources`.
     fn take_from_lanes(&mut self) -> usize {
         self.lanes.extend(self.shared.lanes().open.iter().cloned());
-        let staging = &mut self.staging;
-        let taken = self
-            .lanes
+        let mut lanes = std::mem::take(&mut self.lanes);
+        let taken = lanes
             .iter()
-            .map(|lane| lane.harvest(|span| staging.push(span)))
+            .map(|lane| lane.harvest(|span| self.keep(span)))
             .sum();
-        self.lanes.clear();
+        lanes.clear();
+        self.lanes = lanes;
         taken
     }
 
-    /// Exports `staging` and the queued chunks in batches: everything
-    /// queued now when `drain`, else while full batches are queued.
-    /// Returns how many spans came from the queue.
+    /// Appends a span taken from a lane to this thread's newest chunk, or
+    /// to a fresh one when it is full.
+    fn keep(&mut self, span: RawSpan) {
+        if self.sources.back().is_none_or(|back| back.is_full()) {
+            let spare = self.shared.lock().spare.pop();
+            let chunk = spare.unwrap_or_else(|| self.shared.new_chunk());
+            self.sources.push_back(chunk);
+        }
+        if let Some(back) = self.sources.back() {
+            // SAFETY: chunks in `sources` belong to this thread alone.
+            unsafe { back.append(|| span) };
+        }
+    }
+
+    /// Spans in `sources`.
+    fn in_hand(&self) -> usize {
+        self.sources.iter().map(|chunk| chunk.pending()).sum()
+    }
+
+    /// Exports what this thread holds and the queued chunks, in batches:
+    /// everything queued now when `drain`, else full batches while there
+    /// are. Returns how many spans came from the queue.
     fn export_queued(&mut self, drain: bool) -> usize {
         let batch = self.shared.config.max_export_batch_size;
         let mut left = if drain { self.shared.lock().queued } else { 0 };
         let mut from_queue = 0;
         loop {
-            while self.staging.len() < batch {
-                let Some(chunk) = self.pop_chunk(&mut left) else {
-                    break;
-                };
-                // SAFETY: a chunk off the queue has no writer and no other
-                // reader: this thread owns it.
-                from_queue += unsafe { chunk.take_published(|span| self.staging.push(span)) };
-                self.shared.recycle_chunk(chunk);
-            }
-            if self.staging.is_empty() || (!drain && self.staging.len() < batch) {
+            if !drain && self.in_hand() + self.shared.lock().queued < batch {
                 return from_queue;
             }
-            let count = self.staging.len().min(batch);
+            if self.records.len() < batch {
+                self.records.resize_with(batch, super::raw::empty_record);
+            }
+            let clock = crate::clock::WallClock::current();
+            let mut count = 0;
+            while count < batch {
+                if self.sources.is_empty() {
+                    let Some(chunk) = self.pop_chunk(&mut left) else {
+                        break;
+                    };
+                    from_queue += chunk.pending();
+                    self.sources.push_back(chunk);
+                }
+                let Some(front) = self.sources.front() else {
+                    break;
+                };
+                let (records, extras) = (&mut self.records[count..batch], &mut self.extras);
+                let mut records = records.iter_mut();
+                // SAFETY: chunks in `sources` belong to this thread alone.
+                count += unsafe {
+                    front.take_up_to(batch - count, |span| {
+                        if let Some(record) = records.next() {
+                            extras.extend(span.fill(record, &clock));
+                        }
+                    })
+                };
+                if front.pending() == 0
+                    && let Some(empty) = self.sources.pop_front()
+                {
+                    self.shared.recycle_chunk(empty);
+                }
+            }
+            if count == 0 {
+                return from_queue;
+            }
             self.export(count);
         }
     }
@@ -623,16 +670,8 @@ impl Worker {
         Some(chunk)
     }
 
-    /// Converts the first `count` staged spans to public records (wall
-    /// time, owned fields) and gives them to every exporter.
+    /// Gives the first `count` records, filled, to every exporter.
     fn export(&mut self, count: usize) {
-        if self.records.len() < count {
-            self.records.resize_with(count, super::raw::empty_record);
-        }
-        let clock = crate::clock::WallClock::current();
-        for (span, record) in self.staging.drain(..count).zip(&mut self.records) {
-            self.extras.extend(span.fill(record, &clock));
-        }
         let records = &self.records[..count];
         let mut failed = false;
         for exporter in &mut self.exporters {
