@@ -162,9 +162,9 @@ fn spans(c: &mut Criterion) {
     group.bench_function("tracekit: async, 3 polls each", |b| {
         b.iter(|| sampled(&|| block_on(tracekit_async_child())))
     });
-    // No root: each call is one, ends its thread's trace segment and hands
-    // its span over alone, like a request handler on a server's worker.
-    group.bench_function("tracekit: 1000 roots, each handed over", |b| {
+    // No root: each call is one, a trace of its own, like a request
+    // handler on a server's worker.
+    group.bench_function("tracekit: 1000 roots", |b| {
         b.iter(|| {
             produced.add(CHILDREN);
             children(tracekit_child)

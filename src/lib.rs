@@ -326,7 +326,12 @@
 //! multi header), Jaeger and the OpenTracing text map, chosen with
 //! [`TracerBuilder::propagator`] or `OTEL_PROPAGATORS`; a binary form is in
 //! [`propagation`]. A malformed header counts as absent (and is counted in
-//! [`Tracer::stats`]); it never panics.
+//! [`Tracer::stats`]); it never panics. W3C trace context follows the
+//! Level 2 rules (the random trace id flag travels with its trace; a
+//! `tracestate` with an invalid member is dropped whole). Baggage that
+//! arrives without trace ids is kept: `extract` returns a context that is
+//! not [valid](SpanContext::is_valid) but carries it, and spans started
+//! under it begin a new trace with that baggage.
 //!
 //! ```
 //! use tracekit::{testing, traced};
@@ -368,8 +373,11 @@
 //! `install`/`init` flushes, so a program that ends normally loses no span.
 //!
 //! The hot path stays cheap: a span's timestamps are raw clock readings
-//! (the TSC where it is invariant), converted to wall time on the exporter
-//! thread; ids come from a per-thread generator; a finished span is a
+//! (the TSC where the kernel keeps time with it), converted to wall time on
+//! the exporter thread against an anchor to the system clock renewed every
+//! second, so exported times stay within a millisecond of the system
+//! clock however long the process runs; ids come from a per-thread
+//! generator; a finished span is a
 //! compact record written into its thread's buffer, and becomes a
 //! [`SpanRecord`] only on the exporter thread. String tags are [`Text`],
 //! kept inline up to [`INLINE_TEXT_LEN`] bytes, and the storage of tags is

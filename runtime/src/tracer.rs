@@ -101,11 +101,8 @@ impl Tracer {
         self.inner.max_tag_len
     }
 
-    /// Waits until every span finished so far has been exported: spans
-    /// this thread finished, and spans other threads handed over (a thread
-    /// hands its spans over when it has no active span left, when its
-    /// buffer fills, and when it exits). Waits at most the batch export
-    /// timeout.
+    /// Waits until every span finished so far, on any thread, has been
+    /// exported. Waits at most the batch export timeout.
     ///
     /// ```
     /// use tracekit_runtime::{Tracer, export::Memory};

@@ -198,24 +198,32 @@ impl Shared {
         full: Option<Arc<Chunk>>,
         extras: &mut Vec<Box<Extra>>,
     ) -> Arc<Chunk> {
-        let (evicted, next) = match full {
+        let (evicted, spare) = match full {
             Some(full) => self.queue_chunk(full, Some(extras)),
             None => (Vec::new(), self.lock().spare.pop()),
         };
-        self.count_evicted(evicted, next)
+        match (spare, self.drop_evicted(evicted)) {
+            (Some(spare), Some(emptied)) => {
+                self.recycle_chunk(emptied);
+                spare
+            }
+            (Some(chunk), None) | (None, Some(chunk)) => chunk,
+            (None, None) => self.new_chunk(),
+        }
     }
 
     /// Queues a chunk no thread writes into any more.
     fn push_full(&self, full: Arc<Chunk>) {
         let (evicted, _) = self.queue_chunk(full, None);
-        for chunk in evicted {
-            self.count_evicted(vec![chunk], None);
+        if let Some(emptied) = self.drop_evicted(evicted) {
+            self.recycle_chunk(emptied);
         }
     }
 
     /// Puts `full` at the back of the queue, evicting the oldest chunks
-    /// when it would overflow (they are emptied later, outside the lock);
-    /// takes a spare chunk and tops up `extras` on the way.
+    /// when it would overflow (they are emptied later, outside the lock).
+    /// For a producer that goes on writing (`extras`), takes a spare chunk
+    /// and tops up its pool of extra boxes on the way.
     fn queue_chunk(
         &self,
         full: Arc<Chunk>,
@@ -223,7 +231,7 @@ impl Shared {
     ) -> (Vec<Arc<Chunk>>, Option<Arc<Chunk>>) {
         let pending = full.pending();
         let mut evicted = Vec::new();
-        let (wake, next) = {
+        let (wake, spare) = {
             let mut guard = self.lock();
             let state = &mut *guard;
             if state.stopped {
@@ -238,35 +246,36 @@ impl Shared {
                 state.queued += pending;
                 state.queue.push_back(full);
             }
-            if let Some(extras) = extras {
+            let spare = extras.map(|extras| {
                 top_up(&mut state.spare_extras, extras);
-            }
+                state.spare.pop()
+            });
             // The exporter is woken once, when it waits: a wake is a
             // system call, and producers queue far more often.
             let wake = state.exporter_waiting && state.queued >= self.config.max_export_batch_size;
             if wake {
                 state.exporter_waiting = false;
             }
-            (wake, state.spare.pop())
+            (wake, spare.flatten())
         };
         if wake {
             self.work.notify_one();
         }
-        (evicted, next)
+        (evicted, spare)
     }
 
     /// Counts the spans of evicted chunks as dropped and empties them (off
-    /// the queue's lock); returns a chunk to write into next: `next`, else
-    /// an emptied one, else a new one.
-    fn count_evicted(&self, evicted: Vec<Arc<Chunk>>, next: Option<Arc<Chunk>>) -> Arc<Chunk> {
-        let mut next = next;
+    /// the queue's lock); returns one emptied chunk of the pipeline's size,
+    /// for reuse.
+    fn drop_evicted(&self, evicted: Vec<Arc<Chunk>>) -> Option<Arc<Chunk>> {
+        let mut reusable = None;
         let mut dropped = 0;
         for mut chunk in evicted {
             match Arc::get_mut(&mut chunk) {
                 Some(only) => {
                     dropped += only.clear();
-                    if next.is_none() && only.capacity() == self.chunk_capacity() {
-                        next = Some(chunk);
+                    if reusable.is_none() && only.capacity() == self.chunk_capacity() {
+                        reusable = Some(chunk);
                     }
                 }
                 None => dropped += chunk.pending(),
@@ -280,7 +289,7 @@ impl Shared {
                 self.config.max_queue_size
             ));
         }
-        next.unwrap_or_else(|| self.new_chunk())
+        reusable
     }
 
     /// Keeps an emptied chunk of the pipeline's size for reuse (a bounded

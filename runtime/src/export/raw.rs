@@ -21,8 +21,9 @@ use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
 ///
 /// Boxes circulate: the exporter thread moves the tags out (keeping the
 /// vector's capacity) and returns the box to the pipeline, producers take
-/// boxes from their thread's pool, refilled at each hand-over. In steady
-/// state a span with tags allocates nothing.
+/// boxes from their thread's pool, refilled when the thread queues a full
+/// chunk and when it flushes. In steady state a span with tags allocates
+/// nothing.
 #[derive(Clone, Default)]
 pub(crate) struct Extra {
     pub(crate) tags: Vec<Field>,
