@@ -73,3 +73,37 @@ fn a_traced_call_tree_prints_once_with_durations_tags_and_errors() {
         "{text}"
     );
 }
+
+#[test]
+fn a_root_exported_before_children_of_other_threads_still_prints_one_tree() {
+    let console = Console::buffer();
+    let tracer = tracekit::Tracer::builder()
+        .exporter(console.clone())
+        .build();
+    // The children finish on threads that exit (their spans are queued);
+    // the root finishes after them, and the exporter takes it first, from
+    // its thread's buffer.
+    let root = tracer.span("fan out").start();
+    let context = root.context();
+    let workers: Vec<_> = (0..2)
+        .map(|i| {
+            let (tracer, context) = (tracer.clone(), context.clone());
+            std::thread::spawn(move || {
+                let name = format!("worker {i}");
+                tracer.span(name).child_of(&context).start().finish();
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    root.finish();
+    tracer.flush().unwrap();
+
+    let text = console.contents();
+    let tree = &text[text.find("fan out").expect("the root printed")..];
+    assert!(
+        tree.contains("├── worker") && tree.contains("└── worker"),
+        "{text}"
+    );
+}

@@ -107,15 +107,22 @@ impl Console {
 
 impl Exporter for Console {
     fn export(&mut self, batch: &[SpanRecord]) -> Result<(), ExportError> {
+        // The whole batch first: a root may come before its children, as
+        // spans of different threads arrive in no particular order.
+        let mut roots = Vec::new();
         for record in batch {
-            let local_root = record.parent_id.is_none() || record.parent_is_remote;
+            if record.parent_id.is_none() || record.parent_is_remote {
+                roots.push(record.trace_id);
+            }
             self.pending
                 .entry(record.trace_id)
                 .or_default()
                 .push(record.clone());
             self.pending_spans += 1;
-            if local_root {
-                self.print_trace(record.trace_id)?;
+        }
+        for trace_id in roots {
+            if self.pending.contains_key(&trace_id) {
+                self.print_trace(trace_id)?;
             }
         }
         if self.pending_spans > MAX_PENDING_SPANS {
