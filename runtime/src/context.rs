@@ -201,6 +201,30 @@ impl Baggage {
         Baggage(Some(Arc::new(items)))
     }
 
+    /// A baggage of `(key, value, properties)` entries, built in one go (a
+    /// later entry with a key already seen replaces it).
+    pub(crate) fn from_entries(
+        entries: impl IntoIterator<Item = (String, String, Option<String>)>,
+    ) -> Baggage {
+        let items: BTreeMap<String, BaggageValue> = entries
+            .into_iter()
+            .map(|(key, value, metadata)| {
+                (
+                    key,
+                    BaggageValue {
+                        value,
+                        metadata: metadata.filter(|m| !m.is_empty()),
+                    },
+                )
+            })
+            .collect();
+        if items.is_empty() {
+            Baggage(None)
+        } else {
+            Baggage(Some(Arc::new(items)))
+        }
+    }
+
     /// The items, ordered by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0

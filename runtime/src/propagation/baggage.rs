@@ -1,7 +1,8 @@
 //! W3C Baggage: `baggage: key1=value1;property,key2=value2`.
 
 use super::{
-    Extractor, Injector, Propagator, clean, malformed, no_controls, percent_decode, percent_encode,
+    Extractor, Injector, Propagator, clean, count_malformed, is_token, malformed, no_controls,
+    percent_decode, percent_encode,
 };
 use crate::context::{Baggage, SpanContext};
 
@@ -21,14 +22,6 @@ pub const MAX_ENTRY_BYTES: usize = 4096;
 pub const MAX_TOTAL_BYTES: usize = 8192;
 
 const BAGGAGE: &str = "baggage";
-
-/// `token` characters of RFC 7230, which baggage keys are made of.
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
 
 /// `baggage-octet`: printable ASCII but space, `"`, `,`, `;`, `\`.
 fn is_baggage_octet(byte: u8) -> bool {
@@ -83,12 +76,12 @@ impl Propagator for W3cBaggage {
     }
 
     fn extract_baggage(&self, carrier: &dyn Extractor) -> Baggage {
-        let mut baggage = Baggage::new();
-        let (mut count, mut total) = (0, 0);
-        for header in carrier.get_all(BAGGAGE) {
+        let mut entries = Vec::new();
+        let (mut total, mut dropped) = (0, 0);
+        'headers: for header in carrier.get_all(BAGGAGE) {
             // Length is judged entry by entry below, as the limits say.
             if !no_controls(header) {
-                malformed::<()>();
+                dropped += 1;
                 continue;
             }
             for entry in header.split(',') {
@@ -96,24 +89,24 @@ impl Propagator for W3cBaggage {
                 if entry.is_empty() {
                     continue;
                 }
-                total += entry.len();
-                if count == MAX_ENTRIES || entry.len() > MAX_ENTRY_BYTES || total > MAX_TOTAL_BYTES
-                {
-                    malformed::<()>();
+                if entry.len() > MAX_ENTRY_BYTES {
+                    dropped += 1;
                     continue;
                 }
+                total += entry.len();
+                if entries.len() == MAX_ENTRIES || total > MAX_TOTAL_BYTES {
+                    // The rest is cut, counted once.
+                    dropped += 1;
+                    break 'headers;
+                }
                 match parse_entry(entry) {
-                    Some((key, value, metadata)) => {
-                        baggage = baggage.with_metadata(key, value, metadata);
-                        count += 1;
-                    }
-                    None => {
-                        malformed::<()>();
-                    }
+                    Some(entry) => entries.push(entry),
+                    None => dropped += 1,
                 }
             }
         }
-        baggage
+        count_malformed(dropped);
+        Baggage::from_entries(entries)
     }
 }
 

@@ -17,17 +17,36 @@ pub trait Extractor {
 
     /// Every key present, as stored.
     fn keys(&self) -> Vec<&str>;
+
+    /// Every `(key, value)` pair, as stored: what formats that carry one
+    /// item per key (`uberctx-*`, `ot-baggage-*`) read, in one pass. The
+    /// default asks [`get_all`](Self::get_all) for each key, which is
+    /// quadratic in the number of keys for most carriers; the carriers
+    /// here implement it directly.
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut keys = self.keys();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+            .flat_map(|key| self.get_all(key).into_iter().map(move |value| (key, value)))
+            .collect()
+    }
 }
 
 impl Injector for http::HeaderMap {
     fn set(&mut self, key: &str, value: String) {
         // Propagators only write valid names and values; anything else is
-        // skipped rather than sent half-formed.
-        if let (Ok(name), Ok(value)) = (
+        // skipped rather than sent half-formed, and so is a header past the
+        // map's limit (`insert` would panic there).
+        let written = match (
             http::header::HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()),
             http::header::HeaderValue::from_str(&value),
         ) {
-            self.insert(name, value);
+            (Ok(name), Ok(value)) => self.try_insert(name, value).is_ok(),
+            _ => false,
+        };
+        if !written {
+            super::malformed::<()>();
         }
     }
 }
@@ -43,6 +62,12 @@ impl Extractor for http::HeaderMap {
 
     fn keys(&self) -> Vec<&str> {
         self.keys().map(|k| k.as_str()).collect()
+    }
+
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .collect()
     }
 }
 
@@ -62,14 +87,20 @@ impl<T: TextMap> Injector for T {
 
 impl<T: TextMap> Extractor for T {
     fn get_all(&self, key: &str) -> Vec<&str> {
-        self.pairs()
+        TextMap::pairs(self)
             .filter(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v.as_str())
             .collect()
     }
 
     fn keys(&self) -> Vec<&str> {
-        self.pairs().map(|(k, _)| k.as_str()).collect()
+        TextMap::pairs(self).map(|(k, _)| k.as_str()).collect()
+    }
+
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        TextMap::pairs(self)
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
     }
 }
 

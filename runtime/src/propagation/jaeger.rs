@@ -4,11 +4,14 @@
 use super::{
     Extractor, Injector, Propagator, hex_id, malformed, percent_decode, percent_encode, single,
 };
-use crate::context::{Baggage, SpanContext, SpanId, TraceId};
+use crate::context::{SpanContext, SpanId, TraceId};
 
 /// The Jaeger format. Ids may be shorter than full width (leading zeros
 /// dropped, 64-bit trace ids); the header value may be URL-encoded; flag
-/// bit 1 is sampled, bit 2 debug (which also means sampled).
+/// bit 1 is sampled, bit 2 debug (which also means sampled). Baggage items
+/// (`uberctx-{key}`, values percent-encoded) keep the W3C baggage limits
+/// both ways (180 items, 8192 bytes); keys must be HTTP tokens, and
+/// anything else is dropped and counted.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Jaeger;
 
@@ -25,35 +28,17 @@ impl Propagator for Jaeger {
             HEADER,
             format!("{}:{}:0:{flags:x}", context.trace_id(), context.span_id()),
         );
-        for (key, value) in context.baggage().iter() {
-            carrier.set(
-                &format!("{BAGGAGE_PREFIX}{key}"),
-                percent_encode(value, |b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)),
-            );
-        }
+        super::prefixed::inject(context.baggage(), carrier, BAGGAGE_PREFIX, |value| {
+            Some(percent_encode(value, |b| {
+                b.is_ascii_alphanumeric() || b"-_.~".contains(&b)
+            }))
+        });
     }
 
     fn extract(&self, carrier: &dyn Extractor) -> Option<SpanContext> {
         let value = single(carrier, HEADER).ok()??;
         let context = parse(value).or_else(malformed)?;
-        let mut baggage = Baggage::new();
-        for key in carrier.keys() {
-            let Some(name) = key
-                .get(..BAGGAGE_PREFIX.len())
-                .filter(|p| p.eq_ignore_ascii_case(BAGGAGE_PREFIX))
-                .map(|_| &key[BAGGAGE_PREFIX.len()..])
-            else {
-                continue;
-            };
-            match single(carrier, key).ok().flatten().and_then(percent_decode) {
-                Some(value) if !name.is_empty() => {
-                    baggage = baggage.with(name.to_ascii_lowercase(), value)
-                }
-                _ => {
-                    malformed::<()>();
-                }
-            }
-        }
+        let baggage = super::prefixed::extract(carrier, BAGGAGE_PREFIX, percent_decode);
         Some(context.with_baggage(baggage))
     }
 }

@@ -7,6 +7,10 @@
 //! [`OtTrace`] (`ot-tracer-*`, `ot-baggage-*`); [`Composite`] runs several.
 //! A malformed value is treated as absent — never a panic, never half a
 //! context — and counted ([`malformed_count`], also in `Tracer::stats`).
+//! Whatever arrives is capped (a value at 8192 bytes, baggage at 180 items
+//! and 8192 bytes in every format; past the caps the rest is cut and
+//! counted), read in time linear in its size, and written back out only as
+//! valid header names and values.
 //! Baggage travels on its own, as in OpenTelemetry: baggage that arrives
 //! without trace ids is extracted as a context that is not
 //! [valid](SpanContext::is_valid) but carries it, and spans started under
@@ -36,6 +40,7 @@ mod binary;
 mod carrier;
 mod jaeger;
 mod ottrace;
+mod prefixed;
 mod tracecontext;
 
 pub use b3::B3;
@@ -198,8 +203,15 @@ pub fn malformed_count() -> u64 {
 
 /// Notes one malformed value; returns `None` so parsers can end with it.
 pub(crate) fn malformed<T>() -> Option<T> {
-    MALFORMED.fetch_add(1, Ordering::Relaxed);
+    count_malformed(1);
     None
+}
+
+/// Notes `count` malformed values at once (a header can hold thousands).
+pub(crate) fn count_malformed(count: usize) {
+    if count > 0 {
+        MALFORMED.fetch_add(count as u64, Ordering::Relaxed);
+    }
 }
 
 /// The one value of `key`: `Ok(None)` when absent, `Err(())` (already
@@ -225,9 +237,22 @@ pub(crate) fn clean(value: &str) -> bool {
     value.len() <= MAX_VALUE_LEN && no_controls(value)
 }
 
+/// `token` characters of RFC 7230: what header names and baggage keys
+/// are made of.
+pub(crate) fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// No control characters (CR, LF, NUL, ...); tabs are whitespace.
 pub(crate) fn no_controls(value: &str) -> bool {
-    !value.bytes().any(|b| b.is_ascii_control() && b != b'\t')
+    // No early exit: a fold the compiler turns into vector code, as a
+    // header may be large.
+    !value.bytes().fold(false, |found, b| {
+        found | ((b < 0x20) & (b != b'\t')) | (b == 0x7f)
+    })
 }
 
 pub(crate) use crate::context::hex_id;
@@ -252,12 +277,15 @@ pub(crate) fn percent_decode(text: &str) -> Option<String> {
 
 /// Percent-encodes every byte not in `keep`.
 pub(crate) fn percent_encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if keep(byte) {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 0xf)] as char);
         }
     }
     out

@@ -2,10 +2,13 @@
 //! ids and `ot-baggage-*` items.
 
 use super::{Extractor, Injector, Propagator, hex_id, malformed, single};
-use crate::context::{Baggage, SpanContext, SpanId, TraceId};
+use crate::context::{SpanContext, SpanId, TraceId};
 
 /// The OpenTracing text map format. Trace ids of 64 or 128 bits are read;
-/// 128 bits are written.
+/// 128 bits are written. Baggage items (`ot-baggage-{key}`) keep the W3C
+/// baggage limits both ways (180 items, 8192 bytes); keys must be HTTP
+/// tokens and values printable ASCII (the format has no escaping), and
+/// anything else is dropped and counted.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OtTrace;
 
@@ -22,14 +25,10 @@ impl Propagator for OtTrace {
         carrier.set(TRACE_ID, context.trace_id().to_string());
         carrier.set(SPAN_ID, context.span_id().to_string());
         carrier.set(SAMPLED, context.is_sampled().to_string());
-        for (key, value) in context.baggage().iter() {
-            // The format defines no escaping: only header-safe values travel.
-            if super::clean(value) && value.is_ascii() {
-                carrier.set(&format!("{BAGGAGE_PREFIX}{key}"), value.to_owned());
-            } else {
-                malformed::<()>();
-            }
-        }
+        // The format defines no escaping: only header-safe values travel.
+        super::prefixed::inject(context.baggage(), carrier, BAGGAGE_PREFIX, |value| {
+            value.is_ascii().then(|| value.to_owned())
+        });
     }
 
     fn extract(&self, carrier: &dyn Extractor) -> Option<SpanContext> {
@@ -51,16 +50,9 @@ impl Propagator for OtTrace {
         let (Some(trace), Some(span)) = (hex_id(trace, 32), hex_id(span, 16)) else {
             return malformed();
         };
-        let mut baggage = Baggage::new();
-        for key in carrier.keys() {
-            if key.len() > BAGGAGE_PREFIX.len()
-                && key[..BAGGAGE_PREFIX.len()].eq_ignore_ascii_case(BAGGAGE_PREFIX)
-            {
-                if let Ok(Some(value)) = single(carrier, key) {
-                    baggage = baggage.with(key[BAGGAGE_PREFIX.len()..].to_ascii_lowercase(), value);
-                }
-            }
-        }
+        let baggage = super::prefixed::extract(carrier, BAGGAGE_PREFIX, |value| {
+            value.is_ascii().then(|| value.to_owned())
+        });
         let span_id = SpanId::new(span as u64)?;
         Some(
             SpanContext::new(TraceId::from_u128(trace), span_id, sampled)
