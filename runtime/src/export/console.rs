@@ -1,5 +1,6 @@
 //! The console exporter: each finished trace as an indented tree.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
@@ -171,12 +172,14 @@ fn render_span(
         Some(true) => (format!("{prefix}└── "), format!("{prefix}    ")),
         Some(false) => (format!("{prefix}├── "), format!("{prefix}│   ")),
     };
-    out.push_str(&format!("{branch}{} {:.2?}", span.name, span.duration()));
+    let name = escaped(&span.name);
+    out.push_str(&format!("{branch}{name} {:.2?}", span.duration()));
     if span.kind != SpanKind::Internal {
         out.push_str(&format!(" [{}]", span.kind));
     }
     // `error.type` is shown on the `! error` line below.
     for (key, value) in span.tags.iter().filter(|(key, _)| key != "error.type") {
+        let (key, value) = (escaped(key), escaped(&value.to_string()).into_owned());
         out.push_str(&format!(" {key}={value}"));
     }
     out.push('\n');
@@ -189,12 +192,16 @@ fn render_span(
         format!("{child_prefix}│ ")
     };
     if let Some(error) = span.log_event("error") {
-        let kind = error.field("error.kind").map(ToString::to_string);
-        let message = error.field("message").map(ToString::to_string);
+        let field = |name| {
+            error
+                .field(name)
+                .map(|value| escaped(&value.to_string()).into_owned())
+                .unwrap_or_default()
+        };
         out.push_str(&format!(
             "{detail_prefix}! error {}: {}\n",
-            kind.unwrap_or_default(),
-            message.unwrap_or_default()
+            field("error.kind"),
+            field("message")
         ));
     }
     for (i, child) in below.iter().enumerate() {
@@ -206,6 +213,24 @@ fn render_span(
             Some(i + 1 == below.len()),
         );
     }
+}
+
+/// `text` with control characters (line breaks, escape sequences that
+/// drive a terminal, C1 controls) written as escapes, so recorded values
+/// can neither forge trace lines nor reach the terminal.
+fn escaped(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -250,6 +275,28 @@ mod tests {
         assert!(lines[4].ends_with(" error=true"), "{text}");
         assert_eq!(lines[5], "      ! error Timeout: gave up", "{text}");
         assert_eq!(lines.len(), 6, "{text}");
+    }
+
+    #[test]
+    fn control_characters_in_recorded_text_are_escaped() {
+        let memory = Memory::new();
+        let tracer = Tracer::builder().exporter(memory.clone()).build();
+        let span = tracer.span("name\ntrace 0000 forged").start();
+        span.set_tag("key\r", "value\u{1b}[2J\u{9b}31m");
+        span.record_error("Kind\n", "line one\nline two");
+        span.finish();
+        tracer.flush().unwrap();
+        let mut console = Console::buffer();
+        console.export(&memory.take()).unwrap();
+        let text = console.contents();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\r'));
+        assert!(text.contains("name\\ntrace 0000 forged"), "{text}");
+        assert!(text.contains("key\\r=value\\u{1b}[2J\\u{9b}31m"), "{text}");
+        assert!(
+            text.contains("! error Kind\\n: line one\\nline two"),
+            "{text}"
+        );
     }
 
     #[test]
