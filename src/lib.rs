@@ -85,6 +85,11 @@
 //!   (`error.type = "panic"`), then keep unwinding.
 //! - **Cancellation**: an async call whose future is dropped before it
 //!   completes finishes its span with `cancelled = true`.
+//! - **Tracing never changes what the function does**: a `Debug`,
+//!   `Display` or [`ToTag`] of yours that panics while a tag, an argument,
+//!   the return value or an error is recorded is caught and noted on the
+//!   span (a log with `event = "recording_failed"`, the `stage` and the
+//!   panic's `message`); the body runs and the call returns its value.
 //!
 //! ```
 //! use tracekit::{TagValue, testing, traced};

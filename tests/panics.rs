@@ -86,8 +86,9 @@ fn failing_tag() -> u32 {
     panic!("tag failed")
 }
 
-/// A `tags(..)` expression panics: the call panics after its span started,
-/// before its body runs.
+/// A `tags(..)` expression panics after the span started, before the body
+/// runs: the panic is noted on the span and the body runs all the same
+/// (`tests/hostile_values.rs` has more).
 #[traced(tags(attempt = failing_tag()))]
 fn with_a_failing_tag() {}
 
@@ -95,7 +96,7 @@ fn with_a_failing_tag() {}
 fn a_panic_while_recording_tags_still_ends_the_span() {
     let ((), spans) = testing::capture(|| {
         let caught = catch_unwind(with_a_failing_tag);
-        assert!(caught.is_err(), "the panic reached the caller");
+        assert!(caught.is_ok(), "the panic stayed inside the tracing");
         // Had the abandoned span stayed active, this would be its child.
         let after = tracekit::global().span("after").start();
         drop(after);
@@ -145,7 +146,7 @@ fn a_panic_while_recording_an_async_calls_return_still_ends_the_span() {
     for with_child in [false, true] {
         let ((), spans) = testing::capture(|| {
             let caught = catch_unwind(|| poll_to_end(returns_unshowable(with_child)));
-            assert!(caught.is_err(), "the panic reached the caller");
+            assert!(caught.is_ok(), "the panic stayed inside the tracing");
             // Had the async call's span stayed active, this would be its child.
             let after = tracekit::global().span("after").start();
             drop(after);

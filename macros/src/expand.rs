@@ -225,8 +225,12 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
                 #references,
             );
             if __tracekit.is_recording() {
-                #(#tags)*
-                #record_args
+                // A panic in a user's formatter is noted on the span, not
+                // raised: tracing must not change what the function does.
+                __tracekit.record(|| {
+                    #(#tags)*
+                    #record_args
+                });
             }
             __tracekit
         } else {
@@ -320,7 +324,11 @@ fn finish_closure(options: &Options, function: &Function) -> TokenStream {
         |__tracekit_out| {
             #[allow(unused_imports)]
             use ::tracekit::__private::probe::*;
-            ::tracekit::__private::Finish { error: #error, ret: #ret }
+            ::tracekit::__private::Finish {
+                error: #error,
+                ret: #ret,
+                ..::core::default::Default::default()
+            }
         }
     }
 }

@@ -42,6 +42,26 @@ pub struct Finish {
     pub error: Option<ErrorInfo>,
     /// The `return` tag, with `ret`.
     pub ret: Option<TagValue>,
+    /// The message of a panic while the value was read (in a user's
+    /// `Debug` or `Display`): noted on the span instead.
+    pub recording_failed: Option<String>,
+}
+
+impl Finish {
+    /// Whether there is anything to record.
+    fn is_empty(&self) -> bool {
+        self.ret.is_none() && self.error.is_none() && self.recording_failed.is_none()
+    }
+}
+
+/// Runs `read` (the generated code's look at the returned value); a panic
+/// there is caught and becomes a note, so the call still returns its
+/// value.
+fn read_outcome(read: impl FnOnce() -> Finish) -> Finish {
+    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|payload| Finish {
+        recording_failed: Some(panic_message(&*payload).to_owned()),
+        ..Finish::default()
+    })
 }
 
 /// One traced async call (or call returning a future) in progress. Its
@@ -79,6 +99,13 @@ impl Traced {
     #[inline]
     pub fn is_recording(&self) -> bool {
         self.call.recording
+    }
+
+    /// Records the tags and arguments `write` computes (see
+    /// [`TracedCall::record`]).
+    #[inline(always)]
+    pub fn record(&self, write: impl FnOnce()) {
+        self.call.record(write);
     }
 
     /// Sets a tag from `tags(..)`.
@@ -221,6 +248,23 @@ impl TracedCall {
         self.recording
     }
 
+    /// Records the tags and arguments `write` computes; a panic there (in
+    /// a user's `Debug`, `Display` or `ToTag`) is noted on the span and
+    /// goes no further, so the body still runs.
+    #[inline(always)]
+    pub fn record(&self, write: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(write)) {
+            self.note_recording_panic("arguments", &*payload);
+        }
+    }
+
+    /// Notes on the span that recording at `stage` panicked.
+    #[cold]
+    #[inline(never)]
+    fn note_recording_panic(&self, stage: &'static str, payload: &(dyn Any + Send)) {
+        note_recording_panic(&SpanRef::local(self.id), stage, panic_message(payload));
+    }
+
     /// Sets a tag from `tags(..)`.
     pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
         if let Some(value) = value {
@@ -326,9 +370,9 @@ impl TracedCall {
         finish: impl FnOnce() -> Finish,
     ) {
         if self.recording {
-            let finish = finish();
+            let finish = read_outcome(finish);
             // The common ending: nothing to record, nobody to tell.
-            if finish.ret.is_some() || finish.error.is_some() || has_hooks(site) {
+            if !finish.is_empty() || has_hooks(site) {
                 self.complete_returned(site, finish);
             }
         }
@@ -456,6 +500,9 @@ impl Hooked<'_> {
 
     /// Records what the call returned and runs the `after_call` hooks.
     fn complete_with_outcome(&self, finish: Finish) {
+        if let Some(message) = finish.recording_failed {
+            note_recording_panic(self.span, "outcome", &message);
+        }
         if let Some(ret) = finish.ret {
             self.span.set_tag("return", ret);
         }
@@ -507,6 +554,17 @@ impl Hooked<'_> {
             ]);
         }
     }
+}
+
+/// Notes on `span` that recording at `stage` panicked (in a user's
+/// formatter): a log with `event = "recording_failed"`, the stage and the
+/// panic's message.
+fn note_recording_panic(span: &SpanRef, stage: &'static str, message: &str) {
+    span.log([
+        ("event", TagValue::from("recording_failed")),
+        ("stage", TagValue::from(stage)),
+        ("message", TagValue::from(message.to_owned())),
+    ]);
 }
 
 /// The text of a panic payload (`panic!` with a literal or a format).
@@ -563,7 +621,8 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
             Ok(Poll::Ready(out)) => {
                 let end = clock::now_if(recording);
                 let finish = this.finish.take();
-                let outcome = recording.then(|| finish.map_or_else(Finish::default, |f| f(&out)));
+                let outcome = recording
+                    .then(|| finish.map_or_else(Finish::default, |f| read_outcome(|| f(&out))));
                 finish_lent(lent, recording, site, end, outcome);
                 Poll::Ready(out)
             }
@@ -591,7 +650,7 @@ fn finish_lent(
 ) {
     let plain = outcome
         .as_ref()
-        .is_none_or(|f| f.ret.is_none() && f.error.is_none() && !has_hooks(site));
+        .is_none_or(|f| f.is_empty() && !has_hooks(site));
     let lent = if plain {
         match lent.finish(end, global().pipeline()) {
             Ok(()) => return,
