@@ -373,9 +373,14 @@
 //! which the exporter drains in batches; when the queue is full the oldest
 //! spans are dropped and counted. [`Tracer::stats`] tells spans started,
 //! finished, exported, dropped (by reason), queued and still buffered, and
-//! the first drop is reported on stderr. [`Tracer::flush`] exports what
-//! every thread has finished so far; dropping the guard from
-//! `install`/`init` flushes, so a program that ends normally loses no span.
+//! each kind of loss (a full queue, a failed export) is reported on
+//! stderr, at most once a minute. [`Tracer::flush`] exports what every
+//! thread has finished so far and says if anything was dropped since the
+//! last flush. Dropping the guard from `install`/`init` flushes, waiting
+//! at most the [shutdown timeout](TracerBuilder::shutdown_timeout) (5 s),
+//! so a program that ends normally loses no span; one that ends through
+//! `std::process::exit` calls [`flush_at_exit`] first (its docs list what
+//! is delivered in each way a process can end).
 //!
 //! The hot path stays cheap: a span's timestamps are raw clock readings
 //! (the TSC where the kernel keeps time with it), converted to wall time on

@@ -1,6 +1,7 @@
-//! Dropping is never silent: the first dropped span writes one warning to
-//! stderr, and later drops only count. The scenario runs in a child process
-//! (this same test binary) so its stderr can be read.
+//! Dropping is never silent: each kind of loss (a full queue, a failed
+//! export) writes its own warning to stderr, and repeats within a minute
+//! only count. The scenarios run in a child process (this same test
+//! binary) so its stderr can be read.
 
 use std::process::Command;
 use std::time::Duration;
@@ -65,5 +66,64 @@ fn the_first_drop_writes_one_warning_to_stderr() {
         warnings[0].contains("counted in Tracer::stats"),
         "{}",
         warnings[0]
+    );
+}
+
+/// Takes a while, then refuses every batch.
+struct SlowRefusal;
+
+impl Exporter for SlowRefusal {
+    fn export(&mut self, _: &[SpanRecord]) -> Result<(), ExportError> {
+        std::thread::sleep(Duration::from_millis(20));
+        Err(ExportError::Backend("connection refused".into()))
+    }
+}
+
+#[test]
+fn a_failed_export_is_reported_after_a_full_queue_was() {
+    if std::env::var_os(CHILD).is_some() {
+        let tracer = Tracer::builder()
+            .exporter(SlowRefusal)
+            .batch(BatchConfig {
+                max_queue_size: 10,
+                max_export_batch_size: 1,
+                ..BatchConfig::default()
+            })
+            .build();
+        for _ in 0..5_000 {
+            tracer.span("overflow").start().finish();
+        }
+        let _ = tracer.flush();
+        let stats = tracer.stats();
+        assert!(
+            stats.dropped_queue_full > 0 && stats.dropped_export_failed > 1,
+            "{stats:?}"
+        );
+        return;
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_failed_export_is_reported_after_a_full_queue_was",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed: {stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("tracekit:"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings.iter().any(|w| w.contains("export queue is full")),
+        "{stderr}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("connection refused")),
+        "{stderr}"
     );
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use tracekit::export::{BatchConfig, ExportError, Exporter, Memory};
-use tracekit::{SpanRecord, Tracer};
+use tracekit::{FlushError, SpanRecord, Tracer};
 
 /// Settings under which nothing is exported unless asked: only `flush` (or
 /// the test's own trigger) moves spans.
@@ -206,8 +206,15 @@ fn a_flood_against_a_stalled_exporter_stays_bounded_and_counts_every_drop() {
     );
 
     backend.open();
-    tracer.flush().unwrap();
+    let flushed = tracer.flush();
     let done = tracer.stats();
+    assert_eq!(
+        flushed,
+        Err(FlushError::Dropped {
+            spans: done.dropped_queue_full
+        }),
+        "the flush says what was lost"
+    );
     let received = backend.received.load(Ordering::SeqCst) as u64;
     assert_eq!(done.spans_exported, received);
     assert_eq!(
@@ -233,7 +240,7 @@ fn failed_exports_are_counted_as_dropped_spans_and_errors() {
     for _ in 0..25 {
         tracer.span("lost").start().finish();
     }
-    tracer.flush().unwrap();
+    assert_eq!(tracer.flush(), Err(FlushError::Dropped { spans: 25 }));
     let stats = tracer.stats();
     assert_eq!(stats.dropped_export_failed, 25);
     assert_eq!(stats.spans_exported, 0);
@@ -261,9 +268,9 @@ fn an_exporter_that_panics_loses_that_batch_only() {
     let flaky = FlakyBackend::default();
     let tracer = tracer_with(flaky.clone(), patient(1_000, 512));
     tracer.span("first").start().finish();
-    tracer.flush().unwrap();
+    assert_eq!(tracer.flush(), Err(FlushError::Dropped { spans: 1 }));
     tracer.span("second").start().finish();
-    tracer.flush().unwrap();
+    tracer.flush().expect("nothing lost since the last flush");
     let stats = tracer.stats();
     assert_eq!(
         (
@@ -313,7 +320,7 @@ fn a_flush_that_cannot_finish_in_time_says_so() {
     tracer.span("stuck").start().finish();
     assert_eq!(
         tracer.flush_within(Duration::from_millis(50)),
-        Err(tracekit::FlushError::TimedOut)
+        Err(FlushError::TimedOut)
     );
     backend.open();
     tracer.flush().unwrap();

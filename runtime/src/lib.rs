@@ -22,6 +22,7 @@
 
 mod clock;
 pub mod context;
+mod exit;
 pub mod export;
 mod future;
 pub mod hooks;
@@ -43,6 +44,7 @@ mod tracer;
 pub mod __private;
 
 pub use context::{Baggage, Context, SpanContext, SpanId, TraceId, TraceState};
+pub use exit::flush_at_exit;
 pub use export::{BatchConfig, FlushError, TracerStats};
 pub use future::{FutureExt, InSpan, WithContext};
 pub use hooks::{Call, Hooks, Outcome};
@@ -54,6 +56,6 @@ pub use span::{Span, SpanBuilder, SpanRef};
 pub use tag::{TRUNCATION_MARKER, TagValue, ToTag};
 pub use text::{INLINE_TEXT_LEN, Text};
 pub use tracer::{
-    DEFAULT_MAX_TAG_LEN, InstallError, Tracer, TracerBuilder, TracerGuard, global, init,
-    is_installed,
+    DEFAULT_MAX_TAG_LEN, DEFAULT_SHUTDOWN_TIMEOUT, InstallError, Tracer, TracerBuilder,
+    TracerGuard, global, init, is_installed,
 };

@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use crate::context::SpanContext;
 use crate::export::raw::RawSpan;
@@ -17,6 +18,10 @@ use crate::span::SpanBuilder;
 
 /// Default limit for string tags, in bytes.
 pub const DEFAULT_MAX_TAG_LEN: usize = 1024;
+
+/// How long shutdown waits for the exporters by default (see
+/// [`TracerBuilder::shutdown_timeout`]).
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Starts spans and sends finished ones to its exporters. Cheap to clone.
 ///
@@ -50,6 +55,7 @@ struct TracerInner {
     propagator: Composite,
     hooks: Vec<Box<dyn Hooks>>,
     max_tag_len: usize,
+    shutdown_timeout: Duration,
     pipeline: Pipeline,
 }
 
@@ -70,6 +76,7 @@ impl Tracer {
                 propagator: Composite::default(),
                 hooks: Vec::new(),
                 max_tag_len: DEFAULT_MAX_TAG_LEN,
+                shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
                 pipeline: Pipeline::new(Vec::new(), BatchConfig::default()),
             }),
         }
@@ -177,6 +184,22 @@ impl Tracer {
         }
     }
 
+    /// Flushes at shutdown, waiting at most the shutdown timeout; says on
+    /// stderr what could not be delivered.
+    pub(crate) fn flush_for_shutdown(&self) {
+        let flushed = self.flush_within(self.inner.shutdown_timeout);
+        if let Err(err) = flushed {
+            let stats = self.stats();
+            let in_flight = stats
+                .spans_finished
+                .saturating_sub(stats.spans_exported + stats.dropped());
+            eprintln!(
+                "tracekit: at shutdown: {err}; {} spans dropped in all, {in_flight} not delivered",
+                stats.dropped()
+            );
+        }
+    }
+
     /// The pipeline's shared half, when the tracer has exporters.
     #[inline]
     pub(crate) fn pipeline(&self) -> Option<&Arc<crate::export::Shared>> {
@@ -213,6 +236,7 @@ pub struct TracerBuilder {
     hooks: Vec<Box<dyn Hooks>>,
     exporters: Vec<Box<dyn Exporter>>,
     max_tag_len: usize,
+    shutdown_timeout: Duration,
     default_exporter: bool,
     batch: BatchConfig,
     propagator: Composite,
@@ -226,6 +250,7 @@ impl Default for TracerBuilder {
             hooks: Vec::new(),
             exporters: Vec::new(),
             max_tag_len: DEFAULT_MAX_TAG_LEN,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             default_exporter: true,
             batch: BatchConfig::default(),
             propagator: Composite::default(),
@@ -294,6 +319,16 @@ impl TracerBuilder {
         self
     }
 
+    /// How long dropping the guard of [`install`](Self::install) (or an
+    /// exit flush, see [`flush_at_exit`](crate::flush_at_exit)) waits for
+    /// the exporters at most before it gives up and says what was lost
+    /// (default [`DEFAULT_SHUTDOWN_TIMEOUT`], 5 s). A backend that stopped
+    /// answering delays the end of the program this long, no longer.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
     /// Cuts string tags longer than `bytes` (default 1024).
     pub fn max_tag_len(mut self, bytes: usize) -> Self {
         self.max_tag_len = bytes;
@@ -343,6 +378,7 @@ impl TracerBuilder {
                 propagator: self.propagator,
                 hooks: self.hooks,
                 max_tag_len: self.max_tag_len,
+                shutdown_timeout: self.shutdown_timeout,
                 pipeline: Pipeline::new(self.exporters, self.batch),
             }),
         }
@@ -410,9 +446,11 @@ impl fmt::Display for InstallError {
 impl std::error::Error for InstallError {}
 
 /// Returned by [`TracerBuilder::install`] and [`init`]: derefs to the
-/// tracer, and flushes it when dropped (waiting at most the export timeout)
-/// so a program that ends normally loses no span. Keep it alive for the
-/// life of the program.
+/// tracer, and flushes it when dropped (waiting at most the
+/// [shutdown timeout](TracerBuilder::shutdown_timeout), then saying on
+/// stderr what could not be delivered) so a program that ends normally
+/// loses no span. Keep it alive for the life of the program; for programs
+/// that end through `std::process::exit`, see [`flush_at_exit`](crate::flush_at_exit).
 #[must_use = "dropping the guard flushes the tracer; keep it for the life of the program"]
 pub struct TracerGuard {
     tracer: Tracer,
@@ -427,10 +465,9 @@ impl Deref for TracerGuard {
 }
 
 impl Drop for TracerGuard {
+    /// Flushes, waiting at most the shutdown timeout.
     fn drop(&mut self) {
-        if let Err(err) = self.tracer.flush() {
-            eprintln!("tracekit: at shutdown: {err}; {:?}", self.tracer.stats());
-        }
+        self.tracer.flush_for_shutdown();
     }
 }
 

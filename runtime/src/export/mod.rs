@@ -14,12 +14,15 @@ pub(crate) mod local;
 mod memory;
 mod pipeline;
 pub(crate) mod raw;
+mod stats;
+mod warnings;
+mod worker;
 
 pub use batch::BatchConfig;
 pub use console::Console;
 pub use memory::Memory;
-pub use pipeline::{FlushError, TracerStats};
 pub(crate) use pipeline::{Pipeline, Shared};
+pub use stats::{FlushError, TracerStats};
 
 use std::fmt;
 

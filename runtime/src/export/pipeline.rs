@@ -1,8 +1,9 @@
-//! The batch pipeline: each thread writes finished spans into its lane
-//! ([`local`](super::local)), full chunks move into one bounded queue, and
-//! one exporter thread drains the queue in batches and, every schedule
-//! delay, takes what the lanes published meanwhile, so no finished span
-//! waits on what its thread does next.
+//! The batch pipeline's shared state: each thread writes finished spans
+//! into its lane ([`local`](super::local)), full chunks move into one
+//! bounded queue, and one exporter thread ([`worker`](super::worker))
+//! drains the queue in batches and, every schedule delay, takes what the
+//! lanes published meanwhile, so no finished span waits on what its thread
+//! does next.
 
 #![allow(
     clippy::vec_box,
@@ -10,8 +11,6 @@
 )]
 
 use std::collections::VecDeque;
-use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -19,72 +18,10 @@ use std::time::{Duration, Instant};
 use super::chunk::Chunk;
 use super::lane::Lane;
 use super::raw::{Extra, MAX_THREAD_EXTRAS, RawSpan, restore_spare_extras, take_spare_extras};
-use super::{BatchConfig, ExportError, Exporter};
-use crate::record::SpanRecord;
-
-/// Counters of a tracer's pipeline, read with [`Tracer::stats`](crate::Tracer::stats).
-///
-/// Every sampled span that finished is, at any moment, exported, dropped,
-/// or still on its way: `spans_finished == spans_exported + dropped() +
-/// in flight`, where the spans in flight are `queued`, `buffered`, and
-/// those in the batch being exported.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TracerStats {
-    /// Sampled spans started.
-    pub spans_started: u64,
-    /// Sampled spans finished.
-    pub spans_finished: u64,
-    /// Spans the exporters accepted.
-    pub spans_exported: u64,
-    /// Spans dropped because the queue was full (the oldest go first).
-    pub dropped_queue_full: u64,
-    /// Spans dropped because an export failed.
-    pub dropped_export_failed: u64,
-    /// Export calls that failed (or panicked).
-    pub export_errors: u64,
-    /// Spans waiting in the queue now (at most the configured queue size).
-    pub queued: u64,
-    /// Spans finished and still in their thread's buffer, which the
-    /// exporter takes within the schedule delay (at most
-    /// [`BatchConfig::thread_buffer_size`] per thread).
-    pub buffered: u64,
-    /// Malformed propagation values ignored by `extract` in this process.
-    pub malformed_contexts: u64,
-}
-
-impl TracerStats {
-    /// All dropped spans, whatever the reason.
-    pub fn dropped(&self) -> u64 {
-        self.dropped_queue_full + self.dropped_export_failed
-    }
-}
-
-/// Why a flush did not complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlushError {
-    /// The exporters did not take everything within the timeout.
-    TimedOut,
-}
-
-impl fmt::Display for FlushError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FlushError::TimedOut => f.write_str("flush timed out before every span was exported"),
-        }
-    }
-}
-
-impl std::error::Error for FlushError {}
-
-/// The longest the exporter sleeps when nothing was pending at its last
-/// look, whatever the schedule delay: a span finished then waits at most
-/// this long (or the schedule delay, if longer) to be taken. Ten looks a
-/// second cost an idle process nothing measurable.
-pub(crate) const IDLE_LOOK_INTERVAL: Duration = Duration::from_millis(100);
-
-/// The shortest time between two looks at the lanes, so that a schedule
-/// delay of zero does not make the exporter spin.
-const MIN_LOOK_INTERVAL: Duration = Duration::from_millis(5);
+use super::stats::{FlushError, TracerStats};
+use super::warnings::{Problem, Warnings};
+use super::worker::Worker;
+use super::{BatchConfig, Exporter};
 
 /// What producers and the exporter thread share.
 pub(crate) struct Shared {
@@ -92,53 +29,55 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     lanes: Mutex<Lanes>,
     /// Wakes the exporter thread.
-    work: Condvar,
+    pub(super) work: Condvar,
     /// Wakes flushers when a flush round completes.
-    done: Condvar,
+    pub(super) done: Condvar,
     /// Set once the exporter thread has ended (or never started).
-    shut_down: AtomicBool,
-    exported: AtomicU64,
+    pub(super) shut_down: AtomicBool,
+    pub(super) exported: AtomicU64,
     dropped_queue_full: AtomicU64,
-    dropped_export_failed: AtomicU64,
-    export_errors: AtomicU64,
-    warned: AtomicBool,
+    pub(super) dropped_export_failed: AtomicU64,
+    pub(super) export_errors: AtomicU64,
+    /// Drops counted when the last flush completed.
+    dropped_at_last_flush: AtomicU64,
+    pub(super) warnings: Warnings,
 }
 
-struct State {
+pub(super) struct State {
     /// Full chunks, oldest first.
-    queue: VecDeque<Arc<Chunk>>,
+    pub(super) queue: VecDeque<Arc<Chunk>>,
     /// Emptied chunks kept for reuse, so a thread's next chunk allocates
     /// nothing.
-    spare: Vec<Arc<Chunk>>,
+    pub(super) spare: Vec<Arc<Chunk>>,
     /// Emptied extra boxes the exporter thread gave back, for producers.
-    spare_extras: Vec<Box<Extra>>,
+    pub(super) spare_extras: Vec<Box<Extra>>,
     /// Spans in `queue`.
-    queued: usize,
+    pub(super) queued: usize,
     /// The exporter thread waits for work (and no producer woke it yet).
-    exporter_waiting: bool,
+    pub(super) exporter_waiting: bool,
     /// Flush rounds asked for and completed.
-    flush_requested: u64,
-    flush_completed: u64,
-    shutdown: bool,
+    pub(super) flush_requested: u64,
+    pub(super) flush_completed: u64,
+    pub(super) shutdown: bool,
     /// No exporter thread runs (it could not start, or it ended).
-    stopped: bool,
+    pub(super) stopped: bool,
 }
 
 /// The lanes of the threads that use the pipeline, and what the closed
 /// ones counted.
 #[derive(Default)]
-struct Lanes {
-    open: Vec<Arc<Lane>>,
+pub(super) struct Lanes {
+    pub(super) open: Vec<Arc<Lane>>,
     closed_started: u64,
     closed_finished: u64,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lanes(&self) -> MutexGuard<'_, Lanes> {
+    pub(super) fn lanes(&self) -> MutexGuard<'_, Lanes> {
         self.lanes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -159,7 +98,7 @@ impl Shared {
         (lane, chunk.unwrap_or_else(|| self.new_chunk()))
     }
 
-    fn new_chunk(&self) -> Arc<Chunk> {
+    pub(super) fn new_chunk(&self) -> Arc<Chunk> {
         Arc::new(Chunk::new(self.chunk_capacity()))
     }
 
@@ -284,17 +223,19 @@ impl Shared {
         if dropped > 0 {
             self.dropped_queue_full
                 .fetch_add(dropped as u64, Ordering::Relaxed);
-            self.warn_once(&format!(
-                "the export queue is full ({} spans); dropping the oldest spans",
-                self.config.max_queue_size
-            ));
+            self.warnings.report(Problem::QueueFull, || {
+                format!(
+                    "the export queue is full ({} spans); dropping the oldest spans",
+                    self.config.max_queue_size
+                )
+            });
         }
         reusable
     }
 
     /// Keeps an emptied chunk of the pipeline's size for reuse (a bounded
     /// number of them).
-    fn recycle_chunk(&self, mut chunk: Arc<Chunk>) {
+    pub(super) fn recycle_chunk(&self, mut chunk: Arc<Chunk>) {
         let Some(only) = Arc::get_mut(&mut chunk) else {
             return;
         };
@@ -315,15 +256,20 @@ impl Shared {
         restore_spare_extras(extras);
     }
 
-    /// Dropping or failing is never silent: the first occurrence is told.
-    fn warn_once(&self, what: &str) {
-        if !self.warned.swap(true, Ordering::Relaxed) {
-            eprintln!("tracekit: {what} (counted in Tracer::stats; not repeated)");
+    /// Waits until every span finished before the call was exported; says
+    /// how many spans were dropped since the last flush completed.
+    fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+        self.wait_flushed(timeout)?;
+        let dropped = self.dropped_queue_full.load(Ordering::Relaxed)
+            + self.dropped_export_failed.load(Ordering::Relaxed);
+        let before = self.dropped_at_last_flush.swap(dropped, Ordering::Relaxed);
+        match dropped.saturating_sub(before) {
+            0 => Ok(()),
+            spans => Err(FlushError::Dropped { spans }),
         }
     }
 
-    /// Waits until every span finished before the call was exported.
-    fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
+    fn wait_flushed(&self, timeout: Duration) -> Result<(), FlushError> {
         let deadline = Instant::now() + timeout;
         let mut state = self.lock();
         state.flush_requested += 1;
@@ -380,7 +326,7 @@ const MAX_SPARE_CHUNKS: usize = 64;
 
 /// Emptied extra boxes kept for producers at most: as many as the queue
 /// holds spans (so the boxes of a whole queue can circulate), capped.
-fn max_spare_extras(config: &BatchConfig) -> usize {
+pub(super) fn max_spare_extras(config: &BatchConfig) -> usize {
     config.max_queue_size.min(1 << 15)
 }
 
@@ -415,7 +361,8 @@ impl Pipeline {
             dropped_queue_full: AtomicU64::new(0),
             dropped_export_failed: AtomicU64::new(0),
             export_errors: AtomicU64::new(0),
-            warned: AtomicBool::new(false),
+            dropped_at_last_flush: AtomicU64::new(0),
+            warnings: Warnings::default(),
         });
         let worker = shared.clone();
         let spawned = std::thread::Builder::new()
@@ -465,263 +412,6 @@ impl Drop for Pipeline {
         if let Some(shared) = &self.shared {
             shared.lock().shutdown = true;
             shared.work.notify_one();
-        }
-    }
-}
-
-/// Why the exporter thread woke.
-struct Wake {
-    /// The flush round to complete once everything found is exported.
-    flush_round: Option<u64>,
-    shutdown: bool,
-    /// Time to look at the lanes (the schedule delay passed).
-    due: bool,
-}
-
-/// The exporter thread.
-struct Worker {
-    shared: Arc<Shared>,
-    exporters: Vec<Box<dyn Exporter>>,
-    /// Chunks this thread owns, oldest first: taken off the queue, or
-    /// filled with what it took from the lanes. Spans are read from them
-    /// straight into the records of a batch.
-    sources: VecDeque<Arc<Chunk>>,
-    /// The public records of the batch being exported, overwritten batch
-    /// after batch so their tag vectors are reused.
-    records: Vec<SpanRecord>,
-    /// Extra boxes emptied by the conversion, to give back.
-    extras: Vec<Box<Extra>>,
-    /// The open lanes, copied out of their lock for a look.
-    lanes: Vec<Arc<Lane>>,
-}
-
-impl Worker {
-    fn new(shared: Arc<Shared>, exporters: Vec<Box<dyn Exporter>>) -> Self {
-        Worker {
-            shared,
-            exporters,
-            sources: VecDeque::new(),
-            records: Vec::new(),
-            extras: Vec::new(),
-            lanes: Vec::new(),
-        }
-    }
-
-    /// Time between two looks at the lanes while spans flow.
-    fn look_interval(&self) -> Duration {
-        self.shared.config.schedule_delay.max(MIN_LOOK_INTERVAL)
-    }
-
-    fn run(mut self) {
-        let mut next_look = Instant::now() + self.look_interval();
-        loop {
-            let wake = self.wait(next_look);
-            let look = wake.due || wake.flush_round.is_some() || wake.shutdown;
-            let mut found = 0;
-            if look {
-                found += self.take_from_lanes();
-            }
-            found += self.export_queued(look);
-            if look {
-                // Nothing anywhere: look again less often (the lanes are
-                // read, not watched, so someone must look).
-                let idle = found == 0 && self.shared.lock().queued == 0;
-                let interval = if idle {
-                    self.look_interval().max(IDLE_LOOK_INTERVAL)
-                } else {
-                    self.look_interval()
-                };
-                next_look = Instant::now() + interval;
-            }
-            if let Some(round) = wake.flush_round {
-                self.flush_exporters();
-                let mut state = self.shared.lock();
-                state.flush_completed = state.flush_completed.max(round);
-                drop(state);
-                self.shared.done.notify_all();
-            }
-            if wake.shutdown {
-                self.flush_exporters();
-                let mut state = self.shared.lock();
-                state.stopped = true;
-                state.flush_completed = state.flush_requested;
-                self.shared.shut_down.store(true, Ordering::Release);
-                drop(state);
-                self.shared.done.notify_all();
-                return;
-            }
-        }
-    }
-
-    /// Waits until a flush, the shutdown, a full batch in the queue, or
-    /// `next_look`.
-    fn wait(&mut self, next_look: Instant) -> Wake {
-        let batch = self.shared.config.max_export_batch_size;
-        let mut state = self.shared.lock();
-        loop {
-            let flush_round =
-                (state.flush_requested > state.flush_completed).then_some(state.flush_requested);
-            let now = Instant::now();
-            let due = now >= next_look;
-            if flush_round.is_some() || state.shutdown || due || state.queued >= batch {
-                return Wake {
-                    flush_round,
-                    shutdown: state.shutdown,
-                    due,
-                };
-            }
-            state.exporter_waiting = true;
-            state = self
-                .shared
-                .work
-                .wait_timeout(state, next_look - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-            state.exporter_waiting = false;
-        }
-    }
-
-    /// Takes what every open lane published, into chunks of this thread's
-    /// own at the back of `sources`.
-    fn take_from_lanes(&mut self) -> usize {
-        self.lanes.extend(self.shared.lanes().open.iter().cloned());
-        let mut lanes = std::mem::take(&mut self.lanes);
-        let taken = lanes
-            .iter()
-            .map(|lane| lane.harvest(|span| self.keep(span)))
-            .sum();
-        lanes.clear();
-        self.lanes = lanes;
-        taken
-    }
-
-    /// Appends a span taken from a lane to this thread's newest chunk, or
-    /// to a fresh one when it is full.
-    fn keep(&mut self, span: RawSpan) {
-        if self.sources.back().is_none_or(|back| back.is_full()) {
-            let spare = self.shared.lock().spare.pop();
-            let chunk = spare.unwrap_or_else(|| self.shared.new_chunk());
-            self.sources.push_back(chunk);
-        }
-        if let Some(back) = self.sources.back() {
-            // SAFETY: chunks in `sources` belong to this thread alone.
-            unsafe { back.append(|| span) };
-        }
-    }
-
-    /// Spans in `sources`.
-    fn in_hand(&self) -> usize {
-        self.sources.iter().map(|chunk| chunk.pending()).sum()
-    }
-
-    /// Exports what this thread holds and the queued chunks, in batches:
-    /// everything queued now when `drain`, else full batches while there
-    /// are. Returns how many spans came from the queue.
-    fn export_queued(&mut self, drain: bool) -> usize {
-        let batch = self.shared.config.max_export_batch_size;
-        let mut left = if drain { self.shared.lock().queued } else { 0 };
-        let mut from_queue = 0;
-        loop {
-            if !drain && self.in_hand() + self.shared.lock().queued < batch {
-                return from_queue;
-            }
-            if self.records.len() < batch {
-                self.records.resize_with(batch, super::raw::empty_record);
-            }
-            let clock = crate::clock::WallClock::current();
-            let mut count = 0;
-            while count < batch {
-                if self.sources.is_empty() {
-                    let Some(chunk) = self.pop_chunk(&mut left) else {
-                        break;
-                    };
-                    from_queue += chunk.pending();
-                    self.sources.push_back(chunk);
-                }
-                let Some(front) = self.sources.front() else {
-                    break;
-                };
-                let (records, extras) = (&mut self.records[count..batch], &mut self.extras);
-                let mut records = records.iter_mut();
-                // SAFETY: chunks in `sources` belong to this thread alone.
-                count += unsafe {
-                    front.take_up_to(batch - count, |span| {
-                        if let Some(record) = records.next() {
-                            extras.extend(span.fill(record, &clock));
-                        }
-                    })
-                };
-                if front.pending() == 0
-                    && let Some(empty) = self.sources.pop_front()
-                {
-                    self.shared.recycle_chunk(empty);
-                }
-            }
-            if count == 0 {
-                return from_queue;
-            }
-            self.export(count);
-        }
-    }
-
-    /// The oldest queued chunk, while `left` spans are still to take or a
-    /// full batch is queued.
-    fn pop_chunk(&self, left: &mut usize) -> Option<Arc<Chunk>> {
-        let batch = self.shared.config.max_export_batch_size;
-        let mut state = self.shared.lock();
-        if *left == 0 && state.queued < batch {
-            return None;
-        }
-        let chunk = state.queue.pop_front()?;
-        let pending = chunk.pending();
-        state.queued -= pending;
-        *left = left.saturating_sub(pending);
-        Some(chunk)
-    }
-
-    /// Gives the first `count` records, filled, to every exporter.
-    fn export(&mut self, count: usize) {
-        let records = &self.records[..count];
-        let mut failed = false;
-        for exporter in &mut self.exporters {
-            let result = catch_unwind(AssertUnwindSafe(|| exporter.export(records)))
-                .unwrap_or_else(|_| Err(ExportError::Backend("the exporter panicked".into())));
-            if let Err(err) = result {
-                failed = true;
-                self.shared.export_errors.fetch_add(1, Ordering::Relaxed);
-                self.shared.warn_once(&err.to_string());
-            }
-        }
-        let counter = if failed {
-            &self.shared.dropped_export_failed
-        } else {
-            &self.shared.exported
-        };
-        counter.fetch_add(count as u64, Ordering::Relaxed);
-        self.give_back_extras();
-    }
-
-    /// Gives the extra boxes emptied by the conversion back to producers
-    /// (`RawSpan::fill` emptied them; the rest are let go).
-    fn give_back_extras(&mut self) {
-        if self.extras.is_empty() {
-            return;
-        }
-        let mut state = self.shared.lock();
-        let room = max_spare_extras(&self.shared.config).saturating_sub(state.spare_extras.len());
-        state.spare_extras.extend(self.extras.drain(..).take(room));
-        drop(state);
-        self.extras.clear();
-    }
-
-    fn flush_exporters(&mut self) {
-        for exporter in &mut self.exporters {
-            let result = catch_unwind(AssertUnwindSafe(|| exporter.flush()))
-                .unwrap_or_else(|_| Err(ExportError::Backend("the exporter panicked".into())));
-            if let Err(err) = result {
-                self.shared.export_errors.fetch_add(1, Ordering::Relaxed);
-                self.shared.warn_once(&err.to_string());
-            }
         }
     }
 }
