@@ -436,6 +436,10 @@ thread_local! {
     /// not pushed yet (null: none); see [`lend`]. While it is here, this
     /// cell owns it.
     static LENT: Cell<*mut LiveSpan> = const { Cell::new(std::ptr::null_mut()) };
+    /// The stand-in for `STACK` once it is gone, while the thread's other
+    /// thread-locals are torn down (null: none); see `with_teardown_stack`.
+    /// A plain cell, with no destructor, so it outlives them all.
+    static TEARDOWN: Cell<*mut Stack> = const { Cell::new(std::ptr::null_mut()) };
 }
 
 /// Whether the span active on this thread belongs to a trace that is not
@@ -453,26 +457,52 @@ fn set_top_is_unsampled(value: bool) {
     TOP_IS_UNSAMPLED.with(|flag| flag.set(value));
 }
 
-/// Runs `f` on this thread's stack; `None` during thread teardown (the
-/// stack is gone). No user code runs while the stack is borrowed, so the
-/// borrow cannot fail for any other reason.
+/// Runs `f` on this thread's stack. During thread teardown, once the
+/// stack is gone (a span started in a thread-local's destructor), `f` runs
+/// on a stand-in kept until its last entry goes (see
+/// [`with_teardown_stack`]). No user code runs while the stack is
+/// borrowed, so the borrow cannot fail for any other reason.
 ///
 /// A span lent by a poll (see [`lend`]) is pushed first, so `f` sees the
 /// stack as it would be had the span been pushed at the poll's start.
 #[inline]
 fn with_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
-    STACK
-        .try_with(|stack| {
-            let mut stack = stack.try_borrow_mut().ok()?;
-            stack.push_lent();
-            f(&mut stack)
-        })
-        .ok()
-        .flatten()
+    let mut f = Some(f);
+    if let Ok(out) = STACK.try_with(|stack| {
+        let mut stack = stack.try_borrow_mut().ok()?;
+        stack.push_lent();
+        f.take()?(&mut stack)
+    }) {
+        return out;
+    }
+    with_teardown_stack(f?)
 }
 
-/// Runs `f` on this thread's state; during thread teardown, when it is
-/// gone, on a fresh one that is let go afterwards.
+/// Runs `f` on the stand-in stack of a thread whose stack is gone. The
+/// stand-in lives in a slot with no destructor (so it stays reachable
+/// while the thread's other thread-locals are torn down) and is let go,
+/// its spans queued for export, as soon as no entry is left on it.
+#[cold]
+#[inline(never)]
+fn with_teardown_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
+    let raw = TEARDOWN.with(|slot| slot.replace(std::ptr::null_mut()));
+    let mut stack = if raw.is_null() {
+        Box::new(Stack::new())
+    } else {
+        // SAFETY: the slot held the only pointer to a box leaked below; it
+        // was just cleared, so the box has one owner again.
+        unsafe { Box::from_raw(raw) }
+    };
+    stack.push_lent();
+    let out = f(&mut stack);
+    if !stack.entries.is_empty() {
+        let raw = Box::into_raw(stack);
+        TEARDOWN.with(|slot| slot.set(raw));
+    }
+    out
+}
+
+/// Runs `f` on this thread's state.
 #[inline]
 pub(crate) fn with_thread<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     let mut f = Some(f);
@@ -482,6 +512,8 @@ pub(crate) fn with_thread<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     on_fresh_stack(f)
 }
 
+/// Runs `f` on a stack of its own: only if this thread's stack was
+/// borrowed already, which no code path does.
 #[cold]
 #[inline(never)]
 fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
@@ -494,7 +526,7 @@ fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
 /// Boxes of async spans a thread keeps for reuse at most.
 const MAX_SPARE_LIVE: usize = 64;
 
-/// Runs `f` on this thread's span buffers; `None` during thread teardown.
+/// Runs `f` on this thread's span buffers.
 pub(crate) fn with_buffers<R>(f: impl FnOnce(&mut Buffers) -> R) -> Option<R> {
     with_stack(|stack| Some(f(&mut stack.buffers)))
 }

@@ -177,3 +177,44 @@ pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
         shared.enqueue_alone(span);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::Tracer;
+    use crate::export::Memory;
+
+    fn lanes_on_this_thread() -> usize {
+        crate::scope::with_buffers(|buffers| buffers.lanes.len()).unwrap_or(0)
+    }
+
+    #[test]
+    fn lanes_of_dropped_tracers_go_when_the_thread_uses_another() {
+        std::thread::spawn(|| {
+            for _ in 0..50 {
+                let tracer = Tracer::builder().exporter(Memory::new()).build();
+                tracer.span("short-lived").start().finish();
+            }
+            // The dropped tracers' exporter threads end on their own time.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let keep = Tracer::builder().exporter(Memory::new()).build();
+            loop {
+                let other = Tracer::builder().exporter(Memory::new()).build();
+                other.span("next").start().finish();
+                keep.span("kept").start().finish();
+                if lanes_on_this_thread() <= 3 || Instant::now() > deadline {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert!(
+                lanes_on_this_thread() <= 3,
+                "{} lanes",
+                lanes_on_this_thread()
+            );
+        })
+        .join()
+        .unwrap();
+    }
+}

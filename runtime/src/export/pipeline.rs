@@ -290,15 +290,16 @@ impl Shared {
     }
 
     fn stats(&self) -> TracerStats {
-        let (started, finished, buffered) = {
+        let (started, finished, buffered, threads) = {
             let lanes = self.lanes();
-            lanes.open.iter().fold(
+            let (started, finished, buffered) = lanes.open.iter().fold(
                 (lanes.closed_started, lanes.closed_finished, 0),
                 |(s, f, b), lane| {
                     let (started, finished) = lane.counts();
                     (s + started, f + finished, b + lane.pending() as u64)
                 },
-            )
+            );
+            (started, finished, buffered, lanes.open.len() as u64)
         };
         TracerStats {
             spans_started: started,
@@ -309,6 +310,7 @@ impl Shared {
             export_errors: self.export_errors.load(Ordering::Relaxed),
             queued: self.lock().queued as u64,
             buffered,
+            threads,
             malformed_contexts: 0,
         }
     }

@@ -29,6 +29,10 @@ pub struct TracerStats {
     /// exporter takes within the schedule delay (at most
     /// [`BatchConfig::thread_buffer_size`](crate::BatchConfig::thread_buffer_size) per thread).
     pub buffered: u64,
+    /// Threads that hold a buffer for this tracer now; a thread lets its
+    /// buffer go when it exits, so this follows the live threads, not all
+    /// those that ever traced.
+    pub threads: u64,
     /// Malformed propagation values ignored by `extract` in this process.
     pub malformed_contexts: u64,
 }
