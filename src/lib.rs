@@ -76,7 +76,10 @@
 //!   or `private_key` (any case, also as a suffix: `db_password`) are
 //!   recorded as `"[redacted]"` unless named in `tags(..)`.
 //! - **Long strings** are cut at [`DEFAULT_MAX_TAG_LEN`] bytes (change it
-//!   with [`TracerBuilder::max_tag_len`]) and end with [`TRUNCATION_MARKER`].
+//!   with [`TracerBuilder::max_tag_len`]) and end with [`TRUNCATION_MARKER`];
+//!   so are span names, tag and log keys and baggage items. Only the kept
+//!   part is copied, and a `%value` or `?value` tag stops formatting at
+//!   the limit.
 //! - **Errors**: a function returning a `Result` (under any alias) that
 //!   returns `Err` sets the tag `error = true` and `error.type`, and logs
 //!   `event = "error"`, `error.kind` (the type name) and `message` (its

@@ -302,19 +302,22 @@ impl ToTokens for TagValue {
             TagValue::Literal(lit) => {
                 quote!(::core::option::Option::Some(::tracekit::TagValue::from(#lit)))
             }
+            // Formatted only up to the tag length limit.
             TagValue::Debug(expr) => {
-                quote!(::core::option::Option::Some(::tracekit::TagValue::from(
-                    ::std::format!("{:?}", #expr)
-                )))
+                quote!(::tracekit::__private::format_cut(
+                    ::core::format_args!("{:?}", #expr),
+                    __tracekit_limit,
+                ))
             }
             TagValue::Display(expr) => {
-                quote!(::core::option::Option::Some(::tracekit::TagValue::from(
-                    ::std::format!("{}", #expr)
-                )))
+                quote!(::tracekit::__private::format_cut(
+                    ::core::format_args!("{}", #expr),
+                    __tracekit_limit,
+                ))
             }
             // Spanned on the expression, so a type that is not `ToTag` is reported there.
             TagValue::Value(expr) => {
-                quote_spanned!(expr.span()=> ::tracekit::ToTag::to_tag(&(#expr)))
+                quote_spanned!(expr.span()=> ::tracekit::ToTag::to_tag_within(&(#expr), __tracekit_limit))
             }
         });
     }

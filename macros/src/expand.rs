@@ -208,7 +208,9 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         .into_iter()
         .map(|Arg { ident, cfgs }| {
             let name = tag_name(&ident);
-            let value = quote!((&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg());
+            let value = quote!(
+                (&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg(__tracekit_limit)
+            );
             let value = if looks_secret(&name) {
                 quote!(#value.map(|_| ::tracekit::TagValue::from(#REDACTED)))
             } else {
@@ -228,6 +230,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
                 // A panic in a user's formatter is noted on the span, not
                 // raised: tracing must not change what the function does.
                 __tracekit.record(|| {
+                    let __tracekit_limit = ::tracekit::__private::tag_limit();
                     #(#tags)*
                     #record_args
                 });

@@ -22,6 +22,7 @@
 
 mod clock;
 pub mod context;
+mod cut;
 mod exit;
 pub mod export;
 mod future;

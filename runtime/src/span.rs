@@ -201,8 +201,8 @@ impl SpanRef {
         self.records() && self.with_live(|live| live.is_recording()).unwrap_or(false)
     }
 
-    /// Sets the tag `key`, replacing an earlier value. Strings longer than the
-    /// tracer's limit are cut.
+    /// Sets the tag `key`, replacing an earlier value. Keys and strings
+    /// longer than the tracer's limit are cut.
     ///
     /// ```
     /// let (_, spans) = tracekit_runtime::testing::capture(|| {
@@ -215,7 +215,8 @@ impl SpanRef {
     pub fn set_tag(&self, key: impl Into<Cow<'static, str>>, value: impl Into<TagValue>) {
         if self.records() {
             let value = self.limit(value.into());
-            self.with_live(|live| live.set_tag(key.into(), value));
+            let key = crate::cut::cow(key.into(), self.limit_len());
+            self.with_live(|live| live.set_tag(key, value));
         }
     }
 
@@ -254,24 +255,32 @@ impl SpanRef {
         V: Into<TagValue>,
     {
         if self.records() {
+            let limit = self.limit_len();
             let fields = fields
                 .into_iter()
-                .map(|(k, v)| (k.into(), self.limit(v.into())))
+                .map(|(k, v)| (crate::cut::cow(k.into(), limit), self.limit(v.into())))
                 .collect();
             self.with_live(|live| live.log(LogRecord { timestamp, fields }));
         }
     }
 
-    /// Renames the span.
+    /// Renames the span (a name longer than the tracer's limit is cut).
     pub fn set_operation_name(&self, name: impl Into<Cow<'static, str>>) {
-        self.with_live(|live| live.rename(name.into()));
+        let name = crate::cut::cow(name.into(), self.limit_len());
+        self.with_live(|live| live.rename(name));
     }
 
     /// Sets a baggage item: it travels with this span's context to every
     /// child started afterwards and to every process the context is injected
-    /// into. Works on unsampled spans too.
+    /// into. Works on unsampled spans too. A key or value longer than the
+    /// tracer's limit is cut.
     pub fn set_baggage_item(&self, key: impl Into<String>, value: impl Into<String>) {
-        self.with_live(|live| live.set_baggage_item(key.into(), value.into()));
+        let limit = self.limit_len();
+        let (key, value) = (
+            crate::cut::string(key.into(), limit),
+            crate::cut::string(value.into(), limit),
+        );
+        self.with_live(|live| live.set_baggage_item(key, value));
         if let Repr::Shared(shared) = &self.repr {
             shared.has_baggage.store(true, Ordering::Release);
         }
@@ -776,11 +785,12 @@ pub struct SpanBuilder<'t> {
 }
 
 impl<'t> SpanBuilder<'t> {
+    /// A builder for a span named `name`, cut to the tracer's limit.
     pub(crate) fn new(tracer: &'t Tracer, name: Cow<'static, str>) -> Self {
         SpanBuilder {
             tracer,
             start: SpanStart {
-                name,
+                name: crate::cut::cow(name, tracer.max_tag_len()),
                 ..SpanStart::default()
             },
         }
@@ -813,9 +823,12 @@ impl<'t> SpanBuilder<'t> {
         self
     }
 
-    /// Sets a tag from the start.
+    /// Sets a tag from the start (keys and strings longer than the
+    /// tracer's limit are cut).
     pub fn tag(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<TagValue>) -> Self {
-        set_field(&mut self.start.tags, key.into(), value.into());
+        let limit = self.tracer.max_tag_len();
+        let key = crate::cut::cow(key.into(), limit);
+        set_field(&mut self.start.tags, key, value.into().truncated(limit));
         self
     }
 

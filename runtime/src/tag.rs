@@ -82,20 +82,10 @@ impl TagValue {
     #[inline]
     pub(crate) fn truncated(self, limit: usize) -> TagValue {
         match self {
-            TagValue::Str(s) if s.len() > limit => TagValue::Str(cut(&s, limit)),
+            TagValue::Str(s) if s.len() > limit => TagValue::Str(crate::cut::text(&s, limit)),
             other => other,
         }
     }
-}
-
-/// `text` cut to at most `limit` bytes at a character boundary, marked.
-#[cold]
-fn cut(text: &str, limit: usize) -> Text {
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    Text::from(format!("{}{TRUNCATION_MARKER}", &text[..end]))
 }
 
 /// Appended to a string tag that was cut to the configured length limit.
@@ -225,6 +215,22 @@ impl From<Text> for TagValue {
 pub trait ToTag {
     /// The tag value, or `None` when there is nothing to record.
     fn to_tag(&self) -> Option<TagValue>;
+
+    /// The tag value with strings cut to `limit` bytes (marked with
+    /// [`TRUNCATION_MARKER`]). Strings implement it so that only what is
+    /// kept is copied; the default cuts what [`to_tag`](Self::to_tag)
+    /// made.
+    ///
+    /// ```
+    /// use tracekit_runtime::{TRUNCATION_MARKER, ToTag};
+    ///
+    /// let long = "x".repeat(10_000);
+    /// let tag = long.to_tag_within(4).unwrap();
+    /// assert_eq!(tag.as_str(), Some(format!("xxxx{TRUNCATION_MARKER}").as_str()));
+    /// ```
+    fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
+        self.to_tag().map(|value| value.truncated(limit))
+    }
 }
 
 macro_rules! to_tag_by_copy {
@@ -246,12 +252,22 @@ impl ToTag for str {
     fn to_tag(&self) -> Option<TagValue> {
         Some(TagValue::Str(Text::new(self)))
     }
+
+    #[inline]
+    fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
+        Some(TagValue::Str(crate::cut::text(self, limit)))
+    }
 }
 
 impl ToTag for String {
     #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         self.as_str().to_tag()
+    }
+
+    #[inline]
+    fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
+        self.as_str().to_tag_within(limit)
     }
 }
 
@@ -260,12 +276,22 @@ impl ToTag for Cow<'_, str> {
     fn to_tag(&self) -> Option<TagValue> {
         self.as_ref().to_tag()
     }
+
+    #[inline]
+    fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
+        self.as_ref().to_tag_within(limit)
+    }
 }
 
 impl<T: ToTag + ?Sized> ToTag for &T {
     #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         (**self).to_tag()
+    }
+
+    #[inline]
+    fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
+        (**self).to_tag_within(limit)
     }
 }
 
@@ -274,12 +300,22 @@ impl<T: ToTag + ?Sized> ToTag for &mut T {
     fn to_tag(&self) -> Option<TagValue> {
         (**self).to_tag()
     }
+
+    #[inline]
+    fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
+        (**self).to_tag_within(limit)
+    }
 }
 
 impl<T: ToTag> ToTag for Option<T> {
     #[inline]
     fn to_tag(&self) -> Option<TagValue> {
         self.as_ref()?.to_tag()
+    }
+
+    #[inline]
+    fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
+        self.as_ref()?.to_tag_within(limit)
     }
 }
 

@@ -329,7 +329,11 @@ impl TracerBuilder {
         self
     }
 
-    /// Cuts string tags longer than `bytes` (default 1024).
+    /// Cuts what is longer than `bytes` (default 1024): string tags and
+    /// log fields, span names, tag and log keys, baggage items. A cut ends
+    /// on a character boundary, is marked with
+    /// [`TRUNCATION_MARKER`](crate::TRUNCATION_MARKER), and copies only what
+    /// is kept.
     pub fn max_tag_len(mut self, bytes: usize) -> Self {
         self.max_tag_len = bytes;
         self

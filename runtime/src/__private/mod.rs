@@ -10,6 +10,19 @@ pub use crate::tracer::is_installed as enabled;
 pub use arg_tags::ArgTags;
 pub use traced::{CallSite, Finish, InlineCall, Traced, TracedCall, TracedFuture, has_hooks};
 
+/// The length string tags are cut at, for the arguments and `tags(..)` of
+/// a call.
+#[inline]
+pub fn tag_limit() -> usize {
+    crate::tracer::global().max_tag_len()
+}
+
+/// What `args` formats (a `tags(key = %expr)` or `?expr`), written up to
+/// `limit` bytes.
+pub fn format_cut(args: std::fmt::Arguments<'_>, limit: usize) -> Option<crate::TagValue> {
+    Some(crate::TagValue::Str(crate::cut::format(args, limit)))
+}
+
 /// Makes a closure `FnOnce` by its expected type, so a body may return
 /// borrows of what it captured (as a function body may).
 #[inline(always)]

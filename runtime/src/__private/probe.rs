@@ -41,23 +41,24 @@ fn error_info<E>(message: String) -> ErrorInfo {
 
 // --- arguments: `(&Probe(&arg)).__tracekit_arg()` ---
 
-/// Arguments whose type implements [`ToTag`] are recorded.
+/// Arguments whose type implements [`ToTag`] are recorded, strings cut to
+/// `limit` bytes (copying only what is kept).
 pub trait ArgIsTag {
-    fn __tracekit_arg(&self) -> Option<TagValue>;
+    fn __tracekit_arg(&self, limit: usize) -> Option<TagValue>;
 }
 impl<T: ToTag + ?Sized> ArgIsTag for Probe<'_, T> {
     #[inline]
-    fn __tracekit_arg(&self) -> Option<TagValue> {
-        self.0.to_tag()
+    fn __tracekit_arg(&self, limit: usize) -> Option<TagValue> {
+        self.0.to_tag_within(limit)
     }
 }
 
 /// Other arguments are not.
 pub trait ArgIsOpaque {
-    fn __tracekit_arg(self) -> Option<TagValue>;
+    fn __tracekit_arg(self, limit: usize) -> Option<TagValue>;
 }
 impl<T: ?Sized> ArgIsOpaque for Probe<'_, T> {
-    fn __tracekit_arg(self) -> Option<TagValue> {
+    fn __tracekit_arg(self, _: usize) -> Option<TagValue> {
         None
     }
 }
@@ -185,10 +186,10 @@ mod tests {
     fn arguments_are_recorded_only_for_taggable_types() {
         let n = 5u8;
         let s = String::from("x");
-        assert_eq!((&Probe(&n)).__tracekit_arg(), Some(TagValue::I64(5)));
-        assert_eq!((&Probe(&&s)).__tracekit_arg(), Some(TagValue::from("x")));
-        assert_eq!((&Probe(&Opaque)).__tracekit_arg(), None);
-        assert_eq!((&Probe(&None::<u8>)).__tracekit_arg(), None);
+        assert_eq!((&Probe(&n)).__tracekit_arg(8), Some(TagValue::I64(5)));
+        assert_eq!((&Probe(&&s)).__tracekit_arg(8), Some(TagValue::from("x")));
+        assert_eq!((&Probe(&Opaque)).__tracekit_arg(8), None);
+        assert_eq!((&Probe(&None::<u8>)).__tracekit_arg(8), None);
     }
 
     #[test]
