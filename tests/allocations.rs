@@ -14,6 +14,10 @@ use std::time::Duration;
 use tracekit::export::{BatchConfig, Memory};
 use tracekit::{TagValue, Tracer, traced};
 
+#[path = "support/poll.rs"]
+mod poll;
+use poll::poll_once;
+
 struct CountingAllocator;
 
 thread_local! {
@@ -69,15 +73,6 @@ fn child_with_one_arg(attempt: u32) -> u32 {
 #[traced]
 async fn async_child(attempt: u32) -> u32 {
     attempt
-}
-
-/// Runs a future that completes on its first poll, allocating nothing.
-fn poll_once<F: std::future::Future>(future: F) -> F::Output {
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    match std::pin::pin!(future).poll(&mut context) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => panic!("the future completes on its first poll"),
-    }
 }
 
 /// One root (a traced call, so it lives on the thread's stack) and its

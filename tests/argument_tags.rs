@@ -6,6 +6,10 @@ use std::collections::HashMap;
 
 use tracekit::{SpanRecord, TRUNCATION_MARKER, TagValue, testing, traced};
 
+#[path = "support/poll.rs"]
+mod poll;
+use poll::poll_once;
+
 fn only(spans: Vec<SpanRecord>) -> SpanRecord {
     assert_eq!(spans.len(), 1, "{spans:?}");
     spans.into_iter().next().unwrap()
@@ -252,15 +256,6 @@ fn parameters_configured_out_are_not_recorded_and_the_others_are() {
     assert_eq!(keys(&spans[0]), ["present", "always"]);
     assert_eq!(keys(&spans[1]), ["present"]);
     assert_eq!(keys(&spans[2]), ["present"]);
-}
-
-/// Polls a future that completes without waiting.
-fn poll_once<F: std::future::Future>(future: F) -> F::Output {
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    match std::pin::pin!(future).poll(&mut context) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => panic!("completes on its first poll"),
-    }
 }
 
 #[traced]

@@ -8,6 +8,10 @@ use std::fmt;
 
 use tracekit::{SpanRecord, TagValue, ToTag, testing, traced};
 
+#[path = "support/poll.rs"]
+mod poll;
+use poll::poll_once;
+
 /// Every way of printing it panics.
 #[derive(PartialEq)]
 struct Booby(u32);
@@ -75,14 +79,6 @@ fn fails(n: u32) -> Result<u32, Booby> {
 #[traced(ret)]
 async fn returns_later(n: u32) -> Booby {
     Booby(n)
-}
-
-fn poll_once<F: std::future::Future>(future: F) -> F::Output {
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    match std::pin::pin!(future).poll(&mut context) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => panic!("completes on its first poll"),
-    }
 }
 
 #[test]

@@ -71,6 +71,16 @@ fn in_child(test: &str) -> (String, Vec<String>) {
     (stderr, written.lines().map(str::to_owned).collect())
 }
 
+/// Installs a tracer writing to `$OUT` and asks for the exit flush.
+fn install_with_exit_flush() -> tracekit::TracerGuard {
+    let guard = Tracer::builder()
+        .exporter(ToFile)
+        .batch(patient())
+        .install();
+    tracekit::flush_at_exit();
+    guard
+}
+
 fn is_child() -> bool {
     std::env::var_os(CHILD).is_some()
 }
@@ -104,11 +114,7 @@ fn dropping_the_guard_with_a_stalled_exporter_waits_only_the_shutdown_timeout() 
 #[test]
 fn process_exit_delivers_every_finished_span_after_flush_at_exit() {
     if is_child() {
-        let guard = Tracer::builder()
-            .exporter(ToFile)
-            .batch(patient())
-            .install();
-        tracekit::flush_at_exit();
+        let guard = install_with_exit_flush();
         let worker = std::thread::spawn(|| {
             for n in 0..50 {
                 job(n);
@@ -129,12 +135,7 @@ fn process_exit_delivers_every_finished_span_after_flush_at_exit() {
 #[test]
 fn a_forgotten_guard_still_delivers_at_exit_after_flush_at_exit() {
     if is_child() {
-        let guard = Tracer::builder()
-            .exporter(ToFile)
-            .batch(patient())
-            .install();
-        tracekit::flush_at_exit();
-        std::mem::forget(guard);
+        std::mem::forget(install_with_exit_flush());
         for n in 0..30 {
             job(n);
         }
