@@ -304,13 +304,13 @@ impl ToTokens for TagValue {
             }
             // Formatted only up to the tag length limit.
             TagValue::Debug(expr) => {
-                quote!(::tracekit::__private::format_cut(
+                quote!(::tracekit::__private_0_1::format_cut(
                     ::core::format_args!("{:?}", #expr),
                     __tracekit_limit,
                 ))
             }
             TagValue::Display(expr) => {
-                quote!(::tracekit::__private::format_cut(
+                quote!(::tracekit::__private_0_1::format_cut(
                     ::core::format_args!("{}", #expr),
                     __tracekit_limit,
                 ))

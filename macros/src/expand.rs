@@ -51,22 +51,22 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
         Shape::Sync if function.tracks_caller() => run_inline(&function, &finish),
         // A closure declared `-> !` lets the call have the type `!` too.
         Shape::Sync if function.diverges() => quote! {
-            let __tracekit_body = ::tracekit::__private::once(move || -> ! #body);
+            let __tracekit_body = ::tracekit::__private_0_1::once(move || -> ! #body);
             __tracekit.run_sync(&__TRACEKIT_SITE, __tracekit_body, #finish)
         },
         Shape::Sync => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = ::tracekit::__private::once(move || { #hint #body });
+            let __tracekit_body = ::tracekit::__private_0_1::once(move || { #hint #body });
             __tracekit.run_sync(&__TRACEKIT_SITE, __tracekit_body, #finish)
         },
         Shape::ReturnsImplFuture => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = ::tracekit::__private::once(move || #body);
+            let __tracekit_body = ::tracekit::__private_0_1::once(move || #body);
             __tracekit.run_future(__tracekit_body, #finish)
         },
         Shape::ReturnsBoxedFuture => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = ::tracekit::__private::once(move || { #hint #body });
+            let __tracekit_body = ::tracekit::__private_0_1::once(move || { #hint #body });
             ::std::boxed::Box::pin(__tracekit.run_future(__tracekit_body, #finish))
         },
         Shape::AsyncFn => {
@@ -144,7 +144,7 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
     // `line!()` spanned on the function's name reports the line of the `fn`.
     let line = quote_spanned!(ident.span()=> ::core::line!());
     quote! {
-        static __TRACEKIT_SITE: ::tracekit::__private::CallSite = ::tracekit::__private::CallSite {
+        static __TRACEKIT_SITE: ::tracekit::__private_0_1::CallSite = ::tracekit::__private_0_1::CallSite {
             function: #function_name,
             name: #span_name,
             module_path: ::core::module_path!(),
@@ -163,22 +163,24 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     let (handle, disabled, site) = match function.shape() {
         Shape::Sync => (
             quote!(TracedCall),
-            quote!(::tracekit::__private::TracedCall::disabled()),
+            quote!(::tracekit::__private_0_1::TracedCall::disabled()),
             Some(quote!(&__TRACEKIT_SITE,)),
         ),
         Shape::AsyncFn | Shape::ReturnsImplFuture | Shape::ReturnsBoxedFuture => (
             quote!(Traced),
-            quote!(::tracekit::__private::Traced::disabled(&__TRACEKIT_SITE)),
+            quote!(::tracekit::__private_0_1::Traced::disabled(
+                &__TRACEKIT_SITE
+            )),
             None,
         ),
     };
     let parent = match (&options.root, &options.child_of) {
-        (Some(_), _) => Some(quote!(::tracekit::__private::Parent::Of(
+        (Some(_), _) => Some(quote!(::tracekit::__private_0_1::Parent::Of(
             ::core::option::Option::None
         ))),
         (None, Some((_, expr))) => {
             let parent = as_parent(expr);
-            Some(quote!(::tracekit::__private::Parent::Of(#parent)))
+            Some(quote!(::tracekit::__private_0_1::Parent::Of(#parent)))
         }
         (None, None) => None,
     };
@@ -190,10 +192,10 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     let references = if parent.is_none() && follows_from.is_none() {
         quote!(::core::option::Option::None)
     } else {
-        let parent = parent.unwrap_or_else(|| quote!(::tracekit::__private::Parent::Active));
+        let parent = parent.unwrap_or_else(|| quote!(::tracekit::__private_0_1::Parent::Active));
         let follows_from = follows_from.unwrap_or_else(|| quote!(::core::option::Option::None));
         quote! {
-            ::core::option::Option::Some(&mut ::tracekit::__private::References {
+            ::core::option::Option::Some(&mut ::tracekit::__private_0_1::References {
                 parent: #parent,
                 follows_from: #follows_from,
             })
@@ -209,7 +211,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         .map(|Arg { ident, cfgs }| {
             let name = tag_name(&ident);
             let value = quote!(
-                (&::tracekit::__private::probe::Probe(&#ident)).__tracekit_arg(__tracekit_limit)
+                (&::tracekit::__private_0_1::probe::Probe(&#ident)).__tracekit_arg(__tracekit_limit)
             );
             let value = if looks_secret(&name) {
                 quote!(#value.map(|_| ::tracekit::TagValue::from(#REDACTED)))
@@ -221,8 +223,8 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         .collect();
     let record_args = record_args(site.as_ref(), &args);
     quote! {
-        let __tracekit = if ::tracekit::__private::enabled() {
-            let __tracekit = ::tracekit::__private::#handle::start(
+        let __tracekit = if ::tracekit::__private_0_1::enabled() {
+            let __tracekit = ::tracekit::__private_0_1::#handle::start(
                 &__TRACEKIT_SITE,
                 #references,
             );
@@ -230,7 +232,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
                 // A panic in a user's formatter is noted on the span, not
                 // raised: tracing must not change what the function does.
                 __tracekit.record(|| {
-                    let __tracekit_limit = ::tracekit::__private::tag_limit();
+                    let __tracekit_limit = ::tracekit::__private_0_1::tag_limit();
                     #(#tags)*
                     #record_args
                 });
@@ -266,7 +268,7 @@ fn record_args(site: Option<&TokenStream>, args: &[RecordedArg]) -> TokenStream 
     let call = quote! {
         __tracekit.call(#site {
             #[allow(unused_imports)]
-            use ::tracekit::__private::probe::*;
+            use ::tracekit::__private_0_1::probe::*;
             [#(#array),*]
         });
     };
@@ -278,12 +280,12 @@ fn record_args(site: Option<&TokenStream>, args: &[RecordedArg]) -> TokenStream 
         |RecordedArg { name, value, cfgs }| quote!(#(#cfgs)* __tracekit_args.arg(#name, #value);),
     );
     quote! {
-        if ::tracekit::__private::has_hooks(&__TRACEKIT_SITE) {
+        if ::tracekit::__private_0_1::has_hooks(&__TRACEKIT_SITE) {
             #call
         } else {
             __tracekit.record_args(#count, |__tracekit_args| {
                 #[allow(unused_imports)]
-                use ::tracekit::__private::probe::*;
+                use ::tracekit::__private_0_1::probe::*;
                 #(#writes)*
             });
         }
@@ -312,13 +314,14 @@ fn finish_closure(options: &Options, function: &Function) -> TokenStream {
     // Without a declared return type there is no `Err` to find, and a body
     // that only panics would leave nothing for the probe to infer from.
     let returns_something = function.return_type().is_some() && !function.diverges();
-    let error = (options.records_errors() && returns_something)
-        .then(|| quote!((&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_err()));
+    let error = (options.records_errors() && returns_something).then(|| {
+        quote!((&&&::tracekit::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_err())
+    });
     let ret = options.ret.as_ref().map(|_| {
-        quote!((&&&&::tracekit::__private::probe::Probe(__tracekit_out)).__tracekit_ret())
+        quote!((&&&&::tracekit::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_ret())
     });
     if error.is_none() && ret.is_none() {
-        return quote!(|_| ::tracekit::__private::Finish::default());
+        return quote!(|_| ::tracekit::__private_0_1::Finish::default());
     }
     let none = quote!(::core::option::Option::None);
     let error = error.unwrap_or_else(|| none.clone());
@@ -326,8 +329,8 @@ fn finish_closure(options: &Options, function: &Function) -> TokenStream {
     quote! {
         |__tracekit_out| {
             #[allow(unused_imports)]
-            use ::tracekit::__private::probe::*;
-            ::tracekit::__private::Finish {
+            use ::tracekit::__private_0_1::probe::*;
+            ::tracekit::__private_0_1::Finish {
                 error: #error,
                 ret: #ret,
                 ..::core::default::Default::default()

@@ -29,3 +29,24 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Generated code names `::tracekit::__private_{major}_{minor}`: the
+    /// name moves with the version, so a runtime of another version fails
+    /// to compile the code loudly.
+    #[test]
+    fn the_private_module_named_in_generated_code_is_this_versions() {
+        let stamp = format!(
+            "__private_{}_{}",
+            env!("CARGO_PKG_VERSION_MAJOR"),
+            env!("CARGO_PKG_VERSION_MINOR")
+        );
+        for source in [include_str!("expand.rs"), include_str!("args.rs")] {
+            for (at, _) in source.match_indices("::tracekit::__private") {
+                let named = &source[at + "::tracekit::".len()..];
+                assert!(named.starts_with(&format!("{stamp}::")), "{}", &named[..30]);
+            }
+        }
+    }
+}

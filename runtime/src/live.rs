@@ -97,7 +97,7 @@ impl LiveSpan {
     }
 
     /// Adds the argument tags gathered in `args` (see
-    /// [`ArgTags`](crate::__private::ArgTags)). Their keys are distinct from
+    /// [`ArgTags`](crate::__private_0_1::ArgTags)). Their keys are distinct from
     /// any set before: `tags(..)` keys are not recorded as arguments.
     pub(crate) fn add_arg_tags(&mut self, mut args: Box<Extra>) {
         if !self.recording {

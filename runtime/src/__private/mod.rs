@@ -29,3 +29,17 @@ pub fn format_cut(args: std::fmt::Arguments<'_>, limit: usize) -> Option<crate::
 pub fn once<R, F: FnOnce() -> R>(body: F) -> F {
     body
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn this_module_is_stamped_with_the_runtimes_version() {
+        let name = module_path!().trim_end_matches("::tests");
+        let expected = format!(
+            "tracekit_runtime::__private_{}_{}",
+            env!("CARGO_PKG_VERSION_MAJOR"),
+            env!("CARGO_PKG_VERSION_MINOR")
+        );
+        assert_eq!(name, expected);
+    }
+}
