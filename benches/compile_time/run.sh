@@ -4,7 +4,8 @@
 # built once with `#[tracekit::traced]` on each, once with
 # `#[tracing::instrument]`, and once with no attribute. Dependencies are
 # built first; then only the crate itself is rebuilt and timed, in release
-# and in debug. Run from anywhere: `benches/compile_time/run.sh`.
+# and in debug. Run from anywhere: `benches/compile_time/run.sh` (or name
+# the crates to time: `benches/compile_time/run.sh tracekit`).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$root/target/compile-time"
@@ -58,7 +59,7 @@ seconds() { # dir profile-flag
 }
 
 printf "%-10s %10s %10s\n" "crate" "release" "debug"
-for name in plain tracing tracekit; do
+for name in ${@:-plain tracing tracekit}; do
     release=$(seconds "$work/$name" --release)
     debug=$(seconds "$work/$name" "")
     printf "%-10s %9.1fs %9.1fs\n" "$name" "$release" "$debug"

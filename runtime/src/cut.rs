@@ -39,12 +39,20 @@ pub(crate) fn cow(text: Cow<'static, str>, limit: usize) -> Cow<'static, str> {
 
 /// `text` as a tag string, cut to `limit` bytes (only the kept part is
 /// copied).
+#[inline]
 pub(crate) fn text(text: &str, limit: usize) -> Text {
     if text.len() <= limit {
         Text::new(text)
     } else {
-        Text::from(format!("{}{TRUNCATION_MARKER}", prefix(text, limit)))
+        cut_text(text, limit)
     }
+}
+
+/// [`text`] for a text known to be longer than `limit`.
+#[cold]
+#[inline(never)]
+pub(crate) fn cut_text(text: &str, limit: usize) -> Text {
+    Text::from(format!("{}{TRUNCATION_MARKER}", prefix(text, limit)))
 }
 
 /// `text`, an owned string, cut to `limit` bytes in place.

@@ -79,10 +79,10 @@ impl TagValue {
 
     /// Cuts a string longer than `limit` bytes at a character boundary and
     /// marks the cut; other values are returned as they are.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn truncated(self, limit: usize) -> TagValue {
         match self {
-            TagValue::Str(s) if s.len() > limit => TagValue::Str(crate::cut::text(&s, limit)),
+            TagValue::Str(s) if s.len() > limit => TagValue::Str(crate::cut::cut_text(&s, limit)),
             other => other,
         }
     }
@@ -228,6 +228,7 @@ pub trait ToTag {
     /// let tag = long.to_tag_within(4).unwrap();
     /// assert_eq!(tag.as_str(), Some(format!("xxxx{TRUNCATION_MARKER}").as_str()));
     /// ```
+    #[inline]
     fn to_tag_within(&self, limit: usize) -> Option<TagValue> {
         self.to_tag().map(|value| value.truncated(limit))
     }
@@ -240,12 +241,39 @@ macro_rules! to_tag_by_copy {
             fn to_tag(&self) -> Option<TagValue> {
                 Some(TagValue::from(*self))
             }
+
+            /// Numbers and booleans are never cut.
+            #[inline]
+            fn to_tag_within(&self, _: usize) -> Option<TagValue> {
+                self.to_tag()
+            }
         }
     )*};
 }
 to_tag_by_copy!(
-    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, bool, char
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool
 );
+
+impl ToTag for char {
+    #[inline]
+    fn to_tag(&self) -> Option<TagValue> {
+        Some(TagValue::from(*self))
+    }
+}
+
+/// 128-bit integers: decimal text when they do not fit in 64 bits, which
+/// a tiny limit may cut.
+macro_rules! to_tag_wide {
+    ($($t:ty),*) => {$(
+        impl ToTag for $t {
+            #[inline]
+            fn to_tag(&self) -> Option<TagValue> {
+                Some(TagValue::from(*self))
+            }
+        }
+    )*};
+}
+to_tag_wide!(i128, u128);
 
 impl ToTag for str {
     #[inline]

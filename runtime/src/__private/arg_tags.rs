@@ -9,33 +9,28 @@ use crate::export::raw::Extra;
 use crate::in_place::push_in_place;
 use crate::scope;
 use crate::tag::TagValue;
-use crate::tracer::global;
 
 /// The argument tags of one call, gathered off the scope stack (nothing is
 /// borrowed while the values are computed), then handed to the span in one
 /// step.
 pub struct ArgTags {
     extra: Box<Extra>,
-    limit: usize,
 }
 
 impl ArgTags {
     fn new(count: usize) -> ArgTags {
         let mut extra = Extra::fresh();
         extra.tags.reserve(count);
-        ArgTags {
-            extra,
-            limit: global().max_tag_len(),
-        }
+        ArgTags { extra }
     }
 
     /// Records the argument `key`; `None` (a type that is not recorded)
-    /// records nothing. Strings longer than the tracer's limit are cut.
+    /// records nothing. The value comes cut to the tracer's limit
+    /// (`ToTag::to_tag_within`).
     #[inline(always)]
     pub fn arg(&mut self, key: &'static str, value: Option<TagValue>) {
         if let Some(value) = value {
-            let field = (Cow::Borrowed(key), value.truncated(self.limit));
-            push_in_place(&mut self.extra.tags, field);
+            push_in_place(&mut self.extra.tags, (Cow::Borrowed(key), value));
         }
     }
 }
@@ -46,5 +41,13 @@ impl ArgTags {
 pub(crate) fn record_args(id: u64, count: usize, write: impl FnOnce(&mut ArgTags)) {
     let mut args = ArgTags::new(count);
     write(&mut args);
-    scope::with_local(id, |live| live.add_arg_tags(args.extra));
+    add_to_span(id, args.extra);
+}
+
+/// The part of [`record_args`] that is the same for every traced
+/// function: kept apart (not generic over its caller's closure), so it is
+/// compiled once, not once per traced function.
+#[inline]
+fn add_to_span(id: u64, tags: Box<Extra>) {
+    scope::with_local(id, |live| live.add_arg_tags(tags));
 }
