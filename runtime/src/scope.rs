@@ -834,3 +834,80 @@ impl std::fmt::Debug for Context {
 pub fn current() -> Context {
     Context::current()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{SpanId, TraceId};
+
+    fn context(sampled: bool) -> Active {
+        Active::Context(SpanContext::new(
+            TraceId::from_u128(1),
+            SpanId::new(2).expect("non-zero"),
+            sampled,
+        ))
+    }
+
+    fn sampled_live() -> Box<LiveSpan> {
+        let mut live = Box::new(LiveSpan::NOOP);
+        live.trace_id = TraceId::from_u128(9);
+        live.sampled = true;
+        live
+    }
+
+    #[test]
+    fn entries_removed_out_of_order_leave_the_right_top_and_flag() {
+        let mut stack = Stack::new();
+        let sampled = stack.push(context(true));
+        let unsampled = stack.push(context(false));
+        assert!(top_is_unsampled());
+        let nothing = stack.push(Active::Nothing);
+        assert!(!top_is_unsampled());
+
+        let position = stack.find(unsampled).expect("still there");
+        stack.remove(position);
+        assert_eq!(stack.entries.len(), 2);
+        assert_eq!(stack.entries.last().map(|e| e.id), Some(nothing));
+        let position = stack.find(nothing).expect("still there");
+        stack.remove(position);
+        assert_eq!(stack.entries.last().map(|e| e.id), Some(sampled));
+        assert!(!top_is_unsampled(), "the flag follows the new top");
+        assert_eq!(stack.find(unsampled), None, "an entry goes once");
+    }
+
+    #[test]
+    fn a_lent_span_comes_back_however_the_poll_ends() {
+        // Never pushed: the same box comes back from the loan itself.
+        let live = sampled_live();
+        let raw: *const LiveSpan = &*live;
+        let back = lend(live).ok().expect("lent").take_back().expect("back");
+        assert!(std::ptr::eq(&*back, raw));
+        assert!(LENT.with(Cell::get).is_null());
+
+        // Pushed because something read the stack: it comes back off it.
+        let depth = with_stack(|stack| Some(stack.entries.len())).unwrap_or(0);
+        let lent = lend(sampled_live()).ok().expect("lent");
+        assert!(with_active_span(|_| ()).is_some(), "active during the poll");
+        assert_eq!(
+            with_stack(|stack| Some(stack.entries.len())),
+            Some(depth + 1),
+            "reading the stack pushed it"
+        );
+        assert!(lent.take_back().is_some());
+        assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
+        assert!(LENT.with(Cell::get).is_null());
+
+        // Settled for the endings that name it on the stack.
+        let lent = lend(sampled_live()).ok().expect("lent");
+        let id = lent.settle().ok().expect("settled");
+        assert!(with_stack(|stack| stack.find(id)).is_some());
+        with_thread(|stack| stack.finish_local(id, 0, None));
+        assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
+
+        // A loan dropped without an ending (a panic on the way) is finished
+        // where it is, and the cell is clear again.
+        drop(lend(sampled_live()).ok().expect("lent"));
+        assert!(LENT.with(Cell::get).is_null());
+        assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
+    }
+}

@@ -185,6 +185,43 @@ mod tests {
     use crate::Tracer;
     use crate::export::Memory;
 
+    #[test]
+    fn a_full_chunk_is_queued_and_an_exiting_thread_queues_the_rest() {
+        let tracer = Tracer::builder()
+            .exporter(Memory::new())
+            .batch(crate::BatchConfig {
+                schedule_delay: Duration::from_secs(3600),
+                ..crate::BatchConfig::default()
+            })
+            .build();
+        let per_chunk = crate::BatchConfig::default().thread_buffer_size() as u64;
+        let (done, exit) = std::sync::mpsc::channel::<()>();
+        let (made, was_made) = std::sync::mpsc::channel::<()>();
+        let thread = {
+            let tracer = tracer.clone();
+            std::thread::spawn(move || {
+                for _ in 0..per_chunk + 44 {
+                    tracer.span("s").start().finish();
+                }
+                made.send(()).unwrap();
+                let _ = exit.recv();
+            })
+        };
+        was_made.recv().unwrap();
+        let stats = tracer.stats();
+        assert_eq!(
+            (stats.queued, stats.buffered, stats.threads),
+            (per_chunk, 44, 1)
+        );
+        done.send(()).unwrap();
+        thread.join().unwrap();
+        let stats = tracer.stats();
+        assert_eq!(
+            (stats.queued, stats.buffered, stats.threads),
+            (per_chunk + 44, 0, 0)
+        );
+    }
+
     fn lanes_on_this_thread() -> usize {
         crate::scope::with_buffers(|buffers| buffers.lanes.len()).unwrap_or(0)
     }
