@@ -15,8 +15,9 @@ use crate::clock;
 use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::export::raw::Extra;
 use crate::live::{LiveSpan, set_field};
+use crate::local::{self, LocalParent, Stack};
 use crate::record::{Field, LogRecord, SpanKind};
-use crate::scope::{self, LocalParent, Scope, Stack};
+use crate::scope::Scope;
 use crate::tag::TagValue;
 use crate::tracer::Tracer;
 
@@ -132,7 +133,7 @@ impl SpanRef {
         match &self.repr {
             Repr::Noop => None,
             Repr::Shared(shared) => Some(f(&mut shared.lock())),
-            Repr::Local(id) => scope::with_local(*id, f),
+            Repr::Local(id) => local::with_local(*id, f),
         }
     }
 
@@ -357,7 +358,7 @@ impl Span {
     /// children. Scopes may be dropped in any order.
     pub fn activate(&self) -> Scope {
         match &self.handle.repr {
-            Repr::Shared(shared) => scope::enter_span(shared),
+            Repr::Shared(shared) => Scope::of(local::enter_span(shared)),
             // A local span is active from its start until it finishes.
             Repr::Noop | Repr::Local(_) => Scope::inert(),
         }
@@ -489,11 +490,11 @@ impl Tracer {
                 parent.has_random_trace_id(),
             ),
             // tracekit's trace ids are random.
-            None => (crate::ids::trace_id(stack), None, false, None, true),
+            None => (crate::local::ids::trace_id(stack), None, false, None, true),
         };
         let sampled = self.sampler().decide(parent_sampled, trace_id)
             || crate::testing::forces_sampling(trace_id);
-        let span_id = crate::ids::span_id(stack);
+        let span_id = crate::local::ids::span_id(stack);
         let extra = if sampled {
             if let Some(shared) = self.pipeline() {
                 stack.buffers.started(shared);
@@ -559,7 +560,7 @@ impl Tracer {
     ) -> Option<(u64, bool)> {
         // Under an unsampled trace this flag is all a call reads.
         if references.is_none()
-            && scope::top_is_unsampled()
+            && local::top_is_unsampled()
             && self.sampler().keeps_unsampled_children()
         {
             return None;
@@ -574,7 +575,7 @@ impl Tracer {
         kind: SpanKind,
         references: Option<&mut References>,
     ) -> Option<(u64, bool)> {
-        scope::with_thread(|stack| {
+        local::with_thread(|stack| {
             // Samplers that follow the parent were answered by the flag.
             let answered = self.sampler().keeps_unsampled_children();
             match references {
@@ -648,7 +649,7 @@ impl Tracer {
     fn draw_child(&self, parent: &LocalParent, stack: &mut Stack) -> (bool, SpanId) {
         let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id)
             || crate::testing::forces_sampling(parent.trace_id);
-        let span_id = crate::ids::span_id(stack);
+        let span_id = crate::local::ids::span_id(stack);
         if sampled && let Some(shared) = self.pipeline() {
             stack.buffers.started(shared);
         }
@@ -734,7 +735,7 @@ impl Tracer {
 
     /// Starts a span whose state may cross threads.
     pub(crate) fn start_span(&self, start: SpanStart) -> Span {
-        let Some(live) = scope::with_thread(|stack| self.begin_built(start, stack)) else {
+        let Some(live) = local::with_thread(|stack| self.begin_built(start, stack)) else {
             return Span::noop();
         };
         Span {
@@ -755,7 +756,7 @@ impl Tracer {
     /// and hands the buffers over when the thread has no span left.
     #[inline]
     pub(crate) fn finish_local(&self, id: u64, end: u64) {
-        scope::with_thread(|stack| stack.finish_local(id, end, self.pipeline()));
+        local::with_thread(|stack| stack.finish_local(id, end, self.pipeline()));
     }
 }
 

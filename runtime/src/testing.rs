@@ -132,8 +132,12 @@ impl Registration {
                 .without_default_exporter()
                 .install_provisional();
         }
-        let root = SpanContext::new(crate::ids::new_trace_id(), crate::ids::new_span_id(), true)
-            .with_random_trace_id(true);
+        let root = SpanContext::new(
+            crate::local::ids::new_trace_id(),
+            crate::local::ids::new_span_id(),
+            true,
+        )
+        .with_random_trace_id(true);
         captures().push(Open {
             trace_id: root.trace_id(),
             root: root.span_id(),

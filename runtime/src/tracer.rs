@@ -213,7 +213,7 @@ impl Tracer {
     /// Takes a finished span: test captures first, then the exporters.
     pub(crate) fn deliver(&self, span: RawSpan) {
         match self.pipeline() {
-            Some(shared) => crate::export::local::submit(shared, span),
+            Some(shared) => crate::local::lanes::submit(shared, span),
             None => crate::testing::offer(&span),
         }
     }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::export::raw::Extra;
 use crate::in_place::push_in_place;
-use crate::scope;
+use crate::local;
 use crate::tag::TagValue;
 
 /// The argument tags of one call, gathered off the scope stack (nothing is
@@ -49,5 +49,5 @@ pub(crate) fn record_args(id: u64, count: usize, write: impl FnOnce(&mut ArgTags
 /// compiled once, not once per traced function.
 #[inline]
 fn add_to_span(id: u64, tags: Box<Extra>) {
-    scope::with_local(id, |live| live.add_arg_tags(tags));
+    local::with_local(id, |live| live.add_arg_tags(tags));
 }

@@ -11,8 +11,8 @@ use super::probe::ErrorInfo;
 use crate::clock;
 use crate::hooks::{Call, Hooks, Outcome};
 use crate::live::LiveSpan;
+use crate::local;
 use crate::record::SpanKind;
-use crate::scope;
 use crate::span::{References, SpanRef};
 use crate::tag::TagValue;
 use crate::tracer::global;
@@ -68,7 +68,7 @@ fn read_outcome(read: impl FnOnce() -> Finish) -> Finish {
 /// span starts on this thread's scope stack, like a synchronous call's; the
 /// future it returns then carries the span's state and makes it active on
 /// whichever thread polls it, for the length of each poll (lent, and pushed
-/// onto the stack only when something there needs it: see `scope::lend`).
+/// onto the stack only when something there needs it: see `local::lend`).
 /// No lock and no shared allocation: the state has one owner at a time.
 pub struct Traced {
     call: TracedCall,
@@ -180,13 +180,13 @@ impl Parked {
             self.live.set_tag("cancelled".into(), TagValue::Bool(true));
         }
         let end = clock::now_if(recording);
-        match scope::lend(self.live) {
+        match local::lend(self.live) {
             Ok(lent) => {
                 if let Some(call) = settle(lent, recording, end) {
                     call.finish_cancelled(self.site, end);
                 }
             }
-            Err(live) => scope::finish_carried(live, end, global().pipeline()),
+            Err(live) => local::finish_carried(live, end, global().pipeline()),
         }
     }
 }
@@ -421,7 +421,7 @@ impl TracedCall {
     /// Takes the span off this thread's stack, to travel with a future.
     #[inline]
     fn park(mut self, site: &'static CallSite) -> Option<Parked> {
-        let live = scope::take_carried(std::mem::take(&mut self.id))?;
+        let live = local::take_carried(std::mem::take(&mut self.id))?;
         Some(Parked { live, site })
     }
 }
@@ -605,7 +605,7 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
             return this.inner.poll(cx);
         };
         let recording = live.recording;
-        let lent = match scope::lend(live) {
+        let lent = match local::lend(live) {
             Ok(lent) => lent,
             // No stack on this thread any more: poll without the span.
             Err(live) => {
@@ -642,7 +642,7 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
 /// hooks, a span no one pushed during the last poll is finished from the
 /// future's hands, without a visit to the stack.
 fn finish_lent(
-    lent: scope::Lent,
+    lent: local::Lent,
     recording: bool,
     site: &'static CallSite,
     end: u64,
@@ -667,12 +667,12 @@ fn finish_lent(
 /// The call of a lent span, put on the stack for the endings that name it
 /// there. During thread teardown there is no stack: the span is finished
 /// at `end` without its outcome, rather than lost.
-fn settle(lent: scope::Lent, recording: bool, end: u64) -> Option<TracedCall> {
+fn settle(lent: local::Lent, recording: bool, end: u64) -> Option<TracedCall> {
     match lent.settle() {
         Ok(id) => Some(TracedCall { id, recording }),
         Err(live) => {
             if let Some(live) = live {
-                scope::finish_carried(live, end, global().pipeline());
+                local::finish_carried(live, end, global().pipeline());
             }
             None
         }

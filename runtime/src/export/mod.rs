@@ -7,10 +7,9 @@
 //! - [`Memory`]: keeps every span in memory, for tests.
 
 mod batch;
-mod chunk;
+pub(crate) mod chunk;
 mod console;
-mod lane;
-pub(crate) mod local;
+pub(crate) mod lane;
 mod memory;
 mod pipeline;
 pub(crate) mod raw;

@@ -109,7 +109,12 @@ fn context(trace: &str, span: &str, sampled: bool) -> Option<SpanContext> {
 
 /// A new trace that is not sampled: the caller said no.
 fn deny_only() -> SpanContext {
-    SpanContext::new(crate::ids::new_trace_id(), crate::ids::new_span_id(), false).into_remote()
+    SpanContext::new(
+        crate::local::ids::new_trace_id(),
+        crate::local::ids::new_span_id(),
+        false,
+    )
+    .into_remote()
 }
 
 #[cfg(test)]

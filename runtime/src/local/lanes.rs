@@ -8,10 +8,10 @@
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use super::chunk::Chunk;
-use super::lane::Lane;
-use super::pipeline::Shared;
-use super::raw::{RawSpan, restore_spare_extras, take_spare_extras};
+use crate::export::Shared;
+use crate::export::chunk::Chunk;
+use crate::export::lane::Lane;
+use crate::export::raw::{RawSpan, restore_spare_extras, take_spare_extras};
 use crate::live::LiveSpan;
 
 /// This thread's lane for one pipeline.
@@ -166,7 +166,7 @@ impl Drop for Buffers {
 /// captures).
 pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
     let mut span = Some(span);
-    crate::scope::with_buffers(|buffers| {
+    crate::local::with_buffers(|buffers| {
         if let Some(span) = span.take() {
             buffers.submit_built(shared, || span);
         }
@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn lanes_on_this_thread() -> usize {
-        crate::scope::with_buffers(|buffers| buffers.lanes.len()).unwrap_or(0)
+        crate::local::with_buffers(|buffers| buffers.lanes.len()).unwrap_or(0)
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! The async loan: a traced future's span, active on the polling thread
+//! for one poll without being pushed (see [`lend`]).
+
+use std::cell::Cell;
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
+
+use super::thread::{LENT, finish_carried, set_top_is_unsampled, top_is_unsampled, with_stack};
+use crate::export::Shared;
+use crate::live::LiveSpan;
+
+/// An async call's span, active on this thread for one poll but not
+/// pushed: most polls start no span and read nothing, so the push waits
+/// until something reads or changes the stack (see `with_stack`). Made by
+/// [`lend`]; ended, on the same thread, by [`Lent::take_back`],
+/// [`Lent::finish`] or [`Lent::settle`].
+pub(crate) struct Lent {
+    raw: *mut LiveSpan,
+    /// The "unsampled top" flag before the loan, to restore when the span
+    /// comes back never pushed.
+    was_unsampled: bool,
+}
+
+/// Makes `live` the active span for one poll. Fails (the span comes
+/// back) only during thread teardown, when a span lent by an enclosing
+/// poll can no longer be pushed.
+#[inline]
+pub(crate) fn lend(live: Box<LiveSpan>) -> Result<Lent, Box<LiveSpan>> {
+    // An enclosing poll's lent span goes on the stack first, below this one.
+    if !LENT.with(Cell::get).is_null() && with_stack(|_| Some(())).is_none() {
+        return Err(live);
+    }
+    let was_unsampled = top_is_unsampled();
+    set_top_is_unsampled(!live.sampled);
+    let raw = Box::into_raw(live);
+    LENT.with(|lent| lent.set(raw));
+    Ok(Lent { raw, was_unsampled })
+}
+
+impl Lent {
+    /// The span, if it was never pushed: nothing else touched the stack.
+    #[inline(always)]
+    fn reclaim(&self) -> Option<Box<LiveSpan>> {
+        if LENT.with(Cell::get) != self.raw {
+            return None;
+        }
+        LENT.with(|lent| lent.set(std::ptr::null_mut()));
+        set_top_is_unsampled(self.was_unsampled);
+        // SAFETY: `LENT` owned the box `lend` leaked and no longer holds it.
+        Some(unsafe { Box::from_raw(self.raw) })
+    }
+
+    /// Ends the poll: the span comes back to travel with its future, from
+    /// wherever it is now.
+    #[inline]
+    pub(crate) fn take_back(self) -> Option<Box<LiveSpan>> {
+        let lent = ManuallyDrop::new(self);
+        if let Some(live) = lent.reclaim() {
+            return Some(live);
+        }
+        with_stack(|stack| {
+            let position = stack.find_carried(lent.raw)?;
+            stack.remove_carried(position)
+        })
+    }
+
+    /// Finishes the span at `end` and buffers it for `pipeline`, when it
+    /// was never pushed; else it comes back, for [`settle`](Self::settle).
+    #[inline]
+    pub(crate) fn finish(self, end: u64, pipeline: Option<&Arc<Shared>>) -> Result<(), Lent> {
+        let Some(live) = self.reclaim() else {
+            return Err(self);
+        };
+        std::mem::forget(self);
+        finish_carried(live, end, pipeline);
+        Ok(())
+    }
+
+    /// Pushes the span if it is still lent; returns its entry id, for the
+    /// steps that name the span there (hooks, outcome tags, finishing).
+    /// During thread teardown there is no stack: the span comes back, if
+    /// it was never pushed.
+    #[inline]
+    pub(crate) fn settle(self) -> Result<u64, Option<Box<LiveSpan>>> {
+        let lent = ManuallyDrop::new(self);
+        let id = with_stack(|stack| {
+            let position = stack.find_carried(lent.raw)?;
+            Some(stack.entries[position].id)
+        });
+        id.ok_or_else(|| lent.reclaim())
+    }
+}
+
+impl Drop for Lent {
+    /// A loan that was never ended (a panic on the way, in a formatter the
+    /// outcome called, say): the span is finished now, where it is, rather
+    /// than left lent for the next visit to the stack to push for good.
+    #[cold]
+    fn drop(&mut self) {
+        let pipeline = crate::tracer::global().pipeline();
+        let end = |live: &LiveSpan| crate::clock::now_if(live.recording);
+        if let Some(live) = self.reclaim() {
+            let end = end(&live);
+            finish_carried(live, end, pipeline);
+            return;
+        }
+        with_stack(|stack| {
+            let position = stack.find_carried(self.raw)?;
+            let id = stack.entries[position].id;
+            let end = stack.entries[position].active.live().map_or(0, end);
+            stack.finish_local(id, end, pipeline);
+            Some(())
+        });
+    }
+}

@@ -1,0 +1,118 @@
+//! The per-thread engine, and nothing else reaches inside it: each thread's
+//! scope stack ([`stack`]), the thread-locals and the ways in ([`thread`]),
+//! the async loan ([`lend`]), the thread's lanes to the export pipelines
+//! ([`lanes`]) and its id generator ([`ids`]).
+//!
+//! The rules it keeps:
+//!
+//! - **One thread-local for the engine.** `STACK` holds the scope stack,
+//!   the lanes, the id generator and the spare async boxes, so a span
+//!   visits one thread-local to start and one to finish. Beside it, plain
+//!   cells with no destructor: the "top is unsampled" flag, `LENT`, and
+//!   `TEARDOWN`.
+//! - **Scopes close in any order.** An entry is removed by its id, wherever
+//!   it sits; ids are unique in the process, so a handle used on the wrong
+//!   thread finds nothing.
+//! - **A lent span has one owner.** While `LENT` holds it, the cell owns
+//!   the box. Pushing it, taking it back, finishing it or dropping its
+//!   `Lent` clears the cell first; a loan that never ended is finished
+//!   where it is by `Lent`'s drop.
+//! - **Teardown.** Once `STACK` is gone, visits go to a stand-in stack kept
+//!   in `TEARDOWN` until no entry is left on it.
+//! - **No user code runs while the stack is borrowed**: hooks, formatters
+//!   and bodies run between visits.
+
+pub(crate) mod ids;
+pub(crate) mod lanes;
+mod lend;
+mod stack;
+mod thread;
+
+pub(crate) use lend::{Lent, lend};
+pub(crate) use stack::{Active, LocalParent, Stack};
+pub(crate) use thread::{
+    active_span, enter, enter_span, finish_carried, leave, take_carried, top, top_is_unsampled,
+    with_buffers, with_local, with_thread,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::thread::{LENT, with_stack};
+    use super::*;
+    use crate::context::SpanContext;
+    use crate::context::{SpanId, TraceId};
+    use crate::live::LiveSpan;
+    use crate::scope::with_active_span;
+    use std::cell::Cell;
+
+    fn context(sampled: bool) -> Active {
+        Active::Context(SpanContext::new(
+            TraceId::from_u128(1),
+            SpanId::new(2).expect("non-zero"),
+            sampled,
+        ))
+    }
+
+    fn sampled_live() -> Box<LiveSpan> {
+        let mut live = Box::new(LiveSpan::NOOP);
+        live.trace_id = TraceId::from_u128(9);
+        live.sampled = true;
+        live
+    }
+
+    #[test]
+    fn entries_removed_out_of_order_leave_the_right_top_and_flag() {
+        let mut stack = Stack::new();
+        let sampled = stack.push(context(true));
+        let unsampled = stack.push(context(false));
+        assert!(top_is_unsampled());
+        let nothing = stack.push(Active::Nothing);
+        assert!(!top_is_unsampled());
+
+        let position = stack.find(unsampled).expect("still there");
+        stack.remove(position);
+        assert_eq!(stack.entries.len(), 2);
+        assert_eq!(stack.entries.last().map(|e| e.id), Some(nothing));
+        let position = stack.find(nothing).expect("still there");
+        stack.remove(position);
+        assert_eq!(stack.entries.last().map(|e| e.id), Some(sampled));
+        assert!(!top_is_unsampled(), "the flag follows the new top");
+        assert_eq!(stack.find(unsampled), None, "an entry goes once");
+    }
+
+    #[test]
+    fn a_lent_span_comes_back_however_the_poll_ends() {
+        // Never pushed: the same box comes back from the loan itself.
+        let live = sampled_live();
+        let raw: *const LiveSpan = &*live;
+        let back = lend(live).ok().expect("lent").take_back().expect("back");
+        assert!(std::ptr::eq(&*back, raw));
+        assert!(LENT.with(Cell::get).is_null());
+
+        // Pushed because something read the stack: it comes back off it.
+        let depth = with_stack(|stack| Some(stack.entries.len())).unwrap_or(0);
+        let lent = lend(sampled_live()).ok().expect("lent");
+        assert!(with_active_span(|_| ()).is_some(), "active during the poll");
+        assert_eq!(
+            with_stack(|stack| Some(stack.entries.len())),
+            Some(depth + 1),
+            "reading the stack pushed it"
+        );
+        assert!(lent.take_back().is_some());
+        assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
+        assert!(LENT.with(Cell::get).is_null());
+
+        // Settled for the endings that name it on the stack.
+        let lent = lend(sampled_live()).ok().expect("lent");
+        let id = lent.settle().ok().expect("settled");
+        assert!(with_stack(|stack| stack.find(id)).is_some());
+        with_thread(|stack| stack.finish_local(id, 0, None));
+        assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
+
+        // A loan dropped without an ending (a panic on the way) is finished
+        // where it is, and the cell is clear again.
+        drop(lend(sampled_live()).ok().expect("lent"));
+        assert!(LENT.with(Cell::get).is_null());
+        assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
+    }
+}

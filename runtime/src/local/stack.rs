@@ -1,0 +1,425 @@
+//! The scope stack of one thread: its entries (what each makes active),
+//! and the thread's other state that a span visits with it: its lanes to
+//! the export pipelines, its id generator, its spare async boxes.
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::lanes::Buffers;
+use super::thread::{LENT, set_top_is_unsampled};
+use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
+use crate::export::Shared;
+use crate::live::LiveSpan;
+use crate::sampler::Sampler;
+use crate::span::SharedSpan;
+
+/// What an entry of the stack makes active.
+pub(crate) enum Active {
+    /// A span whose state is shared (it may be active on several threads).
+    Span(Arc<SharedSpan>),
+    /// The span of a traced synchronous call, kept here until it finishes.
+    Local(LiveSpan),
+    /// The span of a traced async call, from its start until its future
+    /// takes it, and then during a poll that needed it here (see [`lend`]):
+    /// boxed, as it moves in and out (a pointer moves, not the state).
+    /// `None` once taken back, for the moment before the entry goes.
+    Carried(Option<Box<LiveSpan>>),
+    /// Only a context: a remote parent, or a span that lives elsewhere.
+    Context(SpanContext),
+    /// Explicitly nothing: spans started under it are roots.
+    Nothing,
+}
+
+impl Active {
+    /// The state of a span that lives in this entry.
+    #[inline(always)]
+    pub(super) fn live(&self) -> Option<&LiveSpan> {
+        match self {
+            Active::Local(live) => Some(live),
+            Active::Carried(live) => live.as_deref(),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn live_mut(&mut self) -> Option<&mut LiveSpan> {
+        match self {
+            Active::Local(live) => Some(live),
+            Active::Carried(live) => live.as_deref_mut(),
+            _ => None,
+        }
+    }
+
+    /// Whether this entry is a parent whose trace is not sampled.
+    #[inline]
+    fn is_unsampled_parent(&self) -> bool {
+        self.sampling().is_some_and(|(_, sampled)| !sampled)
+    }
+
+    /// The trace and sampled flag a child of this entry would see.
+    #[inline]
+    fn sampling(&self) -> Option<(TraceId, bool)> {
+        match self {
+            Active::Local(_) | Active::Carried(_) => {
+                self.live().map(|live| (live.trace_id, live.sampled))
+            }
+            Active::Span(span) => Some((span.trace_id(), span.is_sampled())),
+            // A context without ids (baggage alone) is no parent to follow.
+            Active::Context(context) if !context.is_valid() => None,
+            Active::Context(context) => Some((context.trace_id(), context.is_sampled())),
+            Active::Nothing => None,
+        }
+    }
+
+    pub(crate) fn span_context(&self) -> Option<SpanContext> {
+        match self {
+            Active::Span(span) => Some(span.context()),
+            Active::Local(_) | Active::Carried(_) => self.live().map(LiveSpan::context),
+            Active::Context(context) => Some(context.clone()),
+            Active::Nothing => None,
+        }
+    }
+
+    /// What another thread or task may carry: a local span becomes its
+    /// context, since its state stays on this thread (or with its future).
+    pub(crate) fn portable(&self) -> Active {
+        match self {
+            Active::Span(span) => Active::Span(span.clone()),
+            Active::Local(_) | Active::Carried(_) => self
+                .live()
+                .map_or(Active::Nothing, |live| Active::Context(live.context())),
+            Active::Context(context) => Active::Context(context.clone()),
+            Active::Nothing => Active::Nothing,
+        }
+    }
+}
+
+/// What a child takes from a parent span of this process.
+pub(crate) struct LocalParent {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: SpanId,
+    pub(crate) sampled: bool,
+    pub(crate) random_trace_id: bool,
+    pub(crate) baggage: Baggage,
+    pub(crate) trace_state: TraceState,
+}
+
+pub(super) struct Entry {
+    pub(super) id: u64,
+    pub(super) active: Active,
+}
+
+/// Everything a thread keeps for tracing, in one thread-local so a span
+/// visits it once to start and once to finish: the scope stack, the
+/// buffers of finished spans, and the id generator.
+pub(crate) struct Stack {
+    pub(super) entries: Vec<Entry>,
+    /// The next entry id; ids are unique across threads (see `new_block`).
+    next_id: u64,
+    /// The id generator's state (0: not seeded yet).
+    rng: u64,
+    pub(crate) buffers: Buffers,
+    /// Boxes of finished async spans, kept for reuse.
+    #[allow(
+        clippy::vec_box,
+        reason = "a box moves whole between a future and this pool, never its contents"
+    )]
+    spare_live: Vec<Box<LiveSpan>>,
+}
+
+/// Entry ids come in blocks of 2^32 per thread, so an id names one entry in
+/// the whole process: a handle used on the wrong thread finds nothing.
+fn new_block() -> u64 {
+    static BLOCKS: AtomicU64 = AtomicU64::new(1);
+    BLOCKS.fetch_add(1, Ordering::Relaxed) << 32
+}
+
+impl Stack {
+    pub(super) const fn new() -> Stack {
+        Stack {
+            entries: Vec::new(),
+            next_id: 0,
+            rng: 0,
+            buffers: Buffers::new(),
+            spare_live: Vec::new(),
+        }
+    }
+
+    /// Pushes what `build` returns; returns the new entry's id.
+    #[inline(always)]
+    pub(super) fn push_with(&mut self, build: impl FnOnce(&mut Stack) -> Active) -> u64 {
+        if self.next_id & 0xffff_ffff == 0 {
+            self.next_id = new_block();
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let active = build(self);
+        set_top_is_unsampled(active.is_unsampled_parent());
+        crate::in_place::push_in_place(&mut self.entries, Entry { id, active });
+        id
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, active: Active) -> u64 {
+        self.push_with(|_| active)
+    }
+
+    /// Pushes the local span `start` builds (it may draw ids from the
+    /// stack); returns its entry id and whether it is sampled.
+    /// `CARRIED`: boxed, to travel with an async call's future.
+    #[inline(always)]
+    pub(crate) fn push_local<const CARRIED: bool>(
+        &mut self,
+        start: impl FnOnce(&mut Stack) -> LiveSpan,
+    ) -> (u64, bool) {
+        if CARRIED {
+            return self.push_carried(|stack, live| *live = start(stack));
+        }
+        let mut sampled = false;
+        let id = self.push_with(|stack| {
+            let live = start(stack);
+            sampled = live.sampled;
+            Active::Local(live)
+        });
+        (id, sampled)
+    }
+
+    /// Pushes an async call's span, which `start` writes into a box (one of
+    /// an earlier span when there is one); returns its entry id and
+    /// whether it is sampled.
+    #[inline(always)]
+    pub(crate) fn push_carried(
+        &mut self,
+        start: impl FnOnce(&mut Stack, &mut LiveSpan),
+    ) -> (u64, bool) {
+        let mut live = match self.spare_live.pop() {
+            Some(spare) => spare,
+            None => Box::new(LiveSpan::NOOP),
+        };
+        start(self, &mut live);
+        let sampled = live.sampled;
+        (self.push(Active::Carried(Some(live))), sampled)
+    }
+
+    #[inline]
+    pub(super) fn find(&mut self, id: u64) -> Option<usize> {
+        self.entries.iter().rposition(|entry| entry.id == id)
+    }
+
+    /// Pushes the span a poll lent, if there is one: something is about to
+    /// read or change the stack, and that span is the top.
+    #[inline(always)]
+    pub(super) fn push_lent(&mut self) {
+        if !LENT.with(Cell::get).is_null() {
+            self.push_lent_now();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn push_lent_now(&mut self) {
+        let raw = LENT.with(|lent| lent.replace(std::ptr::null_mut()));
+        // SAFETY: `LENT` owned the box `lend` leaked; it was just cleared,
+        // so the box has one owner again: the entry.
+        let live = unsafe { Box::from_raw(raw) };
+        self.push(Active::Carried(Some(live)));
+    }
+
+    /// The position of the carried span whose box is at `raw`.
+    pub(super) fn find_carried(&self, raw: *const LiveSpan) -> Option<usize> {
+        self.entries.iter().rposition(|entry| match &entry.active {
+            Active::Carried(Some(live)) => std::ptr::eq(&**live, raw),
+            _ => false,
+        })
+    }
+
+    /// Keeps the box of a finished async span for the next one, its span
+    /// emptied (by [`LiveSpan::finish_leaving`], or here).
+    pub(super) fn keep_spare_live(&mut self, mut spare: Box<LiveSpan>, emptied: bool) {
+        if self.spare_live.len() < MAX_SPARE_LIVE {
+            if !emptied {
+                *spare = LiveSpan::NOOP;
+            }
+            self.spare_live.push(spare);
+        }
+    }
+
+    /// Takes the carried span at `position` off the stack, whole; `None`
+    /// (and the stack unchanged) if that entry is something else.
+    #[inline(always)]
+    pub(super) fn remove_carried(&mut self, position: usize) -> Option<Box<LiveSpan>> {
+        let Active::Carried(live) = &mut self.entries[position].active else {
+            return None;
+        };
+        // Taken out in place: only the box pointer is read.
+        let live = live.take();
+        if live.is_some() && position + 1 == self.entries.len() {
+            self.pop_emptied();
+        } else {
+            self.discard(position);
+        }
+        live
+    }
+
+    /// Takes off the top entry, which owns nothing any more (its span was
+    /// emptied by [`LiveSpan::finish_leaving`], or its box taken): it is
+    /// forgotten, so no drop glue runs.
+    #[inline(always)]
+    pub(super) fn pop_emptied(&mut self) {
+        std::mem::forget(self.entries.pop());
+        self.top_changed();
+    }
+
+    /// Drops the entry at `position` where it lies (the top, usually).
+    #[inline]
+    pub(super) fn discard(&mut self, position: usize) {
+        if position + 1 == self.entries.len() {
+            self.entries.truncate(position);
+        } else {
+            self.entries.remove(position);
+        }
+        self.top_changed();
+    }
+
+    /// Keeps [`top_is_unsampled`] true to the new top.
+    #[inline]
+    pub(super) fn top_changed(&self) {
+        set_top_is_unsampled(
+            self.entries
+                .last()
+                .is_some_and(|entry| entry.active.is_unsampled_parent()),
+        );
+    }
+
+    /// Removes the entry at `position`. A shared span's reference comes
+    /// back, for the caller to release once the stack is no longer
+    /// borrowed (its drop may reach this stack).
+    #[inline]
+    pub(super) fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
+        let entry = if position + 1 == self.entries.len() {
+            self.entries.pop()
+        } else {
+            Some(self.entries.remove(position))
+        };
+        self.top_changed();
+        match entry?.active {
+            Active::Span(span) => Some(span),
+            _ => None,
+        }
+    }
+
+    /// The context of the active span, if any.
+    #[inline]
+    pub(crate) fn active_context(&self) -> Option<SpanContext> {
+        self.entries.last()?.active.span_context()
+    }
+
+    /// What a child inherits from the active span when that span lives in
+    /// this process, read in place; `None` for a remote parent, an explicit
+    /// "nothing", or an empty stack.
+    #[inline(always)]
+    pub(crate) fn active_parent(&self) -> Option<LocalParent> {
+        let active = &self.entries.last()?.active;
+        match active {
+            Active::Local(_) | Active::Carried(_) => active.live().map(|live| LocalParent {
+                trace_id: live.trace_id,
+                span_id: live.span_id,
+                sampled: live.sampled,
+                random_trace_id: live.random_trace_id,
+                baggage: live.baggage.clone(),
+                trace_state: live.trace_state.clone(),
+            }),
+            Active::Span(span) => Some(span.as_parent()),
+            Active::Context(_) | Active::Nothing => None,
+        }
+    }
+
+    /// Whether a child of the active span stays unsampled: the active
+    /// trace is not sampled and `sampler` would not sample it under such a
+    /// parent. Reads the flags in place, copying no context.
+    #[inline]
+    pub(crate) fn active_stays_unsampled(&self, sampler: &Sampler) -> bool {
+        let Some((trace_id, sampled)) = self.entries.last().and_then(|e| e.active.sampling())
+        else {
+            return false;
+        };
+        !sampled && !sampler.decide(Some(false), trace_id)
+    }
+
+    /// A random draw for ids.
+    #[inline]
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        if self.rng == 0 {
+            self.rng = crate::local::ids::seed();
+        }
+        crate::local::ids::draw(&mut self.rng)
+    }
+
+    /// Finishes the local span `id` at `end`, takes it off the stack and
+    /// buffers it for `pipeline`. The span is read where it lies and
+    /// written straight into its buffer.
+    #[inline]
+    pub(crate) fn finish_local(&mut self, id: u64, end: u64, pipeline: Option<&Arc<Shared>>) {
+        let Some(position) = self.find(id) else {
+            return;
+        };
+        // Everything a recording span owns moves into its record, so its
+        // emptied state leaves the stack with nothing to drop. First the
+        // common case, a sync call's span on top, on its own short path.
+        if let Some(shared) = pipeline
+            && position + 1 == self.entries.len()
+            && let Active::Local(live) = &mut self.entries[position].active
+            && live.recording
+        {
+            self.buffers
+                .submit_built(shared, || live.finish_leaving(end));
+            self.pop_emptied();
+            return;
+        }
+        if let Active::Carried(_) = self.entries[position].active {
+            if let Some(carried) = self.remove_carried(position) {
+                self.finish_carried(carried, end, pipeline);
+            }
+            return;
+        }
+        let mut emptied = false;
+        if let Some(live) = self.entries[position].active.live_mut()
+            && live.recording
+        {
+            emptied = true;
+            self.buffers.submit_leaving(live, end, pipeline);
+        }
+        if emptied && position + 1 == self.entries.len() {
+            self.pop_emptied();
+        } else {
+            self.discard(position);
+        }
+    }
+
+    /// Finishes an async call's span at `end`, off the stack already, and
+    /// keeps its box for the next one.
+    #[inline]
+    pub(super) fn finish_carried(
+        &mut self,
+        mut live: Box<LiveSpan>,
+        end: u64,
+        pipeline: Option<&Arc<Shared>>,
+    ) {
+        let emptied = live.recording;
+        if emptied {
+            self.buffers.submit_leaving(&mut live, end, pipeline);
+        }
+        self.keep_spare_live(live, emptied);
+    }
+}
+
+impl Drop for Stack {
+    /// A thread's stack goes at thread exit: nothing is active after it.
+    fn drop(&mut self) {
+        set_top_is_unsampled(false);
+    }
+}
+
+/// Boxes of async spans a thread keeps for reuse at most.
+const MAX_SPARE_LIVE: usize = 64;

@@ -1,0 +1,180 @@
+//! The thread-locals of the engine and the only ways in: `with_stack`
+//! (which pushes a lent span first, and falls back to a stand-in stack
+//! during thread teardown), `with_thread`, and the operations the rest of
+//! the runtime asks for by name.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use super::lanes::Buffers;
+use super::stack::{Active, Stack};
+use crate::export::Shared;
+use crate::live::LiveSpan;
+use crate::span::{SharedSpan, SpanRef};
+
+thread_local! {
+    static STACK: RefCell<Stack> = const { RefCell::new(Stack::new()) };
+    /// Whether the top of this thread's stack is a parent whose trace is
+    /// not sampled: kept beside the stack, in a plain cell, so a traced
+    /// call under an unsampled trace reads one flag and nothing else.
+    static TOP_IS_UNSAMPLED: Cell<bool> = const { Cell::new(false) };
+    /// The span of the async call being polled on this thread, active but
+    /// not pushed yet (null: none); see `lend`. While it is here, this
+    /// cell owns it.
+    pub(super) static LENT: Cell<*mut LiveSpan> = const { Cell::new(std::ptr::null_mut()) };
+    /// The stand-in for `STACK` once it is gone, while the thread's other
+    /// thread-locals are torn down (null: none); see `with_teardown_stack`.
+    /// A plain cell, with no destructor, so it outlives them all.
+    static TEARDOWN: Cell<*mut Stack> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// Whether the span active on this thread belongs to a trace that is not
+/// sampled.
+#[inline(always)]
+pub(crate) fn top_is_unsampled() -> bool {
+    TOP_IS_UNSAMPLED.get()
+}
+
+/// Sets the flag through `with`: `LocalKey::set` goes through the lazy
+/// initialisation path, a call, though this cell is constant-initialised
+/// and has no destructor (so `with` cannot fail).
+#[inline(always)]
+pub(super) fn set_top_is_unsampled(value: bool) {
+    TOP_IS_UNSAMPLED.with(|flag| flag.set(value));
+}
+
+/// Runs `f` on this thread's stack. During thread teardown, once the
+/// stack is gone (a span started in a thread-local's destructor), `f` runs
+/// on a stand-in kept until its last entry goes (see
+/// [`with_teardown_stack`]). No user code runs while the stack is
+/// borrowed, so the borrow cannot fail for any other reason.
+///
+/// A span lent by a poll (see [`lend`]) is pushed first, so `f` sees the
+/// stack as it would be had the span been pushed at the poll's start.
+#[inline]
+pub(super) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
+    let mut f = Some(f);
+    if let Ok(out) = STACK.try_with(|stack| {
+        let mut stack = stack.try_borrow_mut().ok()?;
+        stack.push_lent();
+        f.take()?(&mut stack)
+    }) {
+        return out;
+    }
+    with_teardown_stack(f?)
+}
+
+/// Runs `f` on the stand-in stack of a thread whose stack is gone. The
+/// stand-in lives in a slot with no destructor (so it stays reachable
+/// while the thread's other thread-locals are torn down) and is let go,
+/// its spans queued for export, as soon as no entry is left on it.
+#[cold]
+#[inline(never)]
+fn with_teardown_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
+    let raw = TEARDOWN.with(|slot| slot.replace(std::ptr::null_mut()));
+    let mut stack = if raw.is_null() {
+        Box::new(Stack::new())
+    } else {
+        // SAFETY: the slot held the only pointer to a box leaked below; it
+        // was just cleared, so the box has one owner again.
+        unsafe { Box::from_raw(raw) }
+    };
+    stack.push_lent();
+    let out = f(&mut stack);
+    if !stack.entries.is_empty() {
+        let raw = Box::into_raw(stack);
+        TEARDOWN.with(|slot| slot.set(raw));
+    }
+    out
+}
+
+/// Runs `f` on this thread's state.
+#[inline]
+pub(crate) fn with_thread<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
+    let mut f = Some(f);
+    if let Some(out) = with_stack(|stack| Some(f.take()?(stack))) {
+        return out;
+    }
+    on_fresh_stack(f)
+}
+
+/// Runs `f` on a stack of its own: only if this thread's stack was
+/// borrowed already, which no code path does.
+#[cold]
+#[inline(never)]
+fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
+    match f {
+        Some(f) => f(&mut Stack::new()),
+        None => unreachable!("the closure ran and returned"),
+    }
+}
+
+/// Runs `f` on this thread's span buffers.
+pub(crate) fn with_buffers<R>(f: impl FnOnce(&mut Buffers) -> R) -> Option<R> {
+    with_stack(|stack| Some(f(&mut stack.buffers)))
+}
+
+/// Takes the span `id` off this thread's stack, unfinished (an async call's,
+/// at the end of a poll), boxed to travel.
+#[inline]
+pub(crate) fn take_carried(id: u64) -> Option<Box<LiveSpan>> {
+    with_stack(|stack| {
+        let position = stack.find(id)?;
+        stack.remove_carried(position)
+    })
+}
+
+/// Finishes an async call's span at `end`, off the stack, and buffers it
+/// for `pipeline`.
+pub(crate) fn finish_carried(live: Box<LiveSpan>, end: u64, pipeline: Option<&Arc<Shared>>) {
+    with_thread(|stack| stack.finish_carried(live, end, pipeline));
+}
+
+/// Runs `f` on the local span `id` of this thread, if it is there.
+pub(crate) fn with_local<R>(id: u64, f: impl FnOnce(&mut LiveSpan) -> R) -> Option<R> {
+    with_stack(|stack| {
+        let position = stack.find(id)?;
+        stack.entries[position].active.live_mut().map(f)
+    })
+}
+
+/// What is active on this thread, in a form that may travel.
+pub(crate) fn top() -> Option<Active> {
+    with_stack(|stack| Some(stack.entries.last()?.active.portable()))
+}
+
+/// Pushes `active` onto this thread's stack; returns its entry id (0 when
+/// nothing could be pushed).
+pub(crate) fn enter(active: Active) -> u64 {
+    with_stack(|stack| Some(stack.push(active))).unwrap_or(0)
+}
+
+/// Makes a shared span active (each poll of a traced future does): the
+/// entry is built here, in place, rather than passed in whole.
+#[inline]
+pub(crate) fn enter_span(span: &Arc<SharedSpan>) -> u64 {
+    with_stack(|stack| Some(stack.push(Active::Span(span.clone())))).unwrap_or(0)
+}
+
+/// Removes the entry `id`, wherever it sits. The entry is dropped after
+/// the borrow ended: releasing the last reference to a span must not run
+/// while the stack is borrowed.
+pub(crate) fn leave(id: u64) {
+    let _released = with_stack(|stack| {
+        let position = stack.find(id)?;
+        stack.remove(position)
+    });
+}
+
+/// A handle to the active span, if it lives in this process. Only a handle
+/// is taken: the stack is not borrowed while the caller uses it.
+pub(crate) fn active_span() -> Option<SpanRef> {
+    with_stack(|stack| {
+        let entry = stack.entries.last()?;
+        match &entry.active {
+            Active::Span(span) => Some(SpanRef::shared(span.clone())),
+            Active::Local(_) | Active::Carried(_) => Some(SpanRef::local(entry.id)),
+            Active::Context(_) | Active::Nothing => None,
+        }
+    })
+}
