@@ -30,6 +30,7 @@ pub mod hooks;
 mod in_place;
 mod live;
 mod local;
+mod observe;
 mod parent;
 pub mod propagation;
 mod record;

@@ -493,7 +493,7 @@ impl Tracer {
             None => (crate::local::ids::trace_id(stack), None, false, None, true),
         };
         let sampled = self.sampler().decide(parent_sampled, trace_id)
-            || crate::testing::forces_sampling(trace_id);
+            || crate::observe::forces_sampling(trace_id);
         let span_id = crate::local::ids::span_id(stack);
         let extra = if sampled {
             if let Some(shared) = self.pipeline() {
@@ -648,7 +648,7 @@ impl Tracer {
     #[inline(always)]
     fn draw_child(&self, parent: &LocalParent, stack: &mut Stack) -> (bool, SpanId) {
         let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id)
-            || crate::testing::forces_sampling(parent.trace_id);
+            || crate::observe::forces_sampling(parent.trace_id);
         let span_id = crate::local::ids::span_id(stack);
         if sampled && let Some(shared) = self.pipeline() {
             stack.buffers.started(shared);

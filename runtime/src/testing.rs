@@ -23,11 +23,11 @@
 
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::context::{SpanContext, SpanId, TraceId};
 use crate::export::raw::RawSpan;
 use crate::future::FutureExt;
+use crate::observe::{self, Observer};
 use crate::record::SpanRecord;
 use crate::scope::Context;
 use crate::tracer::{Tracer, is_installed};
@@ -65,9 +65,6 @@ pub async fn capture_async<F: Future>(fut: F) -> (F::Output, Vec<SpanRecord>) {
     (out, capture.close())
 }
 
-/// Number of open captures; finished spans skip the capture lock when 0.
-static OPEN: AtomicUsize = AtomicUsize::new(0);
-
 struct Open {
     trace_id: TraceId,
     root: SpanId,
@@ -82,32 +79,11 @@ fn captures() -> std::sync::MutexGuard<'static, Vec<Open>> {
 
 /// Whether `trace_id` is the trace of an open capture, which records its
 /// spans whatever the sampler says: a capture promises a sampled trace.
-/// Asked only when the sampler declined, so sampled spans never pay for it.
-#[inline]
-pub(crate) fn forces_sampling(trace_id: TraceId) -> bool {
-    OPEN.load(Ordering::Acquire) != 0 && is_captured(trace_id)
-}
-
-#[cold]
 fn is_captured(trace_id: TraceId) -> bool {
     captures().iter().any(|open| open.trace_id == trace_id)
 }
 
-/// Whether any capture is open (finished spans are then shown to it).
-#[inline(always)]
-pub(crate) fn any_open() -> bool {
-    OPEN.load(Ordering::Relaxed) != 0
-}
-
 /// Gives a finished span to the capture of its trace, if one is open.
-#[inline]
-pub(crate) fn offer(span: &RawSpan) {
-    if OPEN.load(Ordering::Acquire) != 0 {
-        offer_to_open(span);
-    }
-}
-
-#[cold]
 fn offer_to_open(span: &RawSpan) {
     if let Some(open) = captures().iter_mut().find(|o| o.trace_id == span.trace_id) {
         let mut record = span.to_record();
@@ -138,12 +114,18 @@ impl Registration {
             true,
         )
         .with_random_trace_id(true);
+        // Captures watch as an observer of the engine, which shows them
+        // what finishes without depending on this module.
+        observe::register(|| Observer {
+            finished: offer_to_open,
+            forces_sampling: is_captured,
+        });
         captures().push(Open {
             trace_id: root.trace_id(),
             root: root.span_id(),
             spans: Vec::new(),
         });
-        OPEN.fetch_add(1, Ordering::AcqRel);
+        observe::start_watching();
         Registration { root }
     }
 
@@ -169,7 +151,7 @@ impl Drop for Registration {
             .position(|o| o.trace_id == self.root.trace_id())
         {
             captures.swap_remove(i);
-            OPEN.fetch_sub(1, Ordering::AcqRel);
+            observe::stop_watching();
         }
     }
 }

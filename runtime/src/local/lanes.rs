@@ -129,9 +129,9 @@ impl Buffers {
     #[inline(always)]
     pub(crate) fn submit_built(&mut self, shared: &Arc<Shared>, build: impl FnOnce() -> RawSpan) {
         let lane = self.lane(shared);
-        if crate::testing::any_open() {
+        if crate::observe::watching() {
             let span = build();
-            crate::testing::offer(&span);
+            crate::observe::show(&span);
             lane.push(|| span);
         } else {
             lane.push(build);
@@ -150,7 +150,7 @@ impl Buffers {
     ) {
         match pipeline {
             Some(shared) => self.submit_built(shared, || live.finish_leaving(end)),
-            None => crate::testing::offer(&live.finish_leaving(end)),
+            None => crate::observe::show(&live.finish_leaving(end)),
         }
     }
 }
@@ -173,7 +173,7 @@ pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
     });
     // During thread teardown the lanes are gone: the span is queued alone.
     if let Some(span) = span {
-        crate::testing::offer(&span);
+        crate::observe::show(&span);
         shared.enqueue_alone(span);
     }
 }
