@@ -1,7 +1,8 @@
 //! The per-thread engine, and nothing else reaches inside it: each thread's
 //! scope stack ([`stack`]), the thread-locals and the ways in ([`thread`]),
-//! the async loan ([`lend`]), the thread's lanes to the export pipelines
-//! ([`lanes`]) and its id generator ([`ids`]).
+//! how a span starts on the stack ([`start`]), the async loan ([`lend`]),
+//! the thread's lanes to the export pipelines ([`lanes`]) and its id
+//! generator ([`ids`]).
 //!
 //! The rules it keeps:
 //!
@@ -26,6 +27,7 @@ pub(crate) mod ids;
 pub(crate) mod lanes;
 mod lend;
 mod stack;
+mod start;
 mod thread;
 
 pub(crate) use lend::{Lent, lend};

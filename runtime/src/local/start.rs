@@ -1,0 +1,317 @@
+//! The span start engine: how a span begins on this thread's stack, read
+//! from its parent in place, sampled, given ids and a clock reading.
+
+use std::borrow::Cow;
+
+use super::{LocalParent, Stack};
+use crate::clock;
+use crate::context::{SpanContext, SpanId, TraceState};
+use crate::export::raw::Extra;
+use crate::live::LiveSpan;
+use crate::local;
+use crate::record::SpanKind;
+use crate::span::{Parent, References, Span, SpanStart};
+use crate::tracer::Tracer;
+
+impl Parent {
+    /// The parent context this names, looking at `stack` for the active one.
+    pub(crate) fn resolve(self, stack: &Stack) -> Option<SpanContext> {
+        match self {
+            Parent::Active => stack.active_context(),
+            Parent::Of(parent) => parent,
+        }
+    }
+}
+
+impl Tracer {
+    /// Starts a span under `parent` (already resolved; `None` for a root):
+    /// draws its ids, asks the sampler, and starts its clock.
+    #[inline]
+    fn begin(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        parent: Option<SpanContext>,
+        extra: impl FnOnce() -> Option<Box<Extra>>,
+        start: Option<u64>,
+        stack: &mut Stack,
+    ) -> LiveSpan {
+        // A parent without valid ids (baggage that came alone) starts a
+        // new trace that carries its baggage.
+        let (baggage, trace_state, parent) = match parent {
+            Some(parent) if parent.is_valid() => {
+                let ids = parent.clone();
+                let (baggage, trace_state) = parent.into_inheritance();
+                (baggage, trace_state, Some(ids))
+            }
+            Some(parent) => (parent.into_inheritance().0, TraceState::new(), None),
+            None => Default::default(),
+        };
+        let (trace_id, parent_id, parent_is_remote, parent_sampled, random_trace_id) = match &parent
+        {
+            Some(parent) => (
+                parent.trace_id(),
+                Some(parent.span_id()),
+                parent.is_remote(),
+                Some(parent.is_sampled()),
+                parent.has_random_trace_id(),
+            ),
+            // tracekit's trace ids are random.
+            None => (crate::local::ids::trace_id(stack), None, false, None, true),
+        };
+        let sampled = self.sampler().decide(parent_sampled, trace_id)
+            || crate::observe::forces_sampling(trace_id);
+        let span_id = crate::local::ids::span_id(stack);
+        let extra = if sampled {
+            if let Some(shared) = self.pipeline() {
+                stack.buffers.started(shared);
+            }
+            extra()
+        } else {
+            None
+        };
+        LiveSpan {
+            trace_id,
+            span_id,
+            parent_id,
+            name,
+            baggage,
+            trace_state,
+            extra,
+            kind,
+            sampled,
+            random_trace_id,
+            recording: sampled,
+            parent_is_remote,
+            // Read last, so the span's time leaves out the tracer's own work.
+            start: start.unwrap_or_else(|| clock::now_if(sampled)),
+        }
+    }
+
+    /// Starts a span from a builder's settings; `None` when this tracer
+    /// records nothing.
+    fn begin_built(&self, start: SpanStart, stack: &mut Stack) -> Option<LiveSpan> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let parent = start.parent.resolve(stack);
+        let (tags, follows_from) = (start.tags, start.follows_from);
+        let extra = || {
+            (!tags.is_empty() || !follows_from.is_empty()).then(|| {
+                Box::new(Extra {
+                    tags: tags
+                        .into_iter()
+                        .map(|(k, v)| (k, v.truncated(self.max_tag_len())))
+                        .collect(),
+                    logs: Vec::new(),
+                    follows_from,
+                })
+            })
+        };
+        Some(self.begin(start.name, start.kind, parent, extra, start.start, stack))
+    }
+
+    /// Starts the span of a traced call on this thread's scope
+    /// stack, where it is active until it finishes. Returns its entry id
+    /// and whether it records, or `None` for no span: no tracer, or an
+    /// active parent whose trace is not sampled and stays so (the parent
+    /// then stays active, so everything below it stays unsampled too).
+    /// `CARRIED`: the span of an async call, boxed from the start as it
+    /// will travel with its future.
+    #[inline(always)]
+    pub(crate) fn start_traced<const CARRIED: bool>(
+        &self,
+        name: &'static str,
+        kind: SpanKind,
+        references: Option<&mut References>,
+    ) -> Option<(u64, bool)> {
+        // Under an unsampled trace this flag is all a call reads.
+        if references.is_none()
+            && local::top_is_unsampled()
+            && self.sampler().keeps_unsampled_children()
+        {
+            return None;
+        }
+        self.start_traced_on_stack::<CARRIED>(name, kind, references)
+    }
+
+    #[inline]
+    fn start_traced_on_stack<const CARRIED: bool>(
+        &self,
+        name: &'static str,
+        kind: SpanKind,
+        references: Option<&mut References>,
+    ) -> Option<(u64, bool)> {
+        local::with_thread(|stack| {
+            // Samplers that follow the parent were answered by the flag.
+            let answered = self.sampler().keeps_unsampled_children();
+            match references {
+                None if !answered && stack.active_stays_unsampled(self.sampler()) => None,
+                None => self.push_child::<CARRIED>(stack, name, kind),
+                Some(references) => self.push_traced::<CARRIED>(stack, name, kind, references),
+            }
+        })
+    }
+
+    /// The common traced call: a child of the active span, or a root. The
+    /// parent's facts are read in place and the span is written straight
+    /// into its stack slot; the clock is read last.
+    #[inline(never)]
+    fn push_child<const CARRIED: bool>(
+        &self,
+        stack: &mut Stack,
+        name: &'static str,
+        kind: SpanKind,
+    ) -> Option<(u64, bool)> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let Some(parent) = stack.active_parent() else {
+            let parent = stack.active_context();
+            return Some(stack.push_local::<CARRIED>(|stack| {
+                self.begin(Cow::Borrowed(name), kind, parent, || None, None, stack)
+            }));
+        };
+        if CARRIED {
+            return Some(stack.push_carried(|stack, live| {
+                self.begin_under_into(parent, name, kind, stack, live);
+            }));
+        }
+        Some(stack.push_local::<false>(|stack| self.begin_under(parent, name, kind, stack)))
+    }
+
+    /// Starts a child of `parent`, a span of this process, without going
+    /// through a context: ids drawn, sampler asked, clock read last. Kept
+    /// apart from [`begin`](Self::begin): merged into one path, the span is
+    /// built on the stack and copied, and perf shows the copy stalling.
+    #[inline(always)]
+    fn begin_under(
+        &self,
+        parent: LocalParent,
+        name: &'static str,
+        kind: SpanKind,
+        stack: &mut Stack,
+    ) -> LiveSpan {
+        let (sampled, span_id) = self.draw_child(&parent, stack);
+        LiveSpan {
+            trace_id: parent.trace_id,
+            span_id,
+            parent_id: Some(parent.span_id),
+            name: Cow::Borrowed(name),
+            baggage: parent.baggage,
+            trace_state: parent.trace_state,
+            extra: None,
+            kind,
+            sampled,
+            random_trace_id: parent.random_trace_id,
+            recording: sampled,
+            parent_is_remote: false,
+            start: clock::now_if(sampled),
+        }
+    }
+
+    /// What a child of `parent` decides before it is built: whether it is
+    /// sampled (then counted as started) and its id.
+    #[inline(always)]
+    fn draw_child(&self, parent: &LocalParent, stack: &mut Stack) -> (bool, SpanId) {
+        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id)
+            || crate::observe::forces_sampling(parent.trace_id);
+        let span_id = crate::local::ids::span_id(stack);
+        if sampled && let Some(shared) = self.pipeline() {
+            stack.buffers.started(shared);
+        }
+        (sampled, span_id)
+    }
+
+    /// [`begin_under`](Self::begin_under), written field by field into
+    /// `live` (an emptied span in a reused box): an async call's span is
+    /// then stored where it lives, not built on the stack and copied (the
+    /// copy, right after the pieces were written, stalls store forwarding).
+    #[inline(always)]
+    fn begin_under_into(
+        &self,
+        parent: LocalParent,
+        name: &'static str,
+        kind: SpanKind,
+        stack: &mut Stack,
+        live: &mut LiveSpan,
+    ) {
+        // Every field named: one added later must be written here too.
+        let LiveSpan {
+            trace_id,
+            span_id,
+            parent_id,
+            start,
+            name: span_name,
+            baggage,
+            trace_state,
+            extra,
+            kind: span_kind,
+            sampled,
+            random_trace_id,
+            recording,
+            parent_is_remote,
+        } = live;
+        let (sampling, id) = self.draw_child(&parent, stack);
+        *span_id = id;
+        *trace_id = parent.trace_id;
+        *parent_id = Some(parent.span_id);
+        *span_name = Cow::Borrowed(name);
+        *baggage = parent.baggage;
+        *trace_state = parent.trace_state;
+        *extra = None;
+        *span_kind = kind;
+        *sampled = sampling;
+        *random_trace_id = parent.random_trace_id;
+        *recording = sampling;
+        *parent_is_remote = false;
+        *start = clock::now_if(sampling);
+    }
+
+    /// A traced call with `root`, `child_of` or `follows_from`.
+    #[cold]
+    #[inline(never)]
+    fn push_traced<const CARRIED: bool>(
+        &self,
+        stack: &mut Stack,
+        name: &'static str,
+        kind: SpanKind,
+        references: &mut References,
+    ) -> Option<(u64, bool)> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let parent = std::mem::take(&mut references.parent);
+        let follows_from = references.follows_from.take();
+        if matches!(parent, Parent::Active) && stack.active_stays_unsampled(self.sampler()) {
+            return None;
+        }
+        let parent = parent.resolve(stack);
+        let extra = || {
+            follows_from.map(|cause| {
+                Box::new(Extra {
+                    follows_from: vec![cause],
+                    ..Extra::default()
+                })
+            })
+        };
+        Some(stack.push_local::<CARRIED>(|stack| {
+            self.begin(Cow::Borrowed(name), kind, parent, extra, None, stack)
+        }))
+    }
+
+    /// Starts a span whose state may cross threads.
+    pub(crate) fn start_span(&self, start: SpanStart) -> Span {
+        let Some(live) = local::with_thread(|stack| self.begin_built(start, stack)) else {
+            return Span::noop();
+        };
+        Span::shared(live, self)
+    }
+
+    /// Finishes the local span `id` of this thread at `end` and buffers it
+    /// for export.
+    #[inline]
+    pub(crate) fn finish_local(&self, id: u64, end: u64) {
+        local::with_thread(|stack| stack.finish_local(id, end, self.pipeline()));
+    }
+}
