@@ -1,6 +1,10 @@
 //! Hooks around traced calls: `before_call` runs when the span has started
 //! and the arguments are known, `after_call` when the outcome is known and
-//! the span is about to finish.
+//! the span is about to finish. The trait, what the hooks are shown, and
+//! the runner that calls them.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::span::SpanRef;
 use crate::tag::TagValue;
@@ -99,5 +103,78 @@ impl Outcome<'_> {
     /// Whether the call failed (an `Err` or a panic).
     pub fn is_failure(&self) -> bool {
         matches!(self, Outcome::Failed { .. } | Outcome::Panicked { .. })
+    }
+}
+
+/// Runs the hooks of one traced call around it: the tracer's global hooks
+/// and the function's own (`hooks = ..`), each guarded so that a panic in
+/// a hook is logged on the span (`event = "hook_failed"`) rather than
+/// raised.
+pub(crate) struct Runner<'a> {
+    pub(crate) span: &'a SpanRef,
+    /// The function's own hooks.
+    pub(crate) own: Option<&'static dyn Hooks>,
+    pub(crate) recording: bool,
+}
+
+impl Runner<'_> {
+    /// Runs the `before_call` hooks, global ones first.
+    pub(crate) fn before_call(&self, call: &Call<'_>) {
+        let global_hooks = crate::global().hooks().iter().map(|h| &**h);
+        for hooks in global_hooks.chain(self.own) {
+            self.guard("before_call", || hooks.before_call(self.span, call));
+        }
+    }
+
+    /// Records the outcome on the span and runs the `after_call` hooks,
+    /// innermost first.
+    pub(crate) fn after_call(&self, outcome: Outcome<'_>) {
+        if !self.recording {
+            return;
+        }
+        match outcome {
+            Outcome::Returned => {}
+            Outcome::Failed {
+                error_type,
+                message,
+            } => {
+                self.span.record_error(error_type, message);
+            }
+            Outcome::Panicked { message } => {
+                self.span.record_error("panic", message);
+            }
+            Outcome::Cancelled => {
+                self.span.set_tag("cancelled", true);
+            }
+        }
+        let global_hooks = crate::global().hooks().iter().rev().map(|h| &**h);
+        for hooks in self.own.into_iter().chain(global_hooks) {
+            self.guard("after_call", || hooks.after_call(self.span, &outcome));
+        }
+    }
+
+    /// Runs one hook; a panic inside it is logged on the span, not raised.
+    fn guard(&self, stage: &'static str, hook: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(hook)) {
+            self.span.log([
+                ("event", TagValue::from("hook_failed")),
+                ("stage", TagValue::from(stage)),
+                (
+                    "message",
+                    TagValue::from(panic_message(&*payload).to_owned()),
+                ),
+            ]);
+        }
+    }
+}
+
+/// The text of a panic payload (`panic!` with a literal or a format).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&'static str>() {
+        text
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text
+    } else {
+        "panic with a non-string payload"
     }
 }

@@ -2,13 +2,15 @@
 //! change without notice.
 
 mod arg_tags;
+mod call;
 pub mod probe;
-mod traced;
+mod traced_future;
 
 pub use crate::span::{Parent, References};
 pub use crate::tracer::is_installed as enabled;
 pub use arg_tags::ArgTags;
-pub use traced::{CallSite, Finish, InlineCall, Traced, TracedCall, TracedFuture, has_hooks};
+pub use call::{CallSite, Finish, InlineCall, TracedCall, has_hooks};
+pub use traced_future::{Traced, TracedFuture};
 
 /// The length string tags are cut at, for the arguments and `tags(..)` of
 /// a call.

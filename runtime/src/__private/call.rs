@@ -1,17 +1,13 @@
-//! What `#[traced]` expands to calls: start the span, record arguments, run
-//! hooks around the body, record the outcome, finish.
+//! A traced call's lifecycle, as `#[traced]` expands it: start the span,
+//! record the arguments, run the body (in a closure, or inline for
+//! `#[track_caller]`), read the outcome, run the hooks, finish.
 
 use std::any::Any;
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 
 use super::probe::ErrorInfo;
 use crate::clock;
-use crate::hooks::{Call, Hooks, Outcome};
-use crate::live::LiveSpan;
-use crate::local;
+use crate::hooks::{Call, Hooks, Outcome, Runner, panic_message};
 use crate::record::SpanKind;
 use crate::span::{References, SpanRef};
 use crate::tag::TagValue;
@@ -49,7 +45,7 @@ pub struct Finish {
 
 impl Finish {
     /// Whether there is anything to record.
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.ret.is_none() && self.error.is_none() && self.recording_failed.is_none()
     }
 }
@@ -57,146 +53,19 @@ impl Finish {
 /// Runs `read` (the generated code's look at the returned value); a panic
 /// there is caught and becomes a note, so the call still returns its
 /// value.
-fn read_outcome(read: impl FnOnce() -> Finish) -> Finish {
+pub(super) fn read_outcome(read: impl FnOnce() -> Finish) -> Finish {
     catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|payload| Finish {
         recording_failed: Some(panic_message(&*payload).to_owned()),
         ..Finish::default()
     })
 }
 
-/// One traced async call (or call returning a future) in progress. Its
-/// span starts on this thread's scope stack, like a synchronous call's; the
-/// future it returns then carries the span's state and makes it active on
-/// whichever thread polls it, for the length of each poll (lent, and pushed
-/// onto the stack only when something there needs it: see `local::lend`).
-/// No lock and no shared allocation: the state has one owner at a time.
-pub struct Traced {
-    call: TracedCall,
-    site: &'static CallSite,
-}
-
-impl Traced {
-    /// A call made while no tracer is installed.
-    #[inline(always)]
-    pub fn disabled(site: &'static CallSite) -> Traced {
-        Traced {
-            call: TracedCall::disabled(),
-            site,
-        }
-    }
-
-    /// Starts the span of an async call on the global tracer (see
-    /// [`TracedCall::start`]).
-    #[inline]
-    pub fn start(site: &'static CallSite, references: Option<&mut References>) -> Traced {
-        Traced {
-            call: TracedCall::start_on_stack::<true>(site, references),
-            site,
-        }
-    }
-
-    /// Whether the span records: only then are arguments and tags computed.
-    #[inline]
-    pub fn is_recording(&self) -> bool {
-        self.call.recording
-    }
-
-    /// Records the tags and arguments `write` computes (see
-    /// [`TracedCall::record`]).
-    #[inline(always)]
-    pub fn record(&self, write: impl FnOnce()) {
-        self.call.record(write);
-    }
-
-    /// Sets a tag from `tags(..)`.
-    pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
-        self.call.tag(key, value);
-    }
-
-    /// Runs the `before_call` hooks with the recorded arguments, then keeps
-    /// the arguments as tags.
-    #[inline]
-    pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
-        self.call.call(self.site, args);
-    }
-
-    /// Keeps the arguments `write` gives as tags (see
-    /// [`TracedCall::record_args`]).
-    #[inline]
-    pub fn record_args(&self, count: usize, write: impl FnOnce(&mut super::ArgTags)) {
-        self.call.record_args(count, write);
-    }
-
-    /// Runs `construct` (a body that builds a future) inside the span, then
-    /// keeps the span open until the future completes.
-    pub fn run_future<F: Future, P: FnOnce(&F::Output) -> Finish>(
-        self,
-        construct: impl FnOnce() -> F,
-        finish: P,
-    ) -> TracedFuture<F, P> {
-        if self.call.id == 0 {
-            return self.run_async(construct(), finish);
-        }
-        // The span is active: it is on top of the stack.
-        match catch_unwind(AssertUnwindSafe(construct)) {
-            Ok(inner) => self.run_async(inner, finish),
-            Err(payload) => {
-                let end = self.call.end_stamp();
-                self.call.finish_panicked(self.site, end, payload)
-            }
-        }
-    }
-
-    /// Keeps the span open around `inner`: active on every poll, finished
-    /// when it completes or is dropped.
-    #[inline]
-    pub fn run_async<F: Future, P: FnOnce(&F::Output) -> Finish>(
-        self,
-        inner: F,
-        finish: P,
-    ) -> TracedFuture<F, P> {
-        TracedFuture {
-            inner,
-            parked: self.call.park(self.site),
-            finish: Some(finish),
-        }
-    }
-}
-
-/// An async call's span between polls: its state, off any stack.
-struct Parked {
-    live: Box<LiveSpan>,
-    site: &'static CallSite,
-}
-
-impl Parked {
-    /// Ends a future dropped before it completed: `cancelled = true`, the
-    /// `after_call` hooks, finished.
-    fn cancel(mut self) {
-        let recording = self.live.recording;
-        // Tagged first, so that a span finished without its hooks (during
-        // thread teardown) says so too.
-        if recording {
-            self.live.set_tag("cancelled".into(), TagValue::Bool(true));
-        }
-        let end = clock::now_if(recording);
-        match local::lend(self.live) {
-            Ok(lent) => {
-                if let Some(call) = settle(lent, recording, end) {
-                    call.finish_cancelled(self.site, end);
-                }
-            }
-            Err(live) => local::finish_carried(live, end, global().pipeline()),
-        }
-    }
-}
-
 /// One traced synchronous call in progress: the id of its span on this
 /// thread's scope stack (0 for none) and whether it records. Two words, so
 /// it travels in registers.
 pub struct TracedCall {
-    id: u64,
-    recording: bool,
+    pub(super) id: u64,
+    pub(super) recording: bool,
 }
 
 impl Drop for TracedCall {
@@ -232,7 +101,7 @@ impl TracedCall {
 
     /// `CARRIED`: the span of an async call (see [`Tracer::start_traced`]).
     #[inline(always)]
-    fn start_on_stack<const CARRIED: bool>(
+    pub(super) fn start_on_stack<const CARRIED: bool>(
         site: &'static CallSite,
         references: Option<&mut References>,
     ) -> TracedCall {
@@ -274,7 +143,7 @@ impl TracedCall {
 
     /// Runs the `before_call` hooks with the recorded arguments, then keeps
     /// the arguments as tags.
-    #[inline]
+    #[inline(always)]
     pub fn call<const N: usize>(
         &self,
         site: &'static CallSite,
@@ -284,8 +153,15 @@ impl TracedCall {
             return;
         }
         let mut args = args;
+        self.call_hooks(site, &mut args);
+    }
+
+    /// The part of [`call`](Self::call) that is the same for every call:
+    /// not generic, compiled once.
+    #[inline(never)]
+    fn call_hooks(&self, site: &'static CallSite, args: &mut [(&'static str, Option<TagValue>)]) {
         let span = SpanRef::local(self.id);
-        self.hooked(&span, site).call(&mut args);
+        self.hooked(&span, site).call(args);
     }
 
     /// Keeps the arguments `write` gives as tags, for a call with no hooks
@@ -348,22 +224,25 @@ impl TracedCall {
 
     /// When the span ends: now, if it records.
     #[inline]
-    fn end_stamp(&self) -> u64 {
+    pub(super) fn end_stamp(&self) -> u64 {
         clock::now_if(self.recording)
     }
 
     fn hooked<'a>(&self, span: &'a SpanRef, site: &'static CallSite) -> Hooked<'a> {
         Hooked {
-            span,
+            runner: Runner {
+                span,
+                own: site.hooks,
+                recording: self.recording,
+            },
             site,
-            recording: self.recording,
         }
     }
 
     /// Records what the call returned (`finish` reads it), runs the
     /// `after_call` hooks and finishes the span at `end`.
     #[inline]
-    fn finish_returned(
+    pub(super) fn finish_returned(
         mut self,
         site: &'static CallSite,
         end: u64,
@@ -387,7 +266,7 @@ impl TracedCall {
 
     /// Records a panic of the body, finishes the span at `end`, then lets
     /// the panic continue.
-    fn finish_panicked(
+    pub(super) fn finish_panicked(
         mut self,
         site: &'static CallSite,
         end: u64,
@@ -412,17 +291,10 @@ impl TracedCall {
         global().finish_local(std::mem::take(&mut self.id), end);
     }
 
-    fn finish_cancelled(mut self, site: &'static CallSite, end: u64) {
+    pub(super) fn finish_cancelled(mut self, site: &'static CallSite, end: u64) {
         let span = SpanRef::local(self.id);
         self.hooked(&span, site).complete(Outcome::Cancelled);
         global().finish_local(std::mem::take(&mut self.id), end);
-    }
-
-    /// Takes the span off this thread's stack, to travel with a future.
-    #[inline]
-    fn park(mut self, site: &'static CallSite) -> Option<Parked> {
-        let live = local::take_carried(std::mem::take(&mut self.id))?;
-        Some(Parked { live, site })
     }
 }
 
@@ -471,91 +343,6 @@ pub fn has_hooks(site: &CallSite) -> bool {
     site.hooks.is_some() || !global().hooks().is_empty()
 }
 
-/// A call's span with what the hooks need, for the `before_call` and
-/// `after_call` steps.
-struct Hooked<'a> {
-    span: &'a SpanRef,
-    site: &'static CallSite,
-    recording: bool,
-}
-
-impl Hooked<'_> {
-    /// Runs the `before_call` hooks, then takes the arguments as tags.
-    fn call(&self, args: &mut [(&'static str, Option<TagValue>)]) {
-        if has_hooks(self.site) {
-            let call = Call {
-                function: self.site.function,
-                module_path: self.site.module_path,
-                file: self.site.file,
-                line: self.site.line,
-                args,
-            };
-            let global_hooks = global().hooks().iter().map(|h| &**h);
-            for hooks in global_hooks.chain(self.site.hooks) {
-                self.guard_hook("before_call", || hooks.before_call(self.span, &call));
-            }
-        }
-        self.span.set_static_tags(args);
-    }
-
-    /// Records what the call returned and runs the `after_call` hooks.
-    fn complete_with_outcome(&self, finish: Finish) {
-        if let Some(message) = finish.recording_failed {
-            note_recording_panic(self.span, "outcome", &message);
-        }
-        if let Some(ret) = finish.ret {
-            self.span.set_tag("return", ret);
-        }
-        match &finish.error {
-            Some(error) => self.complete(Outcome::Failed {
-                error_type: error.type_name,
-                message: &error.message,
-            }),
-            None => self.complete(Outcome::Returned),
-        }
-    }
-
-    /// Records the outcome and runs the `after_call` hooks, innermost first.
-    fn complete(&self, outcome: Outcome<'_>) {
-        if !self.recording {
-            return;
-        }
-        match outcome {
-            Outcome::Returned => {}
-            Outcome::Failed {
-                error_type,
-                message,
-            } => {
-                self.span.record_error(error_type, message);
-            }
-            Outcome::Panicked { message } => {
-                self.span.record_error("panic", message);
-            }
-            Outcome::Cancelled => {
-                self.span.set_tag("cancelled", true);
-            }
-        }
-        let global_hooks = global().hooks().iter().rev().map(|h| &**h);
-        for hooks in self.site.hooks.into_iter().chain(global_hooks) {
-            self.guard_hook("after_call", || hooks.after_call(self.span, &outcome));
-        }
-    }
-
-    /// Runs one hook; a panic inside it is logged on the span, not raised.
-    fn guard_hook(&self, stage: &'static str, hook: impl FnOnce()) {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(hook)) {
-            self.span.log([
-                ("event", TagValue::from("hook_failed")),
-                ("stage", TagValue::from(stage)),
-                (
-                    "message",
-                    TagValue::from(panic_message(&*payload).to_owned()),
-                ),
-            ]);
-        }
-    }
-}
-
 /// Notes on `span` that recording at `stage` panicked (in a user's
 /// formatter): a log with `event = "recording_failed"`, the stage and the
 /// panic's message.
@@ -567,114 +354,47 @@ fn note_recording_panic(span: &SpanRef, stage: &'static str, message: &str) {
     ]);
 }
 
-/// The text of a panic payload (`panic!` with a literal or a format).
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(text) = payload.downcast_ref::<&'static str>() {
-        text
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text
-    } else {
-        "panic with a non-string payload"
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of a traced `async fn` (or of a function returning a future).
-    pub struct TracedFuture<F, P> {
-        #[pin]
-        inner: F,
-        parked: Option<Parked>,
-        finish: Option<P>,
-    }
-
-    impl<F, P> PinnedDrop for TracedFuture<F, P> {
-        fn drop(this: Pin<&mut Self>) {
-            if let Some(parked) = this.project().parked.take() {
-                parked.cancel();
-            }
-        }
-    }
-}
-
-impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let Some(Parked { live, site }) = this.parked.take() else {
-            return this.inner.poll(cx);
-        };
-        let recording = live.recording;
-        let lent = match local::lend(live) {
-            Ok(lent) => lent,
-            // No stack on this thread any more: poll without the span.
-            Err(live) => {
-                *this.parked = Some(Parked { live, site });
-                return this.inner.poll(cx);
-            }
-        };
-        match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
-            Ok(Poll::Pending) => {
-                *this.parked = lent.take_back().map(|live| Parked { live, site });
-                Poll::Pending
-            }
-            Ok(Poll::Ready(out)) => {
-                let end = clock::now_if(recording);
-                let finish = this.finish.take();
-                let outcome = recording
-                    .then(|| finish.map_or_else(Finish::default, |f| read_outcome(|| f(&out))));
-                finish_lent(lent, recording, site, end, outcome);
-                Poll::Ready(out)
-            }
-            Err(payload) => {
-                let end = clock::now_if(recording);
-                if let Some(call) = settle(lent, recording, end) {
-                    call.finish_panicked(site, end, payload);
-                }
-                resume_unwind(payload)
-            }
-        }
-    }
-}
-
-/// Finishes a returned async call's span at `end`. `outcome` is what the
-/// call returned, for a recording span. With nothing to record and no
-/// hooks, a span no one pushed during the last poll is finished from the
-/// future's hands, without a visit to the stack.
-fn finish_lent(
-    lent: local::Lent,
-    recording: bool,
+/// A call's span with what the hooks need, for the `before_call` and
+/// `after_call` steps: the hook runner, and the call site it describes.
+pub(super) struct Hooked<'a> {
+    runner: Runner<'a>,
     site: &'static CallSite,
-    end: u64,
-    outcome: Option<Finish>,
-) {
-    let plain = outcome
-        .as_ref()
-        .is_none_or(|f| f.is_empty() && !has_hooks(site));
-    let lent = if plain {
-        match lent.finish(end, global().pipeline()) {
-            Ok(()) => return,
-            Err(lent) => lent,
-        }
-    } else {
-        lent
-    };
-    if let Some(call) = settle(lent, recording, end) {
-        call.finish_returned(site, end, || outcome.unwrap_or_default());
-    }
 }
 
-/// The call of a lent span, put on the stack for the endings that name it
-/// there. During thread teardown there is no stack: the span is finished
-/// at `end` without its outcome, rather than lost.
-fn settle(lent: local::Lent, recording: bool, end: u64) -> Option<TracedCall> {
-    match lent.settle() {
-        Ok(id) => Some(TracedCall { id, recording }),
-        Err(live) => {
-            if let Some(live) = live {
-                local::finish_carried(live, end, global().pipeline());
-            }
-            None
+impl Hooked<'_> {
+    /// Runs the `before_call` hooks, then takes the arguments as tags.
+    fn call(&self, args: &mut [(&'static str, Option<TagValue>)]) {
+        if has_hooks(self.site) {
+            self.runner.before_call(&Call {
+                function: self.site.function,
+                module_path: self.site.module_path,
+                file: self.site.file,
+                line: self.site.line,
+                args,
+            });
         }
+        self.runner.span.set_static_tags(args);
+    }
+
+    /// Records what the call returned and runs the `after_call` hooks.
+    pub(super) fn complete_with_outcome(&self, finish: Finish) {
+        if let Some(message) = finish.recording_failed {
+            note_recording_panic(self.runner.span, "outcome", &message);
+        }
+        if let Some(ret) = finish.ret {
+            self.runner.span.set_tag("return", ret);
+        }
+        match &finish.error {
+            Some(error) => self.complete(Outcome::Failed {
+                error_type: error.type_name,
+                message: &error.message,
+            }),
+            None => self.complete(Outcome::Returned),
+        }
+    }
+
+    /// Records the outcome and runs the `after_call` hooks.
+    pub(super) fn complete(&self, outcome: Outcome<'_>) {
+        self.runner.after_call(outcome);
     }
 }

@@ -1,0 +1,252 @@
+//! The traced future: an async call's span travels inside the future its
+//! function returns, is lent to the polling thread on every poll, and
+//! finishes when the future completes or is dropped.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use super::call::{CallSite, Finish, TracedCall, has_hooks, read_outcome};
+use crate::clock;
+use crate::live::LiveSpan;
+use crate::local;
+use crate::span::References;
+use crate::tag::TagValue;
+use crate::tracer::global;
+
+/// One traced async call (or call returning a future) in progress. Its
+/// span starts on this thread's scope stack, like a synchronous call's; the
+/// future it returns then carries the span's state and makes it active on
+/// whichever thread polls it, for the length of each poll (lent, and pushed
+/// onto the stack only when something there needs it: see `local::lend`).
+/// No lock and no shared allocation: the state has one owner at a time.
+pub struct Traced {
+    call: TracedCall,
+    site: &'static CallSite,
+}
+
+impl Traced {
+    /// A call made while no tracer is installed.
+    #[inline(always)]
+    pub fn disabled(site: &'static CallSite) -> Traced {
+        Traced {
+            call: TracedCall::disabled(),
+            site,
+        }
+    }
+
+    /// Starts the span of an async call on the global tracer (see
+    /// [`TracedCall::start`]).
+    #[inline]
+    pub fn start(site: &'static CallSite, references: Option<&mut References>) -> Traced {
+        Traced {
+            call: TracedCall::start_on_stack::<true>(site, references),
+            site,
+        }
+    }
+
+    /// Whether the span records: only then are arguments and tags computed.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.call.recording
+    }
+
+    /// Records the tags and arguments `write` computes (see
+    /// [`TracedCall::record`]).
+    #[inline(always)]
+    pub fn record(&self, write: impl FnOnce()) {
+        self.call.record(write);
+    }
+
+    /// Sets a tag from `tags(..)`.
+    pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
+        self.call.tag(key, value);
+    }
+
+    /// Runs the `before_call` hooks with the recorded arguments, then keeps
+    /// the arguments as tags.
+    #[inline]
+    pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
+        self.call.call(self.site, args);
+    }
+
+    /// Keeps the arguments `write` gives as tags (see
+    /// [`TracedCall::record_args`]).
+    #[inline]
+    pub fn record_args(&self, count: usize, write: impl FnOnce(&mut super::ArgTags)) {
+        self.call.record_args(count, write);
+    }
+
+    /// Runs `construct` (a body that builds a future) inside the span, then
+    /// keeps the span open until the future completes.
+    pub fn run_future<F: Future, P: FnOnce(&F::Output) -> Finish>(
+        self,
+        construct: impl FnOnce() -> F,
+        finish: P,
+    ) -> TracedFuture<F, P> {
+        if self.call.id == 0 {
+            return self.run_async(construct(), finish);
+        }
+        // The span is active: it is on top of the stack.
+        match catch_unwind(AssertUnwindSafe(construct)) {
+            Ok(inner) => self.run_async(inner, finish),
+            Err(payload) => {
+                let end = self.call.end_stamp();
+                self.call.finish_panicked(self.site, end, payload)
+            }
+        }
+    }
+
+    /// Keeps the span open around `inner`: active on every poll, finished
+    /// when it completes or is dropped.
+    #[inline]
+    pub fn run_async<F: Future, P: FnOnce(&F::Output) -> Finish>(
+        self,
+        inner: F,
+        finish: P,
+    ) -> TracedFuture<F, P> {
+        TracedFuture {
+            inner,
+            parked: park(self.call, self.site),
+            finish: Some(finish),
+        }
+    }
+}
+
+/// Takes the span of `call` off this thread's stack, to travel with a
+/// future.
+#[inline]
+fn park(mut call: TracedCall, site: &'static CallSite) -> Option<Parked> {
+    let live = local::take_carried(std::mem::take(&mut call.id))?;
+    Some(Parked { live, site })
+}
+
+/// An async call's span between polls: its state, off any stack.
+struct Parked {
+    live: Box<LiveSpan>,
+    site: &'static CallSite,
+}
+
+impl Parked {
+    /// Ends a future dropped before it completed: `cancelled = true`, the
+    /// `after_call` hooks, finished.
+    fn cancel(mut self) {
+        let recording = self.live.recording;
+        // Tagged first, so that a span finished without its hooks (during
+        // thread teardown) says so too.
+        if recording {
+            self.live.set_tag("cancelled".into(), TagValue::Bool(true));
+        }
+        let end = clock::now_if(recording);
+        match local::lend(self.live) {
+            Ok(lent) => {
+                if let Some(call) = settle(lent, recording, end) {
+                    call.finish_cancelled(self.site, end);
+                }
+            }
+            Err(live) => local::finish_carried(live, end, global().pipeline()),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of a traced `async fn` (or of a function returning a future).
+    pub struct TracedFuture<F, P> {
+        #[pin]
+        inner: F,
+        parked: Option<Parked>,
+        finish: Option<P>,
+    }
+
+    impl<F, P> PinnedDrop for TracedFuture<F, P> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(parked) = this.project().parked.take() {
+                parked.cancel();
+            }
+        }
+    }
+}
+
+impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(Parked { live, site }) = this.parked.take() else {
+            return this.inner.poll(cx);
+        };
+        let recording = live.recording;
+        let lent = match local::lend(live) {
+            Ok(lent) => lent,
+            // No stack on this thread any more: poll without the span.
+            Err(live) => {
+                *this.parked = Some(Parked { live, site });
+                return this.inner.poll(cx);
+            }
+        };
+        match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
+            Ok(Poll::Pending) => {
+                *this.parked = lent.take_back().map(|live| Parked { live, site });
+                Poll::Pending
+            }
+            Ok(Poll::Ready(out)) => {
+                let end = clock::now_if(recording);
+                let finish = this.finish.take();
+                let outcome = recording
+                    .then(|| finish.map_or_else(Finish::default, |f| read_outcome(|| f(&out))));
+                finish_lent(lent, recording, site, end, outcome);
+                Poll::Ready(out)
+            }
+            Err(payload) => {
+                let end = clock::now_if(recording);
+                if let Some(call) = settle(lent, recording, end) {
+                    call.finish_panicked(site, end, payload);
+                }
+                resume_unwind(payload)
+            }
+        }
+    }
+}
+
+/// Finishes a returned async call's span at `end`. `outcome` is what the
+/// call returned, for a recording span. With nothing to record and no
+/// hooks, a span no one pushed during the last poll is finished from the
+/// future's hands, without a visit to the stack.
+fn finish_lent(
+    lent: local::Lent,
+    recording: bool,
+    site: &'static CallSite,
+    end: u64,
+    outcome: Option<Finish>,
+) {
+    let plain = outcome
+        .as_ref()
+        .is_none_or(|f| f.is_empty() && !has_hooks(site));
+    let lent = if plain {
+        match lent.finish(end, global().pipeline()) {
+            Ok(()) => return,
+            Err(lent) => lent,
+        }
+    } else {
+        lent
+    };
+    if let Some(call) = settle(lent, recording, end) {
+        call.finish_returned(site, end, || outcome.unwrap_or_default());
+    }
+}
+
+/// The call of a lent span, put on the stack for the endings that name it
+/// there. During thread teardown there is no stack: the span is finished
+/// at `end` without its outcome, rather than lost.
+fn settle(lent: local::Lent, recording: bool, end: u64) -> Option<TracedCall> {
+    match lent.settle() {
+        Ok(id) => Some(TracedCall { id, recording }),
+        Err(live) => {
+            if let Some(live) = live {
+                local::finish_carried(live, end, global().pipeline());
+            }
+            None
+        }
+    }
+}
