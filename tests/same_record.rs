@@ -77,8 +77,12 @@ fn poll_to_end<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// What a record says, apart from its name, ids and times.
-fn content(span: &SpanRecord) -> (Vec<(String, TagValue)>, Vec<Vec<(String, TagValue)>>, bool) {
+/// Keys and values, in order.
+type Fields = Vec<(String, TagValue)>;
+
+/// What a record says, apart from its name, ids and times: its tags, its
+/// logs' fields, and whether it failed.
+fn content(span: &SpanRecord) -> (Fields, Vec<Fields>, bool) {
     let tags = span
         .tags
         .iter()
