@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 
 use super::chunk::Chunk;
 use super::lane::Lane;
-use super::raw::{Extra, MAX_THREAD_EXTRAS, RawSpan, restore_spare_extras, take_spare_extras};
+use super::raw::{Extra, MAX_THREAD_EXTRAS, RawSpan};
 use super::stats::{FlushError, TracerStats};
 use super::warnings::{Problem, Warnings};
 use super::worker::Worker;
 use super::{BatchConfig, Exporter};
+use crate::local::extras::{restore_spare_extras, take_spare_extras};
 
 /// What producers and the exporter thread share.
 pub(crate) struct Shared {

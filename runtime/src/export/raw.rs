@@ -10,7 +10,6 @@
 )]
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::time::SystemTime;
 
 use crate::clock::WallClock;
@@ -33,53 +32,6 @@ pub(crate) struct Extra {
 
 /// Emptied boxes a thread keeps at most.
 pub(crate) const MAX_THREAD_EXTRAS: usize = 256;
-
-thread_local! {
-    static SPARE_EXTRAS: RefCell<Vec<Box<Extra>>> = const { RefCell::new(Vec::new()) };
-}
-
-impl Extra {
-    /// An empty box: a reused one when this thread has one.
-    #[inline]
-    pub(crate) fn fresh() -> Box<Extra> {
-        SPARE_EXTRAS
-            .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-    }
-
-    /// Puts an emptied box back in this thread's pool (or lets it go when
-    /// the pool is full or gone).
-    pub(crate) fn give_back(self: Box<Self>) {
-        let _ = SPARE_EXTRAS.try_with(|spare| {
-            if let Ok(mut spare) = spare.try_borrow_mut()
-                && spare.len() < MAX_THREAD_EXTRAS
-            {
-                spare.push(self);
-            }
-        });
-    }
-}
-
-/// Takes this thread's pool of emptied boxes, to top it up; empty during
-/// thread teardown.
-pub(crate) fn take_spare_extras() -> Vec<Box<Extra>> {
-    SPARE_EXTRAS
-        .try_with(|spare| spare.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)))
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default()
-}
-
-/// Puts the pool back (dropped instead during thread teardown).
-pub(crate) fn restore_spare_extras(extras: Vec<Box<Extra>>) {
-    let _ = SPARE_EXTRAS.try_with(|spare| {
-        if let Ok(mut spare) = spare.try_borrow_mut() {
-            *spare = extras;
-        }
-    });
-}
 
 /// A finished span, as buffered and queued.
 pub(crate) struct RawSpan {

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use crate::export::Shared;
 use crate::export::chunk::Chunk;
 use crate::export::lane::Lane;
-use crate::export::raw::{RawSpan, restore_spare_extras, take_spare_extras};
+use crate::export::raw::RawSpan;
 use crate::live::LiveSpan;
+use crate::local::extras::{restore_spare_extras, take_spare_extras};
 
 /// This thread's lane for one pipeline.
 struct LocalLane {

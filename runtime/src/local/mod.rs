@@ -1,8 +1,8 @@
 //! The per-thread engine, and nothing else reaches inside it: each thread's
 //! scope stack ([`stack`]), the thread-locals and the ways in ([`thread`]),
 //! how a span starts on the stack ([`start`]), the async loan ([`lend`]),
-//! the thread's lanes to the export pipelines ([`lanes`]) and its id
-//! generator ([`ids`]).
+//! the thread's lanes to the export pipelines ([`lanes`]), its pool of tag
+//! boxes ([`extras`]) and its id generator ([`ids`]).
 //!
 //! The rules it keeps:
 //!
@@ -23,6 +23,7 @@
 //! - **No user code runs while the stack is borrowed**: hooks, formatters
 //!   and bodies run between visits.
 
+pub(crate) mod extras;
 pub(crate) mod ids;
 pub(crate) mod lanes;
 mod lend;
