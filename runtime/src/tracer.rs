@@ -126,7 +126,12 @@ impl Tracer {
 
     /// Like [`flush`](Self::flush), waiting at most `timeout`.
     pub fn flush_within(&self, timeout: std::time::Duration) -> Result<(), FlushError> {
-        self.inner.pipeline.flush(timeout)
+        let flushed = self.inner.pipeline.flush(timeout);
+        // The export gave tag boxes back: this thread takes its share.
+        if let Some(shared) = self.pipeline() {
+            crate::local::extras::top_up_from(shared);
+        }
+        flushed
     }
 
     /// Writes `context` into `carrier` (HTTP headers, a map, a list of

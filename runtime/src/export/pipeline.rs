@@ -22,7 +22,6 @@ use super::stats::{FlushError, TracerStats};
 use super::warnings::{Problem, Warnings};
 use super::worker::Worker;
 use super::{BatchConfig, Exporter};
-use crate::local::extras::{restore_spare_extras, take_spare_extras};
 
 /// What producers and the exporter thread share.
 pub(crate) struct Shared {
@@ -249,12 +248,10 @@ impl Shared {
         }
     }
 
-    /// Tops up the calling thread's pool of extra boxes with those the
-    /// exporter gave back.
-    fn top_up_extras(&self) {
-        let mut extras = take_spare_extras();
-        top_up(&mut self.lock().spare_extras, &mut extras);
-        restore_spare_extras(extras);
+    /// Tops up a thread's pool of extra boxes with those the exporter gave
+    /// back.
+    pub(crate) fn top_up_extras(&self, pool: &mut Vec<Box<Extra>>) {
+        top_up(&mut self.lock().spare_extras, pool);
     }
 
     /// Waits until every span finished before the call was exported; says
@@ -386,15 +383,12 @@ impl Pipeline {
     }
 
     /// Exports everything finished so far, on any thread; waits at most
-    /// `timeout`. The calling thread's pool of extra boxes is topped up
-    /// with those the export gave back.
+    /// `timeout`.
     pub(crate) fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
-        let Some(shared) = &self.shared else {
-            return Ok(());
-        };
-        let flushed = shared.flush(timeout);
-        shared.top_up_extras();
-        flushed
+        match &self.shared {
+            Some(shared) => shared.flush(timeout),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn default_timeout(&self) -> Duration {

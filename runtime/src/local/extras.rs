@@ -11,6 +11,7 @@
 
 use std::cell::RefCell;
 
+use crate::export::Shared;
 use crate::export::raw::{Extra, MAX_THREAD_EXTRAS};
 
 thread_local! {
@@ -39,6 +40,14 @@ impl Extra {
             }
         });
     }
+}
+
+/// Tops this thread's pool up with the boxes `shared`'s exporter gave
+/// back.
+pub(crate) fn top_up_from(shared: &Shared) {
+    let mut pool = take_spare_extras();
+    shared.top_up_extras(&mut pool);
+    restore_spare_extras(pool);
 }
 
 /// Takes this thread's pool of emptied boxes, to top it up; empty during
