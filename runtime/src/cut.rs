@@ -6,8 +6,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::tag::TRUNCATION_MARKER;
 use crate::text::Text;
+
+/// Appended to a string tag that was cut to the configured length limit.
+pub const TRUNCATION_MARKER: &str = "…[truncated]";
 
 /// The longest prefix of `text` of at most `limit` bytes that ends at a
 /// character boundary.

@@ -21,12 +21,30 @@
 #![warn(missing_docs)]
 
 mod clock;
-pub mod context;
+pub mod context {
+    //! What a span shares with the rest of its trace: trace id, span id, the
+    //! sampled flag and baggage — the part that crosses threads, tasks and
+    //! process boundaries.
+    //!
+    //! ```
+    //! use tracekit_runtime::context::{SpanContext, SpanId, TraceId};
+    //!
+    //! let trace_id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+    //! let span_id = SpanId::from_hex("00f067aa0ba902b7").unwrap();
+    //! let ctx = SpanContext::new(trace_id, span_id, true).with_baggage_item("tenant", "acme");
+    //! assert_eq!(ctx.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    //! assert_eq!(ctx.baggage().get("tenant"), Some("acme"));
+    //! ```
+
+    pub use crate::identity::*;
+    pub use crate::scope::{Context, current};
+}
 mod cut;
 mod exit;
 pub mod export;
 mod future;
 pub mod hooks;
+mod identity;
 mod in_place;
 mod live;
 mod local;

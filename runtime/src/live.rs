@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
-use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::export::raw::{Extra, RawSpan};
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::record::{Field, LogRecord, SpanKind};
 use crate::tag::TagValue;
 

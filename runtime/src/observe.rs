@@ -6,8 +6,8 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::context::TraceId;
 use crate::export::raw::RawSpan;
+use crate::identity::TraceId;
 
 /// What an observer does, given as plain functions.
 pub(crate) struct Observer {

@@ -1,7 +1,7 @@
 //! What can stand for a span's parent: the values `#[traced(child_of = ..,
 //! follows_from = ..)]` accept.
 
-use crate::context::SpanContext;
+use crate::identity::SpanContext;
 use crate::scope::Context;
 use crate::span::{Span, SpanRef};
 

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use crate::context::{Baggage, SpanContext, SpanId, TraceId};
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId};
 use crate::tag::TagValue;
 
 /// A key and its value, as tags and log fields are stored.

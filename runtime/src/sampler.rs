@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::context::{SpanContext, TraceId};
+use crate::identity::{SpanContext, TraceId};
 
 /// Decides whether a new span is recorded. An unsampled span still has a
 /// context that propagates (with the sampled flag off), so downstream
@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn parent_based_follows_the_parent_and_asks_the_root_sampler_otherwise() {
         let sampler = Sampler::parent_based(Sampler::never());
-        let id = crate::context::SpanId::new(1).unwrap();
+        let id = crate::identity::SpanId::new(1).unwrap();
         let sampled = SpanContext::new(trace(1), id, true);
         let unsampled = SpanContext::new(trace(1), id, false);
         assert!(sampler.should_sample(Some(&sampled), trace(1)));

@@ -9,7 +9,7 @@
 
 use std::marker::PhantomData;
 
-use crate::context::SpanContext;
+use crate::identity::SpanContext;
 use crate::local::{self, Active};
 use crate::span::SpanRef;
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::clock;
-use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::live::{LiveSpan, set_field};
 use crate::local::{self, LocalParent};
 use crate::record::{Field, LogRecord, SpanKind};

@@ -88,8 +88,7 @@ impl TagValue {
     }
 }
 
-/// Appended to a string tag that was cut to the configured length limit.
-pub const TRUNCATION_MARKER: &str = "…[truncated]";
+pub use crate::cut::TRUNCATION_MARKER;
 
 impl fmt::Display for TagValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

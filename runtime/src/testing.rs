@@ -24,9 +24,9 @@
 use std::future::Future;
 use std::sync::Mutex;
 
-use crate::context::{SpanContext, SpanId, TraceId};
 use crate::export::raw::RawSpan;
 use crate::future::FutureExt;
+use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::observe::{self, Observer};
 use crate::record::SpanRecord;
 use crate::scope::Context;

@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::context::SpanContext;
 use crate::export::raw::RawSpan;
 use crate::export::{BatchConfig, Console, Exporter, FlushError, Pipeline, TracerStats};
 use crate::hooks::Hooks;
+use crate::identity::SpanContext;
 use crate::propagation::{Composite, Extractor, Injector, Propagator};
 use crate::sampler::Sampler;
 use crate::span::SpanBuilder;

@@ -161,8 +161,8 @@ mod tests {
     use std::borrow::Cow;
     use std::sync::Arc;
 
-    use crate::context::{SpanId, TraceId};
     use crate::export::raw::Extra;
+    use crate::identity::{SpanId, TraceId};
     use crate::record::SpanKind;
 
     fn span(n: u64) -> RawSpan {
@@ -201,7 +201,7 @@ mod tests {
         let tagged = |n| {
             let mut span = span(n);
             span.name = Cow::Owned(format!("{n}"));
-            span.baggage = crate::context::Baggage::new().with("k", "v");
+            span.baggage = crate::identity::Baggage::new().with("k", "v");
             span
         };
         let mut chunk = Chunk::new(3);

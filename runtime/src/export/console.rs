@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
 use super::{ExportError, Exporter};
-use crate::context::{SpanId, TraceId};
+use crate::identity::{SpanId, TraceId};
 use crate::record::{SpanKind, SpanRecord};
 
 /// Spans of unfinished traces held at most; past it they are printed as they are.

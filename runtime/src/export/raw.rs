@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::time::SystemTime;
 
 use crate::clock::WallClock;
-use crate::context::{Baggage, SpanContext, SpanId, TraceId};
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId};
 use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
 
 /// What a span recorded besides its ids, name and times.

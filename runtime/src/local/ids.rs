@@ -5,7 +5,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
 use super::{Stack, with_thread};
-use crate::context::{SpanId, TraceId};
+use crate::identity::{SpanId, TraceId};
 
 /// A seed that differs per thread and per process: std's `RandomState` keys
 /// are random per process and advance per call.

@@ -42,8 +42,8 @@ pub(crate) use thread::{
 mod tests {
     use super::thread::{LENT, with_stack};
     use super::*;
-    use crate::context::SpanContext;
-    use crate::context::{SpanId, TraceId};
+    use crate::identity::SpanContext;
+    use crate::identity::{SpanId, TraceId};
     use crate::live::LiveSpan;
     use crate::scope::with_active_span;
     use std::cell::Cell;

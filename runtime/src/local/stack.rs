@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::lanes::Buffers;
 use super::thread::{LENT, set_top_is_unsampled};
-use crate::context::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::export::Shared;
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::live::LiveSpan;
 use crate::sampler::Sampler;
 use crate::span::SharedSpan;

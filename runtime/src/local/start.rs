@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use super::{LocalParent, Stack};
 use crate::clock;
-use crate::context::{SpanContext, SpanId, TraceState};
 use crate::export::raw::Extra;
+use crate::identity::{SpanContext, SpanId, TraceState};
 use crate::live::LiveSpan;
 use crate::local;
 use crate::record::SpanKind;

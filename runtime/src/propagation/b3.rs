@@ -1,7 +1,7 @@
 //! Zipkin B3: one `b3` header or the `X-B3-*` headers.
 
 use super::{Extractor, Injector, Propagator, hex_id, malformed, single};
-use crate::context::{SpanContext, SpanId, TraceId};
+use crate::identity::{SpanContext, SpanId, TraceId};
 
 /// The B3 format. Injects either the single `b3` header or the
 /// `X-B3-TraceId` / `X-B3-SpanId` / `X-B3-Sampled` headers; extracts

@@ -4,7 +4,7 @@ use super::{
     Extractor, Injector, Propagator, clean, count_malformed, is_token, malformed, no_controls,
     percent_decode, percent_encode,
 };
-use crate::context::{Baggage, SpanContext};
+use crate::identity::{Baggage, SpanContext};
 
 /// The W3C Baggage format. Values are percent-encoded (spaces as `%20`,
 /// `+` as `%2B`; an incoming `+` reads as a space, as OpenTelemetry's Python
@@ -132,7 +132,7 @@ fn parse_entry(entry: &str) -> Option<(String, String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::{SpanId, TraceId};
+    use crate::identity::{SpanId, TraceId};
     use std::collections::HashMap;
 
     fn context_with(items: &[(&str, &str)]) -> SpanContext {

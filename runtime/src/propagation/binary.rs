@@ -14,7 +14,7 @@
 
 use super::baggage::MAX_ENTRIES;
 use super::malformed;
-use crate::context::{Baggage, SpanContext, SpanId, TraceId};
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId};
 
 /// The layout version written by [`inject_binary`].
 pub const BINARY_VERSION: u8 = 1;

@@ -4,7 +4,7 @@
 use super::{
     Extractor, Injector, Propagator, hex_id, malformed, percent_decode, percent_encode, single,
 };
-use crate::context::{SpanContext, SpanId, TraceId};
+use crate::identity::{SpanContext, SpanId, TraceId};
 
 /// The Jaeger format. Ids may be shorter than full width (leading zeros
 /// dropped, 64-bit trace ids); the header value may be URL-encoded; flag

@@ -55,7 +55,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::context::{Baggage, SpanContext};
+use crate::identity::{Baggage, SpanContext};
 
 /// A propagation format.
 pub trait Propagator: Send + Sync + 'static {
@@ -255,7 +255,7 @@ pub(crate) fn no_controls(value: &str) -> bool {
     })
 }
 
-pub(crate) use crate::context::hex_id;
+pub(crate) use crate::identity::hex_id;
 
 /// Percent-decodes `text`; `None` for a bad escape or invalid UTF-8.
 pub(crate) fn percent_decode(text: &str) -> Option<String> {

@@ -2,7 +2,7 @@
 //! ids and `ot-baggage-*` items.
 
 use super::{Extractor, Injector, Propagator, hex_id, malformed, single};
-use crate::context::{SpanContext, SpanId, TraceId};
+use crate::identity::{SpanContext, SpanId, TraceId};
 
 /// The OpenTracing text map format. Trace ids of 64 or 128 bits are read;
 /// 128 bits are written. Baggage items (`ot-baggage-{key}`) keep the W3C

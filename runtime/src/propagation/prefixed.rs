@@ -7,7 +7,7 @@
 
 use super::baggage::{MAX_ENTRIES, MAX_TOTAL_BYTES};
 use super::{Extractor, Injector, MAX_VALUE_LEN, clean, count_malformed, is_token, malformed};
-use crate::context::Baggage;
+use crate::identity::Baggage;
 
 /// The items under `prefix` (matched in any case; keys come out in lower
 /// case), each value read by `decode`. Items that are malformed or given

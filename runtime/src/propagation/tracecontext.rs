@@ -1,7 +1,7 @@
 //! W3C Trace Context: `traceparent` and `tracestate`.
 
 use super::{Extractor, Injector, Propagator, malformed, single};
-use crate::context::{SpanContext, SpanId, TraceId, TraceState};
+use crate::identity::{SpanContext, SpanId, TraceId, TraceState};
 
 /// The W3C Trace Context format: `traceparent:
 /// 00-{trace-id}-{parent-id}-{flags}` and `tracestate`.

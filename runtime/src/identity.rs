@@ -1,23 +1,11 @@
-//! What a span shares with the rest of its trace: trace id, span id, the
-//! sampled flag and baggage — the part that crosses threads, tasks and
-//! process boundaries.
-//!
-//! ```
-//! use tracekit_runtime::context::{SpanContext, SpanId, TraceId};
-//!
-//! let trace_id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
-//! let span_id = SpanId::from_hex("00f067aa0ba902b7").unwrap();
-//! let ctx = SpanContext::new(trace_id, span_id, true).with_baggage_item("tenant", "acme");
-//! assert_eq!(ctx.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
-//! assert_eq!(ctx.baggage().get("tenant"), Some("acme"));
-//! ```
+//! The identity of a span within its trace, as data: `TraceId`,
+//! `SpanId`, `SpanContext`, `Baggage`, `TraceState`. Public as
+//! [`crate::context`].
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::sync::Arc;
-
-pub use crate::scope::{Context, current};
 
 /// A 128-bit trace identifier. All zeros is the invalid id of W3C Trace
 /// Context; the tracer never generates it.
