@@ -4,6 +4,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use tracekit::{SpanRecord, TagValue, testing, traced};
 
+#[path = "support/poll.rs"]
+mod poll;
+use poll::poll_to_end;
+
 #[traced]
 fn explode(code: u32) -> u32 {
     if code > 0 {
@@ -129,16 +133,6 @@ async fn returns_unshowable(with_child: bool) -> Unshowable {
         explode(0);
     }
     Unshowable
-}
-
-fn poll_to_end<F: std::future::Future>(future: F) -> F::Output {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
 }
 
 #[test]

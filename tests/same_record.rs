@@ -6,10 +6,7 @@
 #[path = "support/poll.rs"]
 mod poll;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
+use poll::{YieldOnce, poll_to_end};
 use tracekit::{Hooks, SpanRecord, TagValue, testing, traced};
 
 struct Quiet;
@@ -39,22 +36,6 @@ async fn pushed_call(user: u64, name: &str) -> Result<u32, String> {
     Err(format!("{name} {user}"))
 }
 
-/// Pending once: the future parks its span between the two polls.
-#[derive(Default)]
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            Poll::Pending
-        }
-    }
-}
-
 #[traced(tags(region = "eu"))]
 async fn parked_call(user: u64, name: &str) -> Result<u32, String> {
     YieldOnce::default().await;
@@ -65,16 +46,6 @@ async fn parked_call(user: u64, name: &str) -> Result<u32, String> {
 async fn hooked_async_call(user: u64, name: &str) -> Result<u32, String> {
     YieldOnce::default().await;
     Err(format!("{name} {user}"))
-}
-
-fn poll_to_end<F: Future>(future: F) -> F::Output {
-    let mut context = Context::from_waker(std::task::Waker::noop());
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut context) {
-            return out;
-        }
-    }
 }
 
 /// Keys and values, in order.
