@@ -102,9 +102,21 @@ fn a_panicking_formatter_of_the_return_value_or_error_keeps_the_value() {
         quiet(|| testing::capture(|| (returns(4), fails(5), poll_once(returns_later(6)))));
     assert!(outs.0 == Booby(4) && outs.1 == Err(Booby(5)) && outs.2 == Booby(6));
     assert_eq!(spans.len(), 3);
-    for span in &spans {
+    for span in [&spans[0], &spans[2]] {
         let (stage, message) = note(span).unwrap_or_else(|| panic!("{span:?}"));
         assert_eq!(stage, "outcome");
         assert!(message.contains("exploded"), "{message}");
     }
+    // The failed call is still a failure, its message saying what happened.
+    let failed = &spans[1];
+    assert!(failed.is_error());
+    let log = failed.log_event("error").expect("the error log");
+    let message = log
+        .field("message")
+        .and_then(TagValue::as_str)
+        .unwrap_or("");
+    assert!(
+        message.contains("formatter panicked") && message.contains("exploded"),
+        "{message}"
+    );
 }

@@ -39,6 +39,18 @@ fn error_info<E>(message: String) -> ErrorInfo {
     }
 }
 
+/// The error's text as `show` prints it. A panic in the user's formatter
+/// is caught here, so the call is still recorded as failed, with a
+/// message that says what happened instead of the text.
+fn error_text<E: ?Sized>(error: &E, show: fn(&E) -> String) -> String {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| show(error))).unwrap_or_else(
+        |payload| {
+            let why = crate::hooks::panic_message(&*payload);
+            format!("(the error's formatter panicked: {why})")
+        },
+    )
+}
+
 // --- arguments: `(&Probe(&arg)).__tracekit_arg()` ---
 
 /// Arguments whose type implements [`ToTag`] are recorded, strings cut to
@@ -74,7 +86,7 @@ impl<T, E: Display> ErrDisplay for &&Probe<'_, Result<T, E>> {
         self.0
             .as_ref()
             .err()
-            .map(|e| error_info::<E>(e.to_string()))
+            .map(|e| error_info::<E>(error_text(e, |e| e.to_string())))
     }
 }
 
@@ -87,7 +99,7 @@ impl<T, E: Debug> ErrDebug for &Probe<'_, Result<T, E>> {
         self.0
             .as_ref()
             .err()
-            .map(|e| error_info::<E>(format!("{e:?}")))
+            .map(|e| error_info::<E>(error_text(e, |e| format!("{e:?}"))))
     }
 }
 
