@@ -258,37 +258,24 @@ fn as_parent(expr: &syn::Expr) -> TokenStream {
     quote_spanned!(expr.span()=> ::tracekit::AsParent::as_parent(&(#expr)))
 }
 
-/// Records the arguments: through `call`, which runs the `before_call`
-/// hooks, when there are hooks or no arguments; otherwise each value is
-/// written straight into the span's tags.
+/// Records the arguments: each value is written straight into the call's
+/// argument tags (each probe emitted once), which the `before_call` hooks
+/// see, if there are any, before they become the span's tags. A call
+/// without arguments only runs the hooks.
 fn record_args(site: Option<&TokenStream>, args: &[RecordedArg]) -> TokenStream {
-    let array = args
-        .iter()
-        .map(|RecordedArg { name, value, cfgs }| quote!(#(#cfgs)* (#name, #value)));
-    let call = quote! {
-        __tracekit.call(#site {
-            #[allow(unused_imports)]
-            use ::tracekit::__private_0_1::probe::*;
-            [#(#array),*]
-        });
-    };
     if args.is_empty() {
-        return call;
+        return quote!(__tracekit.before_call(#site););
     }
     let count = args.len();
     let writes = args.iter().map(
         |RecordedArg { name, value, cfgs }| quote!(#(#cfgs)* __tracekit_args.arg(#name, #value);),
     );
     quote! {
-        if ::tracekit::__private_0_1::has_hooks(&__TRACEKIT_SITE) {
-            #call
-        } else {
-            __tracekit.record_args(#count, |__tracekit_args| {
-                #[allow(unused_imports)]
-                use ::tracekit::__private_0_1::probe::*;
-                #(#writes)*
-            });
-        }
+        __tracekit.record_args(#site #count, |__tracekit_args| {
+            #[allow(unused_imports)]
+            use ::tracekit::__private_0_1::probe::*;
+            #(#writes)*
+        });
     }
 }
 

@@ -201,13 +201,17 @@ impl WallClock {
     }
 
     /// A stamp as nanoseconds since the Unix epoch.
+    #[inline]
     pub(crate) fn unix_nanos(&self, stamp: u64) -> u64 {
         if stamp & WALL != 0 {
             return stamp & !WALL;
         }
-        let units = stamp as i128 - self.reading as i128;
-        let offset = (units as f64 * self.nanos_per_unit) as i128;
-        u64::try_from((self.unix_nanos as i128 + offset).max(0)).unwrap_or(u64::MAX)
+        // Readings are below 2^63 (`now` clears the top bit), so their
+        // difference fits an i64, and the float conversions are single
+        // instructions (i128 ones are library calls, on every span).
+        let units = (stamp & !WALL) as i64 - (self.reading & !WALL) as i64;
+        let offset = (units as f64 * self.nanos_per_unit) as i64;
+        self.unix_nanos.saturating_add_signed(offset)
     }
 
     /// A stamp as wall time.

@@ -6,6 +6,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::record::Field;
 use crate::span::SpanRef;
 use crate::tag::TagValue;
 
@@ -60,16 +61,14 @@ pub struct Call<'a> {
     pub file: &'static str,
     /// `line!()` of the function.
     pub line: u32,
-    pub(crate) args: &'a [(&'static str, Option<TagValue>)],
+    pub(crate) args: &'a [Field],
 }
 
 impl<'a> Call<'a> {
     /// The recorded arguments, in declaration order (skipped ones and those
     /// of types that are not recorded are absent).
-    pub fn args(&self) -> impl Iterator<Item = (&'static str, &'a TagValue)> + 'a {
-        self.args
-            .iter()
-            .filter_map(|(name, value)| Some((*name, value.as_ref()?)))
+    pub fn args(&self) -> impl Iterator<Item = (&'a str, &'a TagValue)> + 'a {
+        self.args.iter().map(|(name, value)| (&**name, value))
     }
 
     /// The recorded value of argument `name`.

@@ -69,31 +69,17 @@ impl LiveSpan {
             .then(|| &mut **self.extra.get_or_insert_with(Extra::fresh))
     }
 
-    /// Sets the arguments of a traced call as tags, taking the values out
-    /// of `args`; strings longer than `limit` bytes are cut.
-    pub(crate) fn set_arg_tags(
-        &mut self,
-        args: &mut [(&'static str, Option<TagValue>)],
-        limit: usize,
-    ) {
+    /// Sets the argument tags gathered in `args`, each replacing a tag of
+    /// the same key set before (by a `before_call` hook).
+    pub(crate) fn set_arg_tags(&mut self, args: Box<Extra>) {
         let Some(extra) = self.extra() else {
             return;
         };
-        // Argument names are distinct, so only tags set before them (by
-        // `tags(..)` or a hook) can share a key.
-        let fresh = extra.tags.is_empty();
-        extra.tags.reserve(args.len());
-        for (key, value) in args {
-            let Some(value) = value.take() else {
-                continue;
-            };
-            let field = (Cow::Borrowed(*key), value.truncated(limit));
-            if fresh {
-                crate::in_place::push_in_place(&mut extra.tags, field);
-            } else {
-                set_field(&mut extra.tags, field.0, field.1);
-            }
+        let mut args = args;
+        for (key, value) in args.tags.drain(..) {
+            set_field(&mut extra.tags, key, value);
         }
+        args.give_back();
     }
 
     /// Adds the argument tags gathered in `args` (see

@@ -220,16 +220,6 @@ impl SpanRef {
         }
     }
 
-    /// Sets several tags in one visit of the span (the arguments of a
-    /// traced call).
-    /// The values are taken out of `tags`, not copied.
-    pub(crate) fn set_static_tags(&self, tags: &mut [(&'static str, Option<TagValue>)]) {
-        if self.records() {
-            let limit = self.limit_len();
-            self.with_live(|live| live.set_arg_tags(tags, limit));
-        }
-    }
-
     /// Adds a timestamped log with the given fields (OpenTracing's standard
     /// keys are `event`, `message`, `error.kind` and `stack`).
     ///

@@ -1,7 +1,8 @@
-//! A traced call's arguments written straight into its span's tags, for a
-//! call no hook looks at first. Each value is built in its final slot: no
-//! argument array is filled and then read back (reading back what was just
-//! written in pieces stalls the CPU's store forwarding).
+//! A traced call's arguments, gathered off the scope stack into the tag
+//! vector they will live in (the `before_call` hooks see them there), then
+//! handed to the span in one step. Each value is built in its final slot:
+//! no argument array is filled and then read back (reading back what was
+//! just written in pieces stalls the CPU's store forwarding).
 
 use std::borrow::Cow;
 
@@ -35,19 +36,25 @@ impl ArgTags {
     }
 }
 
-/// Gathers `count` argument tags with `write`, then adds them to the local
-/// span `id`.
+/// Gathers `count` argument tags with `write`, off the scope stack.
 #[inline(always)]
-pub(crate) fn record_args(id: u64, count: usize, write: impl FnOnce(&mut ArgTags)) {
+pub(crate) fn gather(count: usize, write: impl FnOnce(&mut ArgTags)) -> Box<Extra> {
     let mut args = ArgTags::new(count);
     write(&mut args);
-    add_to_span(id, args.extra);
+    args.extra
 }
 
-/// The part of [`record_args`] that is the same for every traced
-/// function: kept apart (not generic over its caller's closure), so it is
-/// compiled once, not once per traced function.
+/// Adds gathered argument tags to the local span `id`. Kept apart (not
+/// generic over its caller's closure), so it is compiled once, not once
+/// per traced function.
 #[inline]
-fn add_to_span(id: u64, tags: Box<Extra>) {
+pub(crate) fn add_to_span(id: u64, tags: Box<Extra>) {
     local::with_local(id, |live| live.add_arg_tags(tags));
+}
+
+/// Sets gathered argument tags on the local span `id`, each replacing a
+/// tag of that key a `before_call` hook may have set.
+#[inline(never)]
+pub(crate) fn set_on_span(id: u64, tags: Box<Extra>) {
+    local::with_local(id, |live| live.set_arg_tags(tags));
 }

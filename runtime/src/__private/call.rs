@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use super::probe::ErrorInfo;
 use crate::clock;
 use crate::hooks::{Call, Hooks, Outcome, Runner, panic_message};
-use crate::record::SpanKind;
+use crate::record::{Field, SpanKind};
 use crate::span::{References, SpanRef};
 use crate::tag::TagValue;
 use crate::tracer::global;
@@ -141,34 +141,38 @@ impl TracedCall {
         }
     }
 
-    /// Runs the `before_call` hooks with the recorded arguments, then keeps
-    /// the arguments as tags.
+    /// Runs the `before_call` hooks of a call without arguments to record.
     #[inline(always)]
-    pub fn call<const N: usize>(
+    pub fn before_call(&self, site: &'static CallSite) {
+        if has_hooks(site) {
+            self.call_hooks(site, &[]);
+        }
+    }
+
+    /// Runs the `before_call` hooks with `args`: not generic, compiled
+    /// once.
+    #[inline(never)]
+    fn call_hooks(&self, site: &'static CallSite, args: &[Field]) {
+        let span = SpanRef::local(self.id);
+        self.hooked(&span, site).before_call(args);
+    }
+
+    /// Keeps the arguments `write` gives as tags (`count` of them at most),
+    /// after the `before_call` hooks, if there are any, have seen them.
+    #[inline(always)]
+    pub fn record_args(
         &self,
         site: &'static CallSite,
-        args: [(&'static str, Option<TagValue>); N],
+        count: usize,
+        write: impl FnOnce(&mut super::ArgTags),
     ) {
-        if N == 0 && !has_hooks(site) {
-            return;
+        let args = super::arg_tags::gather(count, write);
+        if has_hooks(site) {
+            self.call_hooks(site, &args.tags);
+            super::arg_tags::set_on_span(self.id, args);
+        } else {
+            super::arg_tags::add_to_span(self.id, args);
         }
-        let mut args = args;
-        self.call_hooks(site, &mut args);
-    }
-
-    /// The part of [`call`](Self::call) that is the same for every call:
-    /// not generic, compiled once.
-    #[inline(never)]
-    fn call_hooks(&self, site: &'static CallSite, args: &mut [(&'static str, Option<TagValue>)]) {
-        let span = SpanRef::local(self.id);
-        self.hooked(&span, site).call(args);
-    }
-
-    /// Keeps the arguments `write` gives as tags, for a call with no hooks
-    /// (see [`has_hooks`]); `count` is how many there are at most.
-    #[inline(always)]
-    pub fn record_args(&self, count: usize, write: impl FnOnce(&mut super::ArgTags)) {
-        super::arg_tags::record_args(self.id, count, write);
     }
 
     /// Runs the body inside the span, records how it ended, and finishes
@@ -362,18 +366,15 @@ pub(super) struct Hooked<'a> {
 }
 
 impl Hooked<'_> {
-    /// Runs the `before_call` hooks, then takes the arguments as tags.
-    fn call(&self, args: &mut [(&'static str, Option<TagValue>)]) {
-        if has_hooks(self.site) {
-            self.runner.before_call(&Call {
-                function: self.site.function,
-                module_path: self.site.module_path,
-                file: self.site.file,
-                line: self.site.line,
-                args,
-            });
-        }
-        self.runner.span.set_static_tags(args);
+    /// Runs the `before_call` hooks with the call's arguments.
+    fn before_call(&self, args: &[Field]) {
+        self.runner.before_call(&Call {
+            function: self.site.function,
+            module_path: self.site.module_path,
+            file: self.site.file,
+            line: self.site.line,
+            args,
+        });
     }
 
     /// Records what the call returned and runs the `after_call` hooks.

@@ -64,18 +64,17 @@ impl Traced {
         self.call.tag(key, value);
     }
 
-    /// Runs the `before_call` hooks with the recorded arguments, then keeps
-    /// the arguments as tags.
+    /// Runs the `before_call` hooks of a call without arguments to record.
     #[inline]
-    pub fn call<const N: usize>(&self, args: [(&'static str, Option<TagValue>); N]) {
-        self.call.call(self.site, args);
+    pub fn before_call(&self) {
+        self.call.before_call(self.site);
     }
 
     /// Keeps the arguments `write` gives as tags (see
     /// [`TracedCall::record_args`]).
     #[inline]
     pub fn record_args(&self, count: usize, write: impl FnOnce(&mut super::ArgTags)) {
-        self.call.record_args(count, write);
+        self.call.record_args(self.site, count, write);
     }
 
     /// Runs `construct` (a body that builds a future) inside the span, then

@@ -51,7 +51,7 @@ pub(crate) struct RawSpan {
 impl RawSpan {
     /// Writes the span into `record` (a record of an earlier batch, so its
     /// tag vector is reused) and gives back the emptied extra box, if any.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn fill(self, record: &mut SpanRecord, clock: &WallClock) -> Option<Box<Extra>> {
         record.name = self.name;
         record.trace_id = self.trace_id;
