@@ -388,8 +388,9 @@
 //! The hot path stays cheap: a span's timestamps are raw clock readings
 //! (the TSC where the kernel keeps time with it), converted to wall time on
 //! the exporter thread against an anchor to the system clock renewed every
-//! second, so exported times stay within a millisecond of the system
-//! clock however long the process runs; ids come from a per-thread
+//! second (and the clock's rate re-measured then), so exported times stay
+//! within a millisecond of the system clock and a calibration error does
+//! not grow into drift; ids come from a per-thread
 //! generator; a finished span is a
 //! compact record written into its thread's buffer, and becomes a
 //! [`SpanRecord`] only on the exporter thread. String tags are [`Text`],

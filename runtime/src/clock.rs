@@ -38,7 +38,7 @@ struct Clock {
 const WALL: u64 = 1 << 63;
 
 /// How old the anchor may grow before a conversion renews it.
-pub(crate) const REANCHOR_EVERY: Duration = Duration::from_secs(1);
+const REANCHOR_EVERY: Duration = Duration::from_secs(1);
 
 /// Calibrates the clock; the tracer builder calls it so the first span does
 /// not pay for it.
@@ -107,27 +107,25 @@ impl Anchor {
     /// readings around the other two lie closest together (a try that was
     /// interrupted between them says little about when they were read).
     fn read(clock: &Clock) -> Anchor {
-        let mut best: Option<(u64, Anchor)> = None;
-        for _ in 0..5 {
+        let try_once = || {
             let before = read(clock);
             let wall = SystemTime::now();
             let mono = Instant::now();
             let after = read(clock);
             let window = after.wrapping_sub(before);
-            if best.as_ref().is_none_or(|(w, _)| window < *w) {
-                let anchor = Anchor {
-                    reading: before + window / 2,
-                    unix_nanos: unix_nanos(wall),
-                    mono_nanos: mono.saturating_duration_since(clock.base).as_nanos() as u64,
-                };
-                best = Some((window, anchor));
-            }
-        }
-        best.map(|(_, anchor)| anchor).unwrap_or(Anchor {
-            reading: read(clock),
-            unix_nanos: unix_nanos(SystemTime::now()),
-            mono_nanos: clock.base.elapsed().as_nanos() as u64,
-        })
+            let anchor = Anchor {
+                reading: before + window / 2,
+                unix_nanos: unix_nanos(wall),
+                mono_nanos: mono.saturating_duration_since(clock.base).as_nanos() as u64,
+            };
+            (window, anchor)
+        };
+        let (_, anchor) =
+            (1..5).map(|_| try_once()).fold(
+                try_once(),
+                |best, next| if next.0 < best.0 { next } else { best },
+            );
+        anchor
     }
 }
 

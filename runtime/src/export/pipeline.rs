@@ -11,13 +11,13 @@
 )]
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::chunk::Chunk;
 use super::lane::Lane;
-use super::raw::{Extra, MAX_THREAD_EXTRAS, RawSpan};
+use super::raw::{Extra, MAX_THREAD_EXTRAS};
 use super::stats::{FlushError, TracerStats};
 use super::warnings::{Problem, Warnings};
 use super::worker::Worker;
@@ -32,8 +32,6 @@ pub(crate) struct Shared {
     pub(super) work: Condvar,
     /// Wakes flushers when a flush round completes.
     pub(super) done: Condvar,
-    /// Set once the exporter thread has ended (or never started).
-    pub(super) shut_down: AtomicBool,
     pub(super) exported: AtomicU64,
     dropped_queue_full: AtomicU64,
     pub(super) dropped_export_failed: AtomicU64,
@@ -86,8 +84,9 @@ impl Shared {
         self.config.thread_buffer_size()
     }
 
+    /// Whether the exporter thread has ended (or never started).
     pub(crate) fn is_shut_down(&self) -> bool {
-        self.shut_down.load(Ordering::Acquire)
+        self.lock().stopped
     }
 
     /// Opens a lane for the calling thread, with an empty chunk for it.
@@ -119,15 +118,6 @@ impl Shared {
             lanes.closed_started += started;
             lanes.closed_finished += finished;
         }
-    }
-
-    /// Queues a span alone: one finished while its thread was torn down.
-    pub(crate) fn enqueue_alone(&self, span: RawSpan) {
-        let chunk = Chunk::new(1);
-        // SAFETY: the chunk is new and this thread its only writer.
-        unsafe { chunk.push(0, || span) };
-        self.lanes().closed_finished += 1;
-        self.push_full(Arc::new(chunk));
     }
 
     /// Queues a thread's full chunk and gives back an empty one to write
@@ -356,7 +346,6 @@ impl Pipeline {
             lanes: Mutex::new(Lanes::default()),
             work: Condvar::new(),
             done: Condvar::new(),
-            shut_down: AtomicBool::new(false),
             exported: AtomicU64::new(0),
             dropped_queue_full: AtomicU64::new(0),
             dropped_export_failed: AtomicU64::new(0),
@@ -371,7 +360,6 @@ impl Pipeline {
         if let Err(err) = spawned {
             eprintln!("tracekit: cannot start the export thread ({err}); spans will be dropped");
             shared.lock().stopped = true;
-            shared.shut_down.store(true, Ordering::Release);
         }
         Pipeline {
             shared: Some(shared),

@@ -26,7 +26,7 @@ use crate::record::SpanRecord;
 /// look, whatever the schedule delay: a span finished then waits at most
 /// this long (or the schedule delay, if longer) to be taken. Ten looks a
 /// second cost an idle process nothing measurable.
-pub(crate) const IDLE_LOOK_INTERVAL: Duration = Duration::from_millis(100);
+const IDLE_LOOK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The shortest time between two looks at the lanes, so that a schedule
 /// delay of zero does not make the exporter spin.
@@ -108,7 +108,6 @@ impl Worker {
                 let mut state = self.shared.lock();
                 state.stopped = true;
                 state.flush_completed = state.flush_requested;
-                self.shared.shut_down.store(true, Ordering::Release);
                 drop(state);
                 self.shared.done.notify_all();
                 return;

@@ -164,19 +164,9 @@ impl Drop for Buffers {
 }
 
 /// Buffers a finished span of this thread (showing it to open test
-/// captures).
+/// captures); during thread teardown, in the stand-in stack's lanes.
 pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
-    let mut span = Some(span);
-    crate::local::with_buffers(|buffers| {
-        if let Some(span) = span.take() {
-            buffers.submit_built(shared, || span);
-        }
-    });
-    // During thread teardown the lanes are gone: the span is queued alone.
-    if let Some(span) = span {
-        crate::observe::show(&span);
-        shared.enqueue_alone(span);
-    }
+    crate::local::with_thread(|stack| stack.buffers.submit_built(shared, || span));
 }
 
 #[cfg(test)]
@@ -224,7 +214,7 @@ mod tests {
     }
 
     fn lanes_on_this_thread() -> usize {
-        crate::local::with_buffers(|buffers| buffers.lanes.len()).unwrap_or(0)
+        crate::local::with_thread(|stack| stack.buffers.lanes.len())
     }
 
     #[test]

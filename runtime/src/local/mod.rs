@@ -35,7 +35,7 @@ pub(crate) use lend::{Lent, lend};
 pub(crate) use stack::{Active, LocalParent, Stack};
 pub(crate) use thread::{
     active_span, enter, enter_span, finish_carried, leave, take_carried, top, top_is_unsampled,
-    with_buffers, with_local, with_thread,
+    with_local, with_thread,
 };
 
 #[cfg(test)]

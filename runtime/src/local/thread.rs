@@ -6,7 +6,6 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use super::lanes::Buffers;
 use super::stack::{Active, Stack};
 use crate::export::Shared;
 use crate::live::LiveSpan;
@@ -107,11 +106,6 @@ fn on_fresh_stack<R>(f: Option<impl FnOnce(&mut Stack) -> R>) -> R {
         Some(f) => f(&mut Stack::new()),
         None => unreachable!("the closure ran and returned"),
     }
-}
-
-/// Runs `f` on this thread's span buffers.
-pub(crate) fn with_buffers<R>(f: impl FnOnce(&mut Buffers) -> R) -> Option<R> {
-    with_stack(|stack| Some(f(&mut stack.buffers)))
 }
 
 /// Takes the span `id` off this thread's stack, unfinished (an async call's,
