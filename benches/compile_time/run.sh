@@ -2,16 +2,19 @@
 # Compile time of traced code, as a user sees it: a crate of 300 sync
 # functions (3 arguments, a `Result`) and 100 async functions (2 arguments),
 # built once with `#[tracekit::traced]` on each, once with
-# `#[tracing::instrument]`, and once with no attribute. Dependencies are
-# built first; then only the crate itself is rebuilt and timed, in release
-# and in debug. Run from anywhere: `benches/compile_time/run.sh` (or name
-# the crates to time: `benches/compile_time/run.sh tracekit`).
+# `#[tracing::instrument]`, and once with no attribute; then the sync and
+# the async functions alone, with each attribute (`tracekit-sync`,
+# `tracing-async`, ...). Dependencies are built first; then only the crate
+# itself is rebuilt and timed, in release and in debug, the crates taking
+# turns for `ROUNDS` rounds (3 by default). Run from anywhere:
+# `benches/compile_time/run.sh` (or name the crates to time:
+# `benches/compile_time/run.sh tracekit tracing`).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$root/target/compile-time"
 mkdir -p "$work"
 
-generate() { # name attribute-for-sync attribute-for-async
+generate() { # name attribute-for-sync attribute-for-async [sync-count async-count]
     local dir="$work/$1"
     mkdir -p "$dir/src"
     cat > "$dir/Cargo.toml" <<TOML
@@ -31,13 +34,13 @@ TOML
         echo "#![allow(unused)]"
         echo "#[derive(Debug)] pub struct Oops(pub u32);"
         echo "impl std::fmt::Display for Oops { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, \"oops {}\", self.0) } }"
-        for i in $(seq 1 300); do
+        for i in $(seq 1 "${4:-300}"); do
             echo "$2"
             echo "pub fn sync_$i(user: u64, name: &str, flag: bool) -> Result<u64, Oops> {"
             echo "    if flag { Err(Oops($i)) } else { Ok(user + name.len() as u64 + $i) }"
             echo "}"
         done
-        for i in $(seq 1 100); do
+        for i in $(seq 1 "${5:-100}"); do
             echo "$3"
             echo "pub async fn async_$i(user: u64, name: &str) -> u64 { user + name.len() as u64 + $i }"
         done
@@ -47,9 +50,13 @@ TOML
 generate tracekit "#[tracekit::traced]" "#[tracekit::traced]"
 generate tracing "#[tracing::instrument]" "#[tracing::instrument]"
 generate plain "" ""
+for attribute in tracekit::traced tracing::instrument; do
+    name=${attribute%%::*}
+    generate "$name-sync" "#[$attribute]" "" 300 0
+    generate "$name-async" "" "#[$attribute]" 0 100
+done
 
 seconds() { # dir profile-flag
-    (cd "$1" && cargo build --quiet $2 >/dev/null 2>&1) # dependencies
     touch "$1/src/lib.rs"
     local start end
     start=$(date +%s%N)
@@ -58,9 +65,26 @@ seconds() { # dir profile-flag
     awk "BEGIN { print ($end - $start) / 1e9 }"
 }
 
-printf "%-10s %10s %10s\n" "crate" "release" "debug"
-for name in ${@:-plain tracing tracekit}; do
-    release=$(seconds "$work/$name" --release)
-    debug=$(seconds "$work/$name" "")
-    printf "%-10s %9.1fs %9.1fs\n" "$name" "$release" "$debug"
+median() { # numbers...
+    printf "%s\n" "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+crates=(${@:-plain tracing tracekit tracing-sync tracekit-sync tracing-async tracekit-async})
+rounds=${ROUNDS:-3}
+for name in "${crates[@]}"; do # dependencies first, untimed
+    (cd "$work/$name" && cargo build --quiet --release >/dev/null 2>&1 && cargo build --quiet >/dev/null 2>&1)
+done
+# The crates take turns, round after round, so that a slow spell of the
+# machine falls on all of them alike; each figure is the median of its
+# rounds.
+declare -A release debug
+for round in $(seq 1 "$rounds"); do
+    for name in "${crates[@]}"; do
+        release[$name]+=" $(seconds "$work/$name" --release)"
+        debug[$name]+=" $(seconds "$work/$name" "")"
+    done
+done
+printf "%-15s %10s %10s   (median of %s rounds)\n" "crate" "release" "debug" "$rounds"
+for name in "${crates[@]}"; do
+    printf "%-15s %9.2fs %9.2fs\n" "$name" "$(median ${release[$name]})" "$(median ${debug[$name]})"
 done

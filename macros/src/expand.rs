@@ -8,7 +8,7 @@
 //!    block (async) under the span, and records the outcome.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, Pat, PatIdent, Type};
 
@@ -44,30 +44,38 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let shape = function.shape();
     let site = call_site(options, &function);
     let start = start_span(options, &function);
-    let finish = finish_closure(options, &function);
+    let reader = outcome_reader(options, &function);
+    // `_reading` with the closure that reads the outcome, if there is one.
+    let (reading, finish) = match &reader {
+        Some(reader) => (quote!(_reading), quote!(, #reader)),
+        None => (quote!(), quote!()),
+    };
+    let run_sync = format_ident!("run_sync{}", reading.to_string());
+    let run_future = format_ident!("run_future{}", reading.to_string());
+    let run_async = format_ident!("run_async{}", reading.to_string());
     let hint = function.return_type().and_then(return_hint);
     let body = &function.body;
     let run = match shape {
-        Shape::Sync if function.tracks_caller() => run_inline(&function, &finish),
+        Shape::Sync if function.tracks_caller() => run_inline(&function, reader.as_ref()),
         // A closure declared `-> !` lets the call have the type `!` too.
         Shape::Sync if function.diverges() => quote! {
             let __tracekit_body = ::tracekit::__private_0_1::once(move || -> ! #body);
-            __tracekit.run_sync(&__TRACEKIT_SITE, __tracekit_body, #finish)
+            __tracekit.#run_sync(&__TRACEKIT_SITE, __tracekit_body #finish)
         },
         Shape::Sync => quote! {
             #[allow(unused_braces)]
             let __tracekit_body = ::tracekit::__private_0_1::once(move || { #hint #body });
-            __tracekit.run_sync(&__TRACEKIT_SITE, __tracekit_body, #finish)
+            __tracekit.#run_sync(&__TRACEKIT_SITE, __tracekit_body #finish)
         },
         Shape::ReturnsImplFuture => quote! {
             #[allow(unused_braces)]
             let __tracekit_body = ::tracekit::__private_0_1::once(move || #body);
-            __tracekit.run_future(__tracekit_body, #finish)
+            __tracekit.#run_future(__tracekit_body #finish)
         },
         Shape::ReturnsBoxedFuture => quote! {
             #[allow(unused_braces)]
             let __tracekit_body = ::tracekit::__private_0_1::once(move || { #hint #body });
-            ::std::boxed::Box::pin(__tracekit.run_future(__tracekit_body, #finish))
+            ::std::boxed::Box::pin(__tracekit.#run_future(__tracekit_body #finish))
         },
         Shape::AsyncFn => {
             let keep_alive = make_future_returning(&mut function);
@@ -79,7 +87,7 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
                     #hint
                     #body
                 };
-                __tracekit.run_async(__tracekit_future, #finish)
+                __tracekit.#run_async(__tracekit_future #finish)
             }
         }
     };
@@ -100,7 +108,11 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
 /// closure (a closure would be the caller `Location::caller()` and panics
 /// report). A guard ends the span however the body ends; only the value
 /// the body ends with is seen, not one given to an early `return` or `?`.
-fn run_inline(function: &Function, finish: &TokenStream) -> TokenStream {
+fn run_inline(function: &Function, reader: Option<&TokenStream>) -> TokenStream {
+    let reader = reader.map_or_else(
+        || quote!(|_| ::tracekit::__private_0_1::Finish::default()),
+        ToTokens::to_token_stream,
+    );
     let body = &function.body;
     let start = quote! {
         let __tracekit_call = __tracekit.run_inline(&__TRACEKIT_SITE);
@@ -116,7 +128,7 @@ fn run_inline(function: &Function, finish: &TokenStream) -> TokenStream {
         #start
         #[allow(unused_braces)]
         let __tracekit_out #annotation = #body;
-        __tracekit_call.returned(&__tracekit_out, #finish);
+        __tracekit_call.returned(&__tracekit_out, #reader);
         __tracekit_out
     }
 }
@@ -201,27 +213,38 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
             })
         }
     };
-    let tags = options.tags.iter().map(|tag| {
-        let key = syn::LitStr::new(&tag.key, tag.key_span);
-        let value = &tag.value;
-        quote!(__tracekit.tag(#key, #value);)
-    });
+    let tags: Vec<TokenStream> = options
+        .tags
+        .iter()
+        .map(|tag| {
+            let key = syn::LitStr::new(&tag.key, tag.key_span);
+            let value = &tag.value;
+            quote!(__tracekit_args.tag(#key, #value);)
+        })
+        .collect();
     let args: Vec<RecordedArg> = recorded_args(options, function)
         .into_iter()
         .map(|Arg { ident, cfgs }| {
             let name = tag_name(&ident);
-            let value = quote!(
-                (&::tracekit::__private_0_1::probe::Probe(&#ident)).__tracekit_arg(__tracekit_limit)
-            );
-            let value = if looks_secret(&name) {
-                quote!(#value.map(|_| ::tracekit::TagValue::from(#REDACTED)))
+            // A secret-looking argument is recorded as `[redacted]`, if
+            // its type is recorded at all.
+            let write = if looks_secret(&name) {
+                quote!(__tracekit_args.arg(
+                    #name,
+                    (&::tracekit::__private_0_1::probe::Probe(&#ident))
+                        .__tracekit_arg(__tracekit_args.limit())
+                        .map(|_| ::tracekit::TagValue::from(#REDACTED)),
+                );)
             } else {
-                value
+                quote!(
+                    (&&&::tracekit::__private_0_1::probe::Probe(&#ident))
+                        .__tracekit_record(#name, __tracekit_args);
+                )
             };
-            RecordedArg { name, value, cfgs }
+            RecordedArg { write, cfgs }
         })
         .collect();
-    let record_args = record_args(site.as_ref(), &args);
+    let record = record(site.as_ref(), &tags, &args);
     quote! {
         let __tracekit = if ::tracekit::__private_0_1::enabled() {
             let __tracekit = ::tracekit::__private_0_1::#handle::start(
@@ -229,13 +252,7 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
                 #references,
             );
             if __tracekit.is_recording() {
-                // A panic in a user's formatter is noted on the span, not
-                // raised: tracing must not change what the function does.
-                __tracekit.record(|| {
-                    let __tracekit_limit = ::tracekit::__private_0_1::tag_limit();
-                    #(#tags)*
-                    #record_args
-                });
+                #record
             }
             __tracekit
         } else {
@@ -244,11 +261,10 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     }
 }
 
-/// An argument to record: its tag name, the expression of its value, and
-/// its parameter's `cfg`s.
+/// An argument to record: the statement that writes it into the call's
+/// tags, and its parameter's `cfg`s.
 struct RecordedArg {
-    name: String,
-    value: TokenStream,
+    write: TokenStream,
     cfgs: Vec<syn::Attribute>,
 }
 
@@ -258,22 +274,28 @@ fn as_parent(expr: &syn::Expr) -> TokenStream {
     quote_spanned!(expr.span()=> ::tracekit::AsParent::as_parent(&(#expr)))
 }
 
-/// Records the arguments: each value is written straight into the call's
-/// argument tags (each probe emitted once), which the `before_call` hooks
-/// see, if there are any, before they become the span's tags. A call
-/// without arguments only runs the hooks.
-fn record_args(site: Option<&TokenStream>, args: &[RecordedArg]) -> TokenStream {
-    if args.is_empty() {
+/// Records the `tags(..)` and the arguments: each value is written
+/// straight into the call's tag vector (each probe emitted once), where the
+/// `before_call` hooks, if there are any, see the arguments before they
+/// become the span's tags. A panic in a user's formatter there is noted on
+/// the span, not raised: tracing must not change what the function does. A
+/// call with nothing to record only runs the hooks.
+fn record(site: Option<&TokenStream>, tags: &[TokenStream], args: &[RecordedArg]) -> TokenStream {
+    if tags.is_empty() && args.is_empty() {
         return quote!(__tracekit.before_call(#site););
     }
-    let count = args.len();
-    let writes = args.iter().map(
-        |RecordedArg { name, value, cfgs }| quote!(#(#cfgs)* __tracekit_args.arg(#name, #value);),
-    );
+    let count = tags.len() + args.len();
+    // `tags(..)` values are cut at the limit as they are built.
+    let limit = (!tags.is_empty()).then(|| quote!(let __tracekit_limit = __tracekit_args.limit();));
+    let writes = args
+        .iter()
+        .map(|RecordedArg { write, cfgs }| quote!(#(#cfgs)* #write));
     quote! {
-        __tracekit.record_args(#site #count, |__tracekit_args| {
+        __tracekit.record(#site #count, &mut |__tracekit_args: &mut ::tracekit::__private_0_1::ArgTags| {
             #[allow(unused_imports)]
             use ::tracekit::__private_0_1::probe::*;
+            #limit
+            #(#tags)*
             #(#writes)*
         });
     }
@@ -296,8 +318,9 @@ fn recorded_args(options: &Options, function: &Function) -> Vec<Arg> {
     }
 }
 
-/// The closure that reads the outcome from the returned value.
-fn finish_closure(options: &Options, function: &Function) -> TokenStream {
+/// The closure that reads the outcome from the returned value, if there
+/// is anything to read.
+fn outcome_reader(options: &Options, function: &Function) -> Option<TokenStream> {
     // Without a declared return type there is no `Err` to find, and a body
     // that only panics would leave nothing for the probe to infer from.
     let returns_something = function.return_type().is_some() && !function.diverges();
@@ -308,22 +331,18 @@ fn finish_closure(options: &Options, function: &Function) -> TokenStream {
         quote!((&&&&::tracekit::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_ret())
     });
     if error.is_none() && ret.is_none() {
-        return quote!(|_| ::tracekit::__private_0_1::Finish::default());
+        return None;
     }
-    let none = quote!(::core::option::Option::None);
-    let error = error.unwrap_or_else(|| none.clone());
-    let ret = ret.unwrap_or(none);
-    quote! {
+    let error = error.unwrap_or_else(|| quote!(::core::option::Option::None));
+    let ret =
+        ret.unwrap_or_else(|| quote!(::core::result::Result::Ok(::core::option::Option::None)));
+    Some(quote! {
         |__tracekit_out| {
             #[allow(unused_imports)]
             use ::tracekit::__private_0_1::probe::*;
-            ::tracekit::__private_0_1::Finish {
-                error: #error,
-                ret: #ret,
-                ..::core::default::Default::default()
-            }
+            ::tracekit::__private_0_1::Finish::of(#error, #ret)
         }
-    }
+    })
 }
 
 /// A dead `return` of the declared type: it makes `?` and coercions in the

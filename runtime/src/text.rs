@@ -24,6 +24,28 @@ pub const INLINE_TEXT_LEN: usize = 22;
 #[derive(Clone)]
 pub struct Text(Repr);
 
+/// `short` (at most [`INLINE_TEXT_LEN`] bytes) at the start of a zeroed
+/// buffer. Two copies of a fixed size that overlap in the middle, the way
+/// `memcpy` copies short runs, but inline: a call to `memcpy` would cost
+/// more than the copy.
+#[inline(always)]
+fn copy_short(short: &[u8]) -> [u8; INLINE_TEXT_LEN] {
+    #[inline(always)]
+    fn ends<const N: usize>(short: &[u8], bytes: &mut [u8; INLINE_TEXT_LEN]) {
+        let len = short.len();
+        bytes[..N].copy_from_slice(&short[..N]);
+        bytes[len - N..len].copy_from_slice(&short[len - N..]);
+    }
+    let mut bytes = [0; INLINE_TEXT_LEN];
+    match short.len() {
+        16.. => ends::<16>(short, &mut bytes),
+        8.. => ends::<8>(short, &mut bytes),
+        4.. => ends::<4>(short, &mut bytes),
+        len => bytes[..len].copy_from_slice(short),
+    }
+    bytes
+}
+
 #[derive(Clone)]
 enum Repr {
     Static(&'static str),
@@ -40,15 +62,21 @@ impl Text {
     #[inline]
     pub fn new(text: &str) -> Text {
         if text.len() <= INLINE_TEXT_LEN {
-            let mut bytes = [0; INLINE_TEXT_LEN];
-            bytes[..text.len()].copy_from_slice(text.as_bytes());
             Text(Repr::Inline {
                 len: text.len() as u8,
-                bytes,
+                bytes: copy_short(text.as_bytes()),
             })
         } else {
-            Text(Repr::Heap(text.into()))
+            Text::heap(text)
         }
+    }
+
+    /// A copy of a long `text`, on the heap; out of line, so the
+    /// allocation is not compiled into every function that records a
+    /// string.
+    #[inline(never)]
+    fn heap(text: &str) -> Text {
+        Text(Repr::Heap(text.into()))
     }
 
     /// The length in bytes, read without looking at the bytes.
@@ -176,6 +204,16 @@ mod tests {
         }
         assert_eq!(Text::from("static").as_str(), "static");
         assert_eq!(Text::from(Cow::Borrowed("cow")), Text::new("cow"));
+    }
+
+    #[test]
+    fn a_short_copy_keeps_every_byte_at_every_length() {
+        let source: Vec<u8> = (1..=INLINE_TEXT_LEN as u8).collect();
+        for len in 0..=INLINE_TEXT_LEN {
+            let bytes = copy_short(&source[..len]);
+            assert_eq!(&bytes[..len], &source[..len], "length {len}");
+            assert!(bytes[len..].iter().all(|&b| b == 0), "length {len}");
+        }
     }
 
     #[test]

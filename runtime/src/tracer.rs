@@ -405,7 +405,7 @@ impl TracerBuilder {
         GLOBAL
             .set(tracer.clone())
             .map_err(|_| InstallError::AlreadyInstalled)?;
-        ENABLED.store(true, Ordering::Release);
+        enable();
         Ok(TracerGuard { tracer })
     }
 
@@ -414,7 +414,7 @@ impl TracerBuilder {
     pub(crate) fn install_provisional(self) {
         if GLOBAL.get().is_none() {
             let _ = PROVISIONAL.set(self.build());
-            ENABLED.store(true, Ordering::Release);
+            enable();
         }
     }
 
@@ -489,10 +489,41 @@ static PROVISIONAL: OnceLock<Tracer> = OnceLock::new();
 /// tracing is off.
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
+/// Whether the global tracer's sampler keeps every child of an unsampled
+/// span unsampled: then a traced call under one reads only this and a
+/// thread-local flag, without looking the tracer up.
+static SKIPS_UNSAMPLED_CHILDREN: AtomicBool = AtomicBool::new(false);
+
+/// Whether the global tracer has hooks, read by every traced call as it
+/// ends.
+static HAS_HOOKS: AtomicBool = AtomicBool::new(false);
+
+/// Marks the global tracer installed, with what traced calls read of it
+/// without looking it up.
+fn enable() {
+    let skips = global().sampler().keeps_unsampled_children();
+    SKIPS_UNSAMPLED_CHILDREN.store(skips, Ordering::Release);
+    HAS_HOOKS.store(!global().hooks().is_empty(), Ordering::Release);
+    ENABLED.store(true, Ordering::Release);
+}
+
 /// Whether a global tracer is installed.
 #[inline(always)]
 pub fn is_installed() -> bool {
     ENABLED.load(Ordering::Relaxed)
+}
+
+/// Whether the global tracer has hooks.
+#[inline(always)]
+pub(crate) fn has_global_hooks() -> bool {
+    HAS_HOOKS.load(Ordering::Relaxed)
+}
+
+/// Whether the global tracer's sampler keeps the children of an unsampled
+/// span unsampled (see `SKIPS_UNSAMPLED_CHILDREN`).
+#[inline(always)]
+pub(crate) fn skips_unsampled_children() -> bool {
+    SKIPS_UNSAMPLED_CHILDREN.load(Ordering::Relaxed)
 }
 
 /// The process-wide tracer; a disabled one that records nothing until a

@@ -1,8 +1,9 @@
-//! A traced call's arguments, gathered off the scope stack into the tag
-//! vector they will live in (the `before_call` hooks see them there), then
-//! handed to the span in one step. Each value is built in its final slot:
-//! no argument array is filled and then read back (reading back what was
-//! just written in pieces stalls the CPU's store forwarding).
+//! A traced call's `tags(..)` and arguments, gathered off the scope stack
+//! into the tag vector they will live in (the `before_call` hooks see the
+//! arguments there), then handed to the span in one step. Each value is
+//! built in its final slot: no argument array is filled and then read back
+//! (reading back what was just written in pieces stalls the CPU's store
+//! forwarding).
 
 use std::borrow::Cow;
 
@@ -11,50 +12,115 @@ use crate::in_place::push_in_place;
 use crate::local;
 use crate::tag::TagValue;
 
-/// The argument tags of one call, gathered off the scope stack (nothing is
-/// borrowed while the values are computed), then handed to the span in one
-/// step.
+/// The `tags(..)` and argument tags of one call, gathered off the scope
+/// stack (nothing is borrowed while the values are computed): the tags
+/// first, then the arguments.
 pub struct ArgTags {
     extra: Box<Extra>,
+    /// How many of the gathered tags come from `tags(..)`.
+    tags: usize,
+    limit: usize,
 }
 
 impl ArgTags {
-    fn new(count: usize) -> ArgTags {
+    pub(super) fn new(count: usize) -> ArgTags {
         let mut extra = Extra::fresh();
         extra.tags.reserve(count);
-        ArgTags { extra }
+        ArgTags {
+            extra,
+            tags: 0,
+            limit: super::tag_limit(),
+        }
+    }
+
+    /// The length string tags are cut at.
+    #[inline(always)]
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Records the `tags(..)` entry `key`; `None` records nothing. Every
+    /// tag comes before the first argument.
+    #[inline(always)]
+    pub fn tag(&mut self, key: &'static str, value: Option<TagValue>) {
+        self.arg(key, value);
+        self.tags = self.extra.tags.len();
     }
 
     /// Records the argument `key`; `None` (a type that is not recorded)
     /// records nothing. The value comes cut to the tracer's limit
     /// (`ToTag::to_tag_within`).
-    #[inline(always)]
+    #[inline(never)]
     pub fn arg(&mut self, key: &'static str, value: Option<TagValue>) {
         if let Some(value) = value {
-            push_in_place(&mut self.extra.tags, (Cow::Borrowed(key), value));
+            self.push(key, value);
         }
+    }
+
+    /// Records the signed integer argument `key`.
+    #[inline(never)]
+    pub fn int(&mut self, key: &'static str, value: i64) {
+        self.push(key, TagValue::I64(value));
+    }
+
+    /// Records the unsigned integer argument `key`.
+    #[inline(never)]
+    pub fn uint(&mut self, key: &'static str, value: u64) {
+        self.push(key, TagValue::from(value));
+    }
+
+    /// Records the float argument `key`.
+    #[inline(never)]
+    pub fn float(&mut self, key: &'static str, value: f64) {
+        self.push(key, TagValue::F64(value));
+    }
+
+    /// Records the boolean argument `key`.
+    #[inline(never)]
+    pub fn boolean(&mut self, key: &'static str, value: bool) {
+        self.push(key, TagValue::Bool(value));
+    }
+
+    /// Records the string argument `key`, cut to the tracer's limit.
+    #[inline(never)]
+    pub fn text(&mut self, key: &'static str, value: &str) {
+        let value = TagValue::Str(crate::cut::text(value, self.limit));
+        self.push(key, value);
+    }
+
+    #[inline(always)]
+    fn push(&mut self, key: &'static str, value: TagValue) {
+        push_in_place(&mut self.extra.tags, (Cow::Borrowed(key), value));
+    }
+
+    /// Everything gathered.
+    pub(super) fn into_all(self) -> Box<Extra> {
+        self.extra
+    }
+
+    /// The `tags(..)` alone: the arguments are let go.
+    pub(super) fn into_tags_only(mut self) -> Box<Extra> {
+        self.extra.tags.truncate(self.tags);
+        self.extra
+    }
+
+    /// The `tags(..)`, and the arguments apart.
+    pub(super) fn split(mut self) -> (Box<Extra>, Box<Extra>) {
+        let mut args = Extra::fresh();
+        args.tags.extend(self.extra.tags.drain(self.tags..));
+        (self.extra, args)
     }
 }
 
-/// Gathers `count` argument tags with `write`, off the scope stack.
-#[inline(always)]
-pub(crate) fn gather(count: usize, write: impl FnOnce(&mut ArgTags)) -> Box<Extra> {
-    let mut args = ArgTags::new(count);
-    write(&mut args);
-    args.extra
-}
-
-/// Adds gathered argument tags to the local span `id`. Kept apart (not
-/// generic over its caller's closure), so it is compiled once, not once
-/// per traced function.
+/// Adds gathered tags to the local span `id`.
 #[inline]
-pub(crate) fn add_to_span(id: u64, tags: Box<Extra>) {
+pub(super) fn add_to_span(id: u64, tags: Box<Extra>) {
     local::with_local(id, |live| live.add_arg_tags(tags));
 }
 
 /// Sets gathered argument tags on the local span `id`, each replacing a
 /// tag of that key a `before_call` hook may have set.
 #[inline(never)]
-pub(crate) fn set_on_span(id: u64, tags: Box<Extra>) {
+pub(super) fn set_on_span(id: u64, tags: Box<Extra>) {
     local::with_local(id, |live| live.set_arg_tags(tags));
 }

@@ -3,15 +3,19 @@
 //! `#[track_caller]`), read the outcome, run the hooks, finish.
 
 use std::any::Any;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
+use super::arg_tags::{self, ArgTags};
 use super::probe::ErrorInfo;
+use super::thunk::{Gather, Steps};
 use crate::clock;
 use crate::hooks::{Call, Hooks, Outcome, Runner, panic_message};
+use crate::local;
 use crate::record::{Field, SpanKind};
 use crate::span::{References, SpanRef};
 use crate::tag::TagValue;
-use crate::tracer::global;
+use crate::tracer::{global, has_global_hooks, skips_unsampled_children};
 
 /// The static facts of one traced function, built once in a `static`.
 pub struct CallSite {
@@ -39,44 +43,114 @@ pub struct Finish {
     /// The `return` tag, with `ret`.
     pub ret: Option<TagValue>,
     /// The message of a panic while the value was read (in a user's
-    /// `Debug` or `Display`): noted on the span instead.
+    /// `Debug`, `Display` or `ToTag`): noted on the span instead.
     pub recording_failed: Option<String>,
 }
 
 impl Finish {
+    /// What a reader found: the error, and the `return` tag or the message
+    /// of the panic that reading it raised.
+    #[inline(always)]
+    pub fn of(error: Option<ErrorInfo>, ret: Result<Option<TagValue>, String>) -> Finish {
+        match ret {
+            Ok(ret) => Finish {
+                error,
+                ret,
+                recording_failed: None,
+            },
+            Err(message) => Finish {
+                error,
+                ret: None,
+                recording_failed: Some(message),
+            },
+        }
+    }
+
     /// Whether there is anything to record.
+    #[inline(always)]
     pub(super) fn is_empty(&self) -> bool {
         self.ret.is_none() && self.error.is_none() && self.recording_failed.is_none()
     }
 }
 
-/// Runs `read` (the generated code's look at the returned value); a panic
-/// there is caught and becomes a note, so the call still returns its
-/// value.
-pub(super) fn read_outcome(read: impl FnOnce() -> Finish) -> Finish {
-    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|payload| Finish {
-        recording_failed: Some(panic_message(&*payload).to_owned()),
-        ..Finish::default()
-    })
+/// How generated code reads a call's outcome from the value it returned:
+/// a closure, or [`Unread`] when there is nothing to read (no `Result`, no
+/// `ret`), which lets the call skip the reading at compile time.
+pub trait ReadOutcome<T> {
+    /// Whether anything is read.
+    const READS: bool = true;
+
+    /// Reads what the call returned.
+    fn read(&self, out: &T) -> Finish;
+}
+
+impl<T, F: Fn(&T) -> Finish> ReadOutcome<T> for F {
+    #[inline(always)]
+    fn read(&self, out: &T) -> Finish {
+        self(out)
+    }
+}
+
+/// Nothing to read from a call's returned value.
+pub struct Unread;
+
+impl<T> ReadOutcome<T> for Unread {
+    const READS: bool = false;
+
+    #[inline(always)]
+    fn read(&self, _: &T) -> Finish {
+        Finish::default()
+    }
+}
+
+/// Reads the outcome of a call that returned `out`, if `recording`. The
+/// reading is generic and inlined, so that a reader with nothing to find
+/// compiles to nothing; the probes catch the panics of the user code they
+/// run (a `Display`, `Debug` or `ToTag`).
+#[inline(always)]
+pub(super) fn read_outcome<T, P: ReadOutcome<T>>(recording: bool, out: &T, reader: &P) -> Finish {
+    if !recording || !P::READS {
+        return Finish::default();
+    }
+    reader.read(out)
+}
+
+/// A synchronous call's body, what it returned, and the reader of its
+/// outcome: the one generic object the runtime drives through a pointer
+/// (see [`Steps`]).
+struct SyncRun<B, R, P> {
+    body: Option<B>,
+    out: Option<R>,
+    reader: P,
+}
+
+impl<B: FnOnce() -> R, R, P: ReadOutcome<R>> Steps for SyncRun<B, R, P> {
+    #[inline(always)]
+    fn run_body(&mut self) {
+        if let Some(body) = self.body.take() {
+            self.out = Some(body());
+        }
+    }
+
+    #[inline(always)]
+    fn complete(&mut self, call: &TracedCall, site: &'static CallSite) {
+        if let Some(out) = &self.out {
+            call.complete_returned(site, read_outcome(true, out, &self.reader));
+        }
+    }
 }
 
 /// One traced synchronous call in progress: the id of its span on this
 /// thread's scope stack (0 for none) and whether it records. Two words, so
 /// it travels in registers.
+///
+/// It has no `Drop`: once started, a call is always ended by one of the
+/// `run_*` or `finish_*` methods, as every step between the start and the
+/// body (recording, hooks) catches its panics. Without drop glue, the
+/// generated code holding it needs no unwinding path for it.
 pub struct TracedCall {
     pub(super) id: u64,
     pub(super) recording: bool,
-}
-
-impl Drop for TracedCall {
-    /// A call abandoned before its body ran (a panic while its arguments
-    /// were recorded) still takes its span off the stack.
-    #[inline(always)]
-    fn drop(&mut self) {
-        if self.id != 0 {
-            self.abandon();
-        }
-    }
 }
 
 impl TracedCall {
@@ -96,16 +170,45 @@ impl TracedCall {
     /// it has any.
     #[inline(always)]
     pub fn start(site: &'static CallSite, references: Option<&mut References>) -> TracedCall {
-        Self::start_on_stack::<false>(site, references)
+        Self::start_carried::<false>(site, references)
     }
 
     /// `CARRIED`: the span of an async call (see [`Tracer::start_traced`]).
     #[inline(always)]
-    pub(super) fn start_on_stack<const CARRIED: bool>(
+    pub(super) fn start_carried<const CARRIED: bool>(
         site: &'static CallSite,
         references: Option<&mut References>,
     ) -> TracedCall {
-        match global().start_traced::<CARRIED>(site.name, site.kind, references) {
+        // Under an unsampled trace these two flags are all a call reads.
+        if references.is_none() && skips_unsampled_children() && local::top_is_unsampled() {
+            return TracedCall::disabled();
+        }
+        if CARRIED {
+            Self::start_carried_on_stack(site, references)
+        } else {
+            Self::start_on_stack(site, references)
+        }
+    }
+
+    /// Out of line and not generic: compiled once in this crate, and each
+    /// traced function holds a call here and no more.
+    #[inline(never)]
+    fn start_on_stack(site: &'static CallSite, references: Option<&mut References>) -> TracedCall {
+        Self::from_started(global().start_traced::<false>(site.name, site.kind, references))
+    }
+
+    /// [`start_on_stack`](Self::start_on_stack) for an async call.
+    #[inline(never)]
+    fn start_carried_on_stack(
+        site: &'static CallSite,
+        references: Option<&mut References>,
+    ) -> TracedCall {
+        Self::from_started(global().start_traced::<true>(site.name, site.kind, references))
+    }
+
+    #[inline(always)]
+    fn from_started(started: Option<(u64, bool)>) -> TracedCall {
+        match started {
             Some((id, recording)) => TracedCall { id, recording },
             None => TracedCall::disabled(),
         }
@@ -117,13 +220,25 @@ impl TracedCall {
         self.recording
     }
 
-    /// Records the tags and arguments `write` computes; a panic there (in
-    /// a user's `Debug`, `Display` or `ToTag`) is noted on the span and
-    /// goes no further, so the body still runs.
-    #[inline(always)]
-    pub fn record(&self, write: impl FnOnce()) {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(write)) {
+    /// Records the `tags(..)` and the arguments that `write` gathers
+    /// (`count` of them at most), after the `before_call` hooks, if there
+    /// are any, have seen the arguments. A panic in `write` (in a user's
+    /// `Debug`, `Display` or `ToTag`) is noted on the span and goes no
+    /// further, so the body still runs: the tags gathered before it are
+    /// kept, the arguments and the hooks skipped.
+    #[inline(never)]
+    pub fn record(&self, site: &'static CallSite, count: usize, write: &mut dyn Gather) {
+        let mut gathered = ArgTags::new(count);
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| write.gather(&mut gathered))) {
+            arg_tags::add_to_span(self.id, gathered.into_tags_only());
             self.note_recording_panic("arguments", &*payload);
+        } else if has_hooks(site) {
+            let (tags, args) = gathered.split();
+            arg_tags::add_to_span(self.id, tags);
+            self.call_hooks(site, &args.tags);
+            arg_tags::set_on_span(self.id, args);
+        } else {
+            arg_tags::add_to_span(self.id, gathered.into_all());
         }
     }
 
@@ -134,14 +249,7 @@ impl TracedCall {
         note_recording_panic(&SpanRef::local(self.id), stage, panic_message(payload));
     }
 
-    /// Sets a tag from `tags(..)`.
-    pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
-        if let Some(value) = value {
-            SpanRef::local(self.id).set_tag(key, value);
-        }
-    }
-
-    /// Runs the `before_call` hooks of a call without arguments to record.
+    /// Runs the `before_call` hooks of a call with nothing to record.
     #[inline(always)]
     pub fn before_call(&self, site: &'static CallSite) {
         if has_hooks(site) {
@@ -157,58 +265,64 @@ impl TracedCall {
         self.hooked(&span, site).before_call(args);
     }
 
-    /// Keeps the arguments `write` gives as tags (`count` of them at most),
-    /// after the `before_call` hooks, if there are any, have seen them.
-    #[inline(always)]
-    pub fn record_args(
-        &self,
-        site: &'static CallSite,
-        count: usize,
-        write: impl FnOnce(&mut super::ArgTags),
-    ) {
-        let args = super::arg_tags::gather(count, write);
-        if has_hooks(site) {
-            self.call_hooks(site, &args.tags);
-            super::arg_tags::set_on_span(self.id, args);
-        } else {
-            super::arg_tags::add_to_span(self.id, args);
-        }
-    }
-
     /// Runs the body inside the span, records how it ended, and finishes
     /// the span. With no span this is the body call alone.
     #[inline(always)]
-    pub fn run_sync<R>(
+    pub fn run_sync<R>(self, site: &'static CallSite, body: impl FnOnce() -> R) -> R {
+        self.run_sync_with(site, body, Unread)
+    }
+
+    /// [`run_sync`](Self::run_sync), recording also what `reader` reads
+    /// from the returned value.
+    #[inline(always)]
+    pub fn run_sync_reading<R>(
         self,
         site: &'static CallSite,
         body: impl FnOnce() -> R,
-        finish: impl FnOnce(&R) -> Finish,
+        reader: impl Fn(&R) -> Finish,
+    ) -> R {
+        self.run_sync_with(site, body, reader)
+    }
+
+    #[inline(always)]
+    fn run_sync_with<R, P: ReadOutcome<R>>(
+        self,
+        site: &'static CallSite,
+        body: impl FnOnce() -> R,
+        reader: P,
     ) -> R {
         if self.id == 0 {
             return body();
         }
-        self.run_traced(site, body, finish)
+        let mut run = SyncRun {
+            body: Some(body),
+            out: None,
+            reader,
+        };
+        self.run_steps(site, &mut run);
+        match run.out {
+            Some(out) => out,
+            None => body_did_not_return(),
+        }
     }
 
+    /// Runs the body with the span active (on top of the scope stack),
+    /// records what it returned if the span records, and finishes the
+    /// span. A panic of the body is recorded, the span finished, and the
+    /// panic continues. Compiled once for every function.
     #[inline(never)]
-    fn run_traced<R>(
-        self,
-        site: &'static CallSite,
-        body: impl FnOnce() -> R,
-        finish: impl FnOnce(&R) -> Finish,
-    ) -> R {
-        // The span is already active: it sits on top of the scope stack.
-        let out = catch_unwind(AssertUnwindSafe(body));
+    fn run_steps(self, site: &'static CallSite, steps: &mut dyn Steps) {
+        let caught = catch_unwind(AssertUnwindSafe(|| steps.run_body()));
         // The span ends with the body; what the outcome adds is recorded
         // into it before it is finished.
         let end = self.end_stamp();
-        match out {
-            Ok(out) => {
-                self.finish_returned(site, end, || finish(&out));
-                out
-            }
-            Err(payload) => self.finish_panicked(site, end, payload),
+        if let Err(payload) = caught {
+            self.finish_panicked(site, end, payload);
         }
+        if self.recording {
+            steps.complete(&self, site);
+        }
+        global().finish_local(self.id, end);
     }
 
     /// Starts running the body inline, for a `#[track_caller]` function
@@ -218,12 +332,6 @@ impl TracedCall {
     #[inline(always)]
     pub fn run_inline(self, site: &'static CallSite) -> InlineCall {
         InlineCall { call: self, site }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn abandon(&mut self) {
-        global().finish_local(std::mem::take(&mut self.id), self.end_stamp());
     }
 
     /// When the span ends: now, if it records.
@@ -243,27 +351,50 @@ impl TracedCall {
         }
     }
 
-    /// Records what the call returned (`finish` reads it), runs the
-    /// `after_call` hooks and finishes the span at `end`.
-    #[inline]
-    pub(super) fn finish_returned(
-        mut self,
-        site: &'static CallSite,
-        end: u64,
-        finish: impl FnOnce() -> Finish,
-    ) {
+    /// Records what the call returned (`finish`), runs the `after_call`
+    /// hooks and finishes the span at `end`.
+    #[inline(never)]
+    pub(super) fn finish_returned(self, site: &'static CallSite, end: u64, finish: Finish) {
         if self.recording {
-            let finish = read_outcome(finish);
-            // The common ending: nothing to record, nobody to tell.
-            if !finish.is_empty() || has_hooks(site) {
-                self.complete_returned(site, finish);
-            }
+            self.complete_returned(site, finish);
         }
-        global().finish_local(std::mem::take(&mut self.id), end);
+        global().finish_local(self.id, end);
+    }
+
+    /// Records what the call returned (`finish`) and runs the `after_call`
+    /// hooks. Inline, so that a reader known to find nothing compiles to
+    /// the call for the hooks alone. `finish` is held in a `ManuallyDrop`
+    /// and handed on by reference: the generic code holding it then neither
+    /// copies it nor carries its drop code.
+    #[inline(always)]
+    pub(super) fn complete_returned(&self, site: &'static CallSite, finish: Finish) {
+        let mut finish = ManuallyDrop::new(finish);
+        if finish.is_empty() {
+            // Empty, it owns nothing to drop.
+            if has_hooks(site) {
+                self.complete_unread(site);
+            }
+        } else {
+            self.complete_read(site, &mut finish);
+        }
+    }
+
+    /// The ending of a call whose value had nothing to record, for the
+    /// hooks.
+    #[inline(never)]
+    fn complete_unread(&self, site: &'static CallSite) {
+        self.record_returned(site, Finish::default());
+    }
+
+    /// The ending of a call whose value had something to record, which
+    /// this takes out of `finish` (and drops).
+    #[inline(never)]
+    fn complete_read(&self, site: &'static CallSite, finish: &mut ManuallyDrop<Finish>) {
+        self.record_returned(site, std::mem::take(&mut **finish));
     }
 
     #[inline(never)]
-    fn complete_returned(&self, site: &'static CallSite, finish: Finish) {
+    fn record_returned(&self, site: &'static CallSite, finish: Finish) {
         let span = SpanRef::local(self.id);
         self.hooked(&span, site).complete_with_outcome(finish);
     }
@@ -271,7 +402,7 @@ impl TracedCall {
     /// Records a panic of the body, finishes the span at `end`, then lets
     /// the panic continue.
     pub(super) fn finish_panicked(
-        mut self,
+        self,
         site: &'static CallSite,
         end: u64,
         payload: Box<dyn Any + Send>,
@@ -280,25 +411,25 @@ impl TracedCall {
         self.hooked(&span, site).complete(Outcome::Panicked {
             message: panic_message(&*payload),
         });
-        global().finish_local(std::mem::take(&mut self.id), end);
+        global().finish_local(self.id, end);
         resume_unwind(payload)
     }
 
     /// Records a panic whose payload is out of reach (the body ran inline)
     /// and finishes the span at `end`.
     #[cold]
-    fn finish_unwinding(mut self, site: &'static CallSite, end: u64) {
+    fn finish_unwinding(self, site: &'static CallSite, end: u64) {
         let span = SpanRef::local(self.id);
         self.hooked(&span, site).complete(Outcome::Panicked {
             message: "panicked (the message of a panic in a #[track_caller] function is not kept)",
         });
-        global().finish_local(std::mem::take(&mut self.id), end);
+        global().finish_local(self.id, end);
     }
 
-    pub(super) fn finish_cancelled(mut self, site: &'static CallSite, end: u64) {
+    pub(super) fn finish_cancelled(self, site: &'static CallSite, end: u64) {
         let span = SpanRef::local(self.id);
         self.hooked(&span, site).complete(Outcome::Cancelled);
-        global().finish_local(std::mem::take(&mut self.id), end);
+        global().finish_local(self.id, end);
     }
 }
 
@@ -315,12 +446,13 @@ pub struct InlineCall {
 impl InlineCall {
     /// Records what the body ended with and finishes the span.
     #[inline(always)]
-    pub fn returned<R>(self, out: &R, finish: impl FnOnce(&R) -> Finish) {
+    pub fn returned<R>(self, out: &R, reader: impl Fn(&R) -> Finish) {
         let mut this = std::mem::ManuallyDrop::new(self);
         let call = std::mem::replace(&mut this.call, TracedCall::disabled());
         if call.id != 0 {
             let end = call.end_stamp();
-            call.finish_returned(this.site, end, || finish(out));
+            let finish = read_outcome(call.recording, out, &reader);
+            call.finish_returned(this.site, end, finish);
         }
     }
 }
@@ -335,16 +467,22 @@ impl Drop for InlineCall {
         if std::thread::panicking() {
             call.finish_unwinding(self.site, end);
         } else {
-            call.finish_returned(self.site, end, Finish::default);
+            call.finish_returned(self.site, end, Finish::default());
         }
     }
 }
 
-/// Whether hooks run for a call at `site`: then its arguments go through
-/// `call`, which shows them to `before_call`; else through `record_args`.
-#[inline]
-pub fn has_hooks(site: &CallSite) -> bool {
-    site.hooks.is_some() || !global().hooks().is_empty()
+/// The body of a traced call neither returned nor unwound: unreachable.
+#[cold]
+#[inline(never)]
+fn body_did_not_return() -> ! {
+    unreachable!("a traced call's body neither returned nor panicked")
+}
+
+/// Whether hooks run for a call at `site`: its own, or the tracer's.
+#[inline(always)]
+pub(super) fn has_hooks(site: &CallSite) -> bool {
+    site.hooks.is_some() || has_global_hooks()
 }
 
 /// Notes on `span` that recording at `stage` panicked (in a user's

@@ -4,12 +4,13 @@
 mod arg_tags;
 mod call;
 pub mod probe;
+mod thunk;
 mod traced_future;
 
 pub use crate::span::{Parent, References};
 pub use crate::tracer::is_installed as enabled;
 pub use arg_tags::ArgTags;
-pub use call::{CallSite, Finish, InlineCall, TracedCall, has_hooks};
+pub use call::{CallSite, Finish, InlineCall, TracedCall, Unread};
 pub use traced_future::{Traced, TracedFuture};
 
 /// The length string tags are cut at, for the arguments and `tags(..)` of

@@ -10,6 +10,7 @@
 
 use std::fmt::{Debug, Display};
 
+use super::ArgTags;
 use crate::tag::{TagValue, ToTag};
 
 /// Wraps a borrowed value for probing.
@@ -51,7 +52,115 @@ fn error_text<E: ?Sized>(error: &E, show: fn(&E) -> String) -> String {
     )
 }
 
-// --- arguments: `(&Probe(&arg)).__tracekit_arg()` ---
+// --- arguments: `(&&&Probe(&arg)).__tracekit_record(key, args)` ---
+
+/// Arguments of a common type (numbers, `bool`, strings, and references
+/// of those) are written through a typed entry of [`ArgTags`]: the value
+/// travels in registers to a function compiled once, and nothing of the
+/// conversion is compiled into each traced function. The tag is the one
+/// [`ToTag`] gives.
+pub trait ArgIsCommon {
+    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags);
+}
+impl<T: CommonArg + ?Sized> ArgIsCommon for &&Probe<'_, T> {
+    #[inline(always)]
+    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags) {
+        self.0.write(key, args);
+    }
+}
+
+/// Other arguments whose type implements [`ToTag`] are recorded through
+/// it, strings cut to the tracer's limit.
+pub trait ArgIsOtherTag {
+    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags);
+}
+impl<T: ToTag + ?Sized> ArgIsOtherTag for &Probe<'_, T> {
+    #[inline]
+    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags) {
+        let value = self.0.to_tag_within(args.limit());
+        args.arg(key, value);
+    }
+}
+
+/// Other arguments are not recorded.
+pub trait ArgIsUnrecorded {
+    fn __tracekit_record(self, key: &'static str, args: &mut ArgTags);
+}
+impl<T: ?Sized> ArgIsUnrecorded for Probe<'_, T> {
+    #[inline(always)]
+    fn __tracekit_record(self, _: &'static str, _: &mut ArgTags) {}
+}
+
+/// The types [`ArgIsCommon`] writes, each through its typed entry.
+pub trait CommonArg {
+    fn write(&self, key: &'static str, args: &mut ArgTags);
+}
+
+macro_rules! common_arg {
+    ($entry:ident as $wide:ty: $($t:ty),*) => {$(
+        impl CommonArg for $t {
+            #[inline(always)]
+            fn write(&self, key: &'static str, args: &mut ArgTags) {
+                args.$entry(key, <$wide>::from(*self));
+            }
+        }
+    )*};
+}
+common_arg!(int as i64: i8, i16, i32, i64);
+common_arg!(uint as u64: u8, u16, u32, u64);
+common_arg!(float as f64: f32, f64);
+common_arg!(boolean as bool: bool);
+
+impl CommonArg for isize {
+    #[inline(always)]
+    fn write(&self, key: &'static str, args: &mut ArgTags) {
+        args.int(key, *self as i64);
+    }
+}
+
+impl CommonArg for usize {
+    #[inline(always)]
+    fn write(&self, key: &'static str, args: &mut ArgTags) {
+        args.uint(key, *self as u64);
+    }
+}
+
+impl CommonArg for str {
+    #[inline(always)]
+    fn write(&self, key: &'static str, args: &mut ArgTags) {
+        args.text(key, self);
+    }
+}
+
+impl CommonArg for String {
+    #[inline(always)]
+    fn write(&self, key: &'static str, args: &mut ArgTags) {
+        args.text(key, self);
+    }
+}
+
+impl CommonArg for std::borrow::Cow<'_, str> {
+    #[inline(always)]
+    fn write(&self, key: &'static str, args: &mut ArgTags) {
+        args.text(key, self);
+    }
+}
+
+impl<T: CommonArg + ?Sized> CommonArg for &T {
+    #[inline(always)]
+    fn write(&self, key: &'static str, args: &mut ArgTags) {
+        (**self).write(key, args);
+    }
+}
+
+impl<T: CommonArg + ?Sized> CommonArg for &mut T {
+    #[inline(always)]
+    fn write(&self, key: &'static str, args: &mut ArgTags) {
+        (**self).write(key, args);
+    }
+}
+
+// --- redacted arguments: `(&Probe(&arg)).__tracekit_arg(limit)` ---
 
 /// Arguments whose type implements [`ToTag`] are recorded, strings cut to
 /// `limit` bytes (copying only what is kept).
@@ -82,6 +191,9 @@ pub trait ErrDisplay {
     fn __tracekit_err(&self) -> Option<ErrorInfo>;
 }
 impl<T, E: Display> ErrDisplay for &&Probe<'_, Result<T, E>> {
+    // Out of line: compiled once per `Result` type, not into every
+    // function returning it.
+    #[inline(never)]
     fn __tracekit_err(&self) -> Option<ErrorInfo> {
         self.0
             .as_ref()
@@ -95,6 +207,9 @@ pub trait ErrDebug {
     fn __tracekit_err(&self) -> Option<ErrorInfo>;
 }
 impl<T, E: Debug> ErrDebug for &Probe<'_, Result<T, E>> {
+    // Out of line: compiled once per `Result` type, not into every
+    // function returning it.
+    #[inline(never)]
     fn __tracekit_err(&self) -> Option<ErrorInfo> {
         self.0
             .as_ref()
@@ -108,6 +223,9 @@ pub trait ErrOpaque {
     fn __tracekit_err(&self) -> Option<ErrorInfo>;
 }
 impl<T, E> ErrOpaque for Probe<'_, Result<T, E>> {
+    // Out of line: compiled once per `Result` type, not into every
+    // function returning it.
+    #[inline(never)]
     fn __tracekit_err(&self) -> Option<ErrorInfo> {
         self.0
             .as_ref()
@@ -127,54 +245,73 @@ impl<T: ?Sized> ErrNone for Probe<'_, T> {
 }
 
 // --- `ret`: `(&&&&Probe(&out)).__tracekit_ret()` ---
+//
+// Each gives the `return` tag, or the message of the panic a user's
+// `ToTag` or `Debug` raised while it was read. Out of line: compiled once
+// per return type.
+
+/// What a `ret` probe found: the tag, or the message of a panic.
+pub type RetTag = Result<Option<TagValue>, String>;
+
+/// Runs `read`, a `ret` probe's look at the value; its panic becomes the
+/// message.
+fn ret_caught(read: impl FnOnce() -> Option<TagValue>) -> RetTag {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .map_err(|payload| crate::hooks::panic_message(&*payload).to_owned())
+}
 
 /// `Ok` value of a taggable type: recorded typed.
-pub trait RetOkTag {
-    fn __tracekit_ret(&self) -> Option<TagValue>;
+pub trait RetOkIsTag {
+    fn __tracekit_ret(&self) -> RetTag;
 }
-impl<T: ToTag, E> RetOkTag for &&&Probe<'_, Result<T, E>> {
-    fn __tracekit_ret(&self) -> Option<TagValue> {
-        self.0.as_ref().ok()?.to_tag()
+impl<T: ToTag, E> RetOkIsTag for &&&Probe<'_, Result<T, E>> {
+    #[inline(never)]
+    fn __tracekit_ret(&self) -> RetTag {
+        ret_caught(|| self.0.as_ref().ok()?.to_tag())
     }
 }
 
 /// A taggable value: recorded typed.
-pub trait RetTag {
-    fn __tracekit_ret(&self) -> Option<TagValue>;
+pub trait RetIsTag {
+    fn __tracekit_ret(&self) -> RetTag;
 }
-impl<T: ToTag + ?Sized> RetTag for &&Probe<'_, T> {
-    fn __tracekit_ret(&self) -> Option<TagValue> {
-        self.0.to_tag()
+impl<T: ToTag + ?Sized> RetIsTag for &&Probe<'_, T> {
+    #[inline(never)]
+    fn __tracekit_ret(&self) -> RetTag {
+        ret_caught(|| self.0.to_tag())
     }
 }
 
 /// `Ok` value with `Debug`: recorded as its `Debug` text.
 pub trait RetOkDebug {
-    fn __tracekit_ret(&self) -> Option<TagValue>;
+    fn __tracekit_ret(&self) -> RetTag;
 }
 impl<T: Debug, E> RetOkDebug for &Probe<'_, Result<T, E>> {
-    fn __tracekit_ret(&self) -> Option<TagValue> {
-        Some(TagValue::from(format!("{:?}", self.0.as_ref().ok()?)))
+    #[inline(never)]
+    fn __tracekit_ret(&self) -> RetTag {
+        ret_caught(|| Some(TagValue::from(format!("{:?}", self.0.as_ref().ok()?))))
     }
 }
 
 /// A value with `Debug`: recorded as its `Debug` text.
 pub trait RetDebug {
-    fn __tracekit_ret(&self) -> Option<TagValue>;
+    fn __tracekit_ret(&self) -> RetTag;
 }
 impl<T: Debug + ?Sized> RetDebug for Probe<'_, T> {
-    fn __tracekit_ret(&self) -> Option<TagValue> {
-        Some(TagValue::from(format!("{:?}", self.0)))
+    #[inline(never)]
+    fn __tracekit_ret(&self) -> RetTag {
+        ret_caught(|| Some(TagValue::from(format!("{:?}", self.0))))
     }
 }
 
 /// Anything else: not recorded.
 pub trait RetNone {
-    fn __tracekit_ret(self) -> Option<TagValue>;
+    fn __tracekit_ret(self) -> RetTag;
 }
 impl<T: ?Sized> RetNone for Probe<'_, T> {
-    fn __tracekit_ret(self) -> Option<TagValue> {
-        None
+    #[inline(always)]
+    fn __tracekit_ret(self) -> RetTag {
+        Ok(None)
     }
 }
 
@@ -228,16 +365,67 @@ mod tests {
     fn return_values_are_typed_when_possible_and_debug_otherwise() {
         let ok: Result<u32, Shown> = Ok(3);
         let ok_debug: Result<DebugOnly, Shown> = Ok(DebugOnly);
-        assert_eq!((&&&&Probe(&ok)).__tracekit_ret(), Some(TagValue::I64(3)));
+        assert_eq!(
+            (&&&&Probe(&ok)).__tracekit_ret(),
+            Ok(Some(TagValue::I64(3)))
+        );
         assert_eq!(
             (&&&&Probe(&ok_debug)).__tracekit_ret(),
-            Some(TagValue::from("DebugOnly"))
+            Ok(Some(TagValue::from("DebugOnly")))
         );
-        assert_eq!((&&&&Probe(&7i8)).__tracekit_ret(), Some(TagValue::I64(7)));
+        assert_eq!(
+            (&&&&Probe(&7i8)).__tracekit_ret(),
+            Ok(Some(TagValue::I64(7)))
+        );
         assert_eq!(
             (&&&&Probe(&vec![1])).__tracekit_ret(),
-            Some(TagValue::from("[1]"))
+            Ok(Some(TagValue::from("[1]")))
         );
-        assert_eq!((&&&&Probe(&Opaque)).__tracekit_ret(), None);
+        assert_eq!((&&&&Probe(&Opaque)).__tracekit_ret(), Ok(None));
+    }
+
+    #[test]
+    fn a_panic_while_a_return_value_is_read_becomes_its_message() {
+        struct Faulty;
+        impl std::fmt::Debug for Faulty {
+            fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                panic!("faulty Debug")
+            }
+        }
+        let read = (&&&&Probe(&Faulty)).__tracekit_ret();
+        assert_eq!(read, Err("faulty Debug".to_owned()));
+    }
+
+    #[test]
+    fn common_arguments_are_written_as_their_to_tag_gives_them() {
+        let text = String::from("text");
+        let mut args = ArgTags::new(8);
+        (&&&Probe(&5u8)).__tracekit_record("a", &mut args);
+        (&&&Probe(&u64::MAX)).__tracekit_record("b", &mut args);
+        (&&&Probe(&-3isize)).__tracekit_record("c", &mut args);
+        (&&&Probe(&1.5f32)).__tracekit_record("d", &mut args);
+        (&&&Probe(&&text)).__tracekit_record("e", &mut args);
+        (&&&Probe(&true)).__tracekit_record("f", &mut args);
+        (&&&Probe(&'x')).__tracekit_record("g", &mut args);
+        (&&&Probe(&Some(7u8))).__tracekit_record("h", &mut args);
+        (&&&Probe(&Opaque)).__tracekit_record("i", &mut args);
+        let written = args.into_all().tags;
+        let expected = [
+            ("a", 5u8.to_tag()),
+            ("b", u64::MAX.to_tag()),
+            ("c", (-3isize).to_tag()),
+            ("d", 1.5f32.to_tag()),
+            ("e", text.to_tag()),
+            ("f", true.to_tag()),
+            ("g", 'x'.to_tag()),
+            ("h", Some(7u8).to_tag()),
+        ];
+        assert_eq!(written.len(), expected.len());
+        for ((key, value), (expected_key, expected_value)) in written.iter().zip(expected) {
+            assert_eq!(
+                (key.as_ref(), Some(value)),
+                (expected_key, expected_value.as_ref())
+            );
+        }
     }
 }

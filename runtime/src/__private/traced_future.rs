@@ -7,7 +7,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use super::call::{CallSite, Finish, TracedCall, has_hooks, read_outcome};
+use super::call::{CallSite, Finish, ReadOutcome, TracedCall, Unread, has_hooks, read_outcome};
+use super::thunk::{Gather, Thunk};
 use crate::clock;
 use crate::live::LiveSpan;
 use crate::local;
@@ -41,7 +42,7 @@ impl Traced {
     #[inline]
     pub fn start(site: &'static CallSite, references: Option<&mut References>) -> Traced {
         Traced {
-            call: TracedCall::start_on_stack::<true>(site, references),
+            call: TracedCall::start_carried::<true>(site, references),
             site,
         }
     }
@@ -52,70 +53,101 @@ impl Traced {
         self.call.recording
     }
 
-    /// Records the tags and arguments `write` computes (see
+    /// Records the `tags(..)` and arguments `write` gathers (see
     /// [`TracedCall::record`]).
     #[inline(always)]
-    pub fn record(&self, write: impl FnOnce()) {
-        self.call.record(write);
+    pub fn record(&self, count: usize, write: &mut dyn Gather) {
+        self.call.record(self.site, count, write);
     }
 
-    /// Sets a tag from `tags(..)`.
-    pub fn tag(&self, key: &'static str, value: Option<TagValue>) {
-        self.call.tag(key, value);
-    }
-
-    /// Runs the `before_call` hooks of a call without arguments to record.
+    /// Runs the `before_call` hooks of a call with nothing to record.
     #[inline]
     pub fn before_call(&self) {
         self.call.before_call(self.site);
     }
 
-    /// Keeps the arguments `write` gives as tags (see
-    /// [`TracedCall::record_args`]).
-    #[inline]
-    pub fn record_args(&self, count: usize, write: impl FnOnce(&mut super::ArgTags)) {
-        self.call.record_args(self.site, count, write);
-    }
-
     /// Runs `construct` (a body that builds a future) inside the span, then
     /// keeps the span open until the future completes.
-    pub fn run_future<F: Future, P: FnOnce(&F::Output) -> Finish>(
+    #[inline]
+    pub fn run_future<F: Future>(self, construct: impl FnOnce() -> F) -> TracedFuture<F, Unread> {
+        self.run_future_with(construct, Unread)
+    }
+
+    /// [`run_future`](Self::run_future), recording also what `reader`
+    /// reads from the future's output.
+    #[inline]
+    pub fn run_future_reading<F: Future, P: Fn(&F::Output) -> Finish>(
         self,
         construct: impl FnOnce() -> F,
-        finish: P,
+        reader: P,
+    ) -> TracedFuture<F, P> {
+        self.run_future_with(construct, reader)
+    }
+
+    fn run_future_with<F: Future, P: ReadOutcome<F::Output>>(
+        mut self,
+        construct: impl FnOnce() -> F,
+        reader: P,
     ) -> TracedFuture<F, P> {
         if self.call.id == 0 {
-            return self.run_async(construct(), finish);
+            return self.run_async_with(construct(), reader);
         }
         // The span is active: it is on top of the stack.
-        match catch_unwind(AssertUnwindSafe(construct)) {
-            Ok(inner) => self.run_async(inner, finish),
-            Err(payload) => {
-                let end = self.call.end_stamp();
-                self.call.finish_panicked(self.site, end, payload)
-            }
+        let mut construct = Some(construct);
+        let mut inner = None;
+        self.construct_caught(&mut || inner = construct.take().map(|construct| construct()));
+        let Some(inner) = inner else {
+            unreachable!("`construct_caught` returns only once the future is built")
+        };
+        self.run_async_with(inner, reader)
+    }
+
+    /// Runs `construct`; a panic there finishes the span and continues.
+    #[inline(never)]
+    fn construct_caught(&mut self, construct: &mut dyn Thunk) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| construct.run())) {
+            let call = std::mem::replace(&mut self.call, TracedCall::disabled());
+            let end = call.end_stamp();
+            call.finish_panicked(self.site, end, payload)
         }
     }
 
     /// Keeps the span open around `inner`: active on every poll, finished
     /// when it completes or is dropped.
     #[inline]
-    pub fn run_async<F: Future, P: FnOnce(&F::Output) -> Finish>(
+    pub fn run_async<F: Future>(self, inner: F) -> TracedFuture<F, Unread> {
+        self.run_async_with(inner, Unread)
+    }
+
+    /// [`run_async`](Self::run_async), recording also what `reader` reads
+    /// from the future's output.
+    #[inline]
+    pub fn run_async_reading<F: Future, P: Fn(&F::Output) -> Finish>(
         self,
         inner: F,
-        finish: P,
+        reader: P,
+    ) -> TracedFuture<F, P> {
+        self.run_async_with(inner, reader)
+    }
+
+    #[inline]
+    fn run_async_with<F: Future, P: ReadOutcome<F::Output>>(
+        self,
+        inner: F,
+        reader: P,
     ) -> TracedFuture<F, P> {
         TracedFuture {
             inner,
             parked: park(self.call, self.site),
-            finish: Some(finish),
+            reader,
         }
     }
 }
 
 /// Takes the span of `call` off this thread's stack, to travel with a
-/// future.
-#[inline]
+/// future. Out of line: the stack's code is compiled once, not into every
+/// async function.
+#[inline(never)]
 fn park(mut call: TracedCall, site: &'static CallSite) -> Option<Parked> {
     let live = local::take_carried(std::mem::take(&mut call.id))?;
     Some(Parked { live, site })
@@ -155,7 +187,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         parked: Option<Parked>,
-        finish: Option<P>,
+        reader: P,
     }
 
     impl<F, P> PinnedDrop for TracedFuture<F, P> {
@@ -167,7 +199,7 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
+impl<F: Future, P: ReadOutcome<F::Output>> Future for TracedFuture<F, P> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
@@ -184,18 +216,14 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
                 return this.inner.poll(cx);
             }
         };
-        match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
+        // The poll stays generic (each future's own `catch_unwind`): a
+        // poll through a pointer would cost every poll a call, while the
+        // compile time this saves is only paid by futures that are polled.
+        let out = match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
+            Ok(Poll::Ready(out)) => out,
             Ok(Poll::Pending) => {
                 *this.parked = lent.take_back().map(|live| Parked { live, site });
-                Poll::Pending
-            }
-            Ok(Poll::Ready(out)) => {
-                let end = clock::now_if(recording);
-                let finish = this.finish.take();
-                let outcome = recording
-                    .then(|| finish.map_or_else(Finish::default, |f| read_outcome(|| f(&out))));
-                finish_lent(lent, recording, site, end, outcome);
-                Poll::Ready(out)
+                return Poll::Pending;
             }
             Err(payload) => {
                 let end = clock::now_if(recording);
@@ -204,7 +232,11 @@ impl<F: Future, P: FnOnce(&F::Output) -> Finish> Future for TracedFuture<F, P> {
                 }
                 resume_unwind(payload)
             }
-        }
+        };
+        let end = clock::now_if(recording);
+        let outcome = recording.then(|| read_outcome(recording, &out, &*this.reader));
+        finish_lent(lent, recording, site, end, outcome);
+        Poll::Ready(out)
     }
 }
 
@@ -231,7 +263,7 @@ fn finish_lent(
         lent
     };
     if let Some(call) = settle(lent, recording, end) {
-        call.finish_returned(site, end, || outcome.unwrap_or_default());
+        call.finish_returned(site, end, outcome.unwrap_or_default());
     }
 }
 

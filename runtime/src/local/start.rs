@@ -113,30 +113,14 @@ impl Tracer {
 
     /// Starts the span of a traced call on this thread's scope
     /// stack, where it is active until it finishes. Returns its entry id
-    /// and whether it records, or `None` for no span: no tracer, or an
-    /// active parent whose trace is not sampled and stays so (the parent
-    /// then stays active, so everything below it stays unsampled too).
-    /// `CARRIED`: the span of an async call, boxed from the start as it
-    /// will travel with its future.
+    /// and whether it records, or `None` for no span: an active parent
+    /// whose trace is not sampled and stays so (the parent then stays
+    /// active, so everything below it stays unsampled too). The generated
+    /// code has checked the cheap form of that case already (see
+    /// `TracedCall::start`). `CARRIED`: the span of an async call, boxed
+    /// from the start as it will travel with its future.
     #[inline(always)]
     pub(crate) fn start_traced<const CARRIED: bool>(
-        &self,
-        name: &'static str,
-        kind: SpanKind,
-        references: Option<&mut References>,
-    ) -> Option<(u64, bool)> {
-        // Under an unsampled trace this flag is all a call reads.
-        if references.is_none()
-            && local::top_is_unsampled()
-            && self.sampler().keeps_unsampled_children()
-        {
-            return None;
-        }
-        self.start_traced_on_stack::<CARRIED>(name, kind, references)
-    }
-
-    #[inline]
-    fn start_traced_on_stack<const CARRIED: bool>(
         &self,
         name: &'static str,
         kind: SpanKind,

@@ -1,0 +1,48 @@
+//! Closures that generated code hands to the runtime through a pointer,
+//! so that the runtime's side (its `catch_unwind` above all) is compiled
+//! once rather than once per traced function.
+//!
+//! The pointers are to these one-method traits rather than to `dyn FnMut`:
+//! the vtable of a `dyn FnMut` also holds `FnOnce::call_once` and its shim,
+//! two more functions compiled for every closure.
+
+use super::{ArgTags, CallSite, TracedCall};
+
+/// A closure that takes nothing and returns a `T`.
+pub trait Thunk<T = ()> {
+    /// Calls it.
+    fn run(&mut self) -> T;
+}
+
+impl<T, F: FnMut() -> T> Thunk<T> for F {
+    #[inline(always)]
+    fn run(&mut self) -> T {
+        self()
+    }
+}
+
+/// A closure that writes a call's `tags(..)` and arguments.
+pub trait Gather {
+    /// Writes them into `args`.
+    fn gather(&mut self, args: &mut ArgTags);
+}
+
+impl<F: FnMut(&mut ArgTags)> Gather for F {
+    #[inline(always)]
+    fn gather(&mut self, args: &mut ArgTags) {
+        self(args);
+    }
+}
+
+/// A traced call's body and the reading of its outcome, driven by the
+/// runtime: it runs the body, then, if the span records, records what the
+/// body returned (generic code, so a reader with nothing to find compiles
+/// to nothing).
+pub(super) trait Steps {
+    /// Runs the body, keeping what it returns.
+    fn run_body(&mut self);
+
+    /// Records what the body returned on `call`'s span, and runs the
+    /// `after_call` hooks.
+    fn complete(&mut self, call: &TracedCall, site: &'static CallSite);
+}
