@@ -28,7 +28,7 @@ use crate::span::SpanRef;
 /// ```
 pub fn with_active_span<R>(f: impl FnOnce(&SpanRef) -> R) -> Option<R> {
     // Only a handle is taken, so `f` may start and activate spans of its own.
-    let handle = local::active_span()?;
+    let handle = SpanRef::active(local::active_span()?);
     Some(f(&handle))
 }
 

@@ -7,14 +7,14 @@
 
 use std::borrow::Cow;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use crate::clock;
-use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
+use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::{LiveSpan, set_field};
-use crate::local::{self, LocalParent};
+use crate::local::{self, SharedSpan};
 use crate::record::{Field, LogRecord, SpanKind};
 use crate::scope::Scope;
 use crate::tag::TagValue;
@@ -40,87 +40,6 @@ enum Repr {
     Shared(Arc<SharedSpan>),
     /// State inline in this thread's scope stack, under this entry id.
     Local(u64),
-}
-
-/// A span whose state may be reached from several threads.
-pub(crate) struct SharedSpan {
-    trace_id: TraceId,
-    span_id: SpanId,
-    sampled: bool,
-    random_trace_id: bool,
-    /// Whether the baggage may be non-empty: most spans carry none, and then
-    /// reading the context takes no lock.
-    has_baggage: AtomicBool,
-    /// Never changes after the start, so it is read without the lock.
-    trace_state: TraceState,
-    tracer: Tracer,
-    state: Mutex<LiveSpan>,
-}
-
-impl SharedSpan {
-    pub(crate) fn trace_id(&self) -> TraceId {
-        self.trace_id
-    }
-
-    pub(crate) fn is_sampled(&self) -> bool {
-        self.sampled
-    }
-
-    #[inline]
-    fn lock(&self) -> MutexGuard<'_, LiveSpan> {
-        // Nothing panics while holding this lock, but a poisoned lock must
-        // not take tracing down with it.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    pub(crate) fn context(&self) -> SpanContext {
-        let context = SpanContext::new(self.trace_id, self.span_id, self.sampled)
-            .with_random_trace_id(self.random_trace_id)
-            .with_trace_state(self.trace_state.clone());
-        if self.has_baggage.load(Ordering::Acquire) {
-            context.with_baggage(self.lock().baggage.clone())
-        } else {
-            context
-        }
-    }
-
-    /// What a child started under this span inherits.
-    #[inline]
-    pub(crate) fn as_parent(&self) -> LocalParent {
-        LocalParent {
-            trace_id: self.trace_id,
-            span_id: self.span_id,
-            sampled: self.sampled,
-            random_trace_id: self.random_trace_id,
-            baggage: if self.has_baggage.load(Ordering::Acquire) {
-                self.lock().baggage.clone()
-            } else {
-                Baggage::new()
-            },
-            trace_state: self.trace_state.clone(),
-        }
-    }
-
-    /// Finishes the span at `end`.
-    fn finish_at_stamp(mut self: Arc<Self>, end: u64) {
-        // The owner usually holds the only reference: then no lock is taken.
-        let record = match Arc::get_mut(&mut self) {
-            Some(unique) => live_of(&mut unique.state).finish(end),
-            None => self.lock().finish(end),
-        };
-        if let Some(record) = record {
-            self.tracer.deliver(record);
-        }
-    }
-}
-
-/// The state behind a lock that is not shared (no lock taken).
-fn live_of(state: &mut Mutex<LiveSpan>) -> &mut LiveSpan {
-    state
-        .get_mut()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a noop span derefs to.
@@ -152,7 +71,7 @@ impl SpanRef {
     /// The length string tags are cut at.
     fn limit_len(&self) -> usize {
         match &self.repr {
-            Repr::Shared(shared) => shared.tracer.max_tag_len(),
+            Repr::Shared(shared) => shared.max_tag_len,
             Repr::Noop | Repr::Local(_) => crate::global().max_tag_len(),
         }
     }
@@ -306,6 +225,14 @@ impl SpanRef {
             repr: Repr::Local(id),
         }
     }
+
+    /// A handle to this thread's active span.
+    pub(crate) fn active(active: local::ActiveSpan) -> SpanRef {
+        match active {
+            local::ActiveSpan::Shared(shared) => SpanRef::shared(shared),
+            local::ActiveSpan::Local(id) => SpanRef::local(id),
+        }
+    }
 }
 
 /// A live span, owned: it finishes when [`finish`](Span::finish)ed or
@@ -375,16 +302,11 @@ impl Span {
     /// start engine made.
     pub(crate) fn shared(live: LiveSpan, tracer: &Tracer) -> Span {
         Span {
-            handle: SpanRef::shared(Arc::new(SharedSpan {
-                trace_id: live.trace_id,
-                span_id: live.span_id,
-                sampled: live.sampled,
-                random_trace_id: live.random_trace_id,
-                has_baggage: AtomicBool::new(!live.baggage.is_empty()),
-                trace_state: live.trace_state.clone(),
-                tracer: tracer.clone(),
-                state: Mutex::new(live),
-            })),
+            handle: SpanRef::shared(Arc::new(SharedSpan::new(
+                live,
+                tracer.pipeline_handle().clone(),
+                tracer.max_tag_len(),
+            ))),
         }
     }
 }

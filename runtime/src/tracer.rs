@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::export::raw::RawSpan;
 use crate::export::{BatchConfig, Console, Exporter, FlushError, Pipeline, TracerStats};
 use crate::hooks::Hooks;
 use crate::identity::SpanContext;
@@ -56,7 +55,9 @@ struct TracerInner {
     hooks: Vec<Box<dyn Hooks>>,
     max_tag_len: usize,
     shutdown_timeout: Duration,
-    pipeline: Pipeline,
+    /// Shared with the spans that can outlive the tracer (see
+    /// `SharedSpan`): the pipeline ends when the last of them is gone.
+    pipeline: Arc<Pipeline>,
 }
 
 impl Tracer {
@@ -77,7 +78,7 @@ impl Tracer {
                 hooks: Vec::new(),
                 max_tag_len: DEFAULT_MAX_TAG_LEN,
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
-                pipeline: Pipeline::new(Vec::new(), BatchConfig::default()),
+                pipeline: Arc::new(Pipeline::new(Vec::new(), BatchConfig::default())),
             }),
         }
     }
@@ -215,12 +216,9 @@ impl Tracer {
         &self.inner.hooks
     }
 
-    /// Takes a finished span: test captures first, then the exporters.
-    pub(crate) fn deliver(&self, span: RawSpan) {
-        match self.pipeline() {
-            Some(shared) => crate::local::lanes::submit(shared, span),
-            None => crate::observe::show(&span),
-        }
+    /// The pipeline itself, for the spans that hold on to it.
+    pub(crate) fn pipeline_handle(&self) -> &Arc<Pipeline> {
+        &self.inner.pipeline
     }
 }
 
@@ -388,7 +386,7 @@ impl TracerBuilder {
                 hooks: self.hooks,
                 max_tag_len: self.max_tag_len,
                 shutdown_timeout: self.shutdown_timeout,
-                pipeline: Pipeline::new(self.exporters, self.batch),
+                pipeline: Arc::new(Pipeline::new(self.exporters, self.batch)),
             }),
         }
     }

@@ -5,11 +5,13 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use super::call::{CallSite, Finish, ReadOutcome, TracedCall, Unread, has_hooks, read_outcome};
 use super::thunk::{Gather, Thunk};
 use crate::clock;
+use crate::export::Shared;
 use crate::live::LiveSpan;
 use crate::local;
 use crate::span::References;
@@ -170,7 +172,7 @@ impl Parked {
             self.live.set_tag("cancelled".into(), TagValue::Bool(true));
         }
         let end = clock::now_if(recording);
-        match local::lend(self.live) {
+        match local::lend::<GlobalSink>(self.live) {
             Ok(lent) => {
                 if let Some(call) = settle(lent, recording, end) {
                     call.finish_cancelled(self.site, end);
@@ -208,7 +210,7 @@ impl<F: Future, P: ReadOutcome<F::Output>> Future for TracedFuture<F, P> {
             return this.inner.poll(cx);
         };
         let recording = live.recording;
-        let lent = match local::lend(live) {
+        let lent = match local::lend::<GlobalSink>(live) {
             Ok(lent) => lent,
             // No stack on this thread any more: poll without the span.
             Err(live) => {
@@ -240,12 +242,21 @@ impl<F: Future, P: ReadOutcome<F::Output>> Future for TracedFuture<F, P> {
     }
 }
 
+/// Where the spans of traced futures go: the global tracer's pipeline.
+struct GlobalSink;
+
+impl local::Sink for GlobalSink {
+    fn pipeline() -> Option<&'static Arc<Shared>> {
+        global().pipeline()
+    }
+}
+
 /// Finishes a returned async call's span at `end`. `outcome` is what the
 /// call returned, for a recording span. With nothing to record and no
 /// hooks, a span no one pushed during the last poll is finished from the
 /// future's hands, without a visit to the stack.
 fn finish_lent(
-    lent: local::Lent,
+    lent: local::Lent<GlobalSink>,
     recording: bool,
     site: &'static CallSite,
     end: u64,
@@ -255,7 +266,7 @@ fn finish_lent(
         .as_ref()
         .is_none_or(|f| f.is_empty() && !has_hooks(site));
     let lent = if plain {
-        match lent.finish(end, global().pipeline()) {
+        match lent.finish(end) {
             Ok(()) => return,
             Err(lent) => lent,
         }
@@ -270,7 +281,7 @@ fn finish_lent(
 /// The call of a lent span, put on the stack for the endings that name it
 /// there. During thread teardown there is no stack: the span is finished
 /// at `end` without its outcome, rather than lost.
-fn settle(lent: local::Lent, recording: bool, end: u64) -> Option<TracedCall> {
+fn settle(lent: local::Lent<GlobalSink>, recording: bool, end: u64) -> Option<TracedCall> {
     match lent.settle() {
         Ok(id) => Some(TracedCall { id, recording }),
         Err(live) => {

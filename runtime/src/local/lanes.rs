@@ -163,6 +163,15 @@ impl Drop for Buffers {
     }
 }
 
+/// Takes a finished span: into this thread's lane of `pipeline`, or, for a
+/// tracer without exporters, to the open test captures alone.
+pub(crate) fn deliver(pipeline: Option<&Arc<Shared>>, span: RawSpan) {
+    match pipeline {
+        Some(shared) => submit(shared, span),
+        None => crate::observe::show(&span),
+    }
+}
+
 /// Buffers a finished span of this thread (showing it to open test
 /// captures); during thread teardown, in the stand-in stack's lanes.
 pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {

@@ -2,6 +2,7 @@
 //! for one poll without being pushed (see [`lend`]).
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
@@ -14,18 +15,27 @@ use crate::live::LiveSpan;
 /// until something reads or changes the stack (see `with_stack`). Made by
 /// [`lend`]; ended, on the same thread, by [`Lent::take_back`],
 /// [`Lent::finish`] or [`Lent::settle`].
-pub(crate) struct Lent {
+pub(crate) struct Lent<S: Sink> {
     raw: *mut LiveSpan,
     /// The "unsampled top" flag before the loan, to restore when the span
     /// comes back never pushed.
     was_unsampled: bool,
+    _sink: PhantomData<S>,
+}
+
+/// Where a lent span goes when it finishes, looked up only then: for the
+/// traced futures, the global tracer's pipeline (the engine does not know
+/// the tracer; a type says it, at no cost in the loan).
+pub(crate) trait Sink {
+    /// The pipeline, if the tracer has one.
+    fn pipeline() -> Option<&'static Arc<Shared>>;
 }
 
 /// Makes `live` the active span for one poll. Fails (the span comes
 /// back) only during thread teardown, when a span lent by an enclosing
 /// poll can no longer be pushed.
 #[inline]
-pub(crate) fn lend(live: Box<LiveSpan>) -> Result<Lent, Box<LiveSpan>> {
+pub(crate) fn lend<S: Sink>(live: Box<LiveSpan>) -> Result<Lent<S>, Box<LiveSpan>> {
     // An enclosing poll's lent span goes on the stack first, below this one.
     if !LENT.with(Cell::get).is_null() && with_stack(|_| Some(())).is_none() {
         return Err(live);
@@ -34,10 +44,14 @@ pub(crate) fn lend(live: Box<LiveSpan>) -> Result<Lent, Box<LiveSpan>> {
     set_top_is_unsampled(!live.sampled);
     let raw = Box::into_raw(live);
     LENT.with(|lent| lent.set(raw));
-    Ok(Lent { raw, was_unsampled })
+    Ok(Lent {
+        raw,
+        was_unsampled,
+        _sink: PhantomData,
+    })
 }
 
-impl Lent {
+impl<S: Sink> Lent<S> {
     /// The span, if it was never pushed: nothing else touched the stack.
     #[inline(always)]
     fn reclaim(&self) -> Option<Box<LiveSpan>> {
@@ -64,15 +78,15 @@ impl Lent {
         })
     }
 
-    /// Finishes the span at `end` and buffers it for `pipeline`, when it
+    /// Finishes the span at `end` and buffers it for its pipeline, when it
     /// was never pushed; else it comes back, for [`settle`](Self::settle).
     #[inline]
-    pub(crate) fn finish(self, end: u64, pipeline: Option<&Arc<Shared>>) -> Result<(), Lent> {
+    pub(crate) fn finish(self, end: u64) -> Result<(), Lent<S>> {
         let Some(live) = self.reclaim() else {
             return Err(self);
         };
         std::mem::forget(self);
-        finish_carried(live, end, pipeline);
+        finish_carried(live, end, S::pipeline());
         Ok(())
     }
 
@@ -91,13 +105,13 @@ impl Lent {
     }
 }
 
-impl Drop for Lent {
+impl<S: Sink> Drop for Lent<S> {
     /// A loan that was never ended (a panic on the way, in a formatter the
     /// outcome called, say): the span is finished now, where it is, rather
     /// than left lent for the next visit to the stack to push for good.
     #[cold]
     fn drop(&mut self) {
-        let pipeline = crate::tracer::global().pipeline();
+        let pipeline = S::pipeline();
         let end = |live: &LiveSpan| crate::clock::now_if(live.recording);
         if let Some(live) = self.reclaim() {
             let end = end(&live);

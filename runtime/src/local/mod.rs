@@ -2,7 +2,9 @@
 //! scope stack ([`stack`]), the thread-locals and the ways in ([`thread`]),
 //! how a span starts on the stack ([`start`]), the async loan ([`lend`]),
 //! the thread's lanes to the export pipelines ([`lanes`]), its pool of tag
-//! boxes ([`extras`]) and its id generator ([`ids`]).
+//! boxes ([`extras`]) and its id generator ([`ids`]); and the state of a
+//! span shared across threads ([`shared`]), which the stack holds while
+//! such a span is active.
 //!
 //! The rules it keeps:
 //!
@@ -27,15 +29,17 @@ pub(crate) mod extras;
 pub(crate) mod ids;
 pub(crate) mod lanes;
 mod lend;
+mod shared;
 mod stack;
 mod start;
 mod thread;
 
-pub(crate) use lend::{Lent, lend};
+pub(crate) use lend::{Lent, Sink, lend};
+pub(crate) use shared::SharedSpan;
 pub(crate) use stack::{Active, LocalParent, Stack};
 pub(crate) use thread::{
-    active_span, enter, enter_span, finish_carried, leave, take_carried, top, top_is_unsampled,
-    with_local, with_thread,
+    ActiveSpan, active_span, enter, enter_span, finish_carried, leave, take_carried, top,
+    top_is_unsampled, with_local, with_thread,
 };
 
 #[cfg(test)]
@@ -47,6 +51,16 @@ mod tests {
     use crate::live::LiveSpan;
     use crate::scope::with_active_span;
     use std::cell::Cell;
+    use std::sync::Arc;
+
+    /// The loans of these tests go to no pipeline.
+    struct NoSink;
+
+    impl Sink for NoSink {
+        fn pipeline() -> Option<&'static Arc<crate::export::Shared>> {
+            None
+        }
+    }
 
     fn context(sampled: bool) -> Active {
         Active::Context(SpanContext::new(
@@ -88,13 +102,17 @@ mod tests {
         // Never pushed: the same box comes back from the loan itself.
         let live = sampled_live();
         let raw: *const LiveSpan = &*live;
-        let back = lend(live).ok().expect("lent").take_back().expect("back");
+        let back = lend::<NoSink>(live)
+            .ok()
+            .expect("lent")
+            .take_back()
+            .expect("back");
         assert!(std::ptr::eq(&*back, raw));
         assert!(LENT.with(Cell::get).is_null());
 
         // Pushed because something read the stack: it comes back off it.
         let depth = with_stack(|stack| Some(stack.entries.len())).unwrap_or(0);
-        let lent = lend(sampled_live()).ok().expect("lent");
+        let lent = lend::<NoSink>(sampled_live()).ok().expect("lent");
         assert!(with_active_span(|_| ()).is_some(), "active during the poll");
         assert_eq!(
             with_stack(|stack| Some(stack.entries.len())),
@@ -106,7 +124,7 @@ mod tests {
         assert!(LENT.with(Cell::get).is_null());
 
         // Settled for the endings that name it on the stack.
-        let lent = lend(sampled_live()).ok().expect("lent");
+        let lent = lend::<NoSink>(sampled_live()).ok().expect("lent");
         let id = lent.settle().ok().expect("settled");
         assert!(with_stack(|stack| stack.find(id)).is_some());
         with_thread(|stack| stack.finish_local(id, 0, None));
@@ -114,7 +132,7 @@ mod tests {
 
         // A loan dropped without an ending (a panic on the way) is finished
         // where it is, and the cell is clear again.
-        drop(lend(sampled_live()).ok().expect("lent"));
+        drop(lend::<NoSink>(sampled_live()).ok().expect("lent"));
         assert!(LENT.with(Cell::get).is_null());
         assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
     }

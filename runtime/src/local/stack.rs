@@ -6,13 +6,13 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::SharedSpan;
 use super::lanes::Buffers;
 use super::thread::{LENT, set_top_is_unsampled};
 use crate::export::Shared;
 use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::live::LiveSpan;
 use crate::sampler::Sampler;
-use crate::span::SharedSpan;
 
 /// What an entry of the stack makes active.
 pub(crate) enum Active {

@@ -6,10 +6,10 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
+use super::SharedSpan;
 use super::stack::{Active, Stack};
 use crate::export::Shared;
 use crate::live::LiveSpan;
-use crate::span::{SharedSpan, SpanRef};
 
 thread_local! {
     static STACK: RefCell<Stack> = const { RefCell::new(Stack::new()) };
@@ -160,14 +160,22 @@ pub(crate) fn leave(id: u64) {
     });
 }
 
+/// The active span of this thread, when it lives in this process.
+pub(crate) enum ActiveSpan {
+    /// A shared span.
+    Shared(Arc<SharedSpan>),
+    /// A span on the stack, under this entry id.
+    Local(u64),
+}
+
 /// A handle to the active span, if it lives in this process. Only a handle
 /// is taken: the stack is not borrowed while the caller uses it.
-pub(crate) fn active_span() -> Option<SpanRef> {
+pub(crate) fn active_span() -> Option<ActiveSpan> {
     with_stack(|stack| {
         let entry = stack.entries.last()?;
         match &entry.active {
-            Active::Span(span) => Some(SpanRef::shared(span.clone())),
-            Active::Local(_) | Active::Carried(_) => Some(SpanRef::local(entry.id)),
+            Active::Span(span) => Some(ActiveSpan::Shared(span.clone())),
+            Active::Local(_) | Active::Carried(_) => Some(ActiveSpan::Local(entry.id)),
             Active::Context(_) | Active::Nothing => None,
         }
     })
