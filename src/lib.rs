@@ -418,9 +418,12 @@
 //!
 //! ## Configuration
 //!
-//! [`init`] reads `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
-//! `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER` (`console`, `none`),
-//! `OTEL_BSP_*` and `OTEL_SDK_DISABLED`. The builder sets the same in code:
+//! [`init`] reads `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
+//! `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER`
+//! (`console`, `none`), `OTEL_PROPAGATORS`, `OTEL_BSP_*` and
+//! `OTEL_SDK_DISABLED`. The service name and the resource attributes make
+//! the tracer's [`Resource`], which its exporters are told before their
+//! first batch. The builder sets the same in code:
 //!
 //! ```
 //! use tracekit::{Sampler, Tracer, export::Memory};

@@ -71,6 +71,22 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
         "an unknown name keeps the default"
     );
 
+    // OTEL_SERVICE_NAME wins over a `service.name` among the attributes;
+    // a member that cannot be read is left out, the others kept.
+    set(
+        "OTEL_RESOURCE_ATTRIBUTES",
+        "service.name=from-attributes, team=pay%20ments,broken",
+    );
+    let tracer = TracerBuilder::from_env().build();
+    assert_eq!(tracer.service_name(), "checkout-api");
+    let team = tracer.resource().get("team").and_then(|v| v.as_str());
+    assert_eq!(team, Some("pay ments"));
+    assert!(tracer.resource().get("broken").is_none());
+    // SAFETY: as in `set`.
+    unsafe { std::env::remove_var("OTEL_SERVICE_NAME") };
+    let tracer = TracerBuilder::from_env().build();
+    assert_eq!(tracer.service_name(), "from-attributes");
+
     set("OTEL_SDK_DISABLED", "true");
     let guard = tracekit::init();
     assert!(!guard.is_enabled(), "a disabled SDK installs nothing");

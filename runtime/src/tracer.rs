@@ -12,8 +12,11 @@ use crate::export::{BatchConfig, Console, Exporter, FlushError, Pipeline, Tracer
 use crate::hooks::Hooks;
 use crate::identity::SpanContext;
 use crate::propagation::{Composite, Extractor, Injector, Propagator};
+use crate::record::Field;
+use crate::resource::Resource;
 use crate::sampler::Sampler;
 use crate::span::SpanBuilder;
+use crate::tag::TagValue;
 
 /// Default limit for string tags, in bytes.
 pub const DEFAULT_MAX_TAG_LEN: usize = 1024;
@@ -49,7 +52,7 @@ pub struct Tracer {
 
 struct TracerInner {
     enabled: bool,
-    service_name: String,
+    resource: Resource,
     sampler: Sampler,
     propagator: Composite,
     hooks: Vec<Box<dyn Hooks>>,
@@ -72,13 +75,17 @@ impl Tracer {
         Tracer {
             inner: Arc::new(TracerInner {
                 enabled: false,
-                service_name: String::new(),
+                resource: Resource::new(""),
                 sampler: Sampler::never(),
                 propagator: Composite::default(),
                 hooks: Vec::new(),
                 max_tag_len: DEFAULT_MAX_TAG_LEN,
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
-                pipeline: Arc::new(Pipeline::new(Vec::new(), BatchConfig::default())),
+                pipeline: Arc::new(Pipeline::new(
+                    Vec::new(),
+                    BatchConfig::default(),
+                    &Resource::new(""),
+                )),
             }),
         }
     }
@@ -94,9 +101,15 @@ impl Tracer {
         self.inner.enabled
     }
 
-    /// The service name spans are reported under.
+    /// The service name spans are reported under (`service.name` of the
+    /// [`resource`](Self::resource)).
     pub fn service_name(&self) -> &str {
-        &self.inner.service_name
+        self.inner.resource.service_name()
+    }
+
+    /// What produces this tracer's spans, as its exporters are told.
+    pub fn resource(&self) -> &Resource {
+        &self.inner.resource
     }
 
     /// The sampler deciding which new traces are recorded.
@@ -226,7 +239,7 @@ impl fmt::Debug for Tracer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tracer")
             .field("enabled", &self.inner.enabled)
-            .field("service_name", &self.inner.service_name)
+            .field("service_name", &self.service_name())
             .field("sampler", &self.inner.sampler)
             .finish_non_exhaustive()
     }
@@ -234,7 +247,10 @@ impl fmt::Debug for Tracer {
 
 /// Configures a [`Tracer`].
 pub struct TracerBuilder {
-    service_name: String,
+    /// Set explicitly (or by `OTEL_SERVICE_NAME`): wins over a
+    /// `service.name` among the resource attributes.
+    service_name: Option<String>,
+    resource_attributes: Vec<Field>,
     sampler: Sampler,
     hooks: Vec<Box<dyn Hooks>>,
     exporters: Vec<Box<dyn Exporter>>,
@@ -248,7 +264,8 @@ pub struct TracerBuilder {
 impl Default for TracerBuilder {
     fn default() -> Self {
         TracerBuilder {
-            service_name: "unknown_service".to_owned(),
+            service_name: None,
+            resource_attributes: Vec::new(),
             sampler: Sampler::default(),
             hooks: Vec::new(),
             exporters: Vec::new(),
@@ -263,13 +280,26 @@ impl Default for TracerBuilder {
 
 impl TracerBuilder {
     /// A builder configured from the standard OpenTelemetry variables:
-    /// `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`,
+    /// `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, values
+    /// percent-encoded; `OTEL_SERVICE_NAME` wins over a `service.name`
+    /// there), `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`,
     /// `OTEL_TRACES_EXPORTER` (`console` or `none`), `OTEL_PROPAGATORS` and
-    /// `OTEL_BSP_*` (see [`BatchConfig::from_env`]). A value that cannot be used is reported on
-    /// stderr and its default kept.
+    /// `OTEL_BSP_*` (see [`BatchConfig::from_env`]). A value that cannot be
+    /// used is reported on stderr and its default kept; a member of
+    /// `OTEL_RESOURCE_ATTRIBUTES` that cannot be read is reported and left
+    /// out, the others kept.
     pub fn from_env() -> TracerBuilder {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut builder = TracerBuilder::default().batch(BatchConfig::from_env());
+        if let Some(list) = var("OTEL_RESOURCE_ATTRIBUTES") {
+            let (attributes, errors) = crate::resource::parse_attributes(&list);
+            for error in errors {
+                eprintln!("tracekit: OTEL_RESOURCE_ATTRIBUTES: {error}");
+            }
+            for (key, value) in attributes {
+                builder = builder.resource_attribute(key, value);
+            }
+        }
         if let Some(name) = var("OTEL_SERVICE_NAME") {
             builder = builder.service_name(name);
         }
@@ -298,10 +328,42 @@ impl TracerBuilder {
         builder
     }
 
-    /// The service name spans are reported under (default `unknown_service`).
+    /// The service name spans are reported under (default `unknown_service`,
+    /// or the `service.name` of the resource attributes).
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
-        self.service_name = name.into();
+        self.service_name = Some(name.into());
         self
+    }
+
+    /// Adds an attribute to the tracer's [`Resource`], replacing one of
+    /// the same key.
+    ///
+    /// ```
+    /// let tracer = tracekit_runtime::Tracer::builder()
+    ///     .resource_attribute("deployment.environment", "staging")
+    ///     .build();
+    /// let environment = tracer.resource().get("deployment.environment");
+    /// assert_eq!(environment.and_then(|v| v.as_str()), Some("staging"));
+    /// ```
+    pub fn resource_attribute(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<TagValue>,
+    ) -> Self {
+        self.resource_attributes.push((key.into(), value.into()));
+        self
+    }
+
+    /// The resource these settings describe.
+    fn resource(&self) -> Resource {
+        let mut resource = Resource::new("unknown_service");
+        for (key, value) in &self.resource_attributes {
+            resource = resource.with_attribute(key.clone(), value.clone());
+        }
+        match &self.service_name {
+            Some(name) => resource.with_attribute("service.name", name.clone()),
+            None => resource,
+        }
     }
 
     /// The sampler (default: `parent_based(always())`).
@@ -377,16 +439,17 @@ impl TracerBuilder {
         if self.exporters.is_empty() && self.default_exporter {
             self.exporters.push(Box::new(Console::stdout()));
         }
+        let resource = self.resource();
         Tracer {
             inner: Arc::new(TracerInner {
                 enabled: true,
-                service_name: self.service_name,
+                pipeline: Arc::new(Pipeline::new(self.exporters, self.batch, &resource)),
+                resource,
                 sampler: self.sampler,
                 propagator: self.propagator,
                 hooks: self.hooks,
                 max_tag_len: self.max_tag_len,
                 shutdown_timeout: self.shutdown_timeout,
-                pipeline: Arc::new(Pipeline::new(self.exporters, self.batch)),
             }),
         }
     }

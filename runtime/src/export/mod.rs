@@ -26,6 +26,7 @@ pub use stats::{FlushError, TracerStats};
 use std::fmt;
 
 use crate::record::SpanRecord;
+use crate::resource::Resource;
 
 /// A destination for finished spans.
 ///
@@ -58,6 +59,13 @@ pub trait Exporter: Send + 'static {
     /// Delivers anything the exporter still buffers.
     fn flush(&mut self) -> Result<(), ExportError> {
         Ok(())
+    }
+
+    /// Learns what produces the spans (the service, the SDK), once, before
+    /// the first batch: exporters whose format carries it (OTLP's
+    /// resource, Zipkin's local endpoint) keep what they need.
+    fn set_resource(&mut self, resource: &Resource) {
+        let _ = resource;
     }
 }
 

@@ -22,6 +22,7 @@ use super::stats::{FlushError, TracerStats};
 use super::warnings::{Problem, Warnings};
 use super::worker::Worker;
 use super::{BatchConfig, Exporter};
+use crate::resource::Resource;
 
 /// What producers and the exporter thread share.
 pub(crate) struct Shared {
@@ -326,9 +327,17 @@ pub(crate) struct Pipeline {
 }
 
 impl Pipeline {
-    pub(crate) fn new(exporters: Vec<Box<dyn Exporter>>, config: BatchConfig) -> Pipeline {
+    /// A pipeline to `exporters`, told `resource` before they see a span.
+    pub(crate) fn new(
+        mut exporters: Vec<Box<dyn Exporter>>,
+        config: BatchConfig,
+        resource: &Resource,
+    ) -> Pipeline {
         if exporters.is_empty() {
             return Pipeline { shared: None };
+        }
+        for exporter in &mut exporters {
+            exporter.set_resource(resource);
         }
         let shared = Arc::new(Shared {
             config: config.normalized(),
