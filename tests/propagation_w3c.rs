@@ -69,8 +69,9 @@ fn the_server_span_is_a_remote_child_and_sees_the_baggage() {
     let headers = incoming(&[
         (
             "traceparent",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03",
         ),
+        ("tracestate", "congo=t61rcWkgMzE"),
         ("baggage", "tenant=acme"),
     ]);
     let parent = tracer.extract(&headers).unwrap();
@@ -86,6 +87,10 @@ fn the_server_span_is_a_remote_child_and_sees_the_baggage() {
     );
     assert_eq!(record.parent_id.unwrap().to_string(), "00f067aa0ba902b7");
     assert!(record.parent_is_remote);
+    // What exporters need to write the trace's W3C flags and state.
+    assert!(record.random_trace_id);
+    assert_eq!(record.trace_state.as_str(), "congo=t61rcWkgMzE");
+    assert_eq!(record.context().trace_state(), &record.trace_state);
     assert_eq!(
         record.tag("tenant").and_then(TagValue::as_str),
         Some("acme")
@@ -135,12 +140,13 @@ fn repeated_identical_headers_are_one_value() {
 
 #[test]
 fn a_new_trace_sets_the_random_flag_and_a_continued_one_keeps_what_came_in() {
-    let (outgoing, _) = testing::capture(call_next_hop);
+    let (outgoing, spans) = testing::capture(call_next_hop);
     let traceparent = outgoing["traceparent"].to_str().unwrap();
     assert!(
         traceparent.ends_with("-03"),
         "sampled and random: {traceparent}"
     );
+    assert!(!spans.is_empty() && spans.iter().all(|span| span.random_trace_id));
 
     for (flags, expected) in [("01", "-01"), ("03", "-03"), ("02", "-02"), ("00", "-00")] {
         let value = format!("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-{flags}");

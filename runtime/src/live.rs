@@ -147,19 +147,20 @@ impl LiveSpan {
             extra,
             kind,
             sampled: _,
-            random_trace_id: _,
+            random_trace_id,
             recording,
             parent_is_remote,
         } = self;
         *recording = false;
-        *trace_state = TraceState::new();
         RawSpan {
             name: std::mem::take(name),
             trace_id: *trace_id,
             span_id: *span_id,
             parent_id: *parent_id,
             parent_is_remote: *parent_is_remote,
+            random_trace_id: *random_trace_id,
             kind: *kind,
+            trace_state: std::mem::take(trace_state),
             start: *start,
             end,
             baggage: std::mem::take(baggage),
@@ -177,7 +178,9 @@ impl LiveSpan {
             span_id: self.span_id,
             parent_id: self.parent_id,
             parent_is_remote: self.parent_is_remote,
+            random_trace_id: self.random_trace_id,
             kind: self.kind,
+            trace_state: self.trace_state.clone(),
             start: self.start,
             end,
             baggage: self.baggage.clone(),

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use crate::identity::{Baggage, SpanContext, SpanId, TraceId};
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::tag::TagValue;
 
 /// A key and its value, as tags and log fields are stored.
@@ -78,6 +78,10 @@ pub struct SpanRecord {
     pub parent_id: Option<SpanId>,
     /// Whether the parent lives in another process (was extracted from a carrier).
     pub parent_is_remote: bool,
+    /// W3C's random flag: the right part of the trace id is random.
+    pub random_trace_id: bool,
+    /// The trace's W3C `tracestate`, as the trace carried it.
+    pub trace_state: TraceState,
     /// The span's role.
     pub kind: SpanKind,
     /// When the span started.
@@ -117,9 +121,13 @@ impl SpanRecord {
         self.end.duration_since(self.start).unwrap_or_default()
     }
 
-    /// The span's own context (ids, sampled, baggage).
+    /// The span's own context (ids, sampled, the random flag, trace state,
+    /// baggage).
     pub fn context(&self) -> SpanContext {
-        SpanContext::new(self.trace_id, self.span_id, true).with_baggage(self.baggage.clone())
+        SpanContext::new(self.trace_id, self.span_id, true)
+            .with_random_trace_id(self.random_trace_id)
+            .with_trace_state(self.trace_state.clone())
+            .with_baggage(self.baggage.clone())
     }
 
     /// The first log whose `event` field equals `event`.

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::time::SystemTime;
 
 use crate::clock::WallClock;
-use crate::identity::{Baggage, SpanContext, SpanId, TraceId};
+use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
 
 /// What a span recorded besides its ids, name and times.
@@ -40,7 +40,10 @@ pub(crate) struct RawSpan {
     pub(crate) span_id: SpanId,
     pub(crate) parent_id: Option<SpanId>,
     pub(crate) parent_is_remote: bool,
+    /// W3C's random flag of the trace.
+    pub(crate) random_trace_id: bool,
     pub(crate) kind: SpanKind,
+    pub(crate) trace_state: TraceState,
     /// Clock stamps (`clock::now`), converted to wall time on export.
     pub(crate) start: u64,
     pub(crate) end: u64,
@@ -58,7 +61,9 @@ impl RawSpan {
         record.span_id = self.span_id;
         record.parent_id = self.parent_id;
         record.parent_is_remote = self.parent_is_remote;
+        record.random_trace_id = self.random_trace_id;
         record.kind = self.kind;
+        record.trace_state = self.trace_state;
         record.start = clock.system_time(self.start);
         record.end = clock.system_time(self.end).max(record.start);
         record.baggage = self.baggage;
@@ -84,6 +89,7 @@ impl RawSpan {
     pub(crate) fn to_record(&self) -> SpanRecord {
         RawSpan {
             name: self.name.clone(),
+            trace_state: self.trace_state.clone(),
             baggage: self.baggage.clone(),
             extra: self.extra.clone(),
             ..*self
@@ -100,7 +106,9 @@ pub(crate) fn empty_record() -> SpanRecord {
         span_id: SpanId::PLACEHOLDER,
         parent_id: None,
         parent_is_remote: false,
+        random_trace_id: false,
         kind: SpanKind::Internal,
+        trace_state: TraceState::new(),
         start: SystemTime::UNIX_EPOCH,
         end: SystemTime::UNIX_EPOCH,
         tags: Vec::new(),
