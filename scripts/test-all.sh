@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== the Python interop peer (OpenTelemetry's propagators, pinned)"
+echo "== the Python interop peers (OpenTelemetry's propagators and OTLP classes, pinned)"
 venv=target/interop-venv
-if ! "$venv/bin/python" -c "import opentelemetry.propagators.b3, opentelemetry.propagators.jaeger" 2>/dev/null; then
+peers="import opentelemetry.propagators.b3, opentelemetry.propagators.jaeger"
+peers="$peers, opentelemetry.proto.collector.trace.v1.trace_service_pb2"
+if ! "$venv/bin/python" -c "$peers" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
 fi

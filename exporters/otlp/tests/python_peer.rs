@@ -1,0 +1,159 @@
+//! A decoder nobody here wrote reads what the OTLP encoding writes:
+//! OpenTelemetry's own Python classes (`opentelemetry-proto`, pinned in
+//! `interop/requirements.txt`; `interop/otlp_decode.py`) decode the
+//! protobuf bytes, and every span's fields are compared with the records
+//! they came from.
+//!
+//! The test command (`scripts/test-all.sh`) creates the virtualenv and sets
+//! `TRACEKIT_PYTHON`. Without the peer this test fails; it never skips.
+
+#[path = "support/spans.rs"]
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::UNIX_EPOCH;
+
+use prost::Message;
+use serde_json::Value;
+use tracekit_otlp::encode;
+use tracekit_runtime::{Resource, SpanKind, SpanRecord, TagValue};
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn python() -> PathBuf {
+    let path = std::env::var_os("TRACEKIT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repository().join("target/interop-venv/bin/python"));
+    assert!(
+        path.exists(),
+        "the Python interop peer is not set up ({}): run scripts/test-all.sh, which creates it",
+        path.display()
+    );
+    path
+}
+
+/// What the Python classes decoded from `body`.
+fn decode_in_python(body: &[u8]) -> Value {
+    let mut child = Command::new(python())
+        .arg(repository().join("interop/otlp_decode.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the peer starts");
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the peer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the peer writes JSON")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn nanos(time: std::time::SystemTime) -> String {
+    time.duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        .to_string()
+}
+
+/// A tag as the peer writes an attribute: its `AnyValue` field and value.
+fn typed(value: &TagValue) -> Value {
+    let (kind, value) = match value {
+        TagValue::Bool(v) => ("bool_value", Value::from(*v)),
+        TagValue::I64(v) => ("int_value", Value::from(v.to_string())),
+        TagValue::U64(v) => ("string_value", Value::from(v.to_string())),
+        TagValue::F64(v) => ("double_value", Value::from(*v)),
+        TagValue::Str(v) => ("string_value", Value::from(v.as_str())),
+    };
+    Value::from(vec![Value::from(kind), value])
+}
+
+fn kind_number(kind: SpanKind) -> u64 {
+    match kind {
+        SpanKind::Internal => 1,
+        SpanKind::Server => 2,
+        SpanKind::Client => 3,
+        SpanKind::Producer => 4,
+        SpanKind::Consumer => 5,
+    }
+}
+
+fn check_span(record: &SpanRecord, span: &Value) {
+    let name = &record.name;
+    assert_eq!(span["trace_id"], hex(&record.trace_id.to_bytes()), "{name}");
+    assert_eq!(span["span_id"], hex(&record.span_id.to_bytes()), "{name}");
+    let parent = record.parent_id.map(|id| hex(&id.to_bytes()));
+    assert_eq!(span["parent_span_id"], parent.unwrap_or_default(), "{name}");
+    assert_eq!(span["trace_state"], record.trace_state.as_str(), "{name}");
+    assert_eq!(span["kind"], kind_number(record.kind), "{name}");
+    assert_eq!(span["start"], nanos(record.start), "{name}");
+    assert_eq!(span["end"], nanos(record.end), "{name}");
+    let flags = span["flags"].as_u64().unwrap();
+    assert_eq!(flags & 0x01, 0x01, "{name}: sampled");
+    assert_eq!(flags & 0x02 != 0, record.random_trace_id, "{name}: random");
+    assert_eq!(
+        flags & 0x200 != 0,
+        record.parent_is_remote,
+        "{name}: remote"
+    );
+    for (key, value) in &record.tags {
+        assert_eq!(span["attributes"][&**key], typed(value), "{name}: {key}");
+    }
+    let events = span["events"].as_array().unwrap();
+    assert_eq!(events.len(), record.logs.len(), "{name}");
+    for (event, log) in events.iter().zip(&record.logs) {
+        let event_name = log.field("event").and_then(TagValue::as_str).unwrap();
+        assert_eq!(event["name"], event_name);
+        assert_eq!(event["time"], nanos(log.timestamp));
+        for (key, value) in log.fields.iter().filter(|(k, _)| k != "event") {
+            assert_eq!(event["attributes"][&**key], typed(value), "{name}: {key}");
+        }
+    }
+    let links = span["links"].as_array().unwrap();
+    assert_eq!(links.len(), record.follows_from.len(), "{name}");
+    for (link, cause) in links.iter().zip(&record.follows_from) {
+        assert_eq!(link["trace_id"], hex(&cause.trace_id().to_bytes()));
+        assert_eq!(link["span_id"], hex(&cause.span_id().to_bytes()));
+        assert_eq!(link["trace_state"], cause.trace_state().as_str());
+    }
+    let error = if record.is_error() { 2 } else { 0 };
+    assert_eq!(span["status"]["code"], error, "{name}");
+}
+
+#[test]
+fn opentelemetrys_python_classes_decode_every_field() {
+    let records = support::spans();
+    let resource = Resource::new("shop").with_attribute("team", "payments");
+    let body = encode::request(&resource, &records).encode_to_vec();
+    let decoded = decode_in_python(&body);
+
+    let groups = decoded.as_array().unwrap();
+    assert_eq!(groups.len(), 1, "one resource and scope: {decoded}");
+    let group = &groups[0];
+    for (key, value) in resource.attributes() {
+        assert_eq!(group["resource"][&**key], typed(value), "resource {key}");
+    }
+    assert_eq!(group["scope"]["name"], "tracekit");
+    assert_eq!(group["scope"]["version"], env!("CARGO_PKG_VERSION"));
+    let spans = group["spans"].as_array().unwrap();
+    assert_eq!(spans.len(), records.len());
+    for record in &records {
+        let span = spans
+            .iter()
+            .find(|s| s["name"] == record.name.as_ref())
+            .unwrap_or_else(|| panic!("{} in {decoded}", record.name));
+        check_span(record, span);
+    }
+    let query = spans.iter().find(|s| s["name"] == "query").unwrap();
+    assert_eq!(query["status"]["message"], "no answer in 2 s");
+}
