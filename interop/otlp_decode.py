@@ -1,7 +1,10 @@
 """OTLP peer for tracekit's exporter tests: decodes an OTLP/protobuf
 `ExportTraceServiceRequest` from stdin with OpenTelemetry's own generated
-Python classes, and writes what it read on stdout as JSON, for the Rust
-tests to compare span by span:
+Python classes (with `--json`: OTLP/JSON, read by protobuf's
+`json_format.Parse`, which refuses unknown field names, after the ids,
+hex in OTLP/JSON, are turned into the base64 protobuf's JSON expects),
+and writes what it read on stdout as JSON, for the Rust tests to compare
+span by span:
 
   {"resource": {KEY: VALUE}, "scope": {"name", "version"},
    "spans": [{"trace_id", "span_id", "parent_span_id" (hex), "trace_state",
@@ -15,8 +18,11 @@ TYPE is the name of the `AnyValue` field that is set (`string_value`,
 `int_value`, ...); 64-bit integers are written as decimal strings.
 """
 
+import base64
 import json
 import sys
+
+from google.protobuf import json_format
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -68,8 +74,36 @@ def span(s):
     }
 
 
+ID_FIELDS = ("traceId", "spanId", "parentSpanId")
+
+
+def ids_to_base64(value):
+    """OTLP/JSON writes ids in hex; protobuf's JSON mapping reads base64."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                base64.b64encode(bytes.fromhex(item)).decode()
+                if key in ID_FIELDS
+                else ids_to_base64(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [ids_to_base64(item) for item in value]
+    return value
+
+
+def read_request():
+    body = sys.stdin.buffer.read()
+    if "--json" in sys.argv:
+        request = ExportTraceServiceRequest()
+        json_format.ParseDict(ids_to_base64(json.loads(body)), request)
+        return request
+    return ExportTraceServiceRequest.FromString(body)
+
+
 def main():
-    request = ExportTraceServiceRequest.FromString(sys.stdin.buffer.read())
+    request = read_request()
     out = []
     for resource_spans in request.resource_spans:
         for scope_spans in resource_spans.scope_spans:

@@ -439,3 +439,9 @@
 
 pub use tracekit_macros::traced;
 pub use tracekit_runtime::*;
+
+/// OTLP export (feature `otlp`, on by default): [`otlp::OtlpExporter`]
+/// sends finished spans to an OpenTelemetry Collector, Jaeger, Tempo or
+/// any OTLP/HTTP endpoint.
+#[cfg(feature = "otlp")]
+pub use tracekit_otlp as otlp;

@@ -2,9 +2,13 @@
 //! the format every OpenTelemetry Collector, Jaeger, Grafana Tempo and most
 //! tracing backends take.
 //!
-//! What is here so far: the OTLP messages ([`proto`], generated from the
-//! official `.proto` files) and the encoding of a batch of spans
-//! ([`encode::request`]). Sending them over HTTP and gRPC comes next.
+//! [`OtlpExporter`] posts each batch to an OTLP/HTTP endpoint, in protobuf
+//! (the default) or JSON, configured in code or from the standard
+//! `OTEL_EXPORTER_OTLP_*` variables ([`OtlpBuilder::from_env`]). Below it:
+//! the OTLP messages ([`proto`], generated from the official `.proto`
+//! files), a batch as a request ([`encode::request`]) and OTLP's JSON
+//! mapping ([`json`]). Still to come (issue 14): gRPC, gzip, retries with
+//! backoff, partial success.
 //!
 //! ```
 //! use prost::Message;
@@ -21,5 +25,11 @@
 //! assert_eq!(span.name, "checkout");
 //! ```
 
+pub mod config;
 pub mod encode;
+mod exporter;
+pub mod json;
 pub mod proto;
+
+pub use config::{ConfigError, Protocol};
+pub use exporter::{OtlpBuilder, OtlpExporter};

@@ -1,8 +1,8 @@
 //! A decoder nobody here wrote reads what the OTLP encoding writes:
 //! OpenTelemetry's own Python classes (`opentelemetry-proto`, pinned in
 //! `interop/requirements.txt`; `interop/otlp_decode.py`) decode the
-//! protobuf bytes, and every span's fields are compared with the records
-//! they came from.
+//! protobuf bytes and the JSON, and every span's fields are compared with
+//! the records they came from.
 //!
 //! The test command (`scripts/test-all.sh`) creates the virtualenv and sets
 //! `TRACEKIT_PYTHON`. Without the peer this test fails; it never skips.
@@ -17,7 +17,7 @@ use std::time::UNIX_EPOCH;
 
 use prost::Message;
 use serde_json::Value;
-use tracekit_otlp::encode;
+use tracekit_otlp::{encode, json};
 use tracekit_runtime::{Resource, SpanKind, SpanRecord, TagValue};
 
 fn repository() -> PathBuf {
@@ -36,10 +36,11 @@ fn python() -> PathBuf {
     path
 }
 
-/// What the Python classes decoded from `body`.
-fn decode_in_python(body: &[u8]) -> Value {
+/// What the Python classes decoded from `body` (OTLP/JSON with `json`).
+fn decode_in_python(body: &[u8], json: bool) -> Value {
     let mut child = Command::new(python())
         .arg(repository().join("interop/otlp_decode.py"))
+        .args(json.then_some("--json"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -130,13 +131,8 @@ fn check_span(record: &SpanRecord, span: &Value) {
     assert_eq!(span["status"]["code"], error, "{name}");
 }
 
-#[test]
-fn opentelemetrys_python_classes_decode_every_field() {
-    let records = support::spans();
-    let resource = Resource::new("shop").with_attribute("team", "payments");
-    let body = encode::request(&resource, &records).encode_to_vec();
-    let decoded = decode_in_python(&body);
-
+/// Checks what the peer decoded against the records and the resource.
+fn check(decoded: &Value, records: &[SpanRecord], resource: &Resource) {
     let groups = decoded.as_array().unwrap();
     assert_eq!(groups.len(), 1, "one resource and scope: {decoded}");
     let group = &groups[0];
@@ -147,7 +143,7 @@ fn opentelemetrys_python_classes_decode_every_field() {
     assert_eq!(group["scope"]["version"], env!("CARGO_PKG_VERSION"));
     let spans = group["spans"].as_array().unwrap();
     assert_eq!(spans.len(), records.len());
-    for record in &records {
+    for record in records {
         let span = spans
             .iter()
             .find(|s| s["name"] == record.name.as_ref())
@@ -156,4 +152,23 @@ fn opentelemetrys_python_classes_decode_every_field() {
     }
     let query = spans.iter().find(|s| s["name"] == "query").unwrap();
     assert_eq!(query["status"]["message"], "no answer in 2 s");
+}
+
+fn resource() -> Resource {
+    Resource::new("shop").with_attribute("team", "payments")
+}
+
+#[test]
+fn opentelemetrys_python_classes_decode_every_field_of_the_protobuf() {
+    let records = support::spans();
+    let body = encode::request(&resource(), &records).encode_to_vec();
+    check(&decode_in_python(&body, false), &records, &resource());
+}
+
+#[test]
+fn protobufs_json_parser_reads_every_field_of_the_json() {
+    let records = support::spans();
+    let request = encode::request(&resource(), &records);
+    let body = serde_json::to_vec(&json::to_json(&request)).unwrap();
+    check(&decode_in_python(&body, true), &records, &resource());
 }

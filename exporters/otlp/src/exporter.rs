@@ -1,0 +1,258 @@
+//! The OTLP/HTTP exporter: each batch is one `POST` of an
+//! `ExportTraceServiceRequest` to `{endpoint}/v1/traces`, in protobuf or
+//! JSON, from the tracer's exporter thread.
+
+use std::time::Duration;
+
+use prost::Message;
+use tracekit_runtime::export::{ExportError, Exporter};
+use tracekit_runtime::{Resource, SpanRecord};
+
+use crate::config::{
+    self, ConfigError, DEFAULT_ENDPOINT, DEFAULT_TIMEOUT, Protocol, parse_headers, parse_timeout,
+};
+use crate::{encode, json};
+
+/// Sends finished spans to an OTLP/HTTP endpoint: an OpenTelemetry
+/// Collector, Jaeger, Grafana Tempo, or any backend that takes OTLP.
+///
+/// ```no_run
+/// use tracekit_otlp::OtlpExporter;
+///
+/// let exporter = OtlpExporter::builder()
+///     .endpoint("http://collector:4318")
+///     .header("x-team", "payments")
+///     .build()
+///     .expect("a valid configuration");
+/// let _guard = tracekit_runtime::Tracer::builder()
+///     .service_name("shop")
+///     .exporter(exporter)
+///     .install();
+/// ```
+pub struct OtlpExporter {
+    url: String,
+    protocol: Protocol,
+    headers: Vec<(String, String)>,
+    agent: ureq::Agent,
+    resource: Resource,
+    body: Vec<u8>,
+}
+
+impl OtlpExporter {
+    /// Starts configuring an exporter (defaults: `http://localhost:4318`,
+    /// `http/protobuf`, a 10 s timeout).
+    pub fn builder() -> OtlpBuilder {
+        OtlpBuilder::default()
+    }
+
+    /// The URL batches are posted to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The body of the request that exports `batch`.
+    fn encode(&mut self, batch: &[SpanRecord]) {
+        let request = encode::request(&self.resource, batch);
+        self.body.clear();
+        match self.protocol {
+            Protocol::HttpProtobuf => request
+                .encode(&mut self.body)
+                .expect("a vector has room for any message"),
+            Protocol::HttpJson => serde_json::to_writer(&mut self.body, &json::to_json(&request))
+                .expect("JSON values serialize"),
+        }
+    }
+}
+
+impl Exporter for OtlpExporter {
+    fn export(&mut self, batch: &[SpanRecord]) -> Result<(), ExportError> {
+        self.encode(batch);
+        let mut request = self
+            .agent
+            .post(&self.url)
+            .header("content-type", self.protocol.content_type());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let mut response = request.send(&self.body[..]).map_err(transport_error)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(1024)
+            .read_to_string()
+            .unwrap_or_default();
+        Err(ExportError::Backend(format!(
+            "{} answered {status}: {}",
+            self.url,
+            body.trim()
+        )))
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource.clone();
+    }
+}
+
+/// A request that got no answer: refused, reset, timed out, or a name
+/// that did not resolve.
+fn transport_error(err: ureq::Error) -> ExportError {
+    match err {
+        ureq::Error::Io(io) => ExportError::Io(io),
+        other => ExportError::Backend(other.to_string()),
+    }
+}
+
+/// Configures an [`OtlpExporter`].
+#[derive(Clone)]
+pub struct OtlpBuilder {
+    url: String,
+    protocol: Protocol,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for OtlpBuilder {
+    /// Header values are left out: they often hold credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("OtlpBuilder")
+            .field("url", &self.url)
+            .field("protocol", &self.protocol)
+            .field("header_names", &header_names)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Default for OtlpBuilder {
+    fn default() -> OtlpBuilder {
+        OtlpBuilder {
+            url: config::traces_url(DEFAULT_ENDPOINT),
+            protocol: Protocol::default(),
+            headers: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl OtlpBuilder {
+    /// A builder configured from the standard variables:
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the URL, used as is) or else
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (a base, `/v1/traces` appended),
+    /// `OTEL_EXPORTER_OTLP_HEADERS` / `_TRACES_HEADERS` (`k=v,k2=v2`,
+    /// values percent-encoded), `OTEL_EXPORTER_OTLP_TIMEOUT` /
+    /// `_TRACES_TIMEOUT` (milliseconds), `OTEL_EXPORTER_OTLP_PROTOCOL` /
+    /// `_TRACES_PROTOCOL` (`http/protobuf`, `http/json`). The first
+    /// variable that cannot be used is the error; nothing is half applied.
+    pub fn from_env() -> Result<OtlpBuilder, ConfigError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let either = |traces: &str, all: &str| var(traces).or_else(|| var(all));
+        let mut builder = OtlpBuilder::default();
+        if let Some(url) = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+            builder.url = url.trim().to_owned();
+        } else if let Some(base) = var("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            builder.url = config::traces_url(&base);
+        }
+        if let Some(list) = either(
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ) {
+            builder.headers = parse_headers(&list)?;
+        }
+        if let Some(millis) = either(
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ) {
+            builder.timeout = parse_timeout(&millis)?;
+        }
+        if let Some(name) = either(
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ) {
+            builder.protocol = Protocol::from_name(&name)?;
+        }
+        Ok(builder)
+    }
+
+    /// The base endpoint: batches go to `{endpoint}/v1/traces`.
+    pub fn endpoint(mut self, endpoint: &str) -> Self {
+        self.url = config::traces_url(endpoint);
+        self
+    }
+
+    /// The full URL batches are posted to, used as is.
+    pub fn traces_url(mut self, url: impl Into<String>) -> Self {
+        self.url = url.into();
+        self
+    }
+
+    /// The encoding (default `http/protobuf`).
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Adds a header sent with every request (an API key, a tenant).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// How long one export may take, connection included (default 10 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The exporter; an error names the setting that cannot be used.
+    pub fn build(self) -> Result<OtlpExporter, ConfigError> {
+        let scheme = self.url.split("://").next().unwrap_or_default();
+        match scheme {
+            "http" => {}
+            "https" if cfg!(feature = "tls") => {}
+            "https" => {
+                return Err(ConfigError::new(
+                    "endpoint",
+                    format!(
+                        "{} needs TLS: enable the `tls` feature of tracekit-otlp",
+                        self.url
+                    ),
+                ));
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    "endpoint",
+                    format!("{:?} is not an http:// or https:// URL", self.url),
+                ));
+            }
+        }
+        for (name, value) in &self.headers {
+            let valid = ureq::http::HeaderName::from_bytes(name.as_bytes()).is_ok()
+                && ureq::http::HeaderValue::from_str(value).is_ok();
+            if !valid {
+                return Err(ConfigError::new(
+                    "header",
+                    format!("{name:?} cannot be sent as an HTTP header"),
+                ));
+            }
+        }
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(self.timeout))
+            // Statuses are read here, not turned into errors.
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Ok(OtlpExporter {
+            url: self.url,
+            protocol: self.protocol,
+            headers: self.headers,
+            agent,
+            resource: Resource::new("unknown_service"),
+            body: Vec::new(),
+        })
+    }
+}
