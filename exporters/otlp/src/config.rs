@@ -61,6 +61,37 @@ impl Protocol {
     }
 }
 
+/// Whether request bodies are compressed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compression {
+    /// Sent as encoded (the default).
+    #[default]
+    None,
+    /// gzip, with `Content-Encoding: gzip`.
+    Gzip,
+}
+
+impl Compression {
+    /// Reads an `OTEL_EXPORTER_OTLP_COMPRESSION` value (`gzip` or `none`).
+    ///
+    /// ```
+    /// use tracekit_otlp::Compression;
+    ///
+    /// assert_eq!(Compression::from_name("gzip"), Ok(Compression::Gzip));
+    /// assert!(Compression::from_name("zstd").is_err());
+    /// ```
+    pub fn from_name(name: &str) -> Result<Compression, ConfigError> {
+        match name.trim() {
+            "gzip" => Ok(Compression::Gzip),
+            "none" => Ok(Compression::None),
+            other => Err(ConfigError::new(
+                "OTEL_EXPORTER_OTLP_COMPRESSION",
+                format!("{other:?} is not supported (gzip, none)"),
+            )),
+        }
+    }
+}
+
 /// A setting that cannot be used, and the variable or method it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {

@@ -2,6 +2,7 @@
 //! `ExportTraceServiceRequest` to `{endpoint}/v1/traces`, in protobuf or
 //! JSON, from the tracer's exporter thread.
 
+use std::io::Write;
 use std::time::Duration;
 
 use prost::Message;
@@ -9,7 +10,8 @@ use tracekit_runtime::export::{ExportError, Exporter};
 use tracekit_runtime::{Resource, SpanRecord};
 
 use crate::config::{
-    self, ConfigError, DEFAULT_ENDPOINT, DEFAULT_TIMEOUT, Protocol, parse_headers, parse_timeout,
+    self, Compression, ConfigError, DEFAULT_ENDPOINT, DEFAULT_TIMEOUT, Protocol, parse_headers,
+    parse_timeout,
 };
 use crate::{encode, json};
 
@@ -32,10 +34,13 @@ use crate::{encode, json};
 pub struct OtlpExporter {
     url: String,
     protocol: Protocol,
+    compression: Compression,
     headers: Vec<(String, String)>,
     agent: ureq::Agent,
     resource: Resource,
+    /// The encoded request, and its gzip (reused from batch to batch).
     body: Vec<u8>,
+    compressed: Vec<u8>,
 }
 
 impl OtlpExporter {
@@ -61,6 +66,24 @@ impl OtlpExporter {
             Protocol::HttpJson => serde_json::to_writer(&mut self.body, &json::to_json(&request))
                 .expect("JSON values serialize"),
         }
+        if self.compression == Compression::Gzip {
+            self.compressed.clear();
+            let mut gzip = flate2::write::GzEncoder::new(
+                std::mem::take(&mut self.compressed),
+                flate2::Compression::fast(),
+            );
+            gzip.write_all(&self.body)
+                .expect("writing to a vector cannot fail");
+            self.compressed = gzip.finish().expect("writing to a vector cannot fail");
+        }
+    }
+
+    /// What goes on the wire.
+    fn payload(&self) -> &[u8] {
+        match self.compression {
+            Compression::None => &self.body,
+            Compression::Gzip => &self.compressed,
+        }
     }
 }
 
@@ -71,10 +94,13 @@ impl Exporter for OtlpExporter {
             .agent
             .post(&self.url)
             .header("content-type", self.protocol.content_type());
+        if self.compression == Compression::Gzip {
+            request = request.header("content-encoding", "gzip");
+        }
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
-        let mut response = request.send(&self.body[..]).map_err(transport_error)?;
+        let mut response = request.send(self.payload()).map_err(transport_error)?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -111,6 +137,7 @@ fn transport_error(err: ureq::Error) -> ExportError {
 pub struct OtlpBuilder {
     url: String,
     protocol: Protocol,
+    compression: Compression,
     headers: Vec<(String, String)>,
     timeout: Duration,
 }
@@ -122,6 +149,7 @@ impl std::fmt::Debug for OtlpBuilder {
         f.debug_struct("OtlpBuilder")
             .field("url", &self.url)
             .field("protocol", &self.protocol)
+            .field("compression", &self.compression)
             .field("header_names", &header_names)
             .field("timeout", &self.timeout)
             .finish()
@@ -133,6 +161,7 @@ impl Default for OtlpBuilder {
         OtlpBuilder {
             url: config::traces_url(DEFAULT_ENDPOINT),
             protocol: Protocol::default(),
+            compression: Compression::default(),
             headers: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
         }
@@ -146,8 +175,10 @@ impl OtlpBuilder {
     /// `OTEL_EXPORTER_OTLP_HEADERS` / `_TRACES_HEADERS` (`k=v,k2=v2`,
     /// values percent-encoded), `OTEL_EXPORTER_OTLP_TIMEOUT` /
     /// `_TRACES_TIMEOUT` (milliseconds), `OTEL_EXPORTER_OTLP_PROTOCOL` /
-    /// `_TRACES_PROTOCOL` (`http/protobuf`, `http/json`). The first
-    /// variable that cannot be used is the error; nothing is half applied.
+    /// `_TRACES_PROTOCOL` (`http/protobuf`, `http/json`),
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION` / `_TRACES_COMPRESSION` (`gzip`,
+    /// `none`). The first variable that cannot be used is the error;
+    /// nothing is half applied.
     pub fn from_env() -> Result<OtlpBuilder, ConfigError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let either = |traces: &str, all: &str| var(traces).or_else(|| var(all));
@@ -175,6 +206,12 @@ impl OtlpBuilder {
         ) {
             builder.protocol = Protocol::from_name(&name)?;
         }
+        if let Some(name) = either(
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+        ) {
+            builder.compression = Compression::from_name(&name)?;
+        }
         Ok(builder)
     }
 
@@ -193,6 +230,12 @@ impl OtlpBuilder {
     /// The encoding (default `http/protobuf`).
     pub fn protocol(mut self, protocol: Protocol) -> Self {
         self.protocol = protocol;
+        self
+    }
+
+    /// Whether bodies are compressed (default: not).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
         self
     }
 
@@ -249,10 +292,12 @@ impl OtlpBuilder {
         Ok(OtlpExporter {
             url: self.url,
             protocol: self.protocol,
+            compression: self.compression,
             headers: self.headers,
             agent,
             resource: Resource::new("unknown_service"),
             body: Vec::new(),
+            compressed: Vec::new(),
         })
     }
 }

@@ -7,7 +7,7 @@
 //! `OTEL_EXPORTER_OTLP_*` variables ([`OtlpBuilder::from_env`]). Below it:
 //! the OTLP messages ([`proto`], generated from the official `.proto`
 //! files), a batch as a request ([`encode::request`]) and OTLP's JSON
-//! mapping ([`json`]). Still to come (issue 14): gRPC, gzip, retries with
+//! mapping ([`json`]). Still to come (issue 14): gRPC, retries with
 //! backoff, partial success.
 //!
 //! ```
@@ -31,5 +31,5 @@ mod exporter;
 pub mod json;
 pub mod proto;
 
-pub use config::{ConfigError, Protocol};
+pub use config::{Compression, ConfigError, Protocol};
 pub use exporter::{OtlpBuilder, OtlpExporter};

@@ -46,7 +46,9 @@ fn the_otlp_variables_configure_the_exporter_and_bad_values_are_named() {
     set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json");
     set("OTEL_EXPORTER_OTLP_TIMEOUT", "2500");
     set("OTEL_EXPORTER_OTLP_HEADERS", "api-key=s%3Dcret");
+    set("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip");
     let builder = format!("{:?}", OtlpBuilder::from_env().unwrap());
+    assert!(builder.contains("Gzip"), "{builder}");
     assert!(builder.contains("HttpJson"), "{builder}");
     assert!(builder.contains(&format!("{:?}", Duration::from_millis(2500))));
     assert!(builder.contains("\"api-key\""), "{builder}");
@@ -63,6 +65,7 @@ fn the_otlp_variables_configure_the_exporter_and_bad_values_are_named() {
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "ten seconds"),
         ("OTEL_EXPORTER_OTLP_HEADERS", "no-equals-sign"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"),
     ] {
         let kept = std::env::var(name).unwrap();
         set(name, value);

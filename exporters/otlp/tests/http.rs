@@ -6,12 +6,13 @@
 #[path = "support/receiver.rs"]
 mod receiver;
 
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 use prost::Message;
 use receiver::Receiver;
 use tracekit_otlp::proto::collector::ExportTraceServiceRequest;
-use tracekit_otlp::{OtlpExporter, Protocol};
+use tracekit_otlp::{Compression, OtlpExporter, Protocol};
 use tracekit_runtime::{Tracer, TracerStats};
 
 /// A tracer exporting through `exporter`, after three spans were made
@@ -94,6 +95,31 @@ fn the_json_protocol_posts_otlp_json() {
         })
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn a_gzip_body_says_so_and_unpacks_to_the_request() {
+    let receiver = Receiver::start(200, "");
+    let exporter = OtlpExporter::builder()
+        .endpoint(&receiver.endpoint())
+        .compression(Compression::Gzip)
+        .build()
+        .unwrap();
+    assert_eq!(export_three(exporter).spans_exported, 3);
+    let spans: usize = receiver
+        .requests()
+        .iter()
+        .map(|request| {
+            assert_eq!(request.header("content-encoding"), Some("gzip"));
+            let mut body = Vec::new();
+            flate2::read::GzDecoder::new(request.body.as_slice())
+                .read_to_end(&mut body)
+                .expect("a gzip body");
+            let decoded = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+            decoded.resource_spans[0].scope_spans[0].spans.len()
+        })
+        .sum();
+    assert_eq!(spans, 3);
 }
 
 #[test]
