@@ -247,6 +247,37 @@ fn failed_exports_are_counted_as_dropped_spans_and_errors() {
     assert!(stats.export_errors >= 3, "{stats:?}");
 }
 
+/// Takes every batch but refuses two spans of each (OTLP's partial
+/// success); a second exporter takes everything.
+struct PickyBackend;
+
+impl Exporter for PickyBackend {
+    fn export(&mut self, batch: &[SpanRecord]) -> Result<(), ExportError> {
+        Err(ExportError::Rejected {
+            spans: 2.min(batch.len() as u64),
+            reason: "attribute too long".into(),
+        })
+    }
+}
+
+#[test]
+fn spans_a_backend_refuses_are_dropped_and_the_rest_exported() {
+    let memory = Memory::new();
+    let tracer = Tracer::builder()
+        .exporter(PickyBackend)
+        .exporter(memory.clone())
+        .batch(patient(1_000, 10))
+        .build();
+    for _ in 0..25 {
+        tracer.span("partly").start().finish();
+    }
+    assert_eq!(tracer.flush(), Err(FlushError::Dropped { spans: 6 }));
+    let stats = tracer.stats();
+    assert_eq!((stats.spans_exported, stats.dropped_export_failed), (19, 6));
+    assert_eq!(stats.export_errors, 3, "one per batch");
+    assert_eq!(memory.spans().len(), 25, "the other exporter got them all");
+}
+
 /// Panics on its first export, then works.
 #[derive(Clone, Default)]
 struct FlakyBackend {

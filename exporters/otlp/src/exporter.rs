@@ -13,6 +13,8 @@ use crate::config::{
     self, Compression, ConfigError, DEFAULT_ENDPOINT, DEFAULT_TIMEOUT, Protocol, parse_headers,
     parse_timeout,
 };
+use crate::proto::collector::ExportTraceServiceResponse;
+use crate::retry::{Backoff, Retry, retry_after};
 use crate::{encode, json};
 
 /// Sends finished spans to an OTLP/HTTP endpoint: an OpenTelemetry
@@ -33,6 +35,7 @@ use crate::{encode, json};
 /// ```
 pub struct OtlpExporter {
     url: String,
+    retry: Retry,
     protocol: Protocol,
     compression: Compression,
     headers: Vec<(String, String)>,
@@ -90,6 +93,38 @@ impl OtlpExporter {
 impl Exporter for OtlpExporter {
     fn export(&mut self, batch: &[SpanRecord]) -> Result<(), ExportError> {
         self.encode(batch);
+        let mut backoff = Backoff::new(self.retry);
+        loop {
+            match self.send_once() {
+                Attempt::Done(result) => return result,
+                Attempt::Again { error, asked } => match backoff.next_wait(asked) {
+                    Some(wait) => std::thread::sleep(wait),
+                    None => return Err(error),
+                },
+            }
+        }
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource.clone();
+    }
+}
+
+/// How one try ended.
+enum Attempt {
+    /// Delivered, or failed for good.
+    Done(Result<(), ExportError>),
+    /// Failed for a reason that may pass; `asked`: the wait the backend
+    /// asked for (`Retry-After`).
+    Again {
+        error: ExportError,
+        asked: Option<Duration>,
+    },
+}
+
+impl OtlpExporter {
+    /// Posts the encoded batch once.
+    fn send_once(&self) -> Attempt {
         let mut request = self
             .agent
             .post(&self.url)
@@ -100,31 +135,46 @@ impl Exporter for OtlpExporter {
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
-        let mut response = request.send(self.payload()).map_err(transport_error)?;
+        let mut response = match request.send(self.payload()) {
+            Ok(response) => response,
+            Err(err) if passes(&err) => {
+                return Attempt::Again {
+                    error: transport_error(err),
+                    asked: None,
+                };
+            }
+            Err(err) => return Attempt::Done(Err(transport_error(err))),
+        };
         let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
         let body = response
             .body_mut()
             .with_config()
-            .limit(1024)
-            .read_to_string()
+            .limit(MAX_RESPONSE_BODY)
+            .read_to_vec()
             .unwrap_or_default();
-        Err(ExportError::Backend(format!(
+        if status.is_success() {
+            return Attempt::Done(partial_success(self.protocol, &body));
+        }
+        let error = ExportError::Backend(format!(
             "{} answered {status}: {}",
             self.url,
-            body.trim()
-        )))
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource = resource.clone();
+            String::from_utf8_lossy(&body[..body.len().min(1024)]).trim()
+        ));
+        match status.as_u16() {
+            429 | 502 | 503 | 504 => Attempt::Again {
+                error,
+                asked: response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(retry_after),
+            },
+            _ => Attempt::Done(Err(error)),
+        }
     }
 }
 
-/// A request that got no answer: refused, reset, timed out, or a name
-/// that did not resolve.
+/// A request that got no answer.
 fn transport_error(err: ureq::Error) -> ExportError {
     match err {
         ureq::Error::Io(io) => ExportError::Io(io),
@@ -132,10 +182,58 @@ fn transport_error(err: ureq::Error) -> ExportError {
     }
 }
 
+/// The most of a response body read.
+const MAX_RESPONSE_BODY: u64 = 64 * 1024;
+
+/// Whether a request that got no answer may get one later: refused,
+/// reset, timed out, a name that did not resolve (yet).
+fn passes(err: &ureq::Error) -> bool {
+    matches!(
+        err,
+        ureq::Error::Io(_)
+            | ureq::Error::Timeout(_)
+            | ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+    )
+}
+
+/// Reads the `partial_success` of an accepted request: the spans the
+/// backend refused, if any. A body that cannot be read is taken as full
+/// success (the backend said 2xx).
+fn partial_success(protocol: Protocol, body: &[u8]) -> Result<(), ExportError> {
+    let (rejected, message) = match protocol {
+        Protocol::HttpProtobuf => match ExportTraceServiceResponse::decode(body) {
+            Ok(response) => response
+                .partial_success
+                .map(|p| (p.rejected_spans, p.error_message))
+                .unwrap_or_default(),
+            Err(_) => (0, String::new()),
+        },
+        Protocol::HttpJson => {
+            let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+            let partial = &value["partialSuccess"];
+            let rejected = match &partial["rejectedSpans"] {
+                serde_json::Value::String(text) => text.parse().unwrap_or(0),
+                number => number.as_i64().unwrap_or(0),
+            };
+            let message = partial["errorMessage"].as_str().unwrap_or_default();
+            (rejected, message.to_owned())
+        }
+    };
+    match u64::try_from(rejected) {
+        Ok(spans) if spans > 0 => Err(ExportError::Rejected {
+            spans,
+            reason: message,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Configures an [`OtlpExporter`].
 #[derive(Clone)]
 pub struct OtlpBuilder {
     url: String,
+    retry: Retry,
     protocol: Protocol,
     compression: Compression,
     headers: Vec<(String, String)>,
@@ -152,6 +250,7 @@ impl std::fmt::Debug for OtlpBuilder {
             .field("compression", &self.compression)
             .field("header_names", &header_names)
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -160,6 +259,7 @@ impl Default for OtlpBuilder {
     fn default() -> OtlpBuilder {
         OtlpBuilder {
             url: config::traces_url(DEFAULT_ENDPOINT),
+            retry: Retry::default(),
             protocol: Protocol::default(),
             compression: Compression::default(),
             headers: Vec::new(),
@@ -245,7 +345,13 @@ impl OtlpBuilder {
         self
     }
 
-    /// How long one export may take, connection included (default 10 s).
+    /// How failed exports are tried again (default [`Retry::default`]).
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How long one try may take, connection included (default 10 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -291,6 +397,7 @@ impl OtlpBuilder {
             .into();
         Ok(OtlpExporter {
             url: self.url,
+            retry: self.retry,
             protocol: self.protocol,
             compression: self.compression,
             headers: self.headers,

@@ -7,8 +7,9 @@
 //! `OTEL_EXPORTER_OTLP_*` variables ([`OtlpBuilder::from_env`]). Below it:
 //! the OTLP messages ([`proto`], generated from the official `.proto`
 //! files), a batch as a request ([`encode::request`]) and OTLP's JSON
-//! mapping ([`json`]). Still to come (issue 14): gRPC, retries with
-//! backoff, partial success.
+//! mapping ([`json`]). Failures that may pass are tried again with backoff
+//! ([`Retry`]); spans a backend refuses in a partial success are counted
+//! as dropped. Still to come (issue 14): OTLP over gRPC.
 //!
 //! ```
 //! use prost::Message;
@@ -30,6 +31,8 @@ pub mod encode;
 mod exporter;
 pub mod json;
 pub mod proto;
+mod retry;
 
 pub use config::{Compression, ConfigError, Protocol};
 pub use exporter::{OtlpBuilder, OtlpExporter};
+pub use retry::Retry;

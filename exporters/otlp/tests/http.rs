@@ -10,9 +10,10 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use prost::Message;
-use receiver::Receiver;
+use receiver::{Answer, Receiver};
 use tracekit_otlp::proto::collector::ExportTraceServiceRequest;
-use tracekit_otlp::{Compression, OtlpExporter, Protocol};
+use tracekit_otlp::proto::collector::{ExportTracePartialSuccess, ExportTraceServiceResponse};
+use tracekit_otlp::{Compression, OtlpExporter, Protocol, Retry};
 use tracekit_runtime::{Tracer, TracerStats};
 
 /// A tracer exporting through `exporter`, after three spans were made
@@ -122,6 +123,118 @@ fn a_gzip_body_says_so_and_unpacks_to_the_request() {
     assert_eq!(spans, 3);
 }
 
+/// Retries that wait little, for tests.
+fn quick(max_elapsed: Duration) -> Retry {
+    Retry {
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(40),
+        max_elapsed,
+    }
+}
+
+#[test]
+fn a_busy_backend_is_tried_again_as_it_asks_and_gets_the_batch_once() {
+    let receiver = Receiver::scripted(vec![
+        Answer::new(503, "down for a moment").header("retry-after", "0"),
+        Answer::new(429, "slow down").header("retry-after", "0"),
+        Answer::new(502, "bad gateway"),
+        Answer::new(200, ""),
+    ]);
+    let exporter = OtlpExporter::builder()
+        .endpoint(&receiver.endpoint())
+        .retry(quick(Duration::from_secs(30)))
+        .build()
+        .unwrap();
+    let stats = export_three(exporter);
+    assert_eq!((stats.spans_exported, stats.dropped()), (3, 0));
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 4, "three refusals, then the delivery");
+    assert!(
+        requests.windows(2).all(|pair| pair[0].body == pair[1].body),
+        "the same batch each time"
+    );
+}
+
+#[test]
+fn a_backend_that_comes_back_gets_the_batch() {
+    // A port that was open a moment ago; the receiver opens it again while
+    // the exporter is trying.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let exporter = OtlpExporter::builder()
+        .endpoint(&format!("http://{addr}"))
+        .retry(quick(Duration::from_secs(30)))
+        .build()
+        .unwrap();
+    let comes_back = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        Receiver::scripted_at(&addr.to_string(), vec![Answer::new(200, "")])
+    });
+    let stats = export_three(exporter);
+    let receiver = comes_back.join().unwrap();
+    assert_eq!((stats.spans_exported, stats.dropped()), (3, 0));
+    assert_eq!(receiver.requests().len(), 1, "delivered once");
+}
+
+#[test]
+fn a_backend_that_stays_down_gets_tries_within_the_limit_then_the_batch_is_dropped() {
+    let receiver = Receiver::start(503, "down");
+    let exporter = OtlpExporter::builder()
+        .endpoint(&receiver.endpoint())
+        .retry(quick(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let stats = export_three(exporter);
+    assert_eq!((stats.spans_exported, stats.dropped_export_failed), (0, 3));
+    assert!(receiver.requests().len() >= 2, "tried again");
+}
+
+#[test]
+fn a_bad_request_is_not_tried_again() {
+    let receiver = Receiver::start(400, "malformed");
+    let exporter = OtlpExporter::builder()
+        .endpoint(&receiver.endpoint())
+        .retry(quick(Duration::from_secs(30)))
+        .build()
+        .unwrap();
+    let stats = export_three(exporter);
+    assert_eq!(stats.dropped_export_failed, 3);
+    assert_eq!(receiver.requests().len(), 1);
+}
+
+#[test]
+fn a_partial_success_drops_the_refused_spans_and_exports_the_rest() {
+    let response = ExportTraceServiceResponse {
+        partial_success: Some(ExportTracePartialSuccess {
+            rejected_spans: 1,
+            error_message: "name too long".into(),
+        }),
+    };
+    for (protocol, body) in [
+        (Protocol::HttpProtobuf, response.encode_to_vec()),
+        (
+            Protocol::HttpJson,
+            br#"{"partialSuccess":{"rejectedSpans":"1","errorMessage":"name too long"}}"#.to_vec(),
+        ),
+    ] {
+        let receiver = Receiver::scripted(vec![Answer::new(200, body)]);
+        let exporter = OtlpExporter::builder()
+            .endpoint(&receiver.endpoint())
+            .protocol(protocol)
+            .build()
+            .unwrap();
+        let stats = export_three(exporter);
+        assert_eq!(
+            (stats.spans_exported, stats.dropped_export_failed),
+            (2, 1),
+            "{protocol:?}"
+        );
+        assert_eq!(receiver.requests().len(), 1, "not sent again");
+    }
+}
+
 #[test]
 fn a_refused_batch_is_an_export_error_counted_as_dropped() {
     let receiver = Receiver::start(400, "bad request: no");
@@ -147,6 +260,7 @@ fn a_receiver_that_is_not_there_fails_the_export_quickly() {
     let exporter = OtlpExporter::builder()
         .endpoint(&format!("http://127.0.0.1:{port}"))
         .timeout(Duration::from_secs(2))
+        .retry(Retry::none())
         .build()
         .unwrap();
     let started = Instant::now();

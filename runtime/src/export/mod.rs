@@ -76,6 +76,15 @@ pub enum ExportError {
     Io(std::io::Error),
     /// The backend refused or could not take the batch.
     Backend(String),
+    /// The backend took the batch but refused `spans` of its spans (OTLP's
+    /// partial success): those are counted as dropped, the rest as
+    /// exported.
+    Rejected {
+        /// How many spans of the batch were refused.
+        spans: u64,
+        /// What the backend said.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ExportError {
@@ -83,6 +92,9 @@ impl fmt::Display for ExportError {
         match self {
             ExportError::Io(err) => write!(f, "export failed: {err}"),
             ExportError::Backend(reason) => write!(f, "backend refused the batch: {reason}"),
+            ExportError::Rejected { spans, reason } => {
+                write!(f, "backend refused {spans} spans of the batch: {reason}")
+            }
         }
     }
 }
@@ -91,7 +103,7 @@ impl std::error::Error for ExportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ExportError::Io(err) => Some(err),
-            ExportError::Backend(_) => None,
+            ExportError::Backend(_) | ExportError::Rejected { .. } => None,
         }
     }
 }

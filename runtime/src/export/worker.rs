@@ -241,27 +241,36 @@ impl Worker {
         Some(chunk)
     }
 
-    /// Gives the first `count` records, filled, to every exporter.
+    /// Gives the first `count` records, filled, to every exporter. The
+    /// batch counts as exported but for what an exporter could not deliver:
+    /// all of it when one failed, the spans a backend refused when one
+    /// took only part of it.
     fn export(&mut self, count: usize) {
         let records = &self.records[..count];
-        let mut failed = false;
+        let mut dropped = 0;
         for exporter in &mut self.exporters {
             let result = catch_unwind(AssertUnwindSafe(|| exporter.export(records)))
                 .unwrap_or_else(|_| Err(ExportError::Backend("the exporter panicked".into())));
-            if let Err(err) = result {
-                failed = true;
-                self.shared.export_errors.fetch_add(1, Ordering::Relaxed);
-                self.shared
-                    .warnings
-                    .report(Problem::ExportFailed, || err.to_string());
-            }
+            let Err(err) = result else {
+                continue;
+            };
+            dropped = match &err {
+                ExportError::Rejected { spans, .. } => {
+                    dropped.max(usize::try_from(*spans).unwrap_or(count).min(count))
+                }
+                _ => count,
+            };
+            self.shared.export_errors.fetch_add(1, Ordering::Relaxed);
+            self.shared
+                .warnings
+                .report(Problem::ExportFailed, || err.to_string());
         }
-        let counter = if failed {
-            &self.shared.dropped_export_failed
-        } else {
-            &self.shared.exported
-        };
-        counter.fetch_add(count as u64, Ordering::Relaxed);
+        let dropped = dropped as u64;
+        let exported = count as u64 - dropped;
+        self.shared
+            .dropped_export_failed
+            .fetch_add(dropped, Ordering::Relaxed);
+        self.shared.exported.fetch_add(exported, Ordering::Relaxed);
         self.give_back_extras();
     }
 

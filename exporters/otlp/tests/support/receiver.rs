@@ -1,9 +1,10 @@
 //! A real HTTP/1.1 receiver on loopback for the exporter's tests: it keeps
 //! every request it reads (method, path, headers, body) and answers each
-//! with the status and body its test chose.
+//! with the next of the answers its test scripted (the last one repeats).
 
 #![allow(dead_code)]
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,29 @@ impl Request {
     }
 }
 
+/// What the receiver answers to one request.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Answer {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
 /// The receiver; it runs until the test ends.
 pub struct Receiver {
     pub addr: SocketAddr,
@@ -37,14 +61,26 @@ impl Receiver {
     /// Starts a receiver that answers every request with `status` and
     /// `body`.
     pub fn start(status: u16, body: &'static str) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        Receiver::scripted(vec![Answer::new(status, body)])
+    }
+
+    /// Starts a receiver that gives `answers` in turn, the last one to
+    /// every request after.
+    pub fn scripted(answers: Vec<Answer>) -> Receiver {
+        Receiver::scripted_at("127.0.0.1:0", answers)
+    }
+
+    /// [`scripted`](Self::scripted), listening at `addr`.
+    pub fn scripted_at(addr: &str, answers: Vec<Answer>) -> Receiver {
+        let listener = TcpListener::bind(addr).expect("a loopback port");
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(VecDeque::from(answers)));
         let kept = requests.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let kept = kept.clone();
-                std::thread::spawn(move || serve(stream, &kept, status, body));
+                let (kept, script) = (kept.clone(), script.clone());
+                std::thread::spawn(move || serve(stream, &kept, &script));
             }
         });
         Receiver { addr, requests }
@@ -61,16 +97,29 @@ impl Receiver {
 }
 
 /// Reads requests off one connection (kept alive) until it closes.
-fn serve(stream: TcpStream, kept: &Mutex<Vec<Request>>, status: u16, body: &str) {
+fn serve(stream: TcpStream, kept: &Mutex<Vec<Request>>, script: &Mutex<VecDeque<Answer>>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
     while let Some(request) = read_request(&mut reader) {
         kept.lock().unwrap().push(request);
-        let answer = format!(
-            "HTTP/1.1 {status} Status\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
+        let answer = {
+            let mut script = script.lock().unwrap();
+            if script.len() > 1 {
+                script.pop_front().unwrap()
+            } else {
+                script[0].clone()
+            }
+        };
+        let mut head = format!(
+            "HTTP/1.1 {} Status\r\ncontent-length: {}\r\n",
+            answer.status,
+            answer.body.len()
         );
-        if writer.write_all(answer.as_bytes()).is_err() {
+        for (name, value) in &answer.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&answer.body).is_err() {
             return;
         }
     }
