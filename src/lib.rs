@@ -420,7 +420,8 @@
 //!
 //! [`init`] reads `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
 //! `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER`
-//! (`console`, `none`), `OTEL_PROPAGATORS`, `OTEL_BSP_*` and
+//! (`console`, `otlp` with `OTEL_EXPORTER_OTLP_*`, `none`, or several),
+//! `OTEL_PROPAGATORS`, `OTEL_BSP_*` and
 //! `OTEL_SDK_DISABLED`. The service name and the resource attributes make
 //! the tracer's [`Resource`], which its exporters are told before their
 //! first batch. The builder sets the same in code:
@@ -445,3 +446,40 @@ pub use tracekit_runtime::*;
 /// any OTLP/HTTP endpoint.
 #[cfg(feature = "otlp")]
 pub use tracekit_otlp as otlp;
+
+/// Installs a tracer configured from the `OTEL_*` environment variables
+/// (see [`TracerBuilder::from_env`]), where `OTEL_TRACES_EXPORTER` may also
+/// name the exporters of this build's features ([`exporters`]: `otlp`);
+/// `OTEL_SDK_DISABLED=true` installs nothing. Keep the returned guard
+/// alive: it flushes on drop.
+///
+/// ```no_run
+/// // OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318
+/// let _tracer = tracekit::init();
+/// ```
+pub fn init() -> TracerGuard {
+    init_with(&exporters())
+}
+
+/// The exporters `OTEL_TRACES_EXPORTER` may name beside `console` and
+/// `none`, with this build's features: `otlp` (configured by
+/// `OTEL_EXPORTER_OTLP_*`).
+///
+/// ```
+/// let builder = tracekit::TracerBuilder::from_env_with(&tracekit::exporters());
+/// # let _ = builder;
+/// ```
+pub fn exporters() -> Vec<NamedExporter> {
+    vec![
+        #[cfg(feature = "otlp")]
+        NamedExporter {
+            name: "otlp",
+            build: || {
+                let exporter = otlp::OtlpBuilder::from_env()
+                    .and_then(otlp::OtlpBuilder::build)
+                    .map_err(|err| err.to_string())?;
+                Ok(Box::new(exporter))
+            },
+        },
+    ]
+}

@@ -82,6 +82,6 @@ pub use span::{Span, SpanBuilder, SpanRef};
 pub use tag::{TRUNCATION_MARKER, TagValue, ToTag};
 pub use text::{INLINE_TEXT_LEN, Text};
 pub use tracer::{
-    DEFAULT_MAX_TAG_LEN, DEFAULT_SHUTDOWN_TIMEOUT, InstallError, Tracer, TracerBuilder,
-    TracerGuard, global, init, is_installed,
+    DEFAULT_MAX_TAG_LEN, DEFAULT_SHUTDOWN_TIMEOUT, InstallError, NamedExporter, Tracer,
+    TracerBuilder, TracerGuard, global, init, init_with, is_installed,
 };

@@ -283,12 +283,20 @@ impl TracerBuilder {
     /// `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, values
     /// percent-encoded; `OTEL_SERVICE_NAME` wins over a `service.name`
     /// there), `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`,
-    /// `OTEL_TRACES_EXPORTER` (`console` or `none`), `OTEL_PROPAGATORS` and
+    /// `OTEL_TRACES_EXPORTER` (`console`, `none`, or several names
+    /// comma-separated), `OTEL_PROPAGATORS` and
     /// `OTEL_BSP_*` (see [`BatchConfig::from_env`]). A value that cannot be
     /// used is reported on stderr and its default kept; a member of
     /// `OTEL_RESOURCE_ATTRIBUTES` that cannot be read is reported and left
     /// out, the others kept.
     pub fn from_env() -> TracerBuilder {
+        TracerBuilder::from_env_with(&[])
+    }
+
+    /// [`from_env`](Self::from_env), with more exporters that
+    /// `OTEL_TRACES_EXPORTER` may name beside `console` and `none` (what
+    /// `tracekit::init` passes: `otlp`, with its feature).
+    pub fn from_env_with(named: &[NamedExporter]) -> TracerBuilder {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut builder = TracerBuilder::default().batch(BatchConfig::from_env());
         if let Some(list) = var("OTEL_RESOURCE_ATTRIBUTES") {
@@ -317,13 +325,8 @@ impl TracerBuilder {
                 }
             }
         }
-        match var("OTEL_TRACES_EXPORTER").as_deref().map(str::trim) {
-            None | Some("console") => {}
-            Some("none") => builder.default_exporter = false,
-            Some(other) => eprintln!(
-                "tracekit: OTEL_TRACES_EXPORTER={other:?} is not supported (console, none); \
-                 printing to the console"
-            ),
+        if let Some(list) = var("OTEL_TRACES_EXPORTER") {
+            builder = builder.exporters_named(&list, named);
         }
         builder
     }
@@ -424,6 +427,46 @@ impl TracerBuilder {
     /// [`BatchConfig::default`]).
     pub fn batch(mut self, config: BatchConfig) -> Self {
         self.batch = config;
+        self
+    }
+
+    /// Adds the exporters `list` names (`OTEL_TRACES_EXPORTER`: `console`,
+    /// `none`, the names in `named`; several comma-separated). A name that
+    /// is unknown, or whose exporter cannot be built, is reported on stderr
+    /// and left out; when nothing is left, spans go to the console (a safe
+    /// fallback); `none` alone exports nowhere.
+    fn exporters_named(mut self, list: &str, named: &[NamedExporter]) -> Self {
+        let accepted = || {
+            let mut names = vec!["console", "none"];
+            names.extend(named.iter().map(|n| n.name));
+            names.join(", ")
+        };
+        let mut none = false;
+        let mut added = false;
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if name == "none" {
+                none = true;
+            } else if name == "console" {
+                self.exporters.push(Box::new(Console::stdout()));
+                added = true;
+            } else if let Some(exporter) = named.iter().find(|n| n.name == name) {
+                match (exporter.build)() {
+                    Ok(exporter) => {
+                        self.exporters.push(exporter);
+                        added = true;
+                    }
+                    Err(err) => eprintln!("tracekit: OTEL_TRACES_EXPORTER={name}: {err}; left out"),
+                }
+            } else {
+                eprintln!(
+                    "tracekit: OTEL_TRACES_EXPORTER: {name:?} is not supported ({}); left out",
+                    accepted()
+                );
+            }
+        }
+        if none && !added {
+            self.default_exporter = false;
+        }
         self
     }
 
@@ -620,11 +663,38 @@ fn not_installed() -> &'static Tracer {
 /// // ... traced work; the guard flushes when it drops at the end of main.
 /// ```
 pub fn init() -> TracerGuard {
+    init_with(&[])
+}
+
+/// [`init`], with more exporters `OTEL_TRACES_EXPORTER` may name (see
+/// [`TracerBuilder::from_env_with`]).
+pub fn init_with(named: &[NamedExporter]) -> TracerGuard {
     let disabled = std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim() == "true");
     if disabled {
         return TracerGuard {
             tracer: global().clone(),
         };
     }
-    TracerBuilder::from_env().install()
+    TracerBuilder::from_env_with(named).install()
+}
+
+/// An exporter `OTEL_TRACES_EXPORTER` may name: its name, and how it is
+/// built from the environment (an error says what cannot be used).
+///
+/// ```
+/// use tracekit_runtime::export::Memory;
+/// use tracekit_runtime::{NamedExporter, TracerBuilder};
+///
+/// let memory = NamedExporter {
+///     name: "memory",
+///     build: || Ok(Box::new(Memory::new())),
+/// };
+/// let _builder = TracerBuilder::from_env_with(&[memory]);
+/// ```
+#[derive(Clone, Copy)]
+pub struct NamedExporter {
+    /// The name in `OTEL_TRACES_EXPORTER`.
+    pub name: &'static str,
+    /// Builds the exporter from the environment.
+    pub build: fn() -> Result<Box<dyn Exporter>, String>,
 }

@@ -1,0 +1,89 @@
+//! `OTEL_TRACES_EXPORTER` chooses the exporters, as the OpenTelemetry SDKs
+//! do: `otlp` (configured by `OTEL_EXPORTER_OTLP_*`), `console`, `none`,
+//! or several comma-separated. A name that is unknown, or whose exporter
+//! cannot be built, is reported and left out; with nothing left, spans go
+//! to the console.
+//!
+//! One test per binary: it changes the process environment.
+
+#[path = "../exporters/otlp/tests/support/receiver.rs"]
+mod receiver;
+
+use std::sync::Mutex;
+
+use receiver::Receiver;
+use tracekit::export::Memory;
+use tracekit::{NamedExporter, Tracer, TracerBuilder};
+
+fn set(name: &str, value: &str) {
+    // SAFETY: this binary runs a single test, so no other thread reads the
+    // environment while it changes.
+    unsafe { std::env::set_var(name, value) }
+}
+
+/// The memory exporter `OTEL_TRACES_EXPORTER=memory` names here.
+static MEMORY: Mutex<Option<Memory>> = Mutex::new(None);
+
+fn memory() -> Memory {
+    MEMORY
+        .lock()
+        .unwrap()
+        .get_or_insert_with(Memory::new)
+        .clone()
+}
+
+/// The exporters of this build, and `memory`.
+fn named() -> Vec<NamedExporter> {
+    let mut named = tracekit::exporters();
+    named.push(NamedExporter {
+        name: "memory",
+        build: || Ok(Box::new(memory())),
+    });
+    named
+}
+
+/// One span through a tracer configured from the environment; its stats.
+fn one_span() -> tracekit::TracerStats {
+    let tracer: Tracer = TracerBuilder::from_env_with(&named()).build();
+    tracer.span("work").start().finish();
+    let _ = tracer.flush();
+    tracer.stats()
+}
+
+#[test]
+fn otel_traces_exporter_chooses_the_exporters() {
+    let receiver = Receiver::start(200, "");
+    set("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint());
+
+    set("OTEL_TRACES_EXPORTER", "otlp");
+    assert_eq!(one_span().spans_exported, 1);
+    assert_eq!(receiver.requests().len(), 1, "the OTLP endpoint got it");
+
+    set("OTEL_TRACES_EXPORTER", " otlp , memory ");
+    assert_eq!(one_span().spans_exported, 1);
+    assert_eq!(receiver.requests().len(), 2);
+    assert_eq!(memory().spans().len(), 1, "both got it");
+
+    set("OTEL_TRACES_EXPORTER", "zipkin,memory");
+    assert_eq!(one_span().spans_exported, 1, "the unknown name left out");
+    assert_eq!(memory().spans().len(), 2);
+
+    set("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon");
+    set("OTEL_TRACES_EXPORTER", "otlp,memory");
+    assert_eq!(
+        one_span().spans_exported,
+        1,
+        "an OTLP exporter that cannot be built is left out"
+    );
+    assert_eq!(receiver.requests().len(), 2);
+    assert_eq!(memory().spans().len(), 3);
+
+    set("OTEL_TRACES_EXPORTER", "none");
+    let stats = one_span();
+    assert_eq!(
+        (stats.spans_exported, stats.dropped()),
+        (0, 0),
+        "no exporter"
+    );
+    assert_eq!(receiver.requests().len(), 2);
+}
