@@ -447,9 +447,16 @@ pub use tracekit_runtime::*;
 #[cfg(feature = "otlp")]
 pub use tracekit_otlp as otlp;
 
+/// The JSON-lines file exporter (feature `jsonl`, on by default):
+/// [`jsonl::JsonLines`] appends each finished span to a file as one line
+/// in a documented, versioned schema.
+#[cfg(feature = "jsonl")]
+pub use tracekit_jsonl as jsonl;
+
 /// Installs a tracer configured from the `OTEL_*` environment variables
 /// (see [`TracerBuilder::from_env`]), where `OTEL_TRACES_EXPORTER` may also
-/// name the exporters of this build's features ([`exporters`]: `otlp`);
+/// name the exporters of this build's features ([`exporters`]: `otlp`,
+/// `jsonl`);
 /// `OTEL_SDK_DISABLED=true` installs nothing. Keep the returned guard
 /// alive: it flushes on drop.
 ///
@@ -463,7 +470,8 @@ pub fn init() -> TracerGuard {
 
 /// The exporters `OTEL_TRACES_EXPORTER` may name beside `console` and
 /// `none`, with this build's features: `otlp` (configured by
-/// `OTEL_EXPORTER_OTLP_*`).
+/// `OTEL_EXPORTER_OTLP_*`) and `jsonl` (the file in `TRACEKIT_JSONL_PATH`,
+/// default `traces.jsonl`).
 ///
 /// ```
 /// let builder = tracekit::TracerBuilder::from_env_with(&tracekit::exporters());
@@ -478,6 +486,15 @@ pub fn exporters() -> Vec<NamedExporter> {
                 let exporter = otlp::OtlpBuilder::from_env()
                     .and_then(otlp::OtlpBuilder::build)
                     .map_err(|err| err.to_string())?;
+                Ok(Box::new(exporter))
+            },
+        },
+        #[cfg(feature = "jsonl")]
+        NamedExporter {
+            name: "jsonl",
+            build: || {
+                let exporter = jsonl::JsonLines::from_env()
+                    .map_err(|err| format!("{}: {err}", jsonl::PATH_VARIABLE))?;
                 Ok(Box::new(exporter))
             },
         },

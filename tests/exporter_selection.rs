@@ -1,6 +1,6 @@
 //! `OTEL_TRACES_EXPORTER` chooses the exporters, as the OpenTelemetry SDKs
-//! do: `otlp` (configured by `OTEL_EXPORTER_OTLP_*`), `console`, `none`,
-//! or several comma-separated. A name that is unknown, or whose exporter
+//! do: `otlp` (configured by `OTEL_EXPORTER_OTLP_*`), `jsonl` (the file in
+//! `TRACEKIT_JSONL_PATH`), `console`, `none`, or several comma-separated. A name that is unknown, or whose exporter
 //! cannot be built, is reported and left out; with nothing left, spans go
 //! to the console.
 //!
@@ -77,6 +77,17 @@ fn otel_traces_exporter_chooses_the_exporters() {
     );
     assert_eq!(receiver.requests().len(), 2);
     assert_eq!(memory().spans().len(), 3);
+
+    let file =
+        std::env::temp_dir().join(format!("tracekit-selection-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    set("TRACEKIT_JSONL_PATH", file.to_str().unwrap());
+    set("OTEL_TRACES_EXPORTER", "jsonl");
+    assert_eq!(one_span().spans_exported, 1);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("\"schema\":\"tracekit.span/1\""), "{text}");
+    std::fs::remove_file(&file).unwrap();
 
     set("OTEL_TRACES_EXPORTER", "none");
     let stats = one_span();
