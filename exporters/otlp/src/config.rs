@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use tracekit_runtime::propagation::{is_token, percent_decode};
+use tracekit_transport::Compression;
 
 /// The default endpoint: an OpenTelemetry Collector on this machine.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
@@ -61,34 +62,23 @@ impl Protocol {
     }
 }
 
-/// Whether request bodies are compressed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Compression {
-    /// Sent as encoded (the default).
-    #[default]
-    None,
-    /// gzip, with `Content-Encoding: gzip`.
-    Gzip,
-}
-
-impl Compression {
-    /// Reads an `OTEL_EXPORTER_OTLP_COMPRESSION` value (`gzip` or `none`).
-    ///
-    /// ```
-    /// use tracekit_otlp::Compression;
-    ///
-    /// assert_eq!(Compression::from_name("gzip"), Ok(Compression::Gzip));
-    /// assert!(Compression::from_name("zstd").is_err());
-    /// ```
-    pub fn from_name(name: &str) -> Result<Compression, ConfigError> {
-        match name.trim() {
-            "gzip" => Ok(Compression::Gzip),
-            "none" => Ok(Compression::None),
-            other => Err(ConfigError::new(
-                "OTEL_EXPORTER_OTLP_COMPRESSION",
-                format!("{other:?} is not supported (gzip, none)"),
-            )),
-        }
+/// Reads an `OTEL_EXPORTER_OTLP_COMPRESSION` value (`gzip` or `none`).
+///
+/// ```
+/// use tracekit_otlp::Compression;
+/// use tracekit_otlp::config::parse_compression;
+///
+/// assert_eq!(parse_compression("gzip"), Ok(Compression::Gzip));
+/// assert!(parse_compression("zstd").is_err());
+/// ```
+pub fn parse_compression(name: &str) -> Result<Compression, ConfigError> {
+    match name.trim() {
+        "gzip" => Ok(Compression::Gzip),
+        "none" => Ok(Compression::None),
+        other => Err(ConfigError::new(
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+            format!("{other:?} is not supported (gzip, none)"),
+        )),
     }
 }
 

@@ -2,7 +2,6 @@
 //! `ExportTraceServiceRequest` to `{endpoint}/v1/traces`, in protobuf or
 //! JSON, from the tracer's exporter thread.
 
-use std::io::Write;
 use std::time::Duration;
 
 use prost::Message;
@@ -10,11 +9,12 @@ use tracekit_runtime::export::{ExportError, Exporter};
 use tracekit_runtime::{Resource, SpanRecord};
 
 use crate::config::{
-    self, Compression, ConfigError, DEFAULT_ENDPOINT, DEFAULT_TIMEOUT, Protocol, parse_headers,
-    parse_timeout,
+    self, ConfigError, DEFAULT_ENDPOINT, DEFAULT_TIMEOUT, Protocol, parse_compression,
+    parse_headers, parse_timeout,
 };
+use tracekit_transport::{Compression, Retry, Sender, SenderConfig};
+
 use crate::proto::collector::ExportTraceServiceResponse;
-use crate::retry::{Backoff, Retry, retry_after};
 use crate::{encode, json};
 
 /// Sends finished spans to an OTLP/HTTP endpoint: an OpenTelemetry
@@ -34,16 +34,11 @@ use crate::{encode, json};
 ///     .install();
 /// ```
 pub struct OtlpExporter {
-    url: String,
-    retry: Retry,
+    sender: Sender,
     protocol: Protocol,
-    compression: Compression,
-    headers: Vec<(String, String)>,
-    agent: ureq::Agent,
     resource: Resource,
-    /// The encoded request, and its gzip (reused from batch to batch).
+    /// The encoded request (reused from batch to batch).
     body: Vec<u8>,
-    compressed: Vec<u8>,
 }
 
 impl OtlpExporter {
@@ -55,10 +50,10 @@ impl OtlpExporter {
 
     /// The URL batches are posted to.
     pub fn url(&self) -> &str {
-        &self.url
+        self.sender.url()
     }
 
-    /// The body of the request that exports `batch`.
+    /// Encodes the request that exports `batch` into `body`.
     fn encode(&mut self, batch: &[SpanRecord]) {
         let request = encode::request(&self.resource, batch);
         self.body.clear();
@@ -69,132 +64,19 @@ impl OtlpExporter {
             Protocol::HttpJson => serde_json::to_writer(&mut self.body, &json::to_json(&request))
                 .expect("JSON values serialize"),
         }
-        if self.compression == Compression::Gzip {
-            self.compressed.clear();
-            let mut gzip = flate2::write::GzEncoder::new(
-                std::mem::take(&mut self.compressed),
-                flate2::Compression::fast(),
-            );
-            gzip.write_all(&self.body)
-                .expect("writing to a vector cannot fail");
-            self.compressed = gzip.finish().expect("writing to a vector cannot fail");
-        }
-    }
-
-    /// What goes on the wire.
-    fn payload(&self) -> &[u8] {
-        match self.compression {
-            Compression::None => &self.body,
-            Compression::Gzip => &self.compressed,
-        }
     }
 }
 
 impl Exporter for OtlpExporter {
     fn export(&mut self, batch: &[SpanRecord]) -> Result<(), ExportError> {
         self.encode(batch);
-        let mut backoff = Backoff::new(self.retry);
-        loop {
-            match self.send_once() {
-                Attempt::Done(result) => return result,
-                Attempt::Again { error, asked } => match backoff.next_wait(asked) {
-                    Some(wait) => std::thread::sleep(wait),
-                    None => return Err(error),
-                },
-            }
-        }
+        let answer = self.sender.post(&self.body, self.protocol.content_type())?;
+        partial_success(self.protocol, &answer)
     }
 
     fn set_resource(&mut self, resource: &Resource) {
         self.resource = resource.clone();
     }
-}
-
-/// How one try ended.
-enum Attempt {
-    /// Delivered, or failed for good.
-    Done(Result<(), ExportError>),
-    /// Failed for a reason that may pass; `asked`: the wait the backend
-    /// asked for (`Retry-After`).
-    Again {
-        error: ExportError,
-        asked: Option<Duration>,
-    },
-}
-
-impl OtlpExporter {
-    /// Posts the encoded batch once.
-    fn send_once(&self) -> Attempt {
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .header("content-type", self.protocol.content_type());
-        if self.compression == Compression::Gzip {
-            request = request.header("content-encoding", "gzip");
-        }
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        let mut response = match request.send(self.payload()) {
-            Ok(response) => response,
-            Err(err) if passes(&err) => {
-                return Attempt::Again {
-                    error: transport_error(err),
-                    asked: None,
-                };
-            }
-            Err(err) => return Attempt::Done(Err(transport_error(err))),
-        };
-        let status = response.status();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BODY)
-            .read_to_vec()
-            .unwrap_or_default();
-        if status.is_success() {
-            return Attempt::Done(partial_success(self.protocol, &body));
-        }
-        let error = ExportError::Backend(format!(
-            "{} answered {status}: {}",
-            self.url,
-            String::from_utf8_lossy(&body[..body.len().min(1024)]).trim()
-        ));
-        match status.as_u16() {
-            429 | 502 | 503 | 504 => Attempt::Again {
-                error,
-                asked: response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|value| value.to_str().ok())
-                    .and_then(retry_after),
-            },
-            _ => Attempt::Done(Err(error)),
-        }
-    }
-}
-
-/// A request that got no answer.
-fn transport_error(err: ureq::Error) -> ExportError {
-    match err {
-        ureq::Error::Io(io) => ExportError::Io(io),
-        other => ExportError::Backend(other.to_string()),
-    }
-}
-
-/// The most of a response body read.
-const MAX_RESPONSE_BODY: u64 = 64 * 1024;
-
-/// Whether a request that got no answer may get one later: refused,
-/// reset, timed out, a name that did not resolve (yet).
-fn passes(err: &ureq::Error) -> bool {
-    matches!(
-        err,
-        ureq::Error::Io(_)
-            | ureq::Error::Timeout(_)
-            | ureq::Error::HostNotFound
-            | ureq::Error::ConnectionFailed
-    )
 }
 
 /// Reads the `partial_success` of an accepted request: the spans the
@@ -310,7 +192,7 @@ impl OtlpBuilder {
             "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
             "OTEL_EXPORTER_OTLP_COMPRESSION",
         ) {
-            builder.compression = Compression::from_name(&name)?;
+            builder.compression = parse_compression(&name)?;
         }
         Ok(builder)
     }
@@ -359,52 +241,20 @@ impl OtlpBuilder {
 
     /// The exporter; an error names the setting that cannot be used.
     pub fn build(self) -> Result<OtlpExporter, ConfigError> {
-        let scheme = self.url.split("://").next().unwrap_or_default();
-        match scheme {
-            "http" => {}
-            "https" if cfg!(feature = "tls") => {}
-            "https" => {
-                return Err(ConfigError::new(
-                    "endpoint",
-                    format!(
-                        "{} needs TLS: enable the `tls` feature of tracekit-otlp",
-                        self.url
-                    ),
-                ));
-            }
-            _ => {
-                return Err(ConfigError::new(
-                    "endpoint",
-                    format!("{:?} is not an http:// or https:// URL", self.url),
-                ));
-            }
-        }
-        for (name, value) in &self.headers {
-            let valid = ureq::http::HeaderName::from_bytes(name.as_bytes()).is_ok()
-                && ureq::http::HeaderValue::from_str(value).is_ok();
-            if !valid {
-                return Err(ConfigError::new(
-                    "header",
-                    format!("{name:?} cannot be sent as an HTTP header"),
-                ));
-            }
-        }
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(self.timeout))
-            // Statuses are read here, not turned into errors.
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Ok(OtlpExporter {
+        let sender = SenderConfig {
             url: self.url,
-            retry: self.retry,
-            protocol: self.protocol,
-            compression: self.compression,
             headers: self.headers,
-            agent,
+            timeout: self.timeout,
+            retry: self.retry,
+            compression: self.compression,
+        }
+        .build()
+        .map_err(|unusable| ConfigError::new(unusable.setting, unusable.reason))?;
+        Ok(OtlpExporter {
+            sender,
+            protocol: self.protocol,
             resource: Resource::new("unknown_service"),
             body: Vec::new(),
-            compressed: Vec::new(),
         })
     }
 }

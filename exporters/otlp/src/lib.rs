@@ -31,8 +31,7 @@ pub mod encode;
 mod exporter;
 pub mod json;
 pub mod proto;
-mod retry;
 
-pub use config::{Compression, ConfigError, Protocol};
+pub use config::{ConfigError, Protocol};
 pub use exporter::{OtlpBuilder, OtlpExporter};
-pub use retry::Retry;
+pub use tracekit_transport::{Compression, Retry};

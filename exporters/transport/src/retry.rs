@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 ///
 /// ```
 /// use std::time::Duration;
-/// use tracekit_otlp::Retry;
+/// use tracekit_transport::Retry;
 ///
 /// let patient = Retry { max_elapsed: Duration::from_secs(60), ..Retry::default() };
 /// assert_eq!(patient.initial_backoff, Duration::from_millis(500));
