@@ -420,7 +420,8 @@
 //!
 //! [`init`] reads `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
 //! `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER`
-//! (`console`, `otlp` with `OTEL_EXPORTER_OTLP_*`, `none`, or several),
+//! (`console`, `otlp` with `OTEL_EXPORTER_OTLP_*`, `zipkin` with
+//! `OTEL_EXPORTER_ZIPKIN_*`, `jsonl`, `none`, or several),
 //! `OTEL_PROPAGATORS`, `OTEL_BSP_*` and
 //! `OTEL_SDK_DISABLED`. The service name and the resource attributes make
 //! the tracer's [`Resource`], which its exporters are told before their
@@ -453,10 +454,15 @@ pub use tracekit_otlp as otlp;
 #[cfg(feature = "jsonl")]
 pub use tracekit_jsonl as jsonl;
 
+/// Zipkin export (feature `zipkin`, on by default):
+/// [`zipkin::ZipkinExporter`] posts finished spans as Zipkin v2 JSON.
+#[cfg(feature = "zipkin")]
+pub use tracekit_zipkin as zipkin;
+
 /// Installs a tracer configured from the `OTEL_*` environment variables
 /// (see [`TracerBuilder::from_env`]), where `OTEL_TRACES_EXPORTER` may also
 /// name the exporters of this build's features ([`exporters`]: `otlp`,
-/// `jsonl`);
+/// `zipkin`, `jsonl`);
 /// `OTEL_SDK_DISABLED=true` installs nothing. Keep the returned guard
 /// alive: it flushes on drop.
 ///
@@ -470,8 +476,8 @@ pub fn init() -> TracerGuard {
 
 /// The exporters `OTEL_TRACES_EXPORTER` may name beside `console` and
 /// `none`, with this build's features: `otlp` (configured by
-/// `OTEL_EXPORTER_OTLP_*`) and `jsonl` (the file in `TRACEKIT_JSONL_PATH`,
-/// default `traces.jsonl`).
+/// `OTEL_EXPORTER_OTLP_*`), `zipkin` (`OTEL_EXPORTER_ZIPKIN_*`) and `jsonl`
+/// (the file in `TRACEKIT_JSONL_PATH`, default `traces.jsonl`).
 ///
 /// ```
 /// let builder = tracekit::TracerBuilder::from_env_with(&tracekit::exporters());
@@ -485,6 +491,16 @@ pub fn exporters() -> Vec<NamedExporter> {
             build: || {
                 let exporter = otlp::OtlpBuilder::from_env()
                     .and_then(otlp::OtlpBuilder::build)
+                    .map_err(|err| err.to_string())?;
+                Ok(Box::new(exporter))
+            },
+        },
+        #[cfg(feature = "zipkin")]
+        NamedExporter {
+            name: "zipkin",
+            build: || {
+                let exporter = zipkin::ZipkinBuilder::from_env()
+                    .and_then(zipkin::ZipkinBuilder::build)
                     .map_err(|err| err.to_string())?;
                 Ok(Box::new(exporter))
             },

@@ -1,6 +1,7 @@
 //! `OTEL_TRACES_EXPORTER` chooses the exporters, as the OpenTelemetry SDKs
-//! do: `otlp` (configured by `OTEL_EXPORTER_OTLP_*`), `jsonl` (the file in
-//! `TRACEKIT_JSONL_PATH`), `console`, `none`, or several comma-separated. A name that is unknown, or whose exporter
+//! do: `otlp` (configured by `OTEL_EXPORTER_OTLP_*`), `zipkin`
+//! (`OTEL_EXPORTER_ZIPKIN_*`), `jsonl` (the file in `TRACEKIT_JSONL_PATH`),
+//! `console`, `none`, or several comma-separated. A name that is unknown, or whose exporter
 //! cannot be built, is reported and left out; with nothing left, spans go
 //! to the console.
 //!
@@ -64,7 +65,17 @@ fn otel_traces_exporter_chooses_the_exporters() {
     assert_eq!(receiver.requests().len(), 2);
     assert_eq!(memory().spans().len(), 1, "both got it");
 
-    set("OTEL_TRACES_EXPORTER", "zipkin,memory");
+    let zipkin = Receiver::start(202, "");
+    set(
+        "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
+        &format!("{}/api/v2/spans", zipkin.endpoint()),
+    );
+    set("OTEL_TRACES_EXPORTER", "zipkin");
+    assert_eq!(one_span().spans_exported, 1);
+    assert_eq!(zipkin.requests().len(), 1, "the Zipkin endpoint got it");
+    assert_eq!(zipkin.requests()[0].path, "/api/v2/spans");
+
+    set("OTEL_TRACES_EXPORTER", "carrier-pigeon,memory");
     assert_eq!(one_span().spans_exported, 1, "the unknown name left out");
     assert_eq!(memory().spans().len(), 2);
 
