@@ -14,14 +14,14 @@ use crate::proto::trace::{ResourceSpans, ScopeSpans, Span, Status, span, status}
 
 /// W3C's sampled flag, in `Span.flags`' low byte (every exported span is
 /// sampled).
-const SAMPLED: u32 = 0x01;
+pub(crate) const SAMPLED: u32 = 0x01;
 /// W3C's random flag.
-const RANDOM: u32 = 0x02;
+pub(crate) const RANDOM: u32 = 0x02;
 /// `SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK`: whether the parent is remote is
 /// known.
-const HAS_IS_REMOTE: u32 = 0x100;
+pub(crate) const HAS_IS_REMOTE: u32 = 0x100;
 /// `SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK`: the parent is remote.
-const IS_REMOTE: u32 = 0x200;
+pub(crate) const IS_REMOTE: u32 = 0x200;
 
 /// The request that exports `batch`, produced under `resource`.
 ///
@@ -81,6 +81,11 @@ fn span(record: &SpanRecord) -> Span {
         status: Some(status_of(record)),
         ..Default::default()
     }
+}
+
+/// The OTLP number of `kind`.
+pub(crate) fn kind_number(kind: SpanKind) -> i32 {
+    self::kind(kind) as i32
 }
 
 fn kind(kind: SpanKind) -> span::SpanKind {
@@ -169,7 +174,7 @@ fn link(context: &SpanContext) -> span::Link {
 
 /// `Error` with the message of the span's `error` log for a span that
 /// failed (the OpenTracing `error` tag), else `Unset`.
-fn status_of(record: &SpanRecord) -> Status {
+pub(crate) fn status_of(record: &SpanRecord) -> Status {
     if !record.is_error() {
         return Status::default();
     }

@@ -15,7 +15,7 @@ use crate::config::{
 use tracekit_transport::{Compression, Retry, Sender, SenderConfig};
 
 use crate::proto::collector::ExportTraceServiceResponse;
-use crate::{encode, json};
+use crate::{encode, json, wire};
 
 /// Sends finished spans to an OTLP/HTTP endpoint: an OpenTelemetry
 /// Collector, Jaeger, Grafana Tempo, or any backend that takes OTLP.
@@ -55,14 +55,14 @@ impl OtlpExporter {
 
     /// Encodes the request that exports `batch` into `body`.
     fn encode(&mut self, batch: &[SpanRecord]) {
-        let request = encode::request(&self.resource, batch);
         self.body.clear();
         match self.protocol {
-            Protocol::HttpProtobuf => request
-                .encode(&mut self.body)
-                .expect("a vector has room for any message"),
-            Protocol::HttpJson => serde_json::to_writer(&mut self.body, &json::to_json(&request))
-                .expect("JSON values serialize"),
+            Protocol::HttpProtobuf => wire::write_request(&self.resource, batch, &mut self.body),
+            Protocol::HttpJson => {
+                let request = encode::request(&self.resource, batch);
+                serde_json::to_writer(&mut self.body, &json::to_json(&request))
+                    .expect("JSON values serialize");
+            }
         }
     }
 }

@@ -6,8 +6,9 @@
 //! (the default) or JSON, configured in code or from the standard
 //! `OTEL_EXPORTER_OTLP_*` variables ([`OtlpBuilder::from_env`]). Below it:
 //! the OTLP messages ([`proto`], generated from the official `.proto`
-//! files), a batch as a request ([`encode::request`]) and OTLP's JSON
-//! mapping ([`json`]). Failures that may pass are tried again with backoff
+//! files), a batch as a request ([`encode::request`]), the same request
+//! written straight to protobuf bytes ([`wire::write_request`], what the
+//! exporter sends) and OTLP's JSON mapping ([`json`]). Failures that may pass are tried again with backoff
 //! ([`Retry`]); spans a backend refuses in a partial success are counted
 //! as dropped. Still to come (issue 14): OTLP over gRPC.
 //!
@@ -31,6 +32,7 @@ pub mod encode;
 mod exporter;
 pub mod json;
 pub mod proto;
+pub mod wire;
 
 pub use config::{ConfigError, Protocol};
 pub use exporter::{OtlpBuilder, OtlpExporter};

@@ -10,11 +10,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use prost::Message;
 use support::spans;
-use tracekit_otlp::encode;
 use tracekit_otlp::proto::collector::ExportTraceServiceRequest;
 use tracekit_otlp::proto::common::{AnyValue, KeyValue, any_value::Value};
 use tracekit_otlp::proto::trace::{Span, span, status};
-use tracekit_runtime::{Resource, SpanRecord};
+use tracekit_otlp::{encode, wire};
+use tracekit_runtime::{Resource, SpanRecord, TagValue};
 
 fn decoded(spans: &[SpanRecord]) -> ExportTraceServiceRequest {
     let resource = Resource::new("shop").with_attribute("team", "payments");
@@ -152,4 +152,28 @@ fn an_empty_batch_and_times_before_the_epoch_encode() {
     let request = decoded(&[record]);
     let span = &request.resource_spans[0].scope_spans[0].spans[0];
     assert_eq!(span.start_time_unix_nano, 0);
+}
+
+#[test]
+fn the_bytes_written_straight_decode_to_the_same_request() {
+    let resource = Resource::new("shop").with_attribute("team", "payments");
+    let mut records = spans();
+    // Values at the edges of their types.
+    records[0].tags.extend([
+        ("zero".into(), TagValue::I64(0)),
+        ("min".into(), TagValue::I64(i64::MIN)),
+        ("no".into(), TagValue::Bool(false)),
+        ("empty".into(), TagValue::from("")),
+        ("nan".into(), TagValue::F64(f64::NAN)),
+        ("big".into(), TagValue::U64(u64::MAX)),
+    ]);
+    for batch in [&records[..], &records[..1], &[]] {
+        let mut bytes = Vec::new();
+        wire::write_request(&resource, batch, &mut bytes);
+        let decoded = ExportTraceServiceRequest::decode(bytes.as_slice()).expect("valid protobuf");
+        let expected = encode::request(&resource, batch);
+        // NaN is not equal to itself: compare the bytes of both encodings'
+        // decoded forms re-encoded, which are canonical.
+        assert_eq!(decoded.encode_to_vec(), expected.encode_to_vec());
+    }
 }
