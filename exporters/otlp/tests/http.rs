@@ -192,6 +192,26 @@ fn a_backend_that_stays_down_gets_tries_within_the_limit_then_the_batch_is_dropp
 }
 
 #[test]
+fn a_backend_that_hangs_past_the_timeout_or_cuts_its_answer_is_tried_again() {
+    for trouble in [Answer::hang(Duration::from_secs(5)), Answer::cut()] {
+        let receiver = Receiver::scripted(vec![trouble.clone(), Answer::new(200, "")]);
+        let exporter = OtlpExporter::builder()
+            .endpoint(&receiver.endpoint())
+            .timeout(Duration::from_millis(300))
+            .retry(quick(Duration::from_secs(30)))
+            .build()
+            .unwrap();
+        let stats = export_three(exporter);
+        assert_eq!(
+            (stats.spans_exported, stats.dropped()),
+            (3, 0),
+            "{trouble:?}"
+        );
+        assert_eq!(receiver.requests().len(), 2, "{trouble:?}");
+    }
+}
+
+#[test]
 fn a_bad_request_is_not_tried_again() {
     let receiver = Receiver::start(400, "malformed");
     let exporter = OtlpExporter::builder()

@@ -34,6 +34,10 @@ pub struct Answer {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// Instead of answering: wait this long, then close the connection.
+    pub hang: Option<std::time::Duration>,
+    /// Instead of a whole answer: its first bytes, then close.
+    pub cut: bool,
 }
 
 impl Answer {
@@ -42,6 +46,24 @@ impl Answer {
             status,
             headers: Vec::new(),
             body: body.into(),
+            hang: None,
+            cut: false,
+        }
+    }
+
+    /// Reads the request, answers nothing for `time`, then closes.
+    pub fn hang(time: std::time::Duration) -> Answer {
+        Answer {
+            hang: Some(time),
+            ..Answer::new(200, "")
+        }
+    }
+
+    /// Reads the request, starts an answer, and closes mid-way.
+    pub fn cut() -> Answer {
+        Answer {
+            cut: true,
+            ..Answer::new(200, "")
         }
     }
 
@@ -110,6 +132,14 @@ fn serve(stream: TcpStream, kept: &Mutex<Vec<Request>>, script: &Mutex<VecDeque<
                 script[0].clone()
             }
         };
+        if let Some(time) = answer.hang {
+            std::thread::sleep(time);
+            return;
+        }
+        if answer.cut {
+            let _ = writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-len");
+            return;
+        }
         let mut head = format!(
             "HTTP/1.1 {} Status\r\ncontent-length: {}\r\n",
             answer.status,
