@@ -14,14 +14,14 @@ use crate::proto::trace::{ResourceSpans, ScopeSpans, Span, Status, span, status}
 
 /// W3C's sampled flag, in `Span.flags`' low byte (every exported span is
 /// sampled).
-pub(crate) const SAMPLED: u32 = 0x01;
+const SAMPLED: u32 = 0x01;
 /// W3C's random flag.
-pub(crate) const RANDOM: u32 = 0x02;
+const RANDOM: u32 = 0x02;
 /// `SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK`: whether the parent is remote is
 /// known.
-pub(crate) const HAS_IS_REMOTE: u32 = 0x100;
+const HAS_IS_REMOTE: u32 = 0x100;
 /// `SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK`: the parent is remote.
-pub(crate) const IS_REMOTE: u32 = 0x200;
+const IS_REMOTE: u32 = 0x200;
 
 /// The request that exports `batch`, produced under `resource`.
 ///
@@ -56,13 +56,6 @@ pub fn request(resource: &Resource, batch: &[SpanRecord]) -> ExportTraceServiceR
 
 /// One finished span.
 fn span(record: &SpanRecord) -> Span {
-    let mut flags = SAMPLED | HAS_IS_REMOTE;
-    if record.random_trace_id {
-        flags |= RANDOM;
-    }
-    if record.parent_is_remote {
-        flags |= IS_REMOTE;
-    }
     Span {
         trace_id: record.trace_id.to_bytes().to_vec(),
         span_id: record.span_id.to_bytes().to_vec(),
@@ -70,7 +63,7 @@ fn span(record: &SpanRecord) -> Span {
         parent_span_id: record
             .parent_id
             .map_or_else(Vec::new, |id| id.to_bytes().to_vec()),
-        flags,
+        flags: span_flags(record),
         name: record.name.to_string(),
         kind: kind(record.kind) as i32,
         start_time_unix_nano: unix_nanos(record.start),
@@ -98,9 +91,16 @@ fn kind(kind: SpanKind) -> span::SpanKind {
     }
 }
 
+/// An event's name: the log's `event` field, else `log`.
+pub(crate) fn event_name(log: &LogRecord) -> &str {
+    log.field("event")
+        .and_then(TagValue::as_str)
+        .unwrap_or("log")
+}
+
 /// Nanoseconds since the Unix epoch (0 before it, which no clock here
 /// reports).
-fn unix_nanos(time: SystemTime) -> u64 {
+pub(crate) fn unix_nanos(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| {
         u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
     })
@@ -133,10 +133,7 @@ fn any_value_of(value: &TagValue) -> AnyValue {
 /// A log as an event: its `event` field is the event's name (`log` when it
 /// has none), the other fields its attributes.
 fn event(log: &LogRecord) -> span::Event {
-    let name = log
-        .field("event")
-        .and_then(TagValue::as_str)
-        .unwrap_or("log");
+    let name = event_name(log);
     let others: Vec<Field> = log
         .fields
         .iter()
@@ -151,7 +148,21 @@ fn event(log: &LogRecord) -> span::Event {
     }
 }
 
-fn link(context: &SpanContext) -> span::Link {
+/// `Span.flags`: W3C's sampled and random flags, and whether the parent
+/// is remote (known, so `HAS_IS_REMOTE` is always set).
+pub(crate) fn span_flags(record: &SpanRecord) -> u32 {
+    let mut flags = SAMPLED | HAS_IS_REMOTE;
+    if record.random_trace_id {
+        flags |= RANDOM;
+    }
+    if record.parent_is_remote {
+        flags |= IS_REMOTE;
+    }
+    flags
+}
+
+/// `Link.flags`, the same bits for the linked context.
+pub(crate) fn link_flags(context: &SpanContext) -> u32 {
     let mut flags = HAS_IS_REMOTE;
     if context.is_sampled() {
         flags |= SAMPLED;
@@ -162,6 +173,11 @@ fn link(context: &SpanContext) -> span::Link {
     if context.is_remote() {
         flags |= IS_REMOTE;
     }
+    flags
+}
+
+fn link(context: &SpanContext) -> span::Link {
+    let flags = link_flags(context);
     span::Link {
         trace_id: context.trace_id().to_bytes().to_vec(),
         span_id: context.span_id().to_bytes().to_vec(),

@@ -8,12 +8,10 @@
 //! Field numbers are those of the vendored `.proto` files; the tests check
 //! that these bytes decode to exactly the message `encode::request` builds.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len};
 use tracekit_runtime::{Field, LogRecord, Resource, SpanContext, SpanRecord, TagValue};
 
-use crate::encode::{HAS_IS_REMOTE, IS_REMOTE, RANDOM, SAMPLED, kind_number, status_of};
+use crate::encode::{event_name, kind_number, link_flags, span_flags, status_of, unix_nanos};
 
 /// Appends the protobuf encoding of the request that exports `batch`
 /// under `resource` to `buf`.
@@ -243,14 +241,7 @@ impl Message for Span<'_> {
             nested(out, 13, &Link(cause));
         }
         nested(out, 15, &Status(record));
-        let mut flags = SAMPLED | HAS_IS_REMOTE;
-        if record.random_trace_id {
-            flags |= RANDOM;
-        }
-        if record.parent_is_remote {
-            flags |= IS_REMOTE;
-        }
-        fixed32_field(out, 16, flags);
+        fixed32_field(out, 16, span_flags(record));
     }
 }
 
@@ -261,12 +252,8 @@ struct Event<'a>(&'a LogRecord);
 impl Message for Event<'_> {
     fn write<O: Out>(&self, out: &mut O) {
         let log = self.0;
-        let name = log
-            .field("event")
-            .and_then(TagValue::as_str)
-            .unwrap_or("log");
         fixed64_field(out, 1, unix_nanos(log.timestamp));
-        bytes_field(out, 2, name.as_bytes());
+        bytes_field(out, 2, event_name(log).as_bytes());
         for (key, value) in log.fields.iter().filter(|(key, _)| key != "event") {
             nested(out, 3, &KeyValue(key, value));
         }
@@ -282,17 +269,7 @@ impl Message for Link<'_> {
         bytes_field(out, 1, &context.trace_id().to_bytes());
         bytes_field(out, 2, &context.span_id().to_bytes());
         bytes_field(out, 3, context.trace_state().as_str().as_bytes());
-        let mut flags = HAS_IS_REMOTE;
-        if context.is_sampled() {
-            flags |= SAMPLED;
-        }
-        if context.has_random_trace_id() {
-            flags |= RANDOM;
-        }
-        if context.is_remote() {
-            flags |= IS_REMOTE;
-        }
-        fixed32_field(out, 6, flags);
+        fixed32_field(out, 6, link_flags(context));
     }
 }
 
@@ -347,10 +324,4 @@ fn string_member<O: Out>(out: &mut O, tag: u32, data: &[u8]) {
     out.key(tag, WireType::LengthDelimited);
     out.varint(data.len() as u64);
     out.bytes(data);
-}
-
-fn unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
-    })
 }
