@@ -1,4 +1,8 @@
-"""OTLP peer for tracekit's exporter tests: decodes an OTLP/protobuf
+"""OTLP peer for tracekit's exporter tests. With `--serve`, an OTLP/HTTP
+receiver on 127.0.0.1: it prints its port on the first line, then, for
+each `POST /v1/traces`, decodes the body (protobuf, or JSON by its
+content type, gzip unpacked), answers 200 and prints what it read on one
+line. Without, it decodes an OTLP/protobuf
 `ExportTraceServiceRequest` from stdin with OpenTelemetry's own generated
 Python classes (with `--json`: OTLP/JSON, read by protobuf's
 `json_format.Parse`, which refuses unknown field names, after the ids,
@@ -19,6 +23,8 @@ TYPE is the name of the `AnyValue` field that is set (`string_value`,
 """
 
 import base64
+import gzip
+import http.server
 import json
 import sys
 
@@ -93,17 +99,15 @@ def ids_to_base64(value):
     return value
 
 
-def read_request():
-    body = sys.stdin.buffer.read()
-    if "--json" in sys.argv:
+def parse(body, as_json):
+    if as_json:
         request = ExportTraceServiceRequest()
         json_format.ParseDict(ids_to_base64(json.loads(body)), request)
         return request
     return ExportTraceServiceRequest.FromString(body)
 
 
-def main():
-    request = read_request()
+def summary(request):
     out = []
     for resource_spans in request.resource_spans:
         for scope_spans in resource_spans.scope_spans:
@@ -117,7 +121,35 @@ def main():
                     "spans": [span(s) for s in scope_spans.spans],
                 }
             )
-    json.dump(out, sys.stdout)
+    return out
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["content-length"]))
+        if self.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        as_json = self.headers.get("content-type") == "application/json"
+        decoded = summary(parse(body, as_json))
+        print(json.dumps({"path": self.path, "groups": decoded}), flush=True)
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    if "--serve" in sys.argv:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+    else:
+        body = sys.stdin.buffer.read()
+        json.dump(summary(parse(body, "--json" in sys.argv)), sys.stdout)
 
 
 main()

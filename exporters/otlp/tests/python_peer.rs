@@ -1,8 +1,9 @@
 //! A decoder nobody here wrote reads what the OTLP encoding writes:
 //! OpenTelemetry's own Python classes (`opentelemetry-proto`, pinned in
 //! `interop/requirements.txt`; `interop/otlp_decode.py`) decode the
-//! protobuf bytes and the JSON, and every span's fields are compared with
-//! the records they came from.
+//! protobuf bytes and the JSON, handed over directly and sent by the
+//! exporter to the peer serving OTLP/HTTP, and every span's fields are
+//! compared with the records they came from.
 //!
 //! The test command (`scripts/test-all.sh`) creates the virtualenv and sets
 //! `TRACEKIT_PYTHON`. Without the peer this test fails; it never skips.
@@ -10,15 +11,15 @@
 #[path = "support/spans.rs"]
 mod support;
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::UNIX_EPOCH;
 
 use prost::Message;
 use serde_json::Value;
-use tracekit_otlp::{encode, json};
-use tracekit_runtime::{Resource, SpanKind, SpanRecord, TagValue};
+use tracekit_otlp::{Compression, OtlpExporter, Protocol, encode, json};
+use tracekit_runtime::{Resource, SpanKind, SpanRecord, TagValue, Tracer};
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -171,4 +172,52 @@ fn protobufs_json_parser_reads_every_field_of_the_json() {
     let request = encode::request(&resource(), &records);
     let body = serde_json::to_vec(&json::to_json(&request)).unwrap();
     check(&decode_in_python(&body, true), &records, &resource());
+}
+
+#[test]
+fn the_exporter_delivers_to_opentelemetrys_python_classes_over_http() {
+    let mut peer = Command::new(python())
+        .arg(repository().join("interop/otlp_decode.py"))
+        .arg("--serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the peer starts");
+    // The peer's lines, read on a thread so that a peer that says nothing
+    // fails the test instead of hanging it.
+    let stdout = BufReader::new(peer.stdout.take().unwrap());
+    let (lines, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let next_line = || {
+        said.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the peer answers")
+    };
+    let endpoint = format!("http://127.0.0.1:{}", next_line().trim());
+    for (protocol, compression) in [
+        (Protocol::HttpProtobuf, Compression::None),
+        (Protocol::HttpJson, Compression::Gzip),
+    ] {
+        let exporter = OtlpExporter::builder()
+            .endpoint(&endpoint)
+            .protocol(protocol)
+            .compression(compression)
+            .build()
+            .unwrap();
+        let builder = Tracer::builder()
+            .service_name("shop")
+            .resource_attribute("team", "payments")
+            .exporter(exporter);
+        let records = support::spans_through(builder);
+        let received: Value = serde_json::from_str(&next_line()).expect("the peer's line");
+        assert_eq!(received["path"], "/v1/traces");
+        check(&received["groups"], &records, &resource());
+    }
+    let _ = peer.kill();
+    let _ = peer.wait();
 }

@@ -1,16 +1,23 @@
 //! The spans the OTLP tests encode.
 
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 
 use tracekit_runtime::export::Memory;
-use tracekit_runtime::{SpanKind, SpanRecord, Tracer};
+use tracekit_runtime::{SpanKind, SpanRecord, Tracer, TracerBuilder};
 
 /// The spans of a server handling a request that carried W3C headers: a
 /// failing child with tags of every type and a log, and a job that
 /// follows from the request.
 pub fn spans() -> Vec<SpanRecord> {
+    spans_through(Tracer::builder())
+}
+
+/// [`spans`], through a tracer `builder` makes (with its own exporters).
+pub fn spans_through(builder: TracerBuilder) -> Vec<SpanRecord> {
     let memory = Memory::new();
-    let tracer = Tracer::builder().exporter(memory.clone()).build();
+    let tracer = builder.exporter(memory.clone()).build();
     {
         let headers: HashMap<String, String> = [
             (
