@@ -1,4 +1,8 @@
-"""OTLP peer for tracekit's exporter tests. With `--serve`, an OTLP/HTTP
+"""OTLP peer for tracekit's exporter tests. With `--grpc`, an OTLP/gRPC
+receiver on 127.0.0.1 (OpenTelemetry's generated service, on grpcio): it
+prints its port, then one line per `Export` call, with the call's
+metadata; `--fail-first N` answers the first N calls `UNAVAILABLE`. With
+`--serve`, an OTLP/HTTP
 receiver on 127.0.0.1: it prints its port on the first line, then, for
 each `POST /v1/traces`, decodes the body (protobuf, or JSON by its
 content type, gzip unpacked), answers 200 and prints what it read on one
@@ -142,8 +146,41 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def serve_grpc():
+    from concurrent import futures
+
+    import grpc
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceResponse,
+    )
+
+    failures = [0]
+    if "--fail-first" in sys.argv:
+        failures[0] = int(sys.argv[sys.argv.index("--fail-first") + 1])
+
+    class Servicer(trace_service_pb2_grpc.TraceServiceServicer):
+        def Export(self, request, context):
+            if failures[0] > 0:
+                failures[0] -= 1
+                context.abort(grpc.StatusCode.UNAVAILABLE, "warming up")
+            metadata = {key: value for key, value in context.invocation_metadata()}
+            line = {"path": "grpc", "groups": summary(request), "metadata": metadata}
+            print(json.dumps(line), flush=True)
+            return ExportTraceServiceResponse()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Servicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    print(port, flush=True)
+    server.wait_for_termination()
+
+
 def main():
-    if "--serve" in sys.argv:
+    if "--grpc" in sys.argv:
+        serve_grpc()
+    elif "--serve" in sys.argv:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
         print(server.server_address[1], flush=True)
         server.serve_forever()

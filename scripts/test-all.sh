@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 echo "== the Python interop peers (OpenTelemetry's propagators and OTLP classes, pinned)"
 venv=target/interop-venv
 peers="import opentelemetry.propagators.b3, opentelemetry.propagators.jaeger"
-peers="$peers, opentelemetry.proto.collector.trace.v1.trace_service_pb2"
+peers="$peers, opentelemetry.proto.collector.trace.v1.trace_service_pb2, grpc"
 if ! "$venv/bin/python" -c "$peers" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
@@ -18,6 +18,9 @@ export TRACEKIT_PYTHON="$PWD/$venv/bin/python"
 
 echo "== cargo test --workspace (unit, integration, ui, doc, interop)"
 cargo test --workspace --locked
+
+echo "== the OTLP exporter over gRPC (feature grpc)"
+cargo test --locked -p tracekit-otlp --features grpc
 
 echo "== the quickstart example prints its traces"
 output=$(cargo run --quiet --locked --example quickstart)

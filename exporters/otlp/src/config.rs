@@ -11,6 +11,9 @@ use tracekit_transport::Compression;
 /// The default endpoint: an OpenTelemetry Collector on this machine.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
 
+/// The default endpoint over gRPC.
+pub const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
+
 /// How long one export may take by default (the OpenTelemetry default).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -23,6 +26,9 @@ pub enum Protocol {
     HttpProtobuf,
     /// `http/json` (`application/json`): OTLP's JSON mapping.
     HttpJson,
+    /// `grpc`: the `TraceService/Export` call (feature `grpc`; default
+    /// endpoint `http://localhost:4317`).
+    Grpc,
 }
 
 impl Protocol {
@@ -31,6 +37,7 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "http/protobuf",
             Protocol::HttpJson => "http/json",
+            Protocol::Grpc => "grpc",
         }
     }
 
@@ -39,6 +46,7 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "application/x-protobuf",
             Protocol::HttpJson => "application/json",
+            Protocol::Grpc => "application/grpc",
         }
     }
 
@@ -48,15 +56,17 @@ impl Protocol {
     /// use tracekit_otlp::Protocol;
     ///
     /// assert_eq!(Protocol::from_name(" http/json "), Ok(Protocol::HttpJson));
-    /// assert!(Protocol::from_name("grpc").is_err());
+    /// assert_eq!(Protocol::from_name("grpc"), Ok(Protocol::Grpc));
+    /// assert!(Protocol::from_name("carrier-pigeon").is_err());
     /// ```
     pub fn from_name(name: &str) -> Result<Protocol, ConfigError> {
         match name.trim() {
             "http/protobuf" => Ok(Protocol::HttpProtobuf),
             "http/json" => Ok(Protocol::HttpJson),
+            "grpc" => Ok(Protocol::Grpc),
             other => Err(ConfigError::new(
                 "OTEL_EXPORTER_OTLP_PROTOCOL",
-                format!("{other:?} is not supported (http/protobuf, http/json)"),
+                format!("{other:?} is not supported (http/protobuf, http/json, grpc)"),
             )),
         }
     }

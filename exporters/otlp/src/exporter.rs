@@ -34,7 +34,7 @@ use crate::{encode, json, wire};
 ///     .install();
 /// ```
 pub struct OtlpExporter {
-    sender: Sender,
+    transport: Transport,
     protocol: Protocol,
     resource: Resource,
     /// The encoded request (reused from batch to batch).
@@ -48,34 +48,68 @@ impl OtlpExporter {
         OtlpBuilder::default()
     }
 
-    /// The URL batches are posted to.
+    /// The URL batches are sent to.
     pub fn url(&self) -> &str {
-        self.sender.url()
+        match &self.transport {
+            Transport::Http(sender) => sender.url(),
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(sender) => sender.url(),
+        }
     }
+}
 
-    /// Encodes the request that exports `batch` into `body`.
-    fn encode(&mut self, batch: &[SpanRecord]) {
-        self.body.clear();
-        match self.protocol {
-            Protocol::HttpProtobuf => wire::write_request(&self.resource, batch, &mut self.body),
-            Protocol::HttpJson => {
-                let request = encode::request(&self.resource, batch);
-                serde_json::to_writer(&mut self.body, &json::to_json(&request))
-                    .expect("JSON values serialize");
-            }
+/// Encodes the request that exports `batch` into `body`.
+fn encode_body(body: &mut Vec<u8>, resource: &Resource, protocol: Protocol, batch: &[SpanRecord]) {
+    body.clear();
+    match protocol {
+        Protocol::HttpProtobuf | Protocol::Grpc => wire::write_request(resource, batch, body),
+        Protocol::HttpJson => {
+            let request = encode::request(resource, batch);
+            serde_json::to_writer(body, &json::to_json(&request)).expect("JSON values serialize");
         }
     }
 }
 
 impl Exporter for OtlpExporter {
     fn export(&mut self, batch: &[SpanRecord]) -> Result<(), ExportError> {
-        self.encode(batch);
-        let answer = self.sender.post(&self.body, self.protocol.content_type())?;
-        partial_success(self.protocol, &answer)
+        match &mut self.transport {
+            Transport::Http(sender) => {
+                encode_body(&mut self.body, &self.resource, self.protocol, batch);
+                let answer = sender.post(&self.body, self.protocol.content_type())?;
+                partial_success(self.protocol, &answer)
+            }
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(sender) => {
+                let response = sender.export(&encode::request(&self.resource, batch))?;
+                rejected(response)
+            }
+        }
     }
 
     fn set_resource(&mut self, resource: &Resource) {
         self.resource = resource.clone();
+    }
+}
+
+/// How batches travel.
+enum Transport {
+    Http(Sender),
+    #[cfg(feature = "grpc")]
+    Grpc(Box<crate::grpc::GrpcSender>),
+}
+
+/// The spans a response's `partial_success` says were refused, if any.
+fn rejected(response: ExportTraceServiceResponse) -> Result<(), ExportError> {
+    let (rejected, message) = response
+        .partial_success
+        .map(|p| (p.rejected_spans, p.error_message))
+        .unwrap_or_default();
+    match u64::try_from(rejected) {
+        Ok(spans) if spans > 0 => Err(ExportError::Rejected {
+            spans,
+            reason: message,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -84,11 +118,8 @@ impl Exporter for OtlpExporter {
 /// success (the backend said 2xx).
 fn partial_success(protocol: Protocol, body: &[u8]) -> Result<(), ExportError> {
     let (rejected, message) = match protocol {
-        Protocol::HttpProtobuf => match ExportTraceServiceResponse::decode(body) {
-            Ok(response) => response
-                .partial_success
-                .map(|p| (p.rejected_spans, p.error_message))
-                .unwrap_or_default(),
+        Protocol::HttpProtobuf | Protocol::Grpc => match ExportTraceServiceResponse::decode(body) {
+            Ok(response) => return self::rejected(response),
             Err(_) => (0, String::new()),
         },
         Protocol::HttpJson => {
@@ -111,10 +142,34 @@ fn partial_success(protocol: Protocol, body: &[u8]) -> Result<(), ExportError> {
     }
 }
 
+/// Where batches go, as configured.
+#[derive(Clone, Debug)]
+enum Url {
+    /// `http://localhost:4318` over HTTP, `http://localhost:4317` over gRPC.
+    Default,
+    /// A base endpoint: `/v1/traces` is appended over HTTP.
+    Base(String),
+    /// A URL used as is.
+    Full(String),
+}
+
+impl Url {
+    fn resolve(self, protocol: Protocol) -> String {
+        let grpc = protocol == Protocol::Grpc;
+        match self {
+            Url::Default if grpc => config::DEFAULT_GRPC_ENDPOINT.to_owned(),
+            Url::Default => config::traces_url(DEFAULT_ENDPOINT),
+            Url::Base(base) if grpc => base,
+            Url::Base(base) => config::traces_url(&base),
+            Url::Full(url) => url,
+        }
+    }
+}
+
 /// Configures an [`OtlpExporter`].
 #[derive(Clone)]
 pub struct OtlpBuilder {
-    url: String,
+    url: Url,
     retry: Retry,
     protocol: Protocol,
     compression: Compression,
@@ -140,7 +195,7 @@ impl std::fmt::Debug for OtlpBuilder {
 impl Default for OtlpBuilder {
     fn default() -> OtlpBuilder {
         OtlpBuilder {
-            url: config::traces_url(DEFAULT_ENDPOINT),
+            url: Url::Default,
             retry: Retry::default(),
             protocol: Protocol::default(),
             compression: Compression::default(),
@@ -166,9 +221,9 @@ impl OtlpBuilder {
         let either = |traces: &str, all: &str| var(traces).or_else(|| var(all));
         let mut builder = OtlpBuilder::default();
         if let Some(url) = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-            builder.url = url.trim().to_owned();
+            builder.url = Url::Full(url.trim().to_owned());
         } else if let Some(base) = var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-            builder.url = config::traces_url(&base);
+            builder.url = Url::Base(base.trim().to_owned());
         }
         if let Some(list) = either(
             "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
@@ -197,15 +252,16 @@ impl OtlpBuilder {
         Ok(builder)
     }
 
-    /// The base endpoint: batches go to `{endpoint}/v1/traces`.
+    /// The base endpoint: over HTTP, batches go to `{endpoint}/v1/traces`;
+    /// over gRPC, to the endpoint itself.
     pub fn endpoint(mut self, endpoint: &str) -> Self {
-        self.url = config::traces_url(endpoint);
+        self.url = Url::Base(endpoint.trim().to_owned());
         self
     }
 
-    /// The full URL batches are posted to, used as is.
+    /// The full URL batches are sent to, used as is.
     pub fn traces_url(mut self, url: impl Into<String>) -> Self {
-        self.url = url.into();
+        self.url = Url::Full(url.into());
         self
     }
 
@@ -241,17 +297,36 @@ impl OtlpBuilder {
 
     /// The exporter; an error names the setting that cannot be used.
     pub fn build(self) -> Result<OtlpExporter, ConfigError> {
-        let sender = SenderConfig {
-            url: self.url,
-            headers: self.headers,
-            timeout: self.timeout,
-            retry: self.retry,
-            compression: self.compression,
-        }
-        .build()
-        .map_err(|unusable| ConfigError::new(unusable.setting, unusable.reason))?;
+        let url = self.url.resolve(self.protocol);
+        let transport = match self.protocol {
+            Protocol::HttpProtobuf | Protocol::HttpJson => Transport::Http(
+                SenderConfig {
+                    url,
+                    headers: self.headers,
+                    timeout: self.timeout,
+                    retry: self.retry,
+                    compression: self.compression,
+                }
+                .build()
+                .map_err(|unusable| ConfigError::new(unusable.setting, unusable.reason))?,
+            ),
+            #[cfg(feature = "grpc")]
+            Protocol::Grpc => Transport::Grpc(Box::new(crate::grpc::GrpcSender::new(
+                url,
+                &self.headers,
+                self.timeout,
+                self.retry,
+            )?)),
+            #[cfg(not(feature = "grpc"))]
+            Protocol::Grpc => {
+                return Err(ConfigError::new(
+                    "protocol",
+                    "grpc needs the `grpc` feature of tracekit-otlp",
+                ));
+            }
+        };
         Ok(OtlpExporter {
-            sender,
+            transport,
             protocol: self.protocol,
             resource: Resource::new("unknown_service"),
             body: Vec::new(),

@@ -10,7 +10,9 @@
 //! written straight to protobuf bytes ([`wire::write_request`], what the
 //! exporter sends) and OTLP's JSON mapping ([`json`]). Failures that may pass are tried again with backoff
 //! ([`Retry`]); spans a backend refuses in a partial success are counted
-//! as dropped. Still to come (issue 14): OTLP over gRPC.
+//! as dropped. With the `grpc` feature, `Protocol::Grpc` exports over
+//! OTLP/gRPC (tonic); without it, asking for gRPC is a configuration
+//! error that says so.
 //!
 //! ```
 //! use prost::Message;
@@ -30,6 +32,8 @@
 pub mod config;
 pub mod encode;
 mod exporter;
+#[cfg(feature = "grpc")]
+mod grpc;
 pub mod json;
 pub mod proto;
 pub mod wire;

@@ -62,7 +62,7 @@ fn the_otlp_variables_configure_the_exporter_and_bad_values_are_named() {
     remove("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
 
     for (name, value) in [
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"),
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "ten seconds"),
         ("OTEL_EXPORTER_OTLP_HEADERS", "no-equals-sign"),
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"),
@@ -74,4 +74,16 @@ fn the_otlp_variables_configure_the_exporter_and_bad_values_are_named() {
         set(name, &kept);
     }
     assert_eq!(Protocol::from_name("http/json"), Ok(Protocol::HttpJson));
+
+    // gRPC takes the base endpoint as is (default port 4317), and needs
+    // its feature.
+    set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+    remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    let grpc = OtlpBuilder::from_env().unwrap().build();
+    if cfg!(feature = "grpc") {
+        assert_eq!(grpc.unwrap().url(), "http://collector:4318/");
+    } else {
+        let err = grpc.err().expect("gRPC is a feature");
+        assert!(err.reason.contains("`grpc` feature"), "{err}");
+    }
 }

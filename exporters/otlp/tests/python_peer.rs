@@ -221,3 +221,59 @@ fn the_exporter_delivers_to_opentelemetrys_python_classes_over_http() {
     let _ = peer.kill();
     let _ = peer.wait();
 }
+
+/// OTLP over gRPC to OpenTelemetry's generated Python service, which
+/// answers the first call `UNAVAILABLE`: the exporter tries again, the
+/// spans arrive once, with the headers as metadata.
+#[cfg(feature = "grpc")]
+#[test]
+fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
+    let mut peer = Command::new(python())
+        .arg(repository().join("interop/otlp_decode.py"))
+        .args(["--grpc", "--fail-first", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the peer starts");
+    let stdout = BufReader::new(peer.stdout.take().unwrap());
+    let (lines, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let next_line = || {
+        said.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the peer answers")
+    };
+    let endpoint = format!("http://127.0.0.1:{}", next_line().trim());
+    let exporter = OtlpExporter::builder()
+        .endpoint(&endpoint)
+        .protocol(Protocol::Grpc)
+        .header("x-api-key", "secret")
+        .retry(tracekit_otlp::Retry {
+            initial_backoff: std::time::Duration::from_millis(10),
+            max_backoff: std::time::Duration::from_millis(40),
+            max_elapsed: std::time::Duration::from_secs(30),
+        })
+        .build()
+        .unwrap();
+    assert_eq!(exporter.url(), endpoint, "no path appended over gRPC");
+    let builder = Tracer::builder()
+        .service_name("shop")
+        .resource_attribute("team", "payments")
+        .exporter(exporter);
+    let records = support::spans_through(builder);
+    let received: Value = serde_json::from_str(&next_line()).expect("the peer's line");
+    assert_eq!(received["metadata"]["x-api-key"], "secret");
+    check(&received["groups"], &records, &resource());
+    assert!(
+        said.recv_timeout(std::time::Duration::from_millis(200))
+            .is_err(),
+        "delivered once"
+    );
+    let _ = peer.kill();
+    let _ = peer.wait();
+}

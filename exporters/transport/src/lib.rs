@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tracekit_runtime::export::ExportError;
 
-pub use retry::Retry;
-use retry::{Backoff, retry_after};
+use retry::retry_after;
+pub use retry::{Backoff, Retry};
 
 /// Whether request bodies are compressed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -49,8 +49,18 @@ impl Retry {
     }
 }
 
-/// The waits of one export's tries.
-pub(crate) struct Backoff {
+/// The waits of one export's tries under a [`Retry`] policy, for an
+/// exporter that tries by itself (the gRPC one).
+///
+/// ```
+/// use std::time::Duration;
+/// use tracekit_transport::{Backoff, Retry};
+///
+/// let mut backoff = Backoff::new(Retry::default());
+/// let wait = backoff.next_wait(None).unwrap();
+/// assert!(wait >= Duration::from_millis(250) && wait <= Duration::from_millis(500));
+/// ```
+pub struct Backoff {
     policy: Retry,
     started: Instant,
     next: Duration,
@@ -58,7 +68,8 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    pub(crate) fn new(policy: Retry) -> Backoff {
+    /// The first try starts now.
+    pub fn new(policy: Retry) -> Backoff {
         // Only jitter: any seed that differs between exporters will do.
         let seed = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -73,7 +84,7 @@ impl Backoff {
 
     /// The wait before the next try (`asked`: what the backend asked for),
     /// or `None` when that try would start after `max_elapsed`.
-    pub(crate) fn next_wait(&mut self, asked: Option<Duration>) -> Option<Duration> {
+    pub fn next_wait(&mut self, asked: Option<Duration>) -> Option<Duration> {
         let wait = asked.unwrap_or_else(|| self.jittered(self.next));
         self.next = (self.next * 2).min(self.policy.max_backoff);
         let elapsed = self.started.elapsed();

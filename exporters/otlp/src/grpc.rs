@@ -1,0 +1,151 @@
+//! OTLP over gRPC (feature `grpc`): each batch is one unary call of
+//! `opentelemetry.proto.collector.trace.v1.TraceService/Export`, with
+//! tonic, on a runtime of the exporter's own (the exporter thread is not
+//! async).
+
+use std::time::Duration;
+
+use http::uri::PathAndQuery;
+use tonic::client::Grpc;
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+use tracekit_runtime::export::ExportError;
+use tracekit_transport::{Backoff, Retry};
+
+use crate::config::ConfigError;
+use crate::proto::collector::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+
+/// The method a batch is exported by.
+const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+/// A gRPC client of an OTLP endpoint.
+pub(crate) struct GrpcSender {
+    runtime: tokio::runtime::Runtime,
+    client: Grpc<Channel>,
+    url: String,
+    metadata: MetadataMap,
+    timeout: Duration,
+    retry: Retry,
+}
+
+impl GrpcSender {
+    pub(crate) fn new(
+        url: String,
+        headers: &[(String, String)],
+        timeout: Duration,
+        retry: Retry,
+    ) -> Result<GrpcSender, ConfigError> {
+        let refuse = |setting, reason: String| ConfigError::new(setting, reason);
+        if !url.starts_with("http://") {
+            return Err(refuse(
+                "endpoint",
+                format!("{url:?}: gRPC export takes an http:// URL (TLS is not supported yet)"),
+            ));
+        }
+        let endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|err| refuse("endpoint", format!("{url:?}: {err}")))?
+            .connect_timeout(timeout)
+            .timeout(timeout);
+        let mut metadata = MetadataMap::new();
+        for (name, value) in headers {
+            let key =
+                MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes()).map_err(|_| {
+                    refuse(
+                        "header",
+                        format!("{name:?} cannot be sent as gRPC metadata"),
+                    )
+                })?;
+            let value = MetadataValue::try_from(value.as_str())
+                .map_err(|_| refuse("header", format!("{name:?} has a value gRPC cannot send")))?;
+            metadata.insert(key, value);
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| refuse("endpoint", format!("no runtime for gRPC: {err}")))?;
+        // The channel connects on first use, inside the runtime.
+        let channel = {
+            let _entered = runtime.enter();
+            endpoint.connect_lazy()
+        };
+        Ok(GrpcSender {
+            runtime,
+            client: Grpc::new(channel),
+            url,
+            metadata,
+            timeout,
+            retry,
+        })
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Exports `request`, trying again after a status that may pass
+    /// (`UNAVAILABLE`, `RESOURCE_EXHAUSTED`, `DEADLINE_EXCEEDED`, ...) as
+    /// the retry policy allows; returns the response.
+    pub(crate) fn export(
+        &mut self,
+        request: &ExportTraceServiceRequest,
+    ) -> Result<ExportTraceServiceResponse, ExportError> {
+        let mut backoff = Backoff::new(self.retry);
+        loop {
+            match self.export_once(request) {
+                Ok(response) => return Ok(response),
+                Err(status) if passes(status.code()) => {
+                    let error = status_error(&self.url, &status);
+                    match backoff.next_wait(None) {
+                        Some(wait) => std::thread::sleep(wait),
+                        None => return Err(error),
+                    }
+                }
+                Err(status) => return Err(status_error(&self.url, &status)),
+            }
+        }
+    }
+
+    fn export_once(
+        &mut self,
+        request: &ExportTraceServiceRequest,
+    ) -> Result<ExportTraceServiceResponse, tonic::Status> {
+        let mut call = tonic::Request::new(request.clone());
+        *call.metadata_mut() = self.metadata.clone();
+        call.set_timeout(self.timeout);
+        let client = &mut self.client;
+        self.runtime.block_on(async {
+            client
+                .ready()
+                .await
+                .map_err(|err| tonic::Status::unavailable(err.to_string()))?;
+            let codec = tonic_prost::ProstCodec::default();
+            let response = client
+                .unary(call, PathAndQuery::from_static(EXPORT), codec)
+                .await?;
+            Ok(response.into_inner())
+        })
+    }
+}
+
+/// Whether a call that failed with `code` may succeed later.
+fn passes(code: tonic::Code) -> bool {
+    use tonic::Code::*;
+    matches!(
+        code,
+        Unavailable
+            | ResourceExhausted
+            | DeadlineExceeded
+            | Aborted
+            | OutOfRange
+            | DataLoss
+            | Cancelled
+    )
+}
+
+fn status_error(url: &str, status: &tonic::Status) -> ExportError {
+    ExportError::Backend(format!(
+        "{url} answered {:?}: {}",
+        status.code(),
+        status.message()
+    ))
+}
