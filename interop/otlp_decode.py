@@ -1,7 +1,8 @@
 """OTLP peer for tracekit's exporter tests. With `--grpc`, an OTLP/gRPC
 receiver on 127.0.0.1 (OpenTelemetry's generated service, on grpcio): it
 prints its port, then one line per `Export` call, with the call's
-metadata; `--fail-first N` answers the first N calls `UNAVAILABLE`. With
+metadata; `--fail-first N` answers the first N calls `UNAVAILABLE`, with
+a `google.rpc.RetryInfo` asking for `--retry-delay-ms` milliseconds. With
 `--serve`, an OTLP/HTTP
 receiver on 127.0.0.1: it prints its port on the first line, then, for
 each `POST /v1/traces`, decodes the body (protobuf, or JSON by its
@@ -155,14 +156,34 @@ def serve_grpc():
         ExportTraceServiceResponse,
     )
 
-    failures = [0]
-    if "--fail-first" in sys.argv:
-        failures[0] = int(sys.argv[sys.argv.index("--fail-first") + 1])
+    from google.protobuf import any_pb2, duration_pb2
+    from google.rpc import error_details_pb2, status_pb2
+
+    def flag(name, default):
+        if name in sys.argv:
+            return int(sys.argv[sys.argv.index(name) + 1])
+        return default
+
+    failures = [flag("--fail-first", 0)]
+    delay_ms = flag("--retry-delay-ms", 0)
 
     class Servicer(trace_service_pb2_grpc.TraceServiceServicer):
         def Export(self, request, context):
             if failures[0] > 0:
                 failures[0] -= 1
+                info = error_details_pb2.RetryInfo(
+                    retry_delay=duration_pb2.Duration(nanos=delay_ms * 1_000_000)
+                )
+                detail = any_pb2.Any()
+                detail.Pack(info)
+                status = status_pb2.Status(
+                    code=grpc.StatusCode.UNAVAILABLE.value[0],
+                    message="warming up",
+                    details=[detail],
+                )
+                context.set_trailing_metadata(
+                    (("grpc-status-details-bin", status.SerializeToString()),)
+                )
                 context.abort(grpc.StatusCode.UNAVAILABLE, "warming up")
             metadata = {key: value for key, value in context.invocation_metadata()}
             line = {"path": "grpc", "groups": summary(request), "metadata": metadata}

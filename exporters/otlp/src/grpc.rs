@@ -95,7 +95,7 @@ impl GrpcSender {
                 Ok(response) => return Ok(response),
                 Err(status) if passes(status.code()) => {
                     let error = status_error(&self.url, &status);
-                    match backoff.next_wait(None) {
+                    match backoff.next_wait(retry_delay(&status)) {
                         Some(wait) => std::thread::sleep(wait),
                         None => return Err(error),
                     }
@@ -148,4 +148,92 @@ fn status_error(url: &str, status: &tonic::Status) -> ExportError {
         status.code(),
         status.message()
     ))
+}
+
+/// The wait a failed call's status asks for: the `google.rpc.RetryInfo`
+/// among the details of its `google.rpc.Status` (the
+/// `grpc-status-details-bin` trailer), if there is one.
+fn retry_delay(status: &tonic::Status) -> Option<Duration> {
+    use prost::Message;
+    let details = RpcStatus::decode(status.details()).ok()?;
+    let info = details
+        .details
+        .iter()
+        .find(|any| any.type_url.ends_with("/google.rpc.RetryInfo"))?;
+    let delay = RetryInfo::decode(info.value.as_slice()).ok()?.retry_delay?;
+    let seconds = u64::try_from(delay.seconds).ok()?;
+    let nanos = u32::try_from(delay.nanos).ok()?;
+    Some(Duration::new(seconds, nanos))
+}
+
+// The messages of a rich gRPC status, as googleapis declares them
+// (google/rpc/status.proto, google/rpc/error_details.proto,
+// google/protobuf/any.proto and duration.proto): only the fields read here.
+
+/// `google.rpc.Status`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<ProtoAny>,
+}
+
+/// `google.protobuf.Any`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct ProtoAny {
+    #[prost(string, tag = "1")]
+    type_url: String,
+    #[prost(bytes = "vec", tag = "2")]
+    value: Vec<u8>,
+}
+
+/// `google.rpc.RetryInfo`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RetryInfo {
+    #[prost(message, optional, tag = "1")]
+    retry_delay: Option<ProtoDuration>,
+}
+
+/// `google.protobuf.Duration`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct ProtoDuration {
+    #[prost(int64, tag = "1")]
+    seconds: i64,
+    #[prost(int32, tag = "2")]
+    nanos: i32,
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+
+    #[test]
+    fn the_retry_info_among_a_status_details_is_the_wait() {
+        let info = RetryInfo {
+            retry_delay: Some(ProtoDuration {
+                seconds: 1,
+                nanos: 500_000_000,
+            }),
+        };
+        let details = RpcStatus {
+            code: 14,
+            message: "busy".into(),
+            details: vec![ProtoAny {
+                type_url: "type.googleapis.com/google.rpc.RetryInfo".into(),
+                value: info.encode_to_vec(),
+            }],
+        };
+        let status = tonic::Status::with_details(
+            tonic::Code::Unavailable,
+            "busy",
+            details.encode_to_vec().into(),
+        );
+        assert_eq!(retry_delay(&status), Some(Duration::from_millis(1500)));
+        assert_eq!(retry_delay(&tonic::Status::unavailable("busy")), None);
+    }
 }

@@ -223,14 +223,15 @@ fn the_exporter_delivers_to_opentelemetrys_python_classes_over_http() {
 }
 
 /// OTLP over gRPC to OpenTelemetry's generated Python service, which
-/// answers the first call `UNAVAILABLE`: the exporter tries again, the
-/// spans arrive once, with the headers as metadata.
+/// answers the first call `UNAVAILABLE` with a `RetryInfo` of 400 ms: the
+/// exporter waits as asked (its own backoff would wait 10 ms), tries
+/// again, and the spans arrive once, with the headers as metadata.
 #[cfg(feature = "grpc")]
 #[test]
 fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
     let mut peer = Command::new(python())
         .arg(repository().join("interop/otlp_decode.py"))
-        .args(["--grpc", "--fail-first", "1"])
+        .args(["--grpc", "--fail-first", "1", "--retry-delay-ms", "400"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -265,7 +266,12 @@ fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
         .service_name("shop")
         .resource_attribute("team", "payments")
         .exporter(exporter);
+    let started = std::time::Instant::now();
     let records = support::spans_through(builder);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(400),
+        "the wait the status asked for"
+    );
     let received: Value = serde_json::from_str(&next_line()).expect("the peer's line");
     assert_eq!(received["metadata"]["x-api-key"], "secret");
     check(&received["groups"], &records, &resource());
