@@ -7,7 +7,9 @@ a `google.rpc.RetryInfo` asking for `--retry-delay-ms` milliseconds. With
 receiver on 127.0.0.1: it prints its port on the first line, then, for
 each `POST /v1/traces`, decodes the body (protobuf, or JSON by its
 content type, gzip unpacked), answers 200 and prints what it read on one
-line. Without, it decodes an OTLP/protobuf
+line; `--fail-first N` answers the first N requests 503 with
+`Retry-After: 1`, and `--reject K` answers every accepted request with a
+partial success refusing K spans. Without, it decodes an OTLP/protobuf
 `ExportTraceServiceRequest` from stdin with OpenTelemetry's own generated
 Python classes (with `--json`: OTLP/JSON, read by protobuf's
 `json_format.Parse`, which refuses unknown field names, after the ids,
@@ -129,19 +131,53 @@ def summary(request):
     return out
 
 
+def int_flag(name, default):
+    if name in sys.argv:
+        return int(sys.argv[sys.argv.index(name) + 1])
+    return default
+
+
+HTTP_FAILURES = [int_flag("--fail-first", 0)]
+
+
 class Receiver(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["content-length"]))
+        if HTTP_FAILURES[0] > 0:
+            HTTP_FAILURES[0] -= 1
+            self.send_response(503)
+            self.send_header("retry-after", "1")
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
         if self.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         as_json = self.headers.get("content-type") == "application/json"
         decoded = summary(parse(body, as_json))
         print(json.dumps({"path": self.path, "groups": decoded}), flush=True)
+        answer = b""
+        rejected = int_flag("--reject", 0)
+        if rejected:
+            from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+                ExportTracePartialSuccess,
+                ExportTraceServiceResponse,
+            )
+
+            response = ExportTraceServiceResponse(
+                partial_success=ExportTracePartialSuccess(
+                    rejected_spans=rejected, error_message="too many attributes"
+                )
+            )
+            if as_json:
+                answer = json_format.MessageToJson(response).encode()
+            else:
+                answer = response.SerializeToString()
         self.send_response(200)
-        self.send_header("content-length", "0")
+        self.send_header("content-length", str(len(answer)))
         self.end_headers()
+        self.wfile.write(answer)
 
     def log_message(self, *args):
         pass

@@ -174,30 +174,60 @@ fn protobufs_json_parser_reads_every_field_of_the_json() {
     check(&decode_in_python(&body, true), &records, &resource());
 }
 
+/// The peer serving (`args`: `--serve` or `--grpc`, and its flags), and
+/// its lines, read on a thread so that a peer that says nothing fails the
+/// test instead of hanging it. The first line is its port.
+struct Serving {
+    peer: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Serving {
+    fn start(args: &[&str]) -> Serving {
+        let mut peer = Command::new(python())
+            .arg(repository().join("interop/otlp_decode.py"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the peer starts");
+        let stdout = BufReader::new(peer.stdout.take().unwrap());
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Serving { peer, lines }
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the peer answers")
+    }
+
+    /// Whether the peer says nothing more for a moment.
+    fn is_quiet(&self) -> bool {
+        self.lines
+            .recv_timeout(std::time::Duration::from_millis(200))
+            .is_err()
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.peer.kill();
+        let _ = self.peer.wait();
+    }
+}
+
 #[test]
 fn the_exporter_delivers_to_opentelemetrys_python_classes_over_http() {
-    let mut peer = Command::new(python())
-        .arg(repository().join("interop/otlp_decode.py"))
-        .arg("--serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the peer starts");
-    // The peer's lines, read on a thread so that a peer that says nothing
-    // fails the test instead of hanging it.
-    let stdout = BufReader::new(peer.stdout.take().unwrap());
-    let (lines, said) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let next_line = || {
-        said.recv_timeout(std::time::Duration::from_secs(60))
-            .expect("the peer answers")
-    };
+    let serving = Serving::start(&["--serve"]);
+    let next_line = || serving.next_line();
     let endpoint = format!("http://127.0.0.1:{}", next_line().trim());
     for (protocol, compression) in [
         (Protocol::HttpProtobuf, Compression::None),
@@ -218,8 +248,41 @@ fn the_exporter_delivers_to_opentelemetrys_python_classes_over_http() {
         assert_eq!(received["path"], "/v1/traces");
         check(&received["groups"], &records, &resource());
     }
-    let _ = peer.kill();
-    let _ = peer.wait();
+}
+
+/// The Python receiver made to fail: a 503 with `Retry-After: 1` first,
+/// then a partial success refusing one span of three, in each encoding.
+#[test]
+fn the_python_receiver_refusing_then_taking_part_is_counted_exactly() {
+    for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+        let serving = Serving::start(&["--serve", "--fail-first", "1", "--reject", "1"]);
+        let endpoint = format!("http://127.0.0.1:{}", serving.next_line().trim());
+        let exporter = OtlpExporter::builder()
+            .endpoint(&endpoint)
+            .protocol(protocol)
+            .build()
+            .unwrap();
+        let tracer = Tracer::builder().exporter(exporter).build();
+        let started = std::time::Instant::now();
+        for name in ["a", "b", "c"] {
+            tracer.span(name).start().finish();
+        }
+        let _ = tracer.flush();
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(1),
+            "{protocol:?}: the wait Retry-After asked for"
+        );
+        let stats = tracer.stats();
+        assert_eq!(
+            (stats.spans_exported, stats.dropped_export_failed),
+            (2, 1),
+            "{protocol:?}"
+        );
+        let received: Value = serde_json::from_str(&serving.next_line()).unwrap();
+        let spans = received["groups"][0]["spans"].as_array().unwrap().len();
+        assert_eq!(spans, 3, "the batch arrived once, whole");
+        assert!(serving.is_quiet(), "{protocol:?}: not sent again");
+    }
 }
 
 /// OTLP over gRPC to OpenTelemetry's generated Python service, which
@@ -229,27 +292,8 @@ fn the_exporter_delivers_to_opentelemetrys_python_classes_over_http() {
 #[cfg(feature = "grpc")]
 #[test]
 fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
-    let mut peer = Command::new(python())
-        .arg(repository().join("interop/otlp_decode.py"))
-        .args(["--grpc", "--fail-first", "1", "--retry-delay-ms", "400"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the peer starts");
-    let stdout = BufReader::new(peer.stdout.take().unwrap());
-    let (lines, said) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let next_line = || {
-        said.recv_timeout(std::time::Duration::from_secs(60))
-            .expect("the peer answers")
-    };
-    let endpoint = format!("http://127.0.0.1:{}", next_line().trim());
+    let serving = Serving::start(&["--grpc", "--fail-first", "1", "--retry-delay-ms", "400"]);
+    let endpoint = format!("http://127.0.0.1:{}", serving.next_line().trim());
     let exporter = OtlpExporter::builder()
         .endpoint(&endpoint)
         .protocol(Protocol::Grpc)
@@ -272,14 +316,8 @@ fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
         started.elapsed() >= std::time::Duration::from_millis(400),
         "the wait the status asked for"
     );
-    let received: Value = serde_json::from_str(&next_line()).expect("the peer's line");
+    let received: Value = serde_json::from_str(&serving.next_line()).expect("the peer's line");
     assert_eq!(received["metadata"]["x-api-key"], "secret");
     check(&received["groups"], &records, &resource());
-    assert!(
-        said.recv_timeout(std::time::Duration::from_millis(200))
-            .is_err(),
-        "delivered once"
-    );
-    let _ = peer.kill();
-    let _ = peer.wait();
+    assert!(serving.is_quiet(), "delivered once");
 }
