@@ -316,6 +316,7 @@ impl OtlpBuilder {
                 &self.headers,
                 self.timeout,
                 self.retry,
+                self.compression,
             )?)),
             #[cfg(not(feature = "grpc"))]
             Protocol::Grpc => {

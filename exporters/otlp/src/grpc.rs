@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use http::uri::PathAndQuery;
 use tonic::client::Grpc;
+use tonic::codec::CompressionEncoding;
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 use tracekit_runtime::export::ExportError;
-use tracekit_transport::{Backoff, Retry};
+use tracekit_transport::{Backoff, Compression, Retry};
 
 use crate::config::ConfigError;
 use crate::proto::collector::{ExportTraceServiceRequest, ExportTraceServiceResponse};
@@ -34,6 +35,7 @@ impl GrpcSender {
         headers: &[(String, String)],
         timeout: Duration,
         retry: Retry,
+        compression: Compression,
     ) -> Result<GrpcSender, ConfigError> {
         let refuse = |setting, reason: String| ConfigError::new(setting, reason);
         if !url.starts_with("http://") {
@@ -68,9 +70,13 @@ impl GrpcSender {
             let _entered = runtime.enter();
             endpoint.connect_lazy()
         };
+        let mut client = Grpc::new(channel);
+        if compression == Compression::Gzip {
+            client = client.send_compressed(CompressionEncoding::Gzip);
+        }
         Ok(GrpcSender {
             runtime,
-            client: Grpc::new(channel),
+            client,
             url,
             metadata,
             timeout,

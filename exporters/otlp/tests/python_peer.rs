@@ -288,36 +288,41 @@ fn the_python_receiver_refusing_then_taking_part_is_counted_exactly() {
 /// OTLP over gRPC to OpenTelemetry's generated Python service, which
 /// answers the first call `UNAVAILABLE` with a `RetryInfo` of 400 ms: the
 /// exporter waits as asked (its own backoff would wait 10 ms), tries
-/// again, and the spans arrive once, with the headers as metadata.
+/// again, and the spans arrive once, with the headers as metadata; plain
+/// and gzipped (grpcio hides the `grpc-encoding` header from the service,
+/// so the test sees only that the gzipped calls decode).
 #[cfg(feature = "grpc")]
 #[test]
 fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
-    let serving = Serving::start(&["--grpc", "--fail-first", "1", "--retry-delay-ms", "400"]);
-    let endpoint = format!("http://127.0.0.1:{}", serving.next_line().trim());
-    let exporter = OtlpExporter::builder()
-        .endpoint(&endpoint)
-        .protocol(Protocol::Grpc)
-        .header("x-api-key", "secret")
-        .retry(tracekit_otlp::Retry {
-            initial_backoff: std::time::Duration::from_millis(10),
-            max_backoff: std::time::Duration::from_millis(40),
-            max_elapsed: std::time::Duration::from_secs(30),
-        })
-        .build()
-        .unwrap();
-    assert_eq!(exporter.url(), endpoint, "no path appended over gRPC");
-    let builder = Tracer::builder()
-        .service_name("shop")
-        .resource_attribute("team", "payments")
-        .exporter(exporter);
-    let started = std::time::Instant::now();
-    let records = support::spans_through(builder);
-    assert!(
-        started.elapsed() >= std::time::Duration::from_millis(400),
-        "the wait the status asked for"
-    );
-    let received: Value = serde_json::from_str(&serving.next_line()).expect("the peer's line");
-    assert_eq!(received["metadata"]["x-api-key"], "secret");
-    check(&received["groups"], &records, &resource());
-    assert!(serving.is_quiet(), "delivered once");
+    for compression in [Compression::None, Compression::Gzip] {
+        let serving = Serving::start(&["--grpc", "--fail-first", "1", "--retry-delay-ms", "400"]);
+        let endpoint = format!("http://127.0.0.1:{}", serving.next_line().trim());
+        let exporter = OtlpExporter::builder()
+            .endpoint(&endpoint)
+            .protocol(Protocol::Grpc)
+            .compression(compression)
+            .header("x-api-key", "secret")
+            .retry(tracekit_otlp::Retry {
+                initial_backoff: std::time::Duration::from_millis(10),
+                max_backoff: std::time::Duration::from_millis(40),
+                max_elapsed: std::time::Duration::from_secs(30),
+            })
+            .build()
+            .unwrap();
+        assert_eq!(exporter.url(), endpoint, "no path appended over gRPC");
+        let builder = Tracer::builder()
+            .service_name("shop")
+            .resource_attribute("team", "payments")
+            .exporter(exporter);
+        let started = std::time::Instant::now();
+        let records = support::spans_through(builder);
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(400),
+            "the wait the status asked for"
+        );
+        let received: Value = serde_json::from_str(&serving.next_line()).expect("the peer's line");
+        assert_eq!(received["metadata"]["x-api-key"], "secret");
+        check(&received["groups"], &records, &resource());
+        assert!(serving.is_quiet(), "delivered once");
+    }
 }
