@@ -402,6 +402,17 @@
 //! `before_call` sees them. `BENCHMARKS.md` has the figures against
 //! `tracing` and `fastrace`.
 //!
+//! Where spans go: the console tree by default; an OTLP backend (an
+//! OpenTelemetry Collector, Jaeger, Tempo) with `otlp::OtlpExporter`;
+//! Zipkin with `zipkin::ZipkinExporter`; a file of JSON lines with
+//! `jsonl::JsonLines` (each behind its feature, on by default); or any
+//! [`export::Exporter`] of your own. The
+//! HTTP exporters try again after failures that may pass (with backoff,
+//! and the waits a backend asks for), count what a backend refuses, and
+//! never slow the application: a backend that is down costs dropped
+//! spans, counted, not blocked calls. `OTEL_TRACES_EXPORTER` chooses among
+//! them (see [Configuration](#configuration)).
+//!
 //! ```
 //! use tracekit::{BatchConfig, Tracer, export::Memory};
 //!
