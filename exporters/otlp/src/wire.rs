@@ -8,6 +8,8 @@
 //! Field numbers are those of the vendored `.proto` files; the tests check
 //! that these bytes decode to exactly the message `encode::request` builds.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use prost::encoding::{WireType, encoded_len_varint, key_len};
 use tracekit_runtime::{Field, LogRecord, Resource, SpanContext, SpanRecord, TagValue};
 
@@ -54,6 +56,9 @@ trait Out {
     fn key(&mut self, tag: u32, wire_type: WireType);
     /// The body of a nested message whose length, `len`, is known.
     fn body(&mut self, message: &impl Message, len: usize);
+    /// A time as fixed64 nanoseconds since the Unix epoch, left out when
+    /// it is not after the epoch (a count needs no conversion for that).
+    fn time_field(&mut self, tag: u32, time: SystemTime);
 }
 
 impl Out for Vec<u8> {
@@ -97,6 +102,10 @@ impl Out for Vec<u8> {
     fn body(&mut self, message: &impl Message, _: usize) {
         message.write(self);
     }
+    #[inline]
+    fn time_field(&mut self, tag: u32, time: SystemTime) {
+        fixed64_field(self, tag, unix_nanos(time));
+    }
 }
 
 /// Counts the bytes a message takes.
@@ -128,6 +137,12 @@ impl Out for Count {
         // Counted already: counting again would double the work at every
         // level of nesting.
         self.0 += len;
+    }
+    #[inline]
+    fn time_field(&mut self, tag: u32, time: SystemTime) {
+        if time > UNIX_EPOCH {
+            self.0 += key_len(tag) + 8;
+        }
     }
 }
 
@@ -296,7 +311,7 @@ struct Event<'a>(&'a LogRecord);
 impl Message for Event<'_> {
     fn write<O: Out>(&self, out: &mut O) {
         let log = self.0;
-        fixed64_field(out, 1, unix_nanos(log.timestamp));
+        out.time_field(1, log.timestamp);
         bytes_field(out, 2, event_name(log).as_bytes());
         for (key, value) in log.fields.iter().filter(|(key, _)| key != "event") {
             nested(out, 3, &KeyValue(key, value));
