@@ -62,11 +62,11 @@ trait Out {
 }
 
 impl Out for Vec<u8> {
-    #[inline]
+    #[inline(always)]
     fn bytes(&mut self, data: &[u8]) {
         self.extend_from_slice(data);
     }
-    #[inline]
+    #[inline(always)]
     fn varint(&mut self, value: u64) {
         // Most varints here (keys, lengths) take one byte; prost's
         // `encode_varint` pushes byte by byte through `BufMut`, which showed
@@ -94,7 +94,7 @@ impl Out for Vec<u8> {
     fn fixed32(&mut self, value: u32) {
         self.extend_from_slice(&value.to_le_bytes());
     }
-    #[inline]
+    #[inline(always)]
     fn key(&mut self, tag: u32, wire_type: WireType) {
         self.varint(u64::from(tag << 3 | wire_type as u32));
     }
