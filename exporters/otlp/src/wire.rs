@@ -180,6 +180,15 @@ fn bytes_field<O: Out>(out: &mut O, tag: u32, data: &[u8]) {
     }
 }
 
+/// An id (16 or 8 bytes): its size known here, the copy is inline rather
+/// than a call to `memcpy`.
+#[inline(always)]
+fn id_field<O: Out, const N: usize>(out: &mut O, tag: u32, id: [u8; N]) {
+    out.key(tag, WireType::LengthDelimited);
+    out.varint(N as u64);
+    out.bytes(&id);
+}
+
 fn varint_field<O: Out>(out: &mut O, tag: u32, value: u64) {
     if value != 0 {
         out.key(tag, WireType::Varint);
@@ -280,11 +289,11 @@ impl<'a> Span<'a> {
 impl Message for Span<'_> {
     fn write<O: Out>(&self, out: &mut O) {
         let record = self.record;
-        bytes_field(out, 1, &record.trace_id.to_bytes());
-        bytes_field(out, 2, &record.span_id.to_bytes());
+        id_field(out, 1, record.trace_id.to_bytes());
+        id_field(out, 2, record.span_id.to_bytes());
         bytes_field(out, 3, record.trace_state.as_str().as_bytes());
         if let Some(parent) = record.parent_id {
-            bytes_field(out, 4, &parent.to_bytes());
+            id_field(out, 4, parent.to_bytes());
         }
         bytes_field(out, 5, record.name.as_bytes());
         varint_field(out, 6, kind_number(record.kind) as u64);
@@ -325,8 +334,8 @@ struct Link<'a>(&'a SpanContext);
 impl Message for Link<'_> {
     fn write<O: Out>(&self, out: &mut O) {
         let context = self.0;
-        bytes_field(out, 1, &context.trace_id().to_bytes());
-        bytes_field(out, 2, &context.span_id().to_bytes());
+        id_field(out, 1, context.trace_id().to_bytes());
+        id_field(out, 2, context.span_id().to_bytes());
         bytes_field(out, 3, context.trace_state().as_str().as_bytes());
         fixed32_field(out, 6, link_flags(context));
     }
