@@ -128,7 +128,7 @@ pub fn parse_attributes(list: &str) -> (Vec<Field>, Vec<ResourceAttributeError>)
             continue;
         }
         match parse_member(member) {
-            Ok(field) => attributes.push(field),
+            Ok((key, value)) => attributes.push((Cow::Owned(key), TagValue::from(value))),
             Err(reason) => errors.push(ResourceAttributeError {
                 member: member.trim().to_owned(),
                 reason,
@@ -138,14 +138,25 @@ pub fn parse_attributes(list: &str) -> (Vec<Field>, Vec<ResourceAttributeError>)
     (attributes, errors)
 }
 
-fn parse_member(member: &str) -> Result<Field, &'static str> {
+/// Reads one member of a `k=v,k2=v2` list, as `OTEL_RESOURCE_ATTRIBUTES`
+/// and `OTEL_EXPORTER_OTLP_HEADERS` write them: the key a token, the value
+/// percent-encoded, whitespace around either ignored. The error says what
+/// is wrong.
+///
+/// ```
+/// use tracekit_runtime::resource::parse_member;
+///
+/// assert_eq!(parse_member(" team = pay%20ments"), Ok(("team".into(), "pay ments".into())));
+/// assert!(parse_member("no-equals-sign").is_err());
+/// ```
+pub fn parse_member(member: &str) -> Result<(String, String), &'static str> {
     let (key, value) = member.split_once('=').ok_or("no `=`")?;
     let key = key.trim();
     if !is_token(key) {
         return Err("the key is not a token");
     }
     let value = percent_decode(value.trim()).ok_or("a bad percent escape or invalid UTF-8")?;
-    Ok((Cow::Owned(key.to_owned()), TagValue::from(value)))
+    Ok((key.to_owned(), value))
 }
 
 #[cfg(test)]

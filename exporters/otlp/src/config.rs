@@ -2,11 +2,11 @@
 //! ([`OtlpBuilder`](crate::OtlpBuilder)) or read from the standard
 //! `OTEL_EXPORTER_OTLP_*` variables.
 
-use std::fmt;
 use std::time::Duration;
 
-use tracekit_runtime::propagation::{is_token, percent_decode};
-use tracekit_transport::Compression;
+use tracekit_runtime::resource::parse_member;
+pub use tracekit_transport::ConfigError;
+use tracekit_transport::{Compression, parse_millis};
 
 /// The default endpoint: an OpenTelemetry Collector on this machine.
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
@@ -92,32 +92,6 @@ pub fn parse_compression(name: &str) -> Result<Compression, ConfigError> {
     }
 }
 
-/// A setting that cannot be used, and the variable or method it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The variable (or builder method) that held it.
-    pub source: &'static str,
-    /// What is wrong, and what is accepted.
-    pub reason: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(source: &'static str, reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            source,
-            reason: reason.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.source, self.reason)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 /// The traces URL of a base endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`):
 /// `/v1/traces` appended to its path.
 ///
@@ -153,32 +127,18 @@ pub fn parse_headers(list: &str) -> Result<Vec<(String, String)>, ConfigError> {
                 format!("{:?}: {why}", member.trim()),
             )
         };
-        let (key, value) = member.split_once('=').ok_or_else(|| refuse("no `=`"))?;
-        let key = key.trim();
-        if !is_token(key) {
-            return Err(refuse("the name is not an HTTP token"));
-        }
-        let value = percent_decode(value.trim()).ok_or_else(|| refuse("a bad percent escape"))?;
+        let (key, value) = parse_member(member).map_err(refuse)?;
         if value.chars().any(|c| c.is_control() && c != '\t') {
             return Err(refuse("a control character in the value"));
         }
-        headers.push((key.to_owned(), value));
+        headers.push((key, value));
     }
     Ok(headers)
 }
 
 /// Reads an `OTEL_EXPORTER_OTLP_TIMEOUT` value: milliseconds.
 pub fn parse_timeout(millis: &str) -> Result<Duration, ConfigError> {
-    millis
-        .trim()
-        .parse::<u64>()
-        .map(Duration::from_millis)
-        .map_err(|_| {
-            ConfigError::new(
-                "OTEL_EXPORTER_OTLP_TIMEOUT",
-                format!("{millis:?} is not a number of milliseconds"),
-            )
-        })
+    parse_millis("OTEL_EXPORTER_OTLP_TIMEOUT", millis)
 }
 
 #[cfg(test)]

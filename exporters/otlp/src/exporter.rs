@@ -307,8 +307,7 @@ impl OtlpBuilder {
                     retry: self.retry,
                     compression: self.compression,
                 }
-                .build()
-                .map_err(|unusable| ConfigError::new(unusable.setting, unusable.reason))?,
+                .build()?,
             ),
             #[cfg(feature = "grpc")]
             Protocol::Grpc => Transport::Grpc(Box::new(crate::grpc::GrpcSender::new(

@@ -289,14 +289,17 @@ fn the_python_receiver_refusing_then_taking_part_is_counted_exactly() {
 /// answers the first call `UNAVAILABLE` with a `RetryInfo` of 400 ms: the
 /// exporter waits as asked (its own backoff would wait 10 ms), tries
 /// again, and the spans arrive once, with the headers as metadata; plain
-/// and gzipped (grpcio hides the `grpc-encoding` header from the service,
-/// so the test sees only that the gzipped calls decode).
+/// and gzipped. grpcio hides the `grpc-encoding` header from the service,
+/// so the bytes the exporter sends are counted on the way, through a
+/// relay: gzipped calls send fewer.
 #[cfg(feature = "grpc")]
 #[test]
 fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
+    let mut sent = Vec::new();
     for compression in [Compression::None, Compression::Gzip] {
         let serving = Serving::start(&["--grpc", "--fail-first", "1", "--retry-delay-ms", "400"]);
-        let endpoint = format!("http://127.0.0.1:{}", serving.next_line().trim());
+        let (relay, counted) = counting_relay(serving.next_line().trim());
+        let endpoint = format!("http://{relay}");
         let exporter = OtlpExporter::builder()
             .endpoint(&endpoint)
             .protocol(Protocol::Grpc)
@@ -324,5 +327,53 @@ fn the_grpc_exporter_delivers_to_opentelemetrys_python_service() {
         assert_eq!(received["metadata"]["x-api-key"], "secret");
         check(&received["groups"], &records, &resource());
         assert!(serving.is_quiet(), "delivered once");
+        sent.push(counted.load(std::sync::atomic::Ordering::SeqCst));
     }
+    assert!(
+        sent[1] < sent[0],
+        "gzipped calls send fewer bytes: {sent:?}"
+    );
+}
+
+/// A relay on loopback to the peer's `port` that counts the bytes the
+/// client sends through it.
+#[cfg(feature = "grpc")]
+fn counting_relay(
+    port: &str,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let relay = listener.local_addr().unwrap();
+    let target = format!("127.0.0.1:{port}");
+    let counted = Arc::new(AtomicUsize::new(0));
+    let count = counted.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let server = TcpStream::connect(&target).unwrap();
+            let (mut from_client, mut to_server) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut from_server, mut to_client) = (server, client);
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0; 16 * 1024];
+                while let Ok(n @ 1..) = from_client.read(&mut buf) {
+                    count.fetch_add(n, Ordering::SeqCst);
+                    if to_server.write_all(&buf[..n]).is_err() {
+                        return;
+                    }
+                }
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_server, &mut to_client);
+            });
+        }
+    });
+    (relay, counted)
 }

@@ -52,14 +52,55 @@ impl std::fmt::Debug for SenderConfig {
     }
 }
 
-/// Why a [`SenderConfig`] cannot be used: which setting (`endpoint`,
-/// `header`), and what is wrong.
+/// A setting an exporter cannot use: the variable or setting it came
+/// from (`OTEL_EXPORTER_OTLP_TIMEOUT`, `endpoint`, `header`, ...), and what
+/// is wrong with it and what is accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unusable {
-    /// The setting.
-    pub setting: &'static str,
-    /// What is wrong with it.
+pub struct ConfigError {
+    /// The variable (or builder setting) that held it.
+    pub source: &'static str,
+    /// What is wrong, and what is accepted.
     pub reason: String,
+}
+
+impl ConfigError {
+    /// The error of `source`.
+    pub fn new(source: &'static str, reason: impl Into<String>) -> ConfigError {
+        ConfigError {
+            source,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.source, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads a timeout variable's value (`source`): milliseconds.
+///
+/// ```
+/// use std::time::Duration;
+/// use tracekit_transport::parse_millis;
+///
+/// assert_eq!(parse_millis("T", " 2500 "), Ok(Duration::from_millis(2500)));
+/// assert_eq!(parse_millis("T", "10s").unwrap_err().source, "T");
+/// ```
+pub fn parse_millis(source: &'static str, millis: &str) -> Result<Duration, ConfigError> {
+    millis
+        .trim()
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| {
+            ConfigError::new(
+                source,
+                format!("{millis:?} is not a number of milliseconds"),
+            )
+        })
 }
 
 impl SenderConfig {
@@ -76,10 +117,10 @@ impl SenderConfig {
     ///     retry: Retry::default(),
     ///     compression: Compression::None,
     /// };
-    /// assert_eq!(config.build().err().unwrap().setting, "endpoint");
+    /// assert_eq!(config.build().err().unwrap().source, "endpoint");
     /// ```
-    pub fn build(self) -> Result<Sender, Unusable> {
-        let unusable = |setting, reason| Err(Unusable { setting, reason });
+    pub fn build(self) -> Result<Sender, ConfigError> {
+        let unusable = |setting, reason| Err(ConfigError::new(setting, reason));
         match self.url.split("://").next().unwrap_or_default() {
             "http" => {}
             "https" if cfg!(feature = "tls") => {}

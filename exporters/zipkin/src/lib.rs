@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use tracekit_runtime::export::{ExportError, Exporter};
 use tracekit_runtime::{Resource, SpanRecord};
-use tracekit_transport::{Compression, Retry, Sender, SenderConfig, Unusable};
+pub use tracekit_transport::ConfigError;
+use tracekit_transport::{Compression, Retry, Sender, SenderConfig, parse_millis};
 
 pub use encode::to_json;
 
@@ -80,23 +81,6 @@ impl Default for ZipkinBuilder {
     }
 }
 
-/// A setting that cannot be used: its variable or method, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The variable (or builder setting) that held it.
-    pub source: &'static str,
-    /// What is wrong, and what is accepted.
-    pub reason: String,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.source, self.reason)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 impl ZipkinBuilder {
     /// A builder configured from `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (the URL,
     /// used as is) and `OTEL_EXPORTER_ZIPKIN_TIMEOUT` (milliseconds); a
@@ -108,11 +92,7 @@ impl ZipkinBuilder {
             builder.url = url.trim().to_owned();
         }
         if let Some(millis) = var("OTEL_EXPORTER_ZIPKIN_TIMEOUT") {
-            let millis = millis.trim().parse::<u64>().map_err(|_| ConfigError {
-                source: "OTEL_EXPORTER_ZIPKIN_TIMEOUT",
-                reason: format!("{millis:?} is not a number of milliseconds"),
-            })?;
-            builder.timeout = Duration::from_millis(millis);
+            builder.timeout = parse_millis("OTEL_EXPORTER_ZIPKIN_TIMEOUT", &millis)?;
         }
         Ok(builder)
     }
@@ -144,11 +124,7 @@ impl ZipkinBuilder {
             retry: self.retry,
             compression: Compression::None,
         }
-        .build()
-        .map_err(|Unusable { setting, reason }| ConfigError {
-            source: setting,
-            reason,
-        })?;
+        .build()?;
         Ok(ZipkinExporter {
             sender,
             service_name: "unknown_service".to_owned(),

@@ -16,7 +16,7 @@ pub use traced_future::{Traced, TracedFuture};
 /// The length string tags are cut at, for the arguments and `tags(..)` of
 /// a call.
 #[inline]
-pub fn tag_limit() -> usize {
+fn tag_limit() -> usize {
     crate::tracer::global().max_tag_len()
 }
 

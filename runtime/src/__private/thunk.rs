@@ -8,16 +8,16 @@
 
 use super::{ArgTags, CallSite, TracedCall};
 
-/// A closure that takes nothing and returns a `T`.
-pub trait Thunk<T = ()> {
+/// A closure that takes and returns nothing.
+pub trait Thunk {
     /// Calls it.
-    fn run(&mut self) -> T;
+    fn run(&mut self);
 }
 
-impl<T, F: FnMut() -> T> Thunk<T> for F {
+impl<F: FnMut()> Thunk for F {
     #[inline(always)]
-    fn run(&mut self) -> T {
-        self()
+    fn run(&mut self) {
+        self();
     }
 }
 

@@ -237,16 +237,9 @@ pub(crate) fn clean(value: &str) -> bool {
     value.len() <= MAX_VALUE_LEN && no_controls(value)
 }
 
-/// Whether `text` is an RFC 7230 `token`: what header names and baggage
-/// keys are made of.
-///
-/// ```
-/// use tracekit_runtime::propagation::is_token;
-///
-/// assert!(is_token("x-api-key"));
-/// assert!(!is_token("two words") && !is_token(""));
-/// ```
-pub fn is_token(text: &str) -> bool {
+/// `token` characters of RFC 7230: what header names and baggage keys
+/// are made of.
+pub(crate) fn is_token(text: &str) -> bool {
     !text.is_empty()
         && text
             .bytes()
@@ -265,14 +258,7 @@ pub(crate) fn no_controls(value: &str) -> bool {
 pub(crate) use crate::identity::hex_id;
 
 /// Percent-decodes `text`; `None` for a bad escape or invalid UTF-8.
-///
-/// ```
-/// use tracekit_runtime::propagation::percent_decode;
-///
-/// assert_eq!(percent_decode("J%C3%B6rg").as_deref(), Some("Jörg"));
-/// assert_eq!(percent_decode("%zz"), None);
-/// ```
-pub fn percent_decode(text: &str) -> Option<String> {
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
