@@ -17,6 +17,8 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::wall::unix_nanos;
+
 /// How the hot path reads the clock; chosen once.
 enum Source {
     /// The time-stamp counter; `nanos_per_tick` from a first calibration.
@@ -216,12 +218,6 @@ impl WallClock {
     pub(crate) fn system_time(&self, stamp: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_nanos(self.unix_nanos(stamp))
     }
-}
-
-/// Wall time as nanoseconds since the Unix epoch (0 for times before it).
-fn unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 #[cfg(target_arch = "x86_64")]

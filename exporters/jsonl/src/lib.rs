@@ -49,7 +49,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 use tracekit_runtime::export::{ExportError, Exporter};
@@ -135,14 +135,14 @@ pub fn line(record: &SpanRecord, resource: &Value) -> Value {
         "parent_is_remote": record.parent_is_remote,
         "name": record.name,
         "kind": record.kind.as_str(),
-        "start_unix_nano": unix_nanos(record.start),
-        "end_unix_nano": unix_nanos(record.end),
+        "start_unix_nano": unix_nanos_text(record.start),
+        "end_unix_nano": unix_nanos_text(record.end),
         "trace_state": record.trace_state.as_str(),
         "random_trace_id": record.random_trace_id,
         "error": record.is_error(),
         "tags": fields(&record.tags),
         "logs": record.logs.iter().map(|log| json!({
-            "time_unix_nano": unix_nanos(log.timestamp),
+            "time_unix_nano": unix_nanos_text(log.timestamp),
             "fields": fields(&log.fields),
         })).collect::<Vec<_>>(),
         "follows_from": record.follows_from.iter().map(|cause| json!({
@@ -177,8 +177,6 @@ fn tag_json(value: &TagValue) -> Value {
     }
 }
 
-fn unix_nanos(time: SystemTime) -> String {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos())
-        .to_string()
+fn unix_nanos_text(time: SystemTime) -> String {
+    tracekit_runtime::unix_nanos(time).to_string()
 }

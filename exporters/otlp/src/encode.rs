@@ -2,10 +2,9 @@
 //! resource (the tracer's), one instrumentation scope (tracekit), and each
 //! span with its ids, flags, trace state, kind, times, typed attributes,
 //! logs as events, follows-from references as links, and its status.
-
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use tracekit_runtime::{Field, LogRecord, Resource, SpanContext, SpanKind, SpanRecord, TagValue};
+use tracekit_runtime::{
+    Field, LogRecord, Resource, SpanContext, SpanKind, SpanRecord, TagValue, unix_nanos,
+};
 
 use crate::proto::collector::ExportTraceServiceRequest;
 use crate::proto::common::{AnyValue, InstrumentationScope, KeyValue, any_value};
@@ -96,14 +95,6 @@ pub(crate) fn event_name(log: &LogRecord) -> &str {
     log.field("event")
         .and_then(TagValue::as_str)
         .unwrap_or("log")
-}
-
-/// Nanoseconds since the Unix epoch (0 before it, which no clock here
-/// reports).
-pub(crate) fn unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
-    })
 }
 
 fn attributes(fields: &[Field]) -> Vec<KeyValue> {

@@ -177,3 +177,32 @@ fn the_bytes_written_straight_decode_to_the_same_request() {
         assert_eq!(decoded.encode_to_vec(), expected.encode_to_vec());
     }
 }
+
+#[test]
+fn the_bytes_written_straight_are_those_prost_writes_for_every_length() {
+    // Lengths on each side of a varint's size, at every level of nesting:
+    // a value, an attribute, an event, a span, and the whole batch.
+    let resource = Resource::new("shop").with_attribute("notes", "r".repeat(300));
+    let mut records = spans();
+    for (n, size) in [0, 100, 127, 128, 200, 16_383, 16_384, 40_000]
+        .into_iter()
+        .enumerate()
+    {
+        let mut record = records[n % records.len()].clone();
+        record
+            .tags
+            .push(("text".into(), TagValue::from("t".repeat(size))));
+        record.name = "n".repeat(size / 2).into();
+        records.push(record);
+    }
+    for batch in [
+        &records[..],
+        &records[..1],
+        &records[records.len() - 3..],
+        &[],
+    ] {
+        let mut bytes = Vec::new();
+        wire::write_request(&resource, batch, &mut bytes);
+        assert_eq!(bytes, encode::request(&resource, batch).encode_to_vec());
+    }
+}

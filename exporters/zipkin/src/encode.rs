@@ -2,10 +2,10 @@
 //! 32 digits, one that fits in 64 bits as 16), times in microseconds, tags
 //! as strings, logs as annotations.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
-use tracekit_runtime::{LogRecord, SpanKind, SpanRecord, TagValue};
+use tracekit_runtime::{LogRecord, SpanKind, SpanRecord, TagValue, unix_nanos};
 
 /// The JSON array that reports `batch` for the service `service_name`.
 ///
@@ -117,7 +117,5 @@ fn text(value: &TagValue) -> String {
 }
 
 fn micros(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
-    })
+    unix_nanos(time) / 1_000
 }
