@@ -15,6 +15,7 @@ use crate::clock;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::{LiveSpan, set_field};
 use crate::local::{self, SharedSpan};
+use crate::parent::AsParent;
 use crate::record::{Field, LogRecord, SpanKind};
 use crate::scope::Scope;
 use crate::tag::TagValue;
@@ -27,7 +28,8 @@ use crate::tracer::Tracer;
 /// Every method takes `&self` and does nothing once the span is finished or
 /// when it is not sampled. The span of a traced call belongs to the thread
 /// running it (for an async call, to the current poll): a `SpanRef` to it
-/// used elsewhere, or later, does nothing.
+/// used elsewhere, or later, does nothing. A clone views the same span.
+#[derive(Clone)]
 pub struct SpanRef {
     repr: Repr,
 }
@@ -413,16 +415,36 @@ impl<'t> SpanBuilder<'t> {
         }
     }
 
-    /// Makes the span a child of `parent` instead of the active span.
-    pub fn child_of(mut self, parent: &SpanContext) -> Self {
-        self.start.parent = Parent::Of(Some(parent.clone()));
+    /// Makes the span a child of `parent` instead of the active span:
+    /// anything [`AsParent`] names, such as a [`SpanContext`] or the
+    /// `Option` that [`Tracer::extract`] returns, where `None` makes the
+    /// span a root.
+    ///
+    /// ```
+    /// use tracekit_runtime::testing;
+    ///
+    /// let ((), spans) = testing::capture(|| {
+    ///     let tracer = tracekit_runtime::global();
+    ///     let headers = vec![(
+    ///         "traceparent".to_owned(),
+    ///         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
+    ///     )];
+    ///     tracer.span("GET /cart").child_of(tracer.extract(&headers)).start();
+    ///     tracer.span("job").child_of(tracer.extract(&Vec::new())).start();
+    /// });
+    /// assert_eq!(spans[0].parent_id.unwrap().to_string(), "00f067aa0ba902b7");
+    /// assert_eq!(spans[1].parent_id, None);
+    /// ```
+    pub fn child_of(mut self, parent: impl AsParent) -> Self {
+        self.start.parent = Parent::Of(parent.as_parent());
         self
     }
 
     /// Adds a `FollowsFrom` reference: the span was caused by `cause` but
-    /// does not run inside it. May be given several times.
-    pub fn follows_from(mut self, cause: &SpanContext) -> Self {
-        self.start.follows_from.push(cause.clone());
+    /// does not run inside it. May be given several times; `None` adds
+    /// nothing.
+    pub fn follows_from(mut self, cause: impl AsParent) -> Self {
+        self.start.follows_from.extend(cause.as_parent());
         self
     }
 

@@ -54,7 +54,7 @@ struct TracerInner {
     enabled: bool,
     resource: Resource,
     sampler: Sampler,
-    propagator: Composite,
+    propagator: Arc<dyn Propagator>,
     hooks: Vec<Box<dyn Hooks>>,
     max_tag_len: usize,
     shutdown_timeout: Duration,
@@ -77,7 +77,7 @@ impl Tracer {
                 enabled: false,
                 resource: Resource::new(""),
                 sampler: Sampler::never(),
-                propagator: Composite::default(),
+                propagator: Arc::new(Composite::default()),
                 hooks: Vec::new(),
                 max_tag_len: DEFAULT_MAX_TAG_LEN,
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
@@ -163,6 +163,33 @@ impl Tracer {
     /// ```
     pub fn inject(&self, context: &SpanContext, carrier: &mut impl Injector) {
         self.inner.propagator.inject(context, carrier);
+    }
+
+    /// Writes the context active now (the active span's, or a carried
+    /// [`Context`](crate::Context)'s) into `carrier`, as
+    /// [`inject`](Self::inject) does; returns whether there was one. What
+    /// an outgoing request needs, in one call.
+    ///
+    /// ```
+    /// use tracekit_runtime::{Tracer, export::Memory};
+    ///
+    /// let tracer = Tracer::builder().exporter(Memory::new()).build();
+    /// let mut headers = http::HeaderMap::new();
+    /// assert!(!tracer.inject_current(&mut headers));
+    /// let span = tracer.span("checkout").start();
+    /// let _scope = span.activate();
+    /// assert!(tracer.inject_current(&mut headers));
+    /// let parent = tracer.extract(&headers).unwrap();
+    /// assert_eq!(parent.span_id(), span.span_id());
+    /// ```
+    pub fn inject_current(&self, carrier: &mut impl Injector) -> bool {
+        match crate::scope::Context::current().span_context() {
+            Some(context) => {
+                self.inject(&context, carrier);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Reads a context from `carrier` in the configured formats; `None`
@@ -258,7 +285,7 @@ pub struct TracerBuilder {
     shutdown_timeout: Duration,
     default_exporter: bool,
     batch: BatchConfig,
-    propagator: Composite,
+    propagator: Arc<dyn Propagator>,
 }
 
 impl Default for TracerBuilder {
@@ -273,7 +300,7 @@ impl Default for TracerBuilder {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             default_exporter: true,
             batch: BatchConfig::default(),
-            propagator: Composite::default(),
+            propagator: Arc::new(Composite::default()),
         }
     }
 }
@@ -408,7 +435,8 @@ impl TracerBuilder {
     }
 
     /// The propagation formats of `inject` / `extract` (default:
-    /// `tracecontext,baggage`).
+    /// `tracecontext,baggage`): a [`Composite`] of several, or any one
+    /// [`Propagator`], your own included.
     ///
     /// ```
     /// use tracekit_runtime::{Tracer, propagation::Composite};
@@ -418,8 +446,8 @@ impl TracerBuilder {
     ///     .build();
     /// # drop(tracer);
     /// ```
-    pub fn propagator(mut self, propagator: Composite) -> Self {
-        self.propagator = propagator;
+    pub fn propagator(mut self, propagator: impl Propagator) -> Self {
+        self.propagator = Arc::new(propagator);
         self
     }
 

@@ -1,0 +1,124 @@
+//! The client middleware for reqwest, through `reqwest-middleware`.
+
+use std::sync::Arc;
+
+use http::Extensions;
+use reqwest_middleware::{Middleware, Next};
+use tracekit_runtime::{FutureExt, Tracer};
+
+use super::ClientConfig;
+
+/// A `reqwest-middleware` middleware that traces every request (what the
+/// Python original did by wrapping `requests.Session.send`).
+///
+/// Each request gets a `client` span as [`ClientLayer`](super::ClientLayer)
+/// describes, its context injected into the request's headers. Placed
+/// after a retry middleware (`reqwest-retry`), it sees every attempt: each
+/// gets its own span, the resent ones tagged `http.request.resend_count`.
+///
+/// ```
+/// use reqwest_middleware::ClientBuilder;
+/// use tracekit_http::TracingMiddleware;
+///
+/// let client = ClientBuilder::new(reqwest::Client::new())
+///     .with(TracingMiddleware::new())
+///     .build();
+/// # drop(client);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TracingMiddleware {
+    config: Arc<ClientConfig>,
+}
+
+impl TracingMiddleware {
+    /// A middleware that records with the global tracer.
+    pub fn new() -> TracingMiddleware {
+        TracingMiddleware::default()
+    }
+
+    fn with(mut self, change: impl FnOnce(&mut ClientConfig)) -> Self {
+        change(Arc::make_mut(&mut self.config));
+        self
+    }
+
+    /// Records with `tracer` instead of the global one.
+    pub fn tracer(self, tracer: Tracer) -> Self {
+        self.with(|config| config.tracer = Some(tracer))
+    }
+
+    /// Traces requests sent with no span active too, as roots of their own
+    /// traces (off by default: such requests go out untouched).
+    pub fn root_spans(self, roots: bool) -> Self {
+        self.with(|config| config.root_spans = roots)
+    }
+
+    /// Keeps the query in `url.full` (off by default).
+    pub fn record_query(self, record: bool) -> Self {
+        self.with(|config| config.record_query = record)
+    }
+
+    /// Records the request header `name` as `http.request.header.<name>`
+    /// (credential headers never).
+    pub fn record_request_header(self, name: &str) -> Self {
+        self.with(|config| {
+            config.request_headers.add(name);
+        })
+    }
+
+    /// Records the response header `name` as `http.response.header.<name>`
+    /// (credential headers never).
+    pub fn record_response_header(self, name: &str) -> Self {
+        self.with(|config| {
+            config.response_headers.add(name);
+        })
+    }
+}
+
+/// How many times a request went through this middleware before: kept in
+/// the extensions, which a retry middleware hands to every attempt.
+#[derive(Clone, Copy)]
+struct Sends(u32);
+
+#[async_trait::async_trait]
+impl Middleware for TracingMiddleware {
+    async fn handle(
+        &self,
+        mut request: reqwest::Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let resend_count = extensions.get::<Sends>().map_or(0, |sends| sends.0);
+        extensions.insert(Sends(resend_count.saturating_add(1)));
+        let uri: http::Uri = request.url().as_str().parse().unwrap_or_default();
+        let method = request.method().clone();
+        let Some(span) = self
+            .config
+            .start(&method, &uri, request.headers_mut(), resend_count)
+        else {
+            return next.run(request, extensions).await;
+        };
+        let context = span.context();
+        let result = next
+            .run(request, extensions)
+            .with_context(tracekit_runtime::Context::from_span_context(context))
+            .await;
+        match &result {
+            Ok(response) => self
+                .config
+                .answered(&span, response.status(), response.headers()),
+            Err(error) => self.config.failed(&span, error_type(error), error),
+        }
+        span.finish();
+        result
+    }
+}
+
+/// `error.type` of a request that got no response.
+fn error_type(error: &reqwest_middleware::Error) -> &'static str {
+    match error {
+        reqwest_middleware::Error::Reqwest(error) if error.is_timeout() => "timeout",
+        reqwest_middleware::Error::Reqwest(error) if error.is_connect() => "connect",
+        reqwest_middleware::Error::Reqwest(_) => "transport",
+        reqwest_middleware::Error::Middleware(_) => "middleware",
+    }
+}

@@ -1,0 +1,175 @@
+//! The client layer for tower services over `http` types, such as
+//! hyper-util's client: a `client` span per request, its context in the
+//! request's headers, finished when the response's head arrives.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+use tracekit_runtime::{Span, Tracer};
+
+use super::ClientConfig;
+
+/// A layer that traces every request a client service sends.
+///
+/// Each request gets a `client` span named after its method, a child of
+/// the active span, with `http.request.method`, `url.full` (without
+/// credentials, and without the query unless
+/// [`record_query`](Self::record_query)), `server.address`,
+/// `server.port`, `http.response.status_code`, and `error.type` on a 4xx,
+/// a 5xx or a transport error. Its context is written into the request's
+/// headers in the tracer's propagation formats. With no active span the
+/// request goes out untouched, unless [`root_spans`](Self::root_spans).
+///
+/// ```
+/// use http_body_util::Empty;
+/// use hyper_util::client::legacy::Client;
+/// use hyper_util::rt::TokioExecutor;
+/// use tower::ServiceBuilder;
+/// use tracekit_http::ClientLayer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let client = Client::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
+/// let client = ServiceBuilder::new().layer(ClientLayer::new()).service(client);
+/// # drop(client);
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ClientLayer {
+    config: Arc<ClientConfig>,
+}
+
+impl ClientLayer {
+    /// A layer that records with the global tracer.
+    pub fn new() -> ClientLayer {
+        ClientLayer::default()
+    }
+
+    fn with(mut self, change: impl FnOnce(&mut ClientConfig)) -> Self {
+        change(Arc::make_mut(&mut self.config));
+        self
+    }
+
+    /// Records with `tracer` instead of the global one.
+    pub fn tracer(self, tracer: Tracer) -> Self {
+        self.with(|config| config.tracer = Some(tracer))
+    }
+
+    /// Traces requests sent with no span active too, as roots of their own
+    /// traces (off by default: such requests go out untouched).
+    pub fn root_spans(self, roots: bool) -> Self {
+        self.with(|config| config.root_spans = roots)
+    }
+
+    /// Keeps the query in `url.full` (off by default).
+    pub fn record_query(self, record: bool) -> Self {
+        self.with(|config| config.record_query = record)
+    }
+
+    /// Records the request header `name` as `http.request.header.<name>`
+    /// (credential headers never).
+    pub fn record_request_header(self, name: &str) -> Self {
+        self.with(|config| {
+            config.request_headers.add(name);
+        })
+    }
+
+    /// Records the response header `name` as `http.response.header.<name>`
+    /// (credential headers never).
+    pub fn record_response_header(self, name: &str) -> Self {
+        self.with(|config| {
+            config.response_headers.add(name);
+        })
+    }
+}
+
+impl<S> Layer<S> for ClientLayer {
+    type Service = ClientService<S>;
+
+    fn layer(&self, inner: S) -> ClientService<S> {
+        ClientService {
+            inner,
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+/// A client service whose requests are traced; made by [`ClientLayer`].
+#[derive(Clone, Debug)]
+pub struct ClientService<S> {
+    inner: S,
+    config: Arc<ClientConfig>,
+}
+
+impl<S, B, ResB> Service<Request<B>> for ClientService<S>
+where
+    S: Service<Request<B>, Response = Response<ResB>>,
+    S::Error: Display,
+{
+    type Response = Response<ResB>;
+    type Error = S::Error;
+    type Future = ClientFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let span = self.config.start(&method, &uri, request.headers_mut(), 0);
+        ClientFuture {
+            inner: self.inner.call(request),
+            span,
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of a [`ClientService`]. Dropped before the
+    /// response came, it finishes the span tagged `cancelled = true`.
+    pub struct ClientFuture<F> {
+        #[pin]
+        inner: F,
+        span: Option<Span>,
+        config: Arc<ClientConfig>,
+    }
+
+    impl<F> PinnedDrop for ClientFuture<F> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(span) = this.project().span.take() {
+                span.set_tag("cancelled", true);
+            }
+        }
+    }
+}
+
+impl<F, ResB, E> Future for ClientFuture<F>
+where
+    F: Future<Output = Result<Response<ResB>, E>>,
+    E: Display,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Poll::Ready(result) = this.inner.poll(cx) else {
+            return Poll::Pending;
+        };
+        if let Some(span) = this.span.take() {
+            match &result {
+                Ok(response) => this
+                    .config
+                    .answered(&span, response.status(), response.headers()),
+                Err(error) => this.config.failed(&span, "transport", error),
+            }
+        }
+        Poll::Ready(result)
+    }
+}

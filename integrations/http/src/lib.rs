@@ -1,0 +1,61 @@
+//! HTTP instrumentation for tracekit, what the Python original did by
+//! wrapping `FastAPI.__init__` and `requests.Session.send`: every incoming
+//! request gets a `server` span that continues the caller's trace, every
+//! outgoing request a `client` span whose context travels in its headers.
+//!
+//! - [`ServerLayer`] (feature `server`, on by default): a tower layer for
+//!   axum, hyper (through hyper-util's tower adapter) and tonic.
+//! - [`ClientLayer`] (feature `client`, on by default): a tower layer for
+//!   hyper-util's client, or any tower service over `http` types.
+//! - [`TracingMiddleware`] (feature `reqwest`): a `reqwest-middleware`
+//!   middleware.
+//! - [`shutdown_signal`] (feature `tokio`): Ctrl-C or SIGTERM, for a
+//!   graceful shutdown that loses no finished span.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use tracekit_http::ServerLayer;
+//!
+//! #[tracekit::traced]
+//! async fn find_item(id: u64) -> String {
+//!     format!("item {id}")
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/items/{id}", get(|axum::extract::Path(id): axum::extract::Path<u64>| find_item(id)))
+//!     // Added with `Router::layer`, the layer sees the matched route:
+//!     // spans are named `GET /items/{id}`.
+//!     .layer(ServerLayer::new());
+//! # drop(app);
+//! ```
+//!
+//! Inside a handler, the request's span is active: `#[traced]` functions
+//! called there, awaited or not, are its children. Work moved to another
+//! task keeps it with `FutureExt::with_current_context`
+//! (`tokio::spawn(work().with_current_context())`); a closure given to
+//! `spawn_blocking` with `Context::current()` taken before and
+//! `context.attach()` inside.
+
+#![warn(missing_docs)]
+
+mod capture;
+#[cfg(any(feature = "server", feature = "client", feature = "reqwest"))]
+mod headers;
+mod semconv;
+
+#[cfg(any(feature = "client", feature = "reqwest"))]
+pub mod client;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "tokio")]
+mod shutdown;
+
+pub use capture::{BodyCapture, Redact};
+#[cfg(feature = "reqwest")]
+pub use client::TracingMiddleware;
+#[cfg(feature = "client")]
+pub use client::{ClientLayer, ClientService};
+#[cfg(feature = "server")]
+pub use server::ServerLayer;
+#[cfg(feature = "tokio")]
+pub use shutdown::shutdown_signal;

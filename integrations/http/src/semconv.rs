@@ -1,0 +1,135 @@
+//! What OpenTelemetry's HTTP semantic conventions make of a request and a
+//! response: the method as a tag and as a span name, the protocol version,
+//! the host and port, the error type of a status.
+
+use http::{HeaderMap, Method, StatusCode, Uri, Version};
+
+/// The method as `http.request.method` records it: one of the methods HTTP
+/// defines, or `_OTHER` (a method is free text; a tag of any text a client
+/// sends would let it create as many values as it likes).
+pub(crate) fn method_tag(method: &Method) -> &'static str {
+    known_method(method).unwrap_or("_OTHER")
+}
+
+/// The method in a span name: a known method, or `HTTP`.
+pub(crate) fn method_name(method: &Method) -> &'static str {
+    known_method(method).unwrap_or("HTTP")
+}
+
+fn known_method(method: &Method) -> Option<&'static str> {
+    Some(match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::CONNECT => "CONNECT",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::PATCH => "PATCH",
+        _ => return None,
+    })
+}
+
+/// `network.protocol.version`.
+pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
+    Some(match version {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_11 => "1.1",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => return None,
+    })
+}
+
+/// The host a request names and its port, if it names one: from the URI's
+/// authority (HTTP/2, a client's absolute URI), else from `Host`.
+pub(crate) fn host_and_port<'a>(
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+) -> Option<(&'a str, Option<u16>)> {
+    if let Some(authority) = uri.authority() {
+        return Some((unbracketed(authority.host()), authority.port_u16()));
+    }
+    let host = headers.get(http::header::HOST)?.to_str().ok()?;
+    let authority: http::uri::Authority = host.parse().ok()?;
+    // The parsed authority borrows nothing: find the host in the header.
+    let name = authority.host();
+    let start = host.find(name)?;
+    Some((
+        unbracketed(&host[start..start + name.len()]),
+        authority.port_u16(),
+    ))
+}
+
+/// An IPv6 address without the brackets a URI puts around it.
+fn unbracketed(host: &str) -> &str {
+    host.strip_prefix('[')
+        .and_then(|inner| inner.strip_suffix(']'))
+        .unwrap_or(host)
+}
+
+/// The port a scheme implies.
+pub(crate) fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        _ => None,
+    }
+}
+
+/// `error.type` for a status that is an error on this side: a server's
+/// 5xx, or a client's 4xx and 5xx.
+pub(crate) fn status_error(status: StatusCode, client: bool) -> Option<String> {
+    let failed = status.is_server_error() || (client && status.is_client_error());
+    failed.then(|| status.as_str().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_method_outside_the_standard_ones_is_other() {
+        let odd = Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_tag(&odd), "_OTHER");
+        assert_eq!(method_name(&odd), "HTTP");
+        assert_eq!(method_tag(&Method::PATCH), "PATCH");
+    }
+
+    #[test]
+    fn the_host_comes_from_the_authority_or_the_host_header() {
+        let mut headers = HeaderMap::new();
+        let uri: Uri = "/cart?id=3".parse().unwrap();
+        assert_eq!(host_and_port(&uri, &headers), None);
+        headers.insert("host", "shop.example:8080".parse().unwrap());
+        assert_eq!(
+            host_and_port(&uri, &headers),
+            Some(("shop.example", Some(8080)))
+        );
+        headers.insert("host", "[::1]".parse().unwrap());
+        assert_eq!(host_and_port(&uri, &headers), Some(("::1", None)));
+        headers.insert("host", "bad host/".parse().unwrap());
+        assert_eq!(host_and_port(&uri, &headers), None);
+        let absolute: Uri = "http://api.example:81/x".parse().unwrap();
+        assert_eq!(
+            host_and_port(&absolute, &headers),
+            Some(("api.example", Some(81)))
+        );
+    }
+
+    #[test]
+    fn a_server_errs_on_5xx_and_a_client_on_4xx_too() {
+        assert_eq!(status_error(StatusCode::NOT_FOUND, false), None);
+        assert_eq!(
+            status_error(StatusCode::NOT_FOUND, true),
+            Some("404".to_owned())
+        );
+        assert_eq!(
+            status_error(StatusCode::BAD_GATEWAY, false),
+            Some("502".to_owned())
+        );
+        assert_eq!(status_error(StatusCode::OK, true), None);
+    }
+}

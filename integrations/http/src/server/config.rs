@@ -1,0 +1,358 @@
+//! What the server layer records, set once on the layer and shared by
+//! every request.
+
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::{HeaderMap, StatusCode};
+use tower_layer::Layer;
+use tracekit_runtime::{Span, SpanKind, SpanRef, Tracer};
+
+use super::body::RequestBody;
+use super::service::TracedService;
+use crate::capture::{BodyCapture, Captured};
+use crate::headers::RecordedHeaders;
+use crate::semconv;
+
+/// Called with each request's head and its span before the handler runs:
+/// for the user's own tags (the original's `before_call`).
+pub type RequestHook = Arc<dyn Fn(&Parts, &SpanRef) + Send + Sync>;
+
+/// Called with each response's status, headers and span when the handler
+/// has answered (the original's `after_call`).
+pub type ResponseHook = Arc<dyn Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sync>;
+
+/// A layer that traces every request of the service it wraps.
+///
+/// The span is named `{METHOD} {route}` when the route template is known
+/// (axum's `MatchedPath`, with the `axum` feature, when the layer is added
+/// with `Router::layer`), else `{METHOD}`; never the raw path. It continues
+/// the trace the request carries (in the tracer's propagation formats), is
+/// active while the handler runs (on every poll of its future, so
+/// `#[traced]` functions inside are its children across `.await`), and
+/// finishes when the response body has been sent in full, or, tagged
+/// `cancelled = true`, when the connection is dropped first.
+///
+/// Tags follow OpenTelemetry's HTTP conventions: `http.request.method`,
+/// `url.path`, `url.scheme`, `url.query` (with
+/// [`record_query`](Self::record_query)), `server.address`,
+/// `server.port`, `client.address` (from axum's `ConnectInfo`, or a
+/// `SocketAddr` in the request's extensions), `user_agent.original`,
+/// `http.route`, `network.protocol.version`, `http.response.status_code`,
+/// and `error.type` on a 5xx or a handler error, which mark the span as
+/// an error (a 4xx does not).
+///
+/// `R` says what becomes of request bodies: [`PassRequest`] by default
+/// (the service gets them as they are), [`CaptureRequest`] after
+/// [`capture_request_body`](Self::capture_request_body) (wrapped in a
+/// [`RequestBody`] that copies their first bytes).
+pub struct ServerLayer<R = PassRequest> {
+    config: Arc<Config>,
+    mode: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for ServerLayer<R> {
+    fn clone(&self) -> Self {
+        ServerLayer {
+            config: Arc::clone(&self.config),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for ServerLayer<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerLayer")
+            .field("record_query", &self.config.record_query)
+            .field("request_body", &self.config.request_body)
+            .field("response_body", &self.config.response_body)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct Config {
+    tracer: Option<Tracer>,
+    record_query: bool,
+    request_headers: RecordedHeaders,
+    response_headers: RecordedHeaders,
+    request_body: Option<BodyCapture>,
+    response_body: Option<BodyCapture>,
+    on_request: Option<RequestHook>,
+    on_response: Option<ResponseHook>,
+}
+
+impl Default for ServerLayer {
+    fn default() -> Self {
+        ServerLayer::new()
+    }
+}
+
+impl ServerLayer {
+    /// A layer that records with the global tracer.
+    pub fn new() -> ServerLayer {
+        ServerLayer {
+            config: Arc::new(Config::default()),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<R> ServerLayer<R> {
+    fn with(mut self, change: impl FnOnce(&mut Config)) -> Self {
+        change(Arc::make_mut(&mut self.config));
+        self
+    }
+
+    /// Records with `tracer` instead of the global one.
+    pub fn tracer(self, tracer: Tracer) -> Self {
+        self.with(|config| config.tracer = Some(tracer))
+    }
+
+    /// Records the query string as `url.query` (off by default: queries
+    /// often hold what should not be kept).
+    pub fn record_query(self, record: bool) -> Self {
+        self.with(|config| config.record_query = record)
+    }
+
+    /// Records the request header `name` as `http.request.header.<name>`.
+    /// `authorization`, `cookie`, `set-cookie` and `proxy-authorization`
+    /// are never recorded.
+    pub fn record_request_header(self, name: &str) -> Self {
+        self.with(|config| {
+            config.request_headers.add(name);
+        })
+    }
+
+    /// Records the response header `name` as `http.response.header.<name>`
+    /// (credential headers never).
+    pub fn record_response_header(self, name: &str) -> Self {
+        self.with(|config| {
+            config.response_headers.add(name);
+        })
+    }
+
+    /// Records the first bytes of textual response bodies as
+    /// `http.response.body` (and `http.response.body.truncated = true` when
+    /// there was more), copied as the body streams.
+    pub fn capture_response_body(self, capture: BodyCapture) -> Self {
+        self.with(|config| config.response_body = Some(capture))
+    }
+
+    /// Records the first bytes of textual request bodies as
+    /// `http.request.body`, as the handler reads them. The service then
+    /// gets each request's body wrapped in a [`RequestBody`].
+    pub fn capture_request_body(self, capture: BodyCapture) -> ServerLayer<CaptureRequest> {
+        let mut config = self.config;
+        Arc::make_mut(&mut config).request_body = Some(capture);
+        ServerLayer {
+            config,
+            mode: PhantomData,
+        }
+    }
+
+    /// Calls `hook` with each request's head and span before the handler
+    /// runs.
+    ///
+    /// ```
+    /// use tracekit_http::ServerLayer;
+    ///
+    /// let layer = ServerLayer::new().on_request(|parts, span| {
+    ///     if let Some(tenant) = parts.headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
+    ///         span.set_tag("tenant", tenant.to_owned());
+    ///     }
+    /// });
+    /// # drop(layer);
+    /// ```
+    pub fn on_request(self, hook: impl Fn(&Parts, &SpanRef) + Send + Sync + 'static) -> Self {
+        self.with(|config| config.on_request = Some(Arc::new(hook)))
+    }
+
+    /// Calls `hook` with each response's status, headers and span.
+    pub fn on_response(
+        self,
+        hook: impl Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sync + 'static,
+    ) -> Self {
+        self.with(|config| config.on_response = Some(Arc::new(hook)))
+    }
+}
+
+impl<S, R> Layer<S> for ServerLayer<R> {
+    type Service = TracedService<S, R>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TracedService::new(inner, Arc::clone(&self.config))
+    }
+}
+
+/// What becomes of a request's body on its way to the service:
+/// [`PassRequest`] or [`CaptureRequest`].
+pub trait RequestBodyMode: sealed::Sealed + Send + Sync + 'static {
+    /// The body the service gets.
+    type Body<B>;
+
+    /// Wraps `body`, with the capture of its first bytes if there is one.
+    #[doc(hidden)]
+    fn wrap<B>(body: B, capture: Option<sealed::Capture>) -> Self::Body<B>;
+}
+
+mod sealed {
+    /// The modes are this crate's: `RequestBodyMode` names a type no one
+    /// else can build.
+    pub trait Sealed {}
+
+    /// A request body's capture, and the span it goes to.
+    pub struct Capture(
+        pub(crate) crate::capture::Captured,
+        pub(crate) tracekit_runtime::SpanRef,
+    );
+}
+
+/// Request bodies go to the service as they are.
+#[derive(Debug)]
+pub enum PassRequest {}
+
+impl sealed::Sealed for PassRequest {}
+
+impl RequestBodyMode for PassRequest {
+    type Body<B> = B;
+
+    fn wrap<B>(body: B, _: Option<sealed::Capture>) -> B {
+        body
+    }
+}
+
+/// Request bodies go to the service in a [`RequestBody`] that copies their
+/// first bytes.
+#[derive(Debug)]
+pub enum CaptureRequest {}
+
+impl sealed::Sealed for CaptureRequest {}
+
+impl RequestBodyMode for CaptureRequest {
+    type Body<B> = RequestBody<B>;
+
+    fn wrap<B>(body: B, capture: Option<sealed::Capture>) -> RequestBody<B> {
+        RequestBody::new(
+            body,
+            capture.map(|sealed::Capture(captured, span)| (captured, span)),
+        )
+    }
+}
+
+impl Config {
+    /// Starts the span of the request whose head is `parts`, with every
+    /// tag the head gives, and runs the request hook. Not generic: compiled
+    /// once, whatever the service and body types.
+    pub(crate) fn start(&self, parts: &Parts) -> Span {
+        let tracer = self
+            .tracer
+            .as_ref()
+            .unwrap_or_else(|| tracekit_runtime::global());
+        if !tracer.is_enabled() {
+            return Span::noop();
+        }
+        let route = route(parts);
+        let method = semconv::method_name(&parts.method);
+        let name = match route {
+            Some(route) => format!("{method} {route}"),
+            None => method.to_owned(),
+        };
+        let scheme = parts.uri.scheme_str().unwrap_or("http");
+        let mut span = tracer
+            .span(name)
+            .kind(SpanKind::Server)
+            .child_of(tracer.extract(&parts.headers))
+            .tag("http.request.method", semconv::method_tag(&parts.method))
+            .tag("url.path", parts.uri.path().to_owned())
+            .tag("url.scheme", scheme.to_owned());
+        if let Some(route) = route {
+            span = span.tag("http.route", route.to_owned());
+        }
+        if self.record_query
+            && let Some(query) = parts.uri.query()
+        {
+            span = span.tag("url.query", query.to_owned());
+        }
+        if let Some((host, port)) = semconv::host_and_port(&parts.uri, &parts.headers) {
+            span = span.tag("server.address", host.to_owned());
+            if let Some(port) = port.or_else(|| semconv::default_port(scheme)) {
+                span = span.tag("server.port", i64::from(port));
+            }
+        }
+        if let Some(peer) = client_address(parts) {
+            span = span
+                .tag("client.address", peer.ip().to_string())
+                .tag("client.port", i64::from(peer.port()));
+        }
+        if let Some(agent) = parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+        {
+            span = span.tag("user_agent.original", agent.to_owned());
+        }
+        if let Some(version) = semconv::protocol_version(parts.version) {
+            span = span.tag("network.protocol.version", version);
+        }
+        let span = span.start();
+        self.request_headers
+            .record("http.request.header", &parts.headers, &span);
+        if let Some(hook) = &self.on_request {
+            hook(parts, &span);
+        }
+        span
+    }
+
+    /// The capture of the request body whose head is `parts`, if asked for
+    /// and textual.
+    pub(crate) fn request_capture(&self, parts: &Parts, span: &Span) -> Option<sealed::Capture> {
+        let captured = self.request_body.as_ref()?.start(&parts.headers)?;
+        Some(sealed::Capture(captured, (**span).clone()))
+    }
+
+    /// The capture of a response body with these headers, if asked for
+    /// and textual.
+    pub(crate) fn response_capture(&self, headers: &HeaderMap) -> Option<Captured> {
+        self.response_body.as_ref()?.start(headers)
+    }
+
+    /// Records what the response's head says: status, headers, the hook.
+    pub(crate) fn answered(&self, span: &SpanRef, status: StatusCode, headers: &HeaderMap) {
+        span.set_tag("http.response.status_code", i64::from(status.as_u16()));
+        if let Some(error) = semconv::status_error(status, false) {
+            span.set_tag("error", true);
+            span.set_tag("error.type", error);
+        }
+        self.response_headers
+            .record("http.response.header", headers, span);
+        if let Some(hook) = &self.on_response {
+            hook(status, headers, span);
+        }
+    }
+}
+
+/// The matched route template.
+fn route(parts: &Parts) -> Option<&str> {
+    #[cfg(feature = "axum")]
+    if let Some(path) = parts.extensions.get::<axum::extract::MatchedPath>() {
+        return Some(path.as_str());
+    }
+    let _ = parts;
+    None
+}
+
+/// The peer's address: axum's `ConnectInfo`, or a `SocketAddr` the server
+/// put in the extensions.
+fn client_address(parts: &Parts) -> Option<SocketAddr> {
+    #[cfg(feature = "axum")]
+    if let Some(info) = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+    {
+        return Some(info.0);
+    }
+    parts.extensions.get::<SocketAddr>().copied()
+}
