@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a fresh machine: unit, doc, ui
 # (trybuild), integration, interop against OpenTelemetry's Python
-# propagators (set up here in a virtualenv), and the main example checked
-# end to end.
+# propagators, OTLP classes and instrumented FastAPI (set up here in a
+# virtualenv), and the examples checked end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,3 +37,22 @@ for expected in \
     fi
 done
 echo "quickstart: ok"
+
+echo "== the shop example: one trace across three processes"
+output=$(cargo run --quiet --locked --example shop)
+for expected in \
+    "30 spans from 3 processes (driver, gateway, inventory)" \
+    "buy a kiwi (the failing path) -> 502 Bad Gateway" \
+    "    └── GET /shop/buy/{item} (gateway, server) " \
+    "                    └── GET /stock/{item} (inventory, server) " \
+    "check_stock (inventory, internal) " \
+    "customer=ada" \
+    "error.type=shop::inventory::OutOfStock ERROR" \
+    "└── GET /admin/audit/{item} (inventory, server) "; do
+    if ! grep -qF -- "$expected" <<<"$output"; then
+        echo "shop output lacks: $expected" >&2
+        echo "$output" >&2
+        exit 1
+    fi
+done
+echo "shop: ok"

@@ -470,6 +470,14 @@ pub use tracekit_jsonl as jsonl;
 #[cfg(feature = "zipkin")]
 pub use tracekit_zipkin as zipkin;
 
+/// HTTP instrumentation (feature `http`, on by default; `axum`, `reqwest`
+/// and `http-shutdown` add the front ends that need those crates):
+/// [`http::ServerLayer`] gives every incoming request a server span,
+/// [`http::ClientLayer`] and `http::TracingMiddleware` (reqwest) give every
+/// outgoing one a client span and carry the trace in its headers.
+#[cfg(feature = "http")]
+pub use tracekit_http as http;
+
 /// Installs a tracer configured from the `OTEL_*` environment variables
 /// (see [`TracerBuilder::from_env`]), where `OTEL_TRACES_EXPORTER` may also
 /// name the exporters of this build's features ([`exporters`]: `otlp`,

@@ -14,7 +14,7 @@ fn child_of_overrides_the_active_span() {
         let _scope = active.activate();
         tracer
             .span("child")
-            .child_of(&chosen.context())
+            .child_of(chosen.context())
             .start()
             .finish();
     });
@@ -131,7 +131,7 @@ fn baggage_is_inherited_by_children_started_after_it_was_set() {
     let ((), spans) = testing::capture(|| {
         let tracer = tracekit::global();
         let root = tracer.span("root").start();
-        let early = tracer.span("early").child_of(&root.context()).start();
+        let early = tracer.span("early").child_of(root.context()).start();
         root.set_baggage_item("tenant", "acme");
         let _scope = root.activate();
         let child = tracer.span("child").start();

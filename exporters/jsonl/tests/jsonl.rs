@@ -56,7 +56,7 @@ fn write_spans(path: &PathBuf) -> Vec<SpanRecord> {
         .start();
     let query = tracer
         .span("query \"carts\"\n")
-        .child_of(&server.context())
+        .child_of(server.context())
         .tag("ok", false)
         .tag("rows", -3)
         .tag("bytes", u64::MAX)

@@ -26,12 +26,12 @@ fn export_three(exporter: OtlpExporter) -> TracerStats {
     let root = tracer.span("checkout").start();
     tracer
         .span("load_cart")
-        .child_of(&root.context())
+        .child_of(root.context())
         .start()
         .finish();
     tracer
         .span("pay")
-        .child_of(&root.context())
+        .child_of(root.context())
         .start()
         .finish();
     root.finish();

@@ -42,7 +42,7 @@ fn export(receiver: &Receiver) -> (Vec<SpanRecord>, TracerStats) {
         .start();
     let client = tracer
         .span("query")
-        .child_of(&server.context())
+        .child_of(server.context())
         .kind(SpanKind::Client)
         .tag("rows", 3)
         .tag("cached", false)

@@ -37,6 +37,10 @@ impl BodyCapture {
     }
 
     /// Passes the captured text through `redact` before it is recorded.
+    /// It sees the captured bytes only, after the limit: a secret the limit
+    /// cuts in two shows its first part to a redaction that looks for the
+    /// whole secret, so match what precedes secrets (a field's name) rather
+    /// than the secrets themselves where that can happen.
     pub fn redact(mut self, redact: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
         self.redact = Some(Arc::new(redact));
         self

@@ -7,9 +7,9 @@
 //!   axum, hyper (through hyper-util's tower adapter) and tonic.
 //! - [`ClientLayer`] (feature `client`, on by default): a tower layer for
 //!   hyper-util's client, or any tower service over `http` types.
-//! - [`TracingMiddleware`] (feature `reqwest`): a `reqwest-middleware`
+//! - `TracingMiddleware` (feature `reqwest`): a `reqwest-middleware`
 //!   middleware.
-//! - [`shutdown_signal`] (feature `tokio`): Ctrl-C or SIGTERM, for a
+//! - `shutdown_signal` (feature `tokio`): Ctrl-C or SIGTERM, for a
 //!   graceful shutdown that loses no finished span.
 //!
 //! ```
@@ -38,9 +38,11 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "server")]
 mod capture;
 #[cfg(any(feature = "server", feature = "client", feature = "reqwest"))]
 mod headers;
+#[cfg(any(feature = "server", feature = "client", feature = "reqwest"))]
 mod semconv;
 
 #[cfg(any(feature = "client", feature = "reqwest"))]
@@ -50,6 +52,7 @@ pub mod server;
 #[cfg(feature = "tokio")]
 mod shutdown;
 
+#[cfg(feature = "server")]
 pub use capture::{BodyCapture, Redact};
 #[cfg(feature = "reqwest")]
 pub use client::TracingMiddleware;

@@ -2,7 +2,9 @@
 //! response: the method as a tag and as a span name, the protocol version,
 //! the host and port, the error type of a status.
 
-use http::{HeaderMap, Method, StatusCode, Uri, Version};
+#[cfg(feature = "server")]
+use http::{HeaderMap, Uri, Version};
+use http::{Method, StatusCode};
 
 /// The method as `http.request.method` records it: one of the methods HTTP
 /// defines, or `_OTHER` (a method is free text; a tag of any text a client
@@ -32,6 +34,7 @@ fn known_method(method: &Method) -> Option<&'static str> {
 }
 
 /// `network.protocol.version`.
+#[cfg(feature = "server")]
 pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
     Some(match version {
         Version::HTTP_09 => "0.9",
@@ -45,6 +48,7 @@ pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
 
 /// The host a request names and its port, if it names one: from the URI's
 /// authority (HTTP/2, a client's absolute URI), else from `Host`.
+#[cfg(feature = "server")]
 pub(crate) fn host_and_port<'a>(
     uri: &'a Uri,
     headers: &'a HeaderMap,
@@ -64,7 +68,7 @@ pub(crate) fn host_and_port<'a>(
 }
 
 /// An IPv6 address without the brackets a URI puts around it.
-fn unbracketed(host: &str) -> &str {
+pub(crate) fn unbracketed(host: &str) -> &str {
     host.strip_prefix('[')
         .and_then(|inner| inner.strip_suffix(']'))
         .unwrap_or(host)
@@ -98,6 +102,7 @@ mod tests {
         assert_eq!(method_tag(&Method::PATCH), "PATCH");
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn the_host_comes_from_the_authority_or_the_host_header() {
         let mut headers = HeaderMap::new();

@@ -245,9 +245,9 @@ mod tests {
         let memory = Memory::new();
         let tracer = Tracer::builder().exporter(memory.clone()).build();
         let root = tracer.span("root").start();
-        let first = tracer.span("first").child_of(&root.context()).start();
-        let nested = tracer.span("nested").child_of(&first.context()).start();
-        let second = tracer.span("second").child_of(&root.context()).start();
+        let first = tracer.span("first").child_of(root.context()).start();
+        let nested = tracer.span("nested").child_of(first.context()).start();
+        let second = tracer.span("second").child_of(root.context()).start();
         nested.finish();
         first.finish();
         second.record_error("Timeout", "gave up");

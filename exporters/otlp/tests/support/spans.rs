@@ -37,7 +37,7 @@ pub fn spans_through(builder: TracerBuilder) -> Vec<SpanRecord> {
             .start();
         let query = tracer
             .span("query")
-            .child_of(&server.context())
+            .child_of(server.context())
             .kind(SpanKind::Client)
             .tag("ok", false)
             .tag("rows", -3)

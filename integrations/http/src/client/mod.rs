@@ -4,7 +4,7 @@
 //!
 //! Two front ends share what is recorded: [`ClientLayer`] for tower
 //! services (hyper-util's client) and, with the `reqwest` feature,
-//! [`TracingMiddleware`] for reqwest.
+//! `TracingMiddleware` for reqwest.
 
 #[cfg(feature = "reqwest")]
 mod reqwest;
@@ -62,12 +62,7 @@ impl ClientConfig {
             .tag("http.request.method", semconv::method_tag(method))
             .tag("url.full", full_url(uri, self.record_query));
         if let Some(host) = uri.host() {
-            span = span.tag(
-                "server.address",
-                host.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_owned(),
-            );
+            span = span.tag("server.address", semconv::unbracketed(host).to_owned());
         }
         if let Some(port) = uri
             .port_u16()

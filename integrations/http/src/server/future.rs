@@ -67,16 +67,9 @@ where
                 Ok(response.map(|body| ResponseBody::new(body, span, capture)))
             }
             Err(error) => {
-                span.record_error(short_type_name::<E>(), &error.to_string());
+                span.record_error(std::any::type_name::<E>(), &error.to_string());
                 Err(error)
             }
         })
     }
-}
-
-/// `E`'s name without its module path, for `error.type`.
-fn short_type_name<E>() -> &'static str {
-    let name = std::any::type_name::<E>();
-    let base = name.split('<').next().unwrap_or(name);
-    base.rsplit("::").next().unwrap_or(base)
 }

@@ -1,0 +1,142 @@
+//! The driver: starts both services, sends them a handful of requests,
+//! stops them with SIGTERM, and prints what the three processes recorded.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use reqwest_middleware::ClientBuilder;
+use tracekit::FutureExt;
+use tracekit::http::TracingMiddleware;
+use tracekit::jsonl::JsonLines;
+
+/// A service running as a child process of the driver.
+struct Service {
+    name: &'static str,
+    child: Child,
+    address: String,
+}
+
+impl Service {
+    /// Starts this program as `name`, appending spans to `spans`, and waits
+    /// for the address it announces.
+    fn start(name: &'static str, spans: &Path, env: &[(&str, String)]) -> Service {
+        let program = std::env::current_exe().expect("this program's path");
+        let mut child = Command::new(program)
+            .arg(name)
+            .env("TRACEKIT_JSONL_PATH", spans)
+            .envs(env.iter().map(|(key, value)| (key, value)))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("starting {name}: {error}"));
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the service's address");
+        assert!(!line.is_empty(), "{name} exited before it listened");
+        Service {
+            name,
+            child,
+            address: line.trim().to_owned(),
+        }
+    }
+
+    /// Asks the service to stop, as `docker stop` would (SIGTERM), and
+    /// waits until it has flushed its spans and exited.
+    fn stop(mut self) {
+        #[cfg(unix)]
+        {
+            let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+            // SAFETY: `kill` has no memory-safety preconditions; `pid` is
+            // our own child, not yet waited for.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        #[cfg(not(unix))]
+        let _ = self.child.kill();
+        let status = self.child.wait().expect("the service exited");
+        assert!(status.success(), "{} stopped with {status}", self.name);
+    }
+}
+
+pub fn run() {
+    let spans = span_file();
+    let inventory = Service::start("inventory", &spans, &[]);
+    let gateway = Service::start(
+        "gateway",
+        &spans,
+        &[("INVENTORY_URL", format!("http://{}", inventory.address))],
+    );
+    println!(
+        "inventory on {}, gateway on {}\n",
+        inventory.address, gateway.address
+    );
+
+    let tracer = tracekit::Tracer::builder()
+        .service_name("driver")
+        .exporter(JsonLines::append(&spans).expect("the shop's span file"))
+        .install();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(send_requests(&gateway.address, &inventory.address));
+    let _ = tracer.flush();
+
+    gateway.stop();
+    inventory.stop();
+    println!();
+    crate::tree::print(&spans);
+    let _ = std::fs::remove_file(&spans);
+}
+
+/// A fresh file for this run's spans.
+fn span_file() -> PathBuf {
+    let path = std::env::temp_dir().join(format!("tracekit-shop-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+async fn send_requests(gateway: &str, inventory: &str) {
+    let client = ClientBuilder::new(
+        reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a client"),
+    )
+    .with(TracingMiddleware::new())
+    .build();
+    let requests = [
+        ("buy an apple", format!("http://{gateway}/shop/buy/apple")),
+        (
+            "buy a durian (the slow path)",
+            format!("http://{gateway}/shop/buy/durian"),
+        ),
+        (
+            "buy a kiwi (the failing path)",
+            format!("http://{gateway}/shop/buy/kiwi"),
+        ),
+        (
+            "read the audit log (a nested router)",
+            format!("http://{inventory}/admin/audit/apple"),
+        ),
+    ];
+    for (what, url) in requests {
+        let span = tracekit::global().span(what).start();
+        // Baggage travels with the trace to every service it reaches.
+        span.set_baggage_item("customer", "ada");
+        let answer = async {
+            match client.get(&url).send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    format!("{status}: {}", response.text().await.unwrap_or_default())
+                }
+                Err(error) => format!("failed: {error}"),
+            }
+        }
+        .in_span(span)
+        .await;
+        println!("{what} -> {answer}");
+    }
+}

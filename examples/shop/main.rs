@@ -1,0 +1,35 @@
+//! The main job: two services on loopback, traced end to end.
+//!
+//! `cargo run --example shop` starts an inventory service and a gateway
+//! that calls it over HTTP (each its own process, as in production), sends
+//! them a handful of requests, stops them with SIGTERM, and prints each
+//! trace as a tree: one trace spans the driver, the gateway and the
+//! inventory. On the way:
+//! - every incoming request gets a server span ([`tracekit::http::ServerLayer`]),
+//!   named by its route, continuing the caller's trace;
+//! - every outgoing request a client span, its context in the headers
+//!   (`reqwest` with [`tracekit::http::TracingMiddleware`]);
+//! - `#[traced]` business functions are children of their request's span;
+//! - one slow path, one failing path (a 500 in the inventory, a 502 in the
+//!   gateway), one nested router, baggage from the driver to the inventory;
+//! - each service stops gracefully on SIGTERM and flushes its spans to a
+//!   JSON-lines file the three processes share, which the driver then
+//!   reads and prints.
+
+mod driver;
+mod gateway;
+mod inventory;
+mod service;
+mod tree;
+
+fn main() {
+    match std::env::args().nth(1).as_deref() {
+        Some("inventory") => service::run("inventory", inventory::app()),
+        Some("gateway") => {
+            let inventory =
+                std::env::var("INVENTORY_URL").expect("INVENTORY_URL, set by the driver");
+            service::run("gateway", gateway::app(inventory));
+        }
+        _ => driver::run(),
+    }
+}

@@ -1,0 +1,41 @@
+//! What both services share: a tracer that appends to the shop's JSON-lines
+//! file, a server on an ephemeral loopback port (announced on stdout), and
+//! a graceful shutdown on SIGTERM or Ctrl-C that ends with the flush.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use tracekit::jsonl::JsonLines;
+
+/// Serves `app` as the service `name` until SIGTERM or Ctrl-C.
+pub fn run(name: &'static str, app: axum::Router) {
+    let path =
+        std::env::var("TRACEKIT_JSONL_PATH").expect("TRACEKIT_JSONL_PATH, set by the driver");
+    let exporter = JsonLines::append(&path).expect("the shop's span file");
+    // The guard flushes when it drops, after the server has stopped.
+    let _tracer = tracekit::Tracer::builder()
+        .service_name(name)
+        .exporter(exporter)
+        .install();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let address = listener.local_addr().expect("its address");
+        // The driver reads this line to learn where the service listens.
+        println!("{address}");
+        std::io::stdout().flush().expect("stdout");
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(tracekit::http::shutdown_signal())
+        .await
+        .expect("served");
+    });
+}

@@ -1,0 +1,47 @@
+//! The request and response hooks, the original's `before_call` /
+//! `after_call`: users' own tags from the request's head and the answer.
+
+mod support;
+
+use axum::Router;
+use axum::routing::get;
+use support::{client, named, serve, spans_of};
+use tracekit::{FutureExt, TagValue};
+use tracekit_http::ServerLayer;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hooks_see_the_request_head_and_the_response_and_tag_the_span() {
+    let layer = ServerLayer::new()
+        .on_request(|parts, span| {
+            if let Some(tenant) = parts.headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
+                span.set_tag("tenant", tenant.to_owned());
+            }
+        })
+        .on_response(|status, headers, span| {
+            span.set_tag("answered", i64::from(status.as_u16()));
+            span.set_tag("cached", headers.contains_key("x-cache"));
+        });
+    let app = Router::new()
+        .route("/cart", get(|| async { ([("x-cache", "hit")], "cart") }))
+        .layer(layer);
+    let address = serve(app).await;
+
+    let caller = tracekit::global().span("caller").start();
+    let trace = caller.trace_id();
+    async {
+        client()
+            .get(format!("http://{address}/cart"))
+            .header("x-tenant", "acme")
+            .send()
+            .await
+            .expect("a response");
+    }
+    .in_span(caller)
+    .await;
+
+    let spans = spans_of(trace, 3);
+    let server = named(&spans, "GET /cart");
+    assert_eq!(server.tag("tenant"), Some(&TagValue::from("acme")));
+    assert_eq!(server.tag("answered"), Some(&TagValue::I64(200)));
+    assert_eq!(server.tag("cached"), Some(&TagValue::Bool(true)));
+}
