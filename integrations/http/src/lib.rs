@@ -42,6 +42,8 @@
 mod capture;
 #[cfg(any(feature = "server", feature = "client", feature = "reqwest"))]
 mod headers;
+#[cfg(feature = "server")]
+mod names;
 #[cfg(any(feature = "server", feature = "client", feature = "reqwest"))]
 mod semconv;
 

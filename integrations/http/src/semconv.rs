@@ -5,6 +5,12 @@
 #[cfg(feature = "server")]
 use http::{HeaderMap, Uri, Version};
 use http::{Method, StatusCode};
+use tracekit_runtime::{TagValue, Text};
+
+/// A tag of borrowed text: kept inline when short (no allocation).
+pub(crate) fn text(text: &str) -> TagValue {
+    TagValue::Str(Text::new(text))
+}
 
 /// The method as `http.request.method` records it: one of the methods HTTP
 /// defines, or `_OTHER` (a method is free text; a tag of any text a client

@@ -98,11 +98,9 @@ impl Tracer {
         let (tags, follows_from) = (start.tags, start.follows_from);
         let extra = || {
             (!tags.is_empty() || !follows_from.is_empty()).then(|| {
+                // `SpanBuilder::tag` cut each value to this tracer's limit.
                 Box::new(Extra {
-                    tags: tags
-                        .into_iter()
-                        .map(|(k, v)| (k, v.truncated(self.max_tag_len())))
-                        .collect(),
+                    tags,
                     logs: Vec::new(),
                     follows_from,
                 })

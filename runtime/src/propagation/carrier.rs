@@ -37,9 +37,10 @@ impl Injector for http::HeaderMap {
     fn set(&mut self, key: &str, value: String) {
         // Propagators only write valid names and values; anything else is
         // skipped rather than sent half-formed, and so is a header past the
-        // map's limit (`insert` would panic there).
+        // map's limit (`insert` would panic there). `from_bytes` lowers
+        // the case of a name itself.
         let written = match (
-            http::header::HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()),
+            http::header::HeaderName::from_bytes(key.as_bytes()),
             http::header::HeaderValue::from_str(&value),
         ) {
             (Ok(name), Ok(value)) => self.try_insert(name, value).is_ok(),

@@ -1,7 +1,7 @@
 //! W3C Trace Context: `traceparent` and `tracestate`.
 
 use super::{Extractor, Injector, Propagator, malformed, single};
-use crate::identity::{SpanContext, SpanId, TraceId, TraceState};
+use crate::identity::{SpanContext, SpanId, TraceId, TraceState, hex};
 
 /// The W3C Trace Context format: `traceparent:
 /// 00-{trace-id}-{parent-id}-{flags}` and `tracestate`.
@@ -37,14 +37,18 @@ impl Propagator for TraceContext {
             return;
         }
         let flags = u8::from(context.is_sampled()) | u8::from(context.has_random_trace_id()) << 1;
-        carrier.set(
-            TRACEPARENT,
-            format!(
-                "00-{}-{}-{flags:02x}",
-                context.trace_id(),
-                context.span_id(),
-            ),
-        );
+        let mut traceparent = String::with_capacity(55);
+        for part in [
+            "00-",
+            hex(&mut [0; 32], context.trace_id().to_bytes()),
+            "-",
+            hex(&mut [0; 16], context.span_id().to_bytes()),
+            "-",
+            hex(&mut [0; 2], [flags]),
+        ] {
+            traceparent.push_str(part);
+        }
+        carrier.set(TRACEPARENT, traceparent);
         if !context.trace_state().is_empty() {
             carrier.set(TRACESTATE, context.trace_state().as_str().to_owned());
         }

@@ -62,7 +62,7 @@ impl ClientConfig {
             .tag("http.request.method", semconv::method_tag(method))
             .tag("url.full", full_url(uri, self.record_query));
         if let Some(host) = uri.host() {
-            span = span.tag("server.address", semconv::unbracketed(host).to_owned());
+            span = span.tag("server.address", semconv::text(semconv::unbracketed(host)));
         }
         if let Some(port) = uri
             .port_u16()

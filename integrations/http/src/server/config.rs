@@ -1,6 +1,7 @@
 //! What the server layer records, set once on the layer and shared by
 //! every request.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,7 +15,8 @@ use super::body::RequestBody;
 use super::service::TracedService;
 use crate::capture::{BodyCapture, Captured};
 use crate::headers::RecordedHeaders;
-use crate::semconv;
+use crate::names;
+use crate::semconv::{self, text};
 
 /// Called with each request's head and its span before the handler runs:
 /// for the user's own tags (the original's `before_call`).
@@ -257,8 +259,8 @@ impl Config {
         let route = route(parts);
         let method = semconv::method_name(&parts.method);
         let name = match route {
-            Some(route) => format!("{method} {route}"),
-            None => method.to_owned(),
+            Some(route) => names::route_name(method, route),
+            None => Cow::Borrowed(method),
         };
         let scheme = parts.uri.scheme_str().unwrap_or("http");
         let mut span = tracer
@@ -266,18 +268,18 @@ impl Config {
             .kind(SpanKind::Server)
             .child_of(tracer.extract(&parts.headers))
             .tag("http.request.method", semconv::method_tag(&parts.method))
-            .tag("url.path", parts.uri.path().to_owned())
-            .tag("url.scheme", scheme.to_owned());
+            .tag("url.path", text(parts.uri.path()))
+            .tag("url.scheme", text(scheme));
         if let Some(route) = route {
-            span = span.tag("http.route", route.to_owned());
+            span = span.tag("http.route", text(route));
         }
         if self.record_query
             && let Some(query) = parts.uri.query()
         {
-            span = span.tag("url.query", query.to_owned());
+            span = span.tag("url.query", text(query));
         }
         if let Some((host, port)) = semconv::host_and_port(&parts.uri, &parts.headers) {
-            span = span.tag("server.address", host.to_owned());
+            span = span.tag("server.address", text(host));
             if let Some(port) = port.or_else(|| semconv::default_port(scheme)) {
                 span = span.tag("server.port", i64::from(port));
             }
@@ -292,7 +294,7 @@ impl Config {
             .get(http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
         {
-            span = span.tag("user_agent.original", agent.to_owned());
+            span = span.tag("user_agent.original", text(agent));
         }
         if let Some(version) = semconv::protocol_version(parts.version) {
             span = span.tag("network.protocol.version", version);
