@@ -23,7 +23,8 @@ use tower::{Service, ServiceBuilder, ServiceExt};
 use tracing_subscriber::layer::SubscriberExt;
 
 fn request() -> Request<Full<Bytes>> {
-    Request::get("http://shop.example/items/42?color=red")
+    Request::get("/items/42?color=red")
+        .header("host", "shop.example")
         .header("user-agent", "bench/1.0")
         .body(Full::new(Bytes::new()))
         .expect("a request")
@@ -43,8 +44,20 @@ where
     B::Error: std::fmt::Debug,
 {
     block_on(async {
-        let response = service.ready().await.expect("ready").call(request()).await.expect("answered");
-        response.into_body().collect().await.expect("a body").to_bytes().len()
+        let response = service
+            .ready()
+            .await
+            .expect("ready")
+            .call(request())
+            .await
+            .expect("answered");
+        response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes()
+            .len()
     })
 }
 
@@ -100,7 +113,9 @@ fn server(c: &mut Criterion) {
         .layer(tracekit_http::ServerLayer::new())
         .service_fn(answer);
     check_records(&mut traced, &exported);
-    group.bench_function("tracekit ServerLayer", |b| b.iter(|| serve_one(&mut traced)));
+    group.bench_function("tracekit ServerLayer", |b| {
+        b.iter(|| serve_one(&mut traced))
+    });
 
     let otel = OtelCounter::default();
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
@@ -112,7 +127,11 @@ fn server(c: &mut Criterion) {
         .service_fn(answer);
     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
         serve_one(&mut peer);
-        assert_eq!(otel.0.load(Ordering::Relaxed), 1, "the peer records its span");
+        assert_eq!(
+            otel.0.load(Ordering::Relaxed),
+            1,
+            "the peer records its span"
+        );
         group.bench_function("tower-http TraceLayer + tracing-opentelemetry", |b| {
             b.iter(|| serve_one(&mut peer))
         });
@@ -127,27 +146,39 @@ fn server(c: &mut Criterion) {
         .layer(tracekit_http::ClientLayer::new())
         .service_fn(answer);
     check_records(&mut client, &exported);
-    group.bench_function("tracekit ClientLayer", |b| b.iter(|| serve_one(&mut client)));
+    group.bench_function("tracekit ClientLayer", |b| {
+        b.iter(|| serve_one(&mut client))
+    });
 
-    let plain = reqwest_middleware::ClientBuilder::new(reqwest::Client::new()).with(Answer).build();
+    let plain = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(Answer)
+        .build();
     let traced_client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(tracekit_http::TracingMiddleware::new())
         .with(Answer)
         .build();
     let send = |client: &reqwest_middleware::ClientWithMiddleware| {
         block_on(async {
-            let response = client.get("http://shop.example/items/42").send().await.expect("answered");
+            let response = client
+                .get("http://shop.example/items/42")
+                .send()
+                .await
+                .expect("answered");
             response.status().as_u16()
         })
     };
-    group.bench_function("reqwest-middleware, no middleware of tracekit's", |b| b.iter(|| send(&plain)));
+    group.bench_function("reqwest-middleware, no middleware of tracekit's", |b| {
+        b.iter(|| send(&plain))
+    });
     group.bench_function("reqwest-middleware + tracekit TracingMiddleware", |b| {
         b.iter(|| send(&traced_client))
     });
     group.finish();
     drop(_active);
     drop(parent);
-    tracekit::global().flush().expect("flushed: every span reached the sink");
+    tracekit::global()
+        .flush()
+        .expect("flushed: every span reached the sink");
 }
 
 /// One request through `service` must give one span to tracekit's sink.
@@ -161,7 +192,11 @@ where
     let before = exported.0.load(Ordering::Relaxed);
     serve_one(service);
     tracekit::global().flush().expect("flushed");
-    assert_eq!(exported.0.load(Ordering::Relaxed), before + 1, "one span per request");
+    assert_eq!(
+        exported.0.load(Ordering::Relaxed),
+        before + 1,
+        "one span per request"
+    );
 }
 
 criterion_group!(benches, server);

@@ -436,6 +436,7 @@ impl<'t> SpanBuilder<'t> {
     /// assert_eq!(spans[0].parent_id.unwrap().to_string(), "00f067aa0ba902b7");
     /// assert_eq!(spans[1].parent_id, None);
     /// ```
+    #[inline]
     pub fn child_of(mut self, parent: impl AsParent) -> Self {
         self.start.parent = Parent::Of(parent.as_parent());
         self
@@ -458,6 +459,7 @@ impl<'t> SpanBuilder<'t> {
     }
 
     /// Sets the span's kind (default [`SpanKind::Internal`]).
+    #[inline]
     pub fn kind(mut self, kind: SpanKind) -> Self {
         self.start.kind = kind;
         self
@@ -465,16 +467,23 @@ impl<'t> SpanBuilder<'t> {
 
     /// Sets a tag from the start (keys and strings longer than the
     /// tracer's limit are cut).
+    #[inline]
     pub fn tag(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<TagValue>) -> Self {
+        // Inline, with the work out of line by reference: the builder is
+        // not moved in and out of a call for every tag.
+        self.push_tag(key.into(), value.into());
+        self
+    }
+
+    fn push_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
         let limit = self.tracer.max_tag_len();
-        let key = crate::cut::cow(key.into(), limit);
+        let key = crate::cut::cow(key, limit);
         if self.start.tags.capacity() == 0 {
             // A span given one tag is usually given several (an HTTP
             // span, ten): grow once rather than at 1, 4 and 8.
             self.start.tags.reserve(8);
         }
-        set_field(&mut self.start.tags, key, value.into().truncated(limit));
-        self
+        set_field(&mut self.start.tags, key, value.truncated(limit));
     }
 
     /// Sets the start time (default: now).

@@ -29,11 +29,7 @@ fn export_three(exporter: OtlpExporter) -> TracerStats {
         .child_of(root.context())
         .start()
         .finish();
-    tracer
-        .span("pay")
-        .child_of(root.context())
-        .start()
-        .finish();
+    tracer.span("pay").child_of(root.context()).start().finish();
     root.finish();
     let _ = tracer.flush();
     tracer.stats()

@@ -14,7 +14,8 @@ use std::sync::RwLock;
 const MOST: usize = 4096;
 
 /// Names by route, then by method.
-static NAMES: RwLock<Option<HashMap<Box<str>, Vec<(&'static str, &'static str)>>>> = RwLock::new(None);
+static NAMES: RwLock<Option<HashMap<Box<str>, Vec<(&'static str, &'static str)>>>> =
+    RwLock::new(None);
 
 /// `{method} {route}`.
 pub(crate) fn route_name(method: &'static str, route: &str) -> Cow<'static, str> {
@@ -22,7 +23,9 @@ pub(crate) fn route_name(method: &'static str, route: &str) -> Cow<'static, str>
         return Cow::Borrowed(name);
     }
     let name = format!("{method} {route}");
-    let mut names = NAMES.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut names = NAMES
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let names = names.get_or_insert_with(HashMap::new);
     if names.len() >= MOST {
         return Cow::Owned(name);
@@ -37,9 +40,14 @@ pub(crate) fn route_name(method: &'static str, route: &str) -> Cow<'static, str>
 }
 
 fn known(method: &'static str, route: &str) -> Option<&'static str> {
-    let names = NAMES.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let names = NAMES
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let methods = names.as_ref()?.get(route)?;
-    methods.iter().find(|(m, _)| *m == method).map(|(_, name)| *name)
+    methods
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]
@@ -55,6 +63,9 @@ mod tests {
             (Cow::Borrowed(a), Cow::Borrowed(b)) => assert!(std::ptr::eq(a, b)),
             other => panic!("not shared: {other:?}"),
         }
-        assert_eq!(route_name("POST", "/names-test/{id}"), "POST /names-test/{id}");
+        assert_eq!(
+            route_name("POST", "/names-test/{id}"),
+            "POST /names-test/{id}"
+        );
     }
 }

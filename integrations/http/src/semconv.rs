@@ -62,15 +62,48 @@ pub(crate) fn host_and_port<'a>(
     if let Some(authority) = uri.authority() {
         return Some((unbracketed(authority.host()), authority.port_u16()));
     }
-    let host = headers.get(http::header::HOST)?.to_str().ok()?;
-    let authority: http::uri::Authority = host.parse().ok()?;
-    // The parsed authority borrows nothing: find the host in the header.
-    let name = authority.host();
-    let start = host.find(name)?;
-    Some((
-        unbracketed(&host[start..start + name.len()]),
-        authority.port_u16(),
-    ))
+    host_header(headers.get(http::header::HOST)?.to_str().ok()?)
+}
+
+/// A `Host` header's host (without an IPv6 address's brackets) and port;
+/// `None` when it is not one. Read in place: parsing it as an `Authority`
+/// would copy it, for every request.
+#[cfg(feature = "server")]
+fn host_header(value: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = match value.strip_prefix('[') {
+        Some(bracketed) => {
+            let (address, after) = bracketed.split_once(']')?;
+            let port = match after {
+                "" => None,
+                after => Some(after.strip_prefix(':')?),
+            };
+            if address.is_empty()
+                || !address
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            {
+                return None;
+            }
+            (address, port)
+        }
+        None => {
+            let (host, port) = match value.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (value, None),
+            };
+            let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b);
+            if host.is_empty() || !host.bytes().all(allowed) {
+                return None;
+            }
+            (host, port)
+        }
+    };
+    let port = match port {
+        None | Some("") => None,
+        Some(port) if port.bytes().all(|b| b.is_ascii_digit()) => Some(port.parse().ok()?),
+        Some(_) => return None,
+    };
+    Some((host, port))
 }
 
 /// An IPv6 address without the brackets a URI puts around it.
@@ -121,8 +154,21 @@ mod tests {
         );
         headers.insert("host", "[::1]".parse().unwrap());
         assert_eq!(host_and_port(&uri, &headers), Some(("::1", None)));
-        headers.insert("host", "bad host/".parse().unwrap());
-        assert_eq!(host_and_port(&uri, &headers), None);
+        headers.insert("host", "[::1]:8443".parse().unwrap());
+        assert_eq!(host_and_port(&uri, &headers), Some(("::1", Some(8443))));
+        for bad in [
+            "bad host/",
+            "a@b",
+            "[::1",
+            "[zz]",
+            "host:99999",
+            "host:8x",
+            ":80",
+            "",
+        ] {
+            headers.insert("host", bad.parse().unwrap());
+            assert_eq!(host_and_port(&uri, &headers), None, "{bad:?}");
+        }
         let absolute: Uri = "http://api.example:81/x".parse().unwrap();
         assert_eq!(
             host_and_port(&absolute, &headers),

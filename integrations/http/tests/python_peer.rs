@@ -55,7 +55,10 @@ impl FastApi {
         BufReader::new(child.stdout.take().expect("piped"))
             .read_line(&mut line)
             .expect("its port");
-        let port = line.trim().parse().unwrap_or_else(|_| panic!("a port, not {line:?}"));
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("a port, not {line:?}"));
         FastApi { child, port }
     }
 }
@@ -107,9 +110,18 @@ async fn a_trace_crosses_from_rust_to_opentelemetry_python_and_back() {
         .expect("a body");
     let python_spans: Vec<Value> = serde_json::from_str(&python_spans).expect("JSON");
 
-    let rust_client = rust_spans.iter().find(|s| s.kind == SpanKind::Client).expect("a Rust client span");
-    let rust_server = rust_spans.iter().find(|s| s.kind == SpanKind::Server).expect("a Rust server span");
-    let rust_handler = rust_spans.iter().find(|s| s.name == "count_pears").expect("the handler's span");
+    let rust_client = rust_spans
+        .iter()
+        .find(|s| s.kind == SpanKind::Client)
+        .expect("a Rust client span");
+    let rust_server = rust_spans
+        .iter()
+        .find(|s| s.kind == SpanKind::Server)
+        .expect("a Rust server span");
+    let rust_handler = rust_spans
+        .iter()
+        .find(|s| s.name == "count_pears")
+        .expect("the handler's span");
     let python = |kind: &str| {
         python_spans
             .iter()
@@ -126,7 +138,10 @@ async fn a_trace_crosses_from_rust_to_opentelemetry_python_and_back() {
 
     // Rust client -> Python server -> Python client -> Rust server -> handler.
     assert_eq!(python_server["name"], "GET /relay");
-    assert_eq!(python_server["parent_id"], rust_client.span_id.to_string().as_str());
+    assert_eq!(
+        python_server["parent_id"],
+        rust_client.span_id.to_string().as_str()
+    );
     assert_eq!(python_server["parent_is_remote"], true);
     assert_eq!(python_client["trace_id"], python_server["trace_id"]);
     assert_ne!(python_client["parent_id"], Value::Null);

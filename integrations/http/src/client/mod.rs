@@ -56,18 +56,22 @@ impl ClientConfig {
         if !self.root_spans && Context::current().span_context().is_none() {
             return None;
         }
+        // The authority is parsed once: `Uri::host` and `port_u16` parse it
+        // again at every call.
+        let authority = uri.authority();
+        let (host, port) = (
+            authority.map(|a| a.host()),
+            authority.and_then(|a| a.port_u16()),
+        );
         let mut span = tracer
             .span(semconv::method_name(method))
             .kind(SpanKind::Client)
             .tag("http.request.method", semconv::method_tag(method))
-            .tag("url.full", full_url(uri, self.record_query));
-        if let Some(host) = uri.host() {
+            .tag("url.full", full_url(uri, host, port, self.record_query));
+        if let Some(host) = host {
             span = span.tag("server.address", semconv::text(semconv::unbracketed(host)));
         }
-        if let Some(port) = uri
-            .port_u16()
-            .or_else(|| semconv::default_port(uri.scheme_str()?))
-        {
+        if let Some(port) = port.or_else(|| semconv::default_port(uri.scheme_str()?)) {
             span = span.tag("server.port", i64::from(port));
         }
         if resend_count > 0 {
@@ -99,21 +103,29 @@ impl ClientConfig {
 
 /// `url.full`: the URL without credentials, and without its query unless
 /// asked (a query often carries tokens).
-fn full_url(uri: &Uri, with_query: bool) -> String {
-    let mut url = String::new();
+fn full_url(uri: &Uri, host: Option<&str>, port: Option<u16>, with_query: bool) -> String {
+    let query = uri.query().filter(|_| with_query);
+    let mut url = String::with_capacity(
+        uri.scheme_str().map_or(0, str::len)
+            + 3
+            + host.map_or(0, str::len)
+            + 6
+            + uri.path().len()
+            + query.map_or(0, |query| query.len() + 1),
+    );
     if let Some(scheme) = uri.scheme_str() {
         url.push_str(scheme);
         url.push_str("://");
     }
-    if let Some(host) = uri.host() {
+    if let Some(host) = host {
         url.push_str(host);
-        if let Some(port) = uri.port_u16() {
-            url.push(':');
-            url.push_str(&port.to_string());
+        if let Some(port) = port {
+            use std::fmt::Write;
+            let _ = write!(url, ":{port}");
         }
     }
     url.push_str(uri.path());
-    if with_query && let Some(query) = uri.query() {
+    if let Some(query) = query {
         url.push('?');
         url.push_str(query);
     }
@@ -126,15 +138,16 @@ mod tests {
 
     #[test]
     fn the_full_url_loses_credentials_and_by_default_the_query() {
-        let uri: Uri = "https://user:secret@api.example:8443/cart/7?token=abc"
-            .parse()
-            .unwrap();
-        assert_eq!(full_url(&uri, false), "https://api.example:8443/cart/7");
+        let full = |uri: &str, query| {
+            let uri: Uri = uri.parse().unwrap();
+            full_url(&uri, uri.host(), uri.port_u16(), query)
+        };
+        let secret = "https://user:secret@api.example:8443/cart/7?token=abc";
+        assert_eq!(full(secret, false), "https://api.example:8443/cart/7");
         assert_eq!(
-            full_url(&uri, true),
+            full(secret, true),
             "https://api.example:8443/cart/7?token=abc"
         );
-        let plain: Uri = "http://[::1]/".parse().unwrap();
-        assert_eq!(full_url(&plain, false), "http://[::1]/");
+        assert_eq!(full("http://[::1]/", false), "http://[::1]/");
     }
 }
