@@ -348,8 +348,7 @@
 //! fn handle(parent: Option<tracekit::SpanContext>) -> http::HeaderMap {
 //!     // Pass this span on to the next hop.
 //!     let mut outgoing = http::HeaderMap::new();
-//!     let here = tracekit::context::current().span_context().unwrap();
-//!     tracekit::global().inject(&here, &mut outgoing);
+//!     tracekit::global().inject_current(&mut outgoing);
 //!     outgoing
 //! }
 //!
@@ -361,6 +360,29 @@
 //! let (outgoing, _) = testing::capture(|| handle(tracekit::global().extract(&incoming)));
 //! let traceparent = outgoing["traceparent"].to_str().unwrap();
 //! assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+//! ```
+//!
+//! ## HTTP services
+//!
+//! [`http`] (feature `http`, on by default) does this for the HTTP stacks,
+//! as the Python original did by wrapping `FastAPI.__init__` and
+//! `requests.Session.send`: [`http::ServerLayer`], a tower layer for axum,
+//! hyper and tonic, gives every incoming request a `server` span that
+//! continues the caller's trace and is active in the handler;
+//! [`http::ClientLayer`] (hyper's client) and `http::TracingMiddleware`
+//! (reqwest, feature `reqwest`) give every outgoing request a `client`
+//! span and write its context into the headers. `cargo run --example shop`
+//! shows two services traced end to end.
+//!
+//! ```
+//! use tracekit::http::ServerLayer;
+//!
+//! # fn app() -> axum::Router {
+//! axum::Router::new()
+//!     .route("/items/{id}", axum::routing::get(|| async { "apple" }))
+//!     .layer(ServerLayer::new()) // with feature `axum`: spans named `GET /items/{id}`
+//! # }
+//! # drop(app());
 //! ```
 //!
 //! ## Export
