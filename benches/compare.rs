@@ -15,11 +15,10 @@ mod support;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::trace::TracerProvider as _;
-use support::{CountingExporter, YieldOnce, block_on};
+use support::{CountingExporter, OtelCounter, YieldOnce, block_on};
 use tracing_subscriber::layer::SubscriberExt;
 
 const CHILDREN: u64 = 1000;
@@ -70,22 +69,6 @@ fn fastrace_one_property(user: u64) -> u64 {
 }
 
 // --- sinks that count ---
-
-#[derive(Debug, Clone, Default)]
-struct OtelCounter(Arc<AtomicU64>);
-
-impl opentelemetry_sdk::trace::SpanProcessor for OtelCounter {
-    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
-    fn on_end(&self, _: opentelemetry_sdk::trace::SpanData) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-    fn shutdown_with_timeout(&self, _: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-}
 
 #[derive(Clone, Default)]
 struct FastraceCounter(Arc<AtomicU64>);

@@ -6,19 +6,18 @@
 //! request without them. Every span is recorded and reaches a counting
 //! sink. Run with `cargo bench --bench http`.
 
+#[allow(dead_code)] // the async helpers serve the comparison bench
 mod support;
 
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use opentelemetry::trace::TracerProvider as _;
-use support::{CountingExporter, block_on};
+use support::{CountingExporter, OtelCounter, block_on};
 use tower::{Service, ServiceBuilder, ServiceExt};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -59,23 +58,6 @@ where
             .to_bytes()
             .len()
     })
-}
-
-/// Counts the OpenTelemetry SDK's finished spans.
-#[derive(Debug, Clone, Default)]
-struct OtelCounter(Arc<AtomicU64>);
-
-impl opentelemetry_sdk::trace::SpanProcessor for OtelCounter {
-    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
-    fn on_end(&self, _: opentelemetry_sdk::trace::SpanData) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-    fn shutdown_with_timeout(&self, _: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
 }
 
 /// A last middleware that answers every request itself: the client

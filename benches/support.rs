@@ -21,6 +21,26 @@ impl tracekit::export::Exporter for CountingExporter {
     }
 }
 
+/// An OpenTelemetry SDK span processor that counts finished spans.
+#[derive(Debug, Clone, Default)]
+pub struct OtelCounter(pub Arc<AtomicU64>);
+
+impl opentelemetry_sdk::trace::SpanProcessor for OtelCounter {
+    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
+    fn on_end(&self, _: opentelemetry_sdk::trace::SpanData) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(
+        &self,
+        _: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
 /// Polls a future to completion on this thread.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);

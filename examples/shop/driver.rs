@@ -5,9 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use reqwest_middleware::ClientBuilder;
 use tracekit::FutureExt;
-use tracekit::http::TracingMiddleware;
 use tracekit::jsonl::JsonLines;
 
 /// A service running as a child process of the driver.
@@ -99,14 +97,7 @@ fn span_file() -> PathBuf {
 }
 
 async fn send_requests(gateway: &str, inventory: &str) {
-    let client = ClientBuilder::new(
-        reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("a client"),
-    )
-    .with(TracingMiddleware::new())
-    .build();
+    let client = crate::service::traced_client();
     let requests = [
         ("buy an apple", format!("http://{gateway}/shop/buy/apple")),
         (

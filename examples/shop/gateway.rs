@@ -5,8 +5,8 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use tracekit::http::{ServerLayer, TracingMiddleware};
+use reqwest_middleware::ClientWithMiddleware;
+use tracekit::http::ServerLayer;
 use tracekit::traced;
 
 #[derive(Clone)]
@@ -65,14 +65,7 @@ async fn buy(
 }
 
 pub fn app(inventory_url: String) -> Router {
-    let client = ClientBuilder::new(
-        reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("a client"),
-    )
-    .with(TracingMiddleware::new())
-    .build();
+    let client = crate::service::traced_client();
     let inventory = Inventory {
         url: inventory_url,
         client,

@@ -39,3 +39,15 @@ pub fn run(name: &'static str, app: axum::Router) {
         .expect("served");
     });
 }
+
+/// A reqwest client whose every request gets a client span and carries the
+/// trace (the proxy variables are ignored: the services are on loopback).
+pub fn traced_client() -> reqwest_middleware::ClientWithMiddleware {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client");
+    reqwest_middleware::ClientBuilder::new(client)
+        .with(tracekit::http::TracingMiddleware::new())
+        .build()
+}

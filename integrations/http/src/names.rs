@@ -13,9 +13,10 @@ use std::sync::RwLock;
 /// The most names kept.
 const MOST: usize = 4096;
 
-/// Names by route, then by method.
-static NAMES: RwLock<Option<HashMap<Box<str>, Vec<(&'static str, &'static str)>>>> =
-    RwLock::new(None);
+/// Each route's names, by method.
+type Names = HashMap<Box<str>, Vec<(&'static str, &'static str)>>;
+
+static NAMES: RwLock<Option<Names>> = RwLock::new(None);
 
 /// `{method} {route}`.
 pub(crate) fn route_name(method: &'static str, route: &str) -> Cow<'static, str> {

@@ -7,8 +7,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
-use support::{client, serve, spans_of};
-use tracekit::{FutureExt, SpanKind, SpanRecord, TagValue};
+use support::{client, in_caller_span, serve, spans_of};
+use tracekit::{SpanKind, SpanRecord, TagValue};
 use tracekit_http::{BodyCapture, ServerLayer};
 
 async fn echo(body: Bytes) -> ([(axum::http::HeaderName, &'static str); 1], Bytes) {
@@ -27,9 +27,7 @@ fn app() -> Router {
 
 async fn post_body(body: &'static str, content_type: &'static str) -> SpanRecord {
     let address = serve(app()).await;
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let echoed = async {
+    let (trace, echoed) = in_caller_span(async {
         client()
             .post(format!("http://{address}/echo"))
             .header(CONTENT_TYPE, content_type)
@@ -40,8 +38,7 @@ async fn post_body(body: &'static str, content_type: &'static str) -> SpanRecord
             .text()
             .await
             .expect("a body")
-    }
-    .in_span(caller)
+    })
     .await;
     assert_eq!(echoed, body, "capture changes nothing of what is sent");
     spans_of(trace, 3)

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use http::Extensions;
 use reqwest_middleware::{ClientBuilder, Middleware, Next};
-use support::{client, memory, serve, spans_of};
+use support::{client, in_caller_span, memory, serve, spans_of};
 use tracekit::{FutureExt, SpanKind, TagValue};
 use tracekit_http::{ServerLayer, TracingMiddleware};
 
@@ -152,17 +152,14 @@ async fn each_attempt_of_a_retried_request_has_its_span_and_the_resend_is_counte
         .with(RetryOnce)
         .with(TracingMiddleware::new())
         .build();
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let status = async {
+    let (trace, status) = in_caller_span(async {
         client
             .get(format!("http://{address}/flaky"))
             .send()
             .await
             .unwrap()
             .status()
-    }
-    .in_span(caller)
+    })
     .await;
     assert_eq!(status, StatusCode::OK);
     let spans = spans_of(trace, 3);

@@ -5,8 +5,8 @@ mod support;
 
 use axum::Router;
 use axum::routing::get;
-use support::{client, named, serve, spans_of};
-use tracekit::{FutureExt, TagValue};
+use support::{client, in_caller_span, named, serve, spans_of};
+use tracekit::TagValue;
 use tracekit_http::ServerLayer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,17 +26,14 @@ async fn hooks_see_the_request_head_and_the_response_and_tag_the_span() {
         .layer(layer);
     let address = serve(app).await;
 
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    async {
+    let (trace, ()) = in_caller_span(async {
         client()
             .get(format!("http://{address}/cart"))
             .header("x-tenant", "acme")
             .send()
             .await
             .expect("a response");
-    }
-    .in_span(caller)
+    })
     .await;
 
     let spans = spans_of(trace, 3);

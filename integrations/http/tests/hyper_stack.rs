@@ -12,9 +12,9 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
-use support::{memory, named, spans_of};
+use support::{in_caller_span, memory, named, spans_of};
 use tower::{Service, ServiceBuilder, ServiceExt};
-use tracekit::{FutureExt, SpanKind, TagValue, traced};
+use tracekit::{SpanKind, TagValue, traced};
 use tracekit_http::{ClientLayer, ServerLayer};
 
 #[traced]
@@ -73,9 +73,7 @@ async fn a_hyper_client_and_a_hyper_server_share_the_trace() {
         .layer(ClientLayer::new())
         .service(client);
 
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let body = async {
+    let (trace, body) = in_caller_span(async {
         let request = Request::get(format!("http://{address}/stock/pear"))
             .body(Empty::new())
             .expect("a request");
@@ -93,8 +91,7 @@ async fn a_hyper_client_and_a_hyper_server_share_the_trace() {
             .await
             .expect("a body")
             .to_bytes()
-    }
-    .in_span(caller)
+    })
     .await;
     assert_eq!(body, "11");
 
@@ -137,15 +134,12 @@ async fn a_refused_connection_is_a_transport_error_on_the_client_span() {
     let mut client = ServiceBuilder::new()
         .layer(ClientLayer::new())
         .service(client);
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    async {
+    let (trace, ()) = in_caller_span(async {
         let request = Request::get(format!("http://{closed}/"))
             .body(Empty::new())
             .unwrap();
         assert!(client.ready().await.unwrap().call(request).await.is_err());
-    }
-    .in_span(caller)
+    })
     .await;
     let spans = spans_of(trace, 2);
     let client_span = spans
@@ -167,16 +161,13 @@ async fn a_handler_error_marks_the_server_span_with_the_errors_type_and_message(
     let mut client = ServiceBuilder::new()
         .layer(ClientLayer::new())
         .service(client);
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    async {
+    let (trace, ()) = in_caller_span(async {
         let request = Request::get(format!("http://{address}/fail"))
             .body(Empty::new())
             .unwrap();
         // hyper closes the connection of a service that failed.
         assert!(client.ready().await.unwrap().call(request).await.is_err());
-    }
-    .in_span(caller)
+    })
     .await;
     let spans = spans_of(trace, 3);
     let server = spans

@@ -12,8 +12,8 @@ use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{Request, Response};
 use axum::routing::get;
-use support::{client, named, serve, spans_of};
-use tracekit::{Context, FutureExt, SpanKind, traced};
+use support::{fetch, in_caller_span, named, serve, spans_of};
+use tracekit::{Context, SpanKind, traced};
 use tracekit_http::ServerLayer;
 
 #[traced]
@@ -44,20 +44,7 @@ fn app() -> Router {
 }
 
 async fn get_in_trace(address: std::net::SocketAddr, path: &str) -> (tracekit::TraceId, String) {
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let body = async {
-        client()
-            .get(format!("http://{address}{path}"))
-            .send()
-            .await
-            .expect("a response")
-            .text()
-            .await
-            .expect("a body")
-    }
-    .in_span(caller)
-    .await;
+    let (trace, (_, body)) = in_caller_span(fetch(format!("http://{address}{path}"))).await;
     (trace, body)
 }
 

@@ -10,9 +10,9 @@ use axum::body::Body;
 use axum::routing::get;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use support::{client, named, serve, spans_of};
+use support::{client, in_caller_span, named, serve, spans_of};
 use tokio::sync::oneshot;
-use tracekit::{FutureExt, SpanKind, TagValue};
+use tracekit::{SpanKind, TagValue};
 use tracekit_http::ServerLayer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -42,9 +42,7 @@ async fn a_streaming_body_ends_the_span_after_its_last_chunk() {
         .layer(ServerLayer::new());
     let address = serve(app).await;
 
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let body = async {
+    let (trace, body) = in_caller_span(async {
         client()
             .get(format!("http://{address}/report"))
             .send()
@@ -53,8 +51,7 @@ async fn a_streaming_body_ends_the_span_after_its_last_chunk() {
             .text()
             .await
             .expect("the whole body")
-    }
-    .in_span(caller)
+    })
     .await;
     assert_eq!(body, "chunk 0\nchunk 1\nchunk 2\n");
     let last_chunk = last_chunk_rx.await.expect("the last chunk was made");
@@ -85,9 +82,7 @@ async fn a_client_that_goes_away_mid_response_cancels_the_span() {
         .layer(ServerLayer::new());
     let address = serve(app).await;
 
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    async {
+    let (trace, ()) = in_caller_span(async {
         let mut response = client()
             .get(format!("http://{address}/endless"))
             .send()
@@ -100,8 +95,7 @@ async fn a_client_that_goes_away_mid_response_cancels_the_span() {
             .expect("not the end");
         assert_eq!(first, "first");
         // Dropping the response closes the connection.
-    }
-    .in_span(caller)
+    })
     .await;
 
     let spans = spans_of(trace, 3);

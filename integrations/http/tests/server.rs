@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
-use support::{client, named, serve, spans_of};
+use support::{client, in_caller_span, named, serve, spans_of};
 use tracekit::{SpanKind, TagValue, traced};
 use tracekit_http::ServerLayer;
 
@@ -32,24 +32,20 @@ fn shop() -> Router {
 /// Sends `path` from inside a span named "caller"; returns the trace id,
 /// the status and the body.
 async fn call(address: std::net::SocketAddr, path: &str) -> (tracekit::TraceId, u16, String) {
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let response = async {
+    let url = format!("http://{address}{path}");
+    let (trace, response) = in_caller_span(async {
         client()
-            .get(format!("http://{address}{path}"))
+            .get(url)
             .header("x-request-id", "r-17")
             .header("authorization", "Bearer secret")
             .send()
             .await
             .expect("a response")
-    }
-    .in_span(caller)
+    })
     .await;
     let status = response.status().as_u16();
     (trace, status, response.text().await.expect("a body"))
 }
-
-use tracekit::FutureExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_continues_the_callers_trace_in_a_server_span_named_by_its_route() {

@@ -6,6 +6,50 @@
 //! services (hyper-util's client) and, with the `reqwest` feature,
 //! `TracingMiddleware` for reqwest.
 
+/// The options both client front ends take, written once: each type has a
+/// `config: Arc<ClientConfig>` and gets these builder methods.
+macro_rules! client_options {
+    () => {
+        fn with(mut self, change: impl FnOnce(&mut ClientConfig)) -> Self {
+            change(std::sync::Arc::make_mut(&mut self.config));
+            self
+        }
+
+        /// Records with `tracer` instead of the global one.
+        pub fn tracer(self, tracer: tracekit_runtime::Tracer) -> Self {
+            self.with(|config| config.tracer = Some(tracer))
+        }
+
+        /// Traces requests sent with no span active too, as roots of their
+        /// own traces (off by default: such requests go out untouched).
+        pub fn root_spans(self, roots: bool) -> Self {
+            self.with(|config| config.root_spans = roots)
+        }
+
+        /// Keeps the query in `url.full` (off by default: a query often
+        /// carries tokens).
+        pub fn record_query(self, record: bool) -> Self {
+            self.with(|config| config.record_query = record)
+        }
+
+        /// Records the request header `name` as
+        /// `http.request.header.<name>` (credential headers never).
+        pub fn record_request_header(self, name: &str) -> Self {
+            self.with(|config| {
+                config.request_headers.add(name);
+            })
+        }
+
+        /// Records the response header `name` as
+        /// `http.response.header.<name>` (credential headers never).
+        pub fn record_response_header(self, name: &str) -> Self {
+            self.with(|config| {
+                config.response_headers.add(name);
+            })
+        }
+    };
+}
+
 #[cfg(feature = "reqwest")]
 mod reqwest;
 #[cfg(feature = "client")]

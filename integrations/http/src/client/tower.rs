@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
-use tracekit_runtime::{Span, Tracer};
+use tracekit_runtime::Span;
 
 use super::ClientConfig;
 
@@ -51,42 +51,7 @@ impl ClientLayer {
         ClientLayer::default()
     }
 
-    fn with(mut self, change: impl FnOnce(&mut ClientConfig)) -> Self {
-        change(Arc::make_mut(&mut self.config));
-        self
-    }
-
-    /// Records with `tracer` instead of the global one.
-    pub fn tracer(self, tracer: Tracer) -> Self {
-        self.with(|config| config.tracer = Some(tracer))
-    }
-
-    /// Traces requests sent with no span active too, as roots of their own
-    /// traces (off by default: such requests go out untouched).
-    pub fn root_spans(self, roots: bool) -> Self {
-        self.with(|config| config.root_spans = roots)
-    }
-
-    /// Keeps the query in `url.full` (off by default).
-    pub fn record_query(self, record: bool) -> Self {
-        self.with(|config| config.record_query = record)
-    }
-
-    /// Records the request header `name` as `http.request.header.<name>`
-    /// (credential headers never).
-    pub fn record_request_header(self, name: &str) -> Self {
-        self.with(|config| {
-            config.request_headers.add(name);
-        })
-    }
-
-    /// Records the response header `name` as `http.response.header.<name>`
-    /// (credential headers never).
-    pub fn record_response_header(self, name: &str) -> Self {
-        self.with(|config| {
-            config.response_headers.add(name);
-        })
-    }
+    client_options!();
 }
 
 impl<S> Layer<S> for ClientLayer {

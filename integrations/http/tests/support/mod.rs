@@ -2,12 +2,13 @@
 //! memory, a way to wait for a trace's spans, and servers on loopback.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tracekit::export::Memory;
-use tracekit::{SpanRecord, TraceId};
+use tracekit::{FutureExt, SpanRecord, TraceId};
 
 /// The spans every test's tracer exports.
 pub fn memory() -> &'static Memory {
@@ -81,4 +82,19 @@ pub fn client() -> reqwest_middleware::ClientWithMiddleware {
     )
     .with(tracekit_http::TracingMiddleware::new())
     .build()
+}
+
+/// Runs `work` inside a new root span named "caller": returns its trace
+/// and what `work` returned.
+pub async fn in_caller_span<F: Future>(work: F) -> (TraceId, F::Output) {
+    let caller = tracekit::global().span("caller").start();
+    let trace = caller.trace_id();
+    (trace, work.in_span(caller).await)
+}
+
+/// GETs `url` with the traced client: the status and the body.
+pub async fn fetch(url: String) -> (u16, String) {
+    let response = client().get(url).send().await.expect("a response");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a body"))
 }
