@@ -40,6 +40,8 @@
 
 #[cfg(feature = "server")]
 mod capture;
+#[cfg(feature = "server")]
+mod grpc;
 #[cfg(any(feature = "server", feature = "client", feature = "reqwest"))]
 mod headers;
 #[cfg(feature = "server")]

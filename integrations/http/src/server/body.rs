@@ -73,6 +73,9 @@ impl<B: Body> Body for ResponseBody<B> {
                 if let (Some(captured), Some(data)) = (this.captured.as_mut(), frame.data_ref()) {
                     captured.copy(data.chunk());
                 }
+                if let (Some(span), Some(trailers)) = (this.span.as_ref(), frame.trailers_ref()) {
+                    crate::grpc::record_status(trailers, span);
+                }
                 *this.at_end = this.inner.is_end_stream();
                 if *this.at_end {
                     end(this.span, this.captured);

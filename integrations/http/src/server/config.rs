@@ -14,6 +14,7 @@ use tracekit_runtime::{Span, SpanKind, SpanRef, Tracer};
 use super::body::RequestBody;
 use super::service::TracedService;
 use crate::capture::{BodyCapture, Captured};
+use crate::grpc;
 use crate::headers::RecordedHeaders;
 use crate::names;
 use crate::semconv::{self, text};
@@ -30,7 +31,12 @@ pub type ResponseHook = Arc<dyn Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sy
 ///
 /// The span is named `{METHOD} {route}` when the route template is known
 /// (axum's `MatchedPath`, with the `axum` feature, when the layer is added
-/// with `Router::layer`), else `{METHOD}`; never the raw path. It continues
+/// with `Router::layer`), else `{METHOD}`; never the raw path. A gRPC call
+/// (tonic) is named `package.Service/Method`, tagged `rpc.system`,
+/// `rpc.service`, `rpc.method` and `rpc.grpc.status_code` (read from its
+/// trailers), and is an error for the statuses that are the server's
+/// doing (`UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`,
+/// `UNAVAILABLE`, `DATA_LOSS`). It continues
 /// the trace the request carries (in the tracer's propagation formats), is
 /// active while the handler runs (on every poll of its future, so
 /// `#[traced]` functions inside are its children across `.await`), and
@@ -258,9 +264,13 @@ impl Config {
         }
         let route = route(parts);
         let method = semconv::method_name(&parts.method);
-        let name = match route {
-            Some(route) => names::route_name(method, route),
-            None => Cow::Borrowed(method),
+        let rpc = grpc::is_grpc(&parts.headers)
+            .then(|| grpc::service_and_method(parts.uri.path()))
+            .flatten();
+        let name = match (rpc, route) {
+            (Some((service, method)), _) => Cow::Owned(format!("{service}/{method}")),
+            (None, Some(route)) => names::route_name(method, route),
+            (None, None) => Cow::Borrowed(method),
         };
         let scheme = parts.uri.scheme_str().unwrap_or("http");
         let mut span = tracer
@@ -272,6 +282,12 @@ impl Config {
             .tag("url.scheme", text(scheme));
         if let Some(route) = route {
             span = span.tag("http.route", text(route));
+        }
+        if let Some((service, method)) = rpc {
+            span = span
+                .tag("rpc.system", "grpc")
+                .tag("rpc.service", text(service))
+                .tag("rpc.method", text(method));
         }
         if self.record_query
             && let Some(query) = parts.uri.query()
@@ -327,6 +343,10 @@ impl Config {
         if let Some(error) = semconv::status_error(status, false) {
             span.set_tag("error", true);
             span.set_tag("error.type", error);
+        }
+        if grpc::is_grpc(headers) {
+            // A trailers-only answer (an error before any message).
+            grpc::record_status(headers, span);
         }
         self.response_headers
             .record("http.response.header", headers, span);
