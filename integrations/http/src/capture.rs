@@ -109,6 +109,10 @@ impl Captured {
     /// boundary, redacted) and `{key}.truncated = true` when the body was
     /// longer than the limit.
     pub(crate) fn record(self, key: &str, span: &SpanRef) {
+        if self.seen == 0 {
+            // Nothing went past (a handler that did not read the body).
+            return;
+        }
         let text = String::from_utf8_lossy(&self.bytes);
         // The limit may have cut a character in two: leave its remains out.
         let text = text.trim_end_matches(char::REPLACEMENT_CHARACTER);

@@ -91,7 +91,27 @@ fn host_header(value: &str) -> Option<(&str, Option<u16>)> {
                 Some((host, port)) => (host, Some(port)),
                 None => (value, None),
             };
-            let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b);
+            let allowed = |b: u8| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'-' | b'.'
+                            | b'_'
+                            | b'~'
+                            | b'%'
+                            | b'!'
+                            | b'$'
+                            | b'&'
+                            | b'\''
+                            | b'('
+                            | b')'
+                            | b'*'
+                            | b'+'
+                            | b','
+                            | b';'
+                            | b'='
+                    )
+            };
             if host.is_empty() || !host.bytes().all(allowed) {
                 return None;
             }

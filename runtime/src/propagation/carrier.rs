@@ -18,6 +18,19 @@ pub trait Extractor {
     /// Every key present, as stored.
     fn keys(&self) -> Vec<&str>;
 
+    /// The first value of `key` (any case), and whether a different value
+    /// of it follows: what a format that takes a single value reads. The
+    /// default asks [`get_all`](Self::get_all); a carrier that can look a
+    /// key up without collecting its values does so.
+    fn first_value(&self, key: &str) -> (Option<&str>, bool) {
+        let values = self.get_all(key);
+        let first = values.first().copied();
+        (
+            first,
+            first.is_some_and(|first| values.iter().any(|v| *v != first)),
+        )
+    }
+
     /// Every `(key, value)` pair, as stored: what formats that carry one
     /// item per key (`uberctx-*`, `ot-baggage-*`) read, in one pass. The
     /// default asks [`get_all`](Self::get_all) for each key, which is
@@ -54,11 +67,13 @@ impl Injector for http::HeaderMap {
 
 impl Extractor for http::HeaderMap {
     fn get_all(&self, key: &str) -> Vec<&str> {
-        // A value that is not visible ASCII is not a valid propagation value.
-        self.get_all(key)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
+        text_values(self, key).collect()
+    }
+
+    fn first_value(&self, key: &str) -> (Option<&str>, bool) {
+        let mut values = text_values(self, key);
+        let first = values.next();
+        (first, first.is_some_and(|first| values.any(|v| v != first)))
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -70,6 +85,24 @@ impl Extractor for http::HeaderMap {
             .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
             .collect()
     }
+}
+
+/// The values of `key` that are text: one that is not visible ASCII is
+/// not a valid propagation value. The names the default formats read are
+/// known here, parsed once (looking a header up by a `&str` parses the
+/// name at every call).
+fn text_values<'a>(headers: &'a http::HeaderMap, key: &str) -> impl Iterator<Item = &'a str> {
+    use http::header::HeaderName;
+    const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+    const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+    const BAGGAGE: HeaderName = HeaderName::from_static("baggage");
+    let values = match key {
+        "traceparent" => headers.get_all(TRACEPARENT),
+        "tracestate" => headers.get_all(TRACESTATE),
+        "baggage" => headers.get_all(BAGGAGE),
+        other => headers.get_all(other),
+    };
+    values.into_iter().filter_map(|v| v.to_str().ok())
 }
 
 /// Collections of string pairs, which carry contexts the same way.
@@ -158,6 +191,44 @@ mod tests {
         let mut tree = BTreeMap::new();
         Injector::set(&mut tree, "Baggage", "k=v".into());
         assert_eq!(Extractor::get_all(&tree, "BAGGAGE"), ["k=v"]);
+    }
+
+    #[test]
+    fn a_first_value_is_read_alike_from_every_carrier_with_repeats_noticed() {
+        let mut headers = http::HeaderMap::new();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (key, value) in [
+            ("TraceParent", "one"),
+            ("traceparent", "one"),
+            ("baggage", "a=1"),
+        ] {
+            headers.append(
+                http::header::HeaderName::from_bytes(key.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+            pairs.push((key.to_owned(), value.to_owned()));
+        }
+        let carriers: [&dyn Extractor; 2] = [&headers, &pairs];
+        for carrier in carriers {
+            assert_eq!(carrier.first_value("traceparent"), (Some("one"), false));
+            assert_eq!(carrier.first_value("BAGGAGE"), (Some("a=1"), false));
+            assert_eq!(carrier.first_value("tracestate"), (None, false));
+        }
+        headers.append("traceparent", "two".parse().unwrap());
+        pairs.push(("traceparent".to_owned(), "two".to_owned()));
+        let carriers: [&dyn Extractor; 2] = [&headers, &pairs];
+        for carrier in carriers {
+            assert_eq!(carrier.first_value("traceparent"), (Some("one"), true));
+        }
+        // A value that is not text is no value, as `get_all` says.
+        headers.insert(
+            "tracestate",
+            http::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+        );
+        assert_eq!(
+            Extractor::first_value(&headers, "tracestate"),
+            (None, false)
+        );
     }
 
     #[test]

@@ -218,11 +218,11 @@ pub(crate) fn count_malformed(count: usize) {
 /// counted) when repeated with different values, too long, or carrying
 /// control characters.
 pub(crate) fn single<'a>(carrier: &'a dyn Extractor, key: &str) -> Result<Option<&'a str>, ()> {
-    let values = carrier.get_all(key);
-    let Some(first) = values.first().copied() else {
+    let (first, differs) = carrier.first_value(key);
+    let Some(first) = first else {
         return Ok(None);
     };
-    if values.iter().any(|v| *v != first) || !clean(first) {
+    if differs || !clean(first) {
         malformed::<()>();
         return Err(());
     }

@@ -150,7 +150,8 @@ impl<R> ServerLayer<R> {
     }
 
     /// Records the first bytes of textual request bodies as
-    /// `http.request.body`, as the handler reads them. The service then
+    /// `http.request.body`, as the handler reads them (nothing for a body
+    /// the handler did not read). The service then
     /// gets each request's body wrapped in a [`RequestBody`].
     pub fn capture_request_body(self, capture: BodyCapture) -> ServerLayer<CaptureRequest> {
         let mut config = self.config;
