@@ -13,10 +13,11 @@ use std::time::SystemTime;
 
 use crate::clock;
 use crate::identity::{SpanContext, SpanId, TraceId};
+use crate::export::raw::Extra;
 use crate::live::{LiveSpan, set_field};
 use crate::local::{self, SharedSpan};
 use crate::parent::AsParent;
-use crate::record::{Field, LogRecord, SpanKind};
+use crate::record::{LogRecord, SpanKind};
 use crate::scope::Scope;
 use crate::tag::TagValue;
 use crate::tracer::Tracer;
@@ -373,9 +374,17 @@ pub(crate) struct SpanStart {
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
     pub(crate) parent: Parent,
-    pub(crate) follows_from: Vec<SpanContext>,
-    pub(crate) tags: Vec<Field>,
+    /// The tags and references, once there is one: in a box from this
+    /// thread's pool, which the span then keeps (a builder span with tags
+    /// allocates nothing in steady state).
+    pub(crate) extra: Option<Box<Extra>>,
     pub(crate) start: Option<u64>,
+}
+
+impl SpanStart {
+    fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Extra::fresh)
+    }
 }
 
 /// Configures a span before it starts; made by [`Tracer::span`].
@@ -446,7 +455,9 @@ impl<'t> SpanBuilder<'t> {
     /// does not run inside it. May be given several times; `None` adds
     /// nothing.
     pub fn follows_from(mut self, cause: impl AsParent) -> Self {
-        self.start.follows_from.extend(cause.as_parent());
+        if let Some(cause) = cause.as_parent() {
+            self.start.extra().follows_from.push(cause);
+        }
         self
     }
 
@@ -478,12 +489,7 @@ impl<'t> SpanBuilder<'t> {
     fn push_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
         let limit = self.tracer.max_tag_len();
         let key = crate::cut::cow(key, limit);
-        if self.start.tags.capacity() == 0 {
-            // A span given one tag is usually given several (an HTTP
-            // span, ten): grow once rather than at 1, 4 and 8.
-            self.start.tags.reserve(8);
-        }
-        set_field(&mut self.start.tags, key, value.truncated(limit));
+        set_field(&mut self.start.extra().tags, key, value.truncated(limit));
     }
 
     /// Sets the start time (default: now).

@@ -26,7 +26,22 @@ impl Extra {
             .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
             .ok()
             .flatten()
-            .unwrap_or_default()
+            .unwrap_or_else(|| {
+                // Room for the tags a span usually gets, so that a new box
+                // is not grown at its first, fifth and ninth tag.
+                Box::new(Extra {
+                    tags: Vec::with_capacity(8),
+                    ..Extra::default()
+                })
+            })
+    }
+
+    /// This box with nothing in it (its room kept).
+    pub(crate) fn emptied(mut self: Box<Self>) -> Box<Self> {
+        self.tags.clear();
+        self.logs.clear();
+        self.follows_from.clear();
+        self
     }
 
     /// Puts an emptied box back in this thread's pool (or lets it go when

@@ -95,18 +95,14 @@ impl Tracer {
             return None;
         }
         let parent = start.parent.resolve(stack);
-        let (tags, follows_from) = (start.tags, start.follows_from);
-        let extra = || {
-            (!tags.is_empty() || !follows_from.is_empty()).then(|| {
-                // `SpanBuilder::tag` cut each value to this tracer's limit.
-                Box::new(Extra {
-                    tags,
-                    logs: Vec::new(),
-                    follows_from,
-                })
-            })
-        };
-        Some(self.begin(start.name, start.kind, parent, extra, start.start, stack))
+        // `SpanBuilder::tag` cut each value to this tracer's limit.
+        let mut extra = start.extra;
+        let live = self.begin(start.name, start.kind, parent, || extra.take(), start.start, stack);
+        if let Some(unused) = extra {
+            // Not sampled: the box goes back to the pool, emptied.
+            unused.emptied().give_back();
+        }
+        Some(live)
     }
 
     /// Starts the span of a traced call on this thread's scope
