@@ -12,8 +12,8 @@ use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use crate::clock;
-use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::export::raw::Extra;
+use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::{LiveSpan, set_field};
 use crate::local::{self, SharedSpan};
 use crate::parent::AsParent;

@@ -97,7 +97,14 @@ impl Tracer {
         let parent = start.parent.resolve(stack);
         // `SpanBuilder::tag` cut each value to this tracer's limit.
         let mut extra = start.extra;
-        let live = self.begin(start.name, start.kind, parent, || extra.take(), start.start, stack);
+        let live = self.begin(
+            start.name,
+            start.kind,
+            parent,
+            || extra.take(),
+            start.start,
+            stack,
+        );
         if let Some(unused) = extra {
             // Not sampled: the box goes back to the pool, emptied.
             unused.emptied().give_back();

@@ -78,15 +78,41 @@ pub(crate) struct ClientConfig {
     pub(crate) response_headers: RecordedHeaders,
 }
 
+/// Where a request goes, read from whichever URL type the client has.
+pub(crate) struct Target<'a> {
+    pub(crate) scheme: Option<&'a str>,
+    /// The host, an IPv6 address in brackets.
+    pub(crate) host: Option<&'a str>,
+    /// The port the URL names, if it names one.
+    pub(crate) port: Option<u16>,
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    /// The target of an `http::Uri` (its authority parsed once: `host` and
+    /// `port_u16` parse it again at every call).
+    pub(crate) fn of_uri(uri: &'a Uri) -> Target<'a> {
+        let authority = uri.authority();
+        Target {
+            scheme: uri.scheme_str(),
+            host: authority.map(|a| a.host()),
+            port: authority.and_then(|a| a.port_u16()),
+            path: uri.path(),
+            query: uri.query(),
+        }
+    }
+}
+
 impl ClientConfig {
-    /// Starts the span of a request and writes its context into
-    /// `headers`; `None` (and the headers untouched) when nothing is
+    /// Starts the span of a request to `target` and writes its context
+    /// into `headers`; `None` (and the headers untouched) when nothing is
     /// active and root client spans were not asked for, or when tracing is
     /// off. `resend_count`: how many times this request was sent before.
     pub(crate) fn start(
         &self,
         method: &Method,
-        uri: &Uri,
+        target: &Target<'_>,
         headers: &mut HeaderMap,
         resend_count: u32,
     ) -> Option<Span> {
@@ -100,22 +126,18 @@ impl ClientConfig {
         if !self.root_spans && Context::current().span_context().is_none() {
             return None;
         }
-        // The authority is parsed once: `Uri::host` and `port_u16` parse it
-        // again at every call.
-        let authority = uri.authority();
-        let (host, port) = (
-            authority.map(|a| a.host()),
-            authority.and_then(|a| a.port_u16()),
-        );
         let mut span = tracer
             .span(semconv::method_name(method))
             .kind(SpanKind::Client)
             .tag("http.request.method", semconv::method_tag(method))
-            .tag("url.full", full_url(uri, host, port, self.record_query));
-        if let Some(host) = host {
+            .tag("url.full", full_url(target, self.record_query));
+        if let Some(host) = target.host {
             span = span.tag("server.address", semconv::text(semconv::unbracketed(host)));
         }
-        if let Some(port) = port.or_else(|| semconv::default_port(uri.scheme_str()?)) {
+        if let Some(port) = target
+            .port
+            .or_else(|| semconv::default_port(target.scheme?))
+        {
             span = span.tag("server.port", i64::from(port));
         }
         if resend_count > 0 {
@@ -147,28 +169,28 @@ impl ClientConfig {
 
 /// `url.full`: the URL without credentials, and without its query unless
 /// asked (a query often carries tokens).
-fn full_url(uri: &Uri, host: Option<&str>, port: Option<u16>, with_query: bool) -> String {
-    let query = uri.query().filter(|_| with_query);
+fn full_url(target: &Target<'_>, with_query: bool) -> String {
+    let query = target.query.filter(|_| with_query);
     let mut url = String::with_capacity(
-        uri.scheme_str().map_or(0, str::len)
+        target.scheme.map_or(0, str::len)
             + 3
-            + host.map_or(0, str::len)
+            + target.host.map_or(0, str::len)
             + 6
-            + uri.path().len()
+            + target.path.len()
             + query.map_or(0, |query| query.len() + 1),
     );
-    if let Some(scheme) = uri.scheme_str() {
+    if let Some(scheme) = target.scheme {
         url.push_str(scheme);
         url.push_str("://");
     }
-    if let Some(host) = host {
+    if let Some(host) = target.host {
         url.push_str(host);
-        if let Some(port) = port {
+        if let Some(port) = target.port {
             use std::fmt::Write;
             let _ = write!(url, ":{port}");
         }
     }
-    url.push_str(uri.path());
+    url.push_str(target.path);
     if let Some(query) = query {
         url.push('?');
         url.push_str(query);
@@ -184,7 +206,7 @@ mod tests {
     fn the_full_url_loses_credentials_and_by_default_the_query() {
         let full = |uri: &str, query| {
             let uri: Uri = uri.parse().unwrap();
-            full_url(&uri, uri.host(), uri.port_u16(), query)
+            full_url(&Target::of_uri(&uri), query)
         };
         let secret = "https://user:secret@api.example:8443/cart/7?token=abc";
         assert_eq!(full(secret, false), "https://api.example:8443/cart/7");

@@ -4,9 +4,8 @@ use std::sync::Arc;
 
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
-use tracekit_runtime::FutureExt;
 
-use super::ClientConfig;
+use super::{ClientConfig, Target};
 
 /// A `reqwest-middleware` middleware that traces every request (what the
 /// Python original did by wrapping `requests.Session.send`).
@@ -54,19 +53,32 @@ impl Middleware for TracingMiddleware {
     ) -> reqwest_middleware::Result<reqwest::Response> {
         let resend_count = extensions.get::<Sends>().map_or(0, |sends| sends.0);
         extensions.insert(Sends(resend_count.saturating_add(1)));
-        let uri: http::Uri = request.url().as_str().parse().unwrap_or_default();
-        let method = request.method().clone();
-        let Some(span) = self
+        // The headers are set aside while the URL is read: the context is
+        // written into them.
+        let mut headers = std::mem::take(request.headers_mut());
+        let url = request.url();
+        let target = Target {
+            scheme: Some(url.scheme()),
+            host: url.host_str(),
+            port: url.port(),
+            path: url.path(),
+            query: url.query(),
+        };
+        let span = self
             .config
-            .start(&method, &uri, request.headers_mut(), resend_count)
-        else {
+            .start(request.method(), &target, &mut headers, resend_count);
+        *request.headers_mut() = headers;
+        let Some(span) = span else {
             return next.run(request, extensions).await;
         };
-        let context = span.context();
-        let result = next
-            .run(request, extensions)
-            .with_context(tracekit_runtime::Context::from_span_context(context))
-            .await;
+        // The span is active while the rest of the chain runs: spans made
+        // there are its children.
+        let mut sending = std::pin::pin!(next.run(request, extensions));
+        let result = std::future::poll_fn(|cx| {
+            let _active = span.activate();
+            sending.as_mut().poll(cx)
+        })
+        .await;
         match &result {
             Ok(response) => self
                 .config

@@ -13,7 +13,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 use tracekit_runtime::Span;
 
-use super::ClientConfig;
+use super::{ClientConfig, Target};
 
 /// A layer that traces every request a client service sends.
 ///
@@ -85,9 +85,14 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let (method, uri) = (request.method().clone(), request.uri().clone());
-        let span = self.config.start(&method, &uri, request.headers_mut(), 0);
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let (parts, body) = request.into_parts();
+        let mut parts = parts;
+        let target = Target::of_uri(&parts.uri);
+        let span = self
+            .config
+            .start(&parts.method, &target, &mut parts.headers, 0);
+        let request = Request::from_parts(parts, body);
         ClientFuture {
             inner: self.inner.call(request),
             span,
