@@ -117,7 +117,16 @@ impl Captured {
         // The limit may have cut a character in two: leave its remains out.
         let text = text.trim_end_matches(char::REPLACEMENT_CHARACTER);
         let text = match &self.capture.redact {
-            Some(redact) => redact(text),
+            Some(redact) => {
+                // A redaction that fails records nothing rather than the
+                // text it was to clean.
+                let mut cleaned = None;
+                crate::guard::run_hook(span, "redact", || cleaned = Some(redact(text)));
+                match cleaned {
+                    Some(cleaned) => cleaned,
+                    None => return,
+                }
+            }
             None => text.to_owned(),
         };
         span.set_tag(key.to_owned(), text);

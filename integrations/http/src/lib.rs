@@ -42,6 +42,8 @@
 mod capture;
 #[cfg(feature = "server")]
 mod grpc;
+#[cfg(feature = "server")]
+mod guard;
 #[cfg(any(feature = "server", feature = "client", feature = "reqwest"))]
 mod headers;
 #[cfg(feature = "server")]

@@ -87,3 +87,41 @@ async fn a_binary_request_body_is_not_captured() {
     // The echo answers JSON, which is captured.
     assert!(server.tag("http.response.body").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redaction_that_panics_records_nothing_of_the_body() {
+    let app =
+        Router::new()
+            .route("/echo", post(echo))
+            .layer(ServerLayer::new().capture_request_body(
+                BodyCapture::up_to(64).redact(|_| panic!("no rules loaded")),
+            ));
+    let address = serve(app).await;
+    let (trace, status) = in_caller_span(async {
+        client()
+            .post(format!("http://{address}/echo"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(r#"{"password":"hunter2"}"#)
+            .send()
+            .await
+            .expect("a response")
+            .status()
+    })
+    .await;
+    assert_eq!(status, 200);
+    let server = spans_of(trace, 3)
+        .into_iter()
+        .find(|span| span.kind == SpanKind::Server)
+        .expect("a server span");
+    assert_eq!(
+        server.tag("http.request.body"),
+        None,
+        "nothing unredacted is kept"
+    );
+    assert!(
+        server
+            .logs
+            .iter()
+            .any(|log| log.field("stage").and_then(|v| v.as_str()) == Some("redact"))
+    );
+}

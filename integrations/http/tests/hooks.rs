@@ -5,7 +5,7 @@ mod support;
 
 use axum::Router;
 use axum::routing::get;
-use support::{client, in_caller_span, named, serve, spans_of};
+use support::{client, fetch, in_caller_span, named, serve, spans_of};
 use tracekit::TagValue;
 use tracekit_http::ServerLayer;
 
@@ -41,4 +41,38 @@ async fn hooks_see_the_request_head_and_the_response_and_tag_the_span() {
     assert_eq!(server.tag("tenant"), Some(&TagValue::from("acme")));
     assert_eq!(server.tag("answered"), Some(&TagValue::I64(200)));
     assert_eq!(server.tag("cached"), Some(&TagValue::Bool(true)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_hook_is_logged_on_the_span_and_the_request_still_succeeds() {
+    let layer = ServerLayer::new()
+        .on_request(|_, _| panic!("the tenant lookup broke"))
+        .on_response(|_, _, span| span.set_tag("answered", true));
+    let app = Router::new()
+        .route("/cart", get(|| async { "cart" }))
+        .layer(layer);
+    let address = serve(app).await;
+
+    let (trace, (status, body)) = in_caller_span(fetch(format!("http://{address}/cart"))).await;
+    assert_eq!((status, body.as_str()), (200, "cart"));
+    let spans = spans_of(trace, 3);
+    let server = named(&spans, "GET /cart");
+    let failure = server
+        .logs
+        .iter()
+        .find(|log| log.field("event").and_then(|v| v.as_str()) == Some("hook_failed"));
+    let failure = failure.expect("the hook's panic is logged");
+    assert_eq!(
+        failure.field("stage").and_then(|v| v.as_str()),
+        Some("on_request")
+    );
+    assert_eq!(
+        failure.field("message").and_then(|v| v.as_str()),
+        Some("the tenant lookup broke")
+    );
+    assert_eq!(
+        server.tag("answered"),
+        Some(&TagValue::Bool(true)),
+        "the other hook still ran"
+    );
 }

@@ -15,6 +15,7 @@ use super::body::RequestBody;
 use super::service::TracedService;
 use crate::capture::{BodyCapture, Captured};
 use crate::grpc;
+use crate::guard;
 use crate::headers::RecordedHeaders;
 use crate::names;
 use crate::semconv::{self, text};
@@ -163,7 +164,8 @@ impl<R> ServerLayer<R> {
     }
 
     /// Calls `hook` with each request's head and span before the handler
-    /// runs.
+    /// runs. A panic in it is logged on the span (`event = "hook_failed"`)
+    /// and goes no further.
     ///
     /// ```
     /// use tracekit_http::ServerLayer;
@@ -320,7 +322,7 @@ impl Config {
         self.request_headers
             .record("http.request.header", &parts.headers, &span);
         if let Some(hook) = &self.on_request {
-            hook(parts, &span);
+            guard::run_hook(&span, "on_request", || hook(parts, &span));
         }
         span
     }
@@ -352,7 +354,7 @@ impl Config {
         self.response_headers
             .record("http.response.header", headers, span);
         if let Some(hook) = &self.on_response {
-            hook(status, headers, span);
+            guard::run_hook(span, "on_response", || hook(status, headers, span));
         }
     }
 }
