@@ -92,6 +92,7 @@ pub(crate) struct Target<'a> {
 impl<'a> Target<'a> {
     /// The target of an `http::Uri` (its authority parsed once: `host` and
     /// `port_u16` parse it again at every call).
+    #[cfg(any(feature = "client", test))]
     pub(crate) fn of_uri(uri: &'a Uri) -> Target<'a> {
         let authority = uri.authority();
         Target {
