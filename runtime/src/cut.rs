@@ -23,10 +23,18 @@ pub(crate) fn prefix(text: &str, limit: usize) -> &str {
 
 /// `text`, cut to `limit` bytes and marked when longer; a short
 /// `'static` string stays borrowed, a long owned one is cut in place.
+#[inline]
 pub(crate) fn cow(text: Cow<'static, str>, limit: usize) -> Cow<'static, str> {
     if text.len() <= limit {
         return text;
     }
+    cut_cow(text, limit)
+}
+
+/// [`cow`] for a text longer than `limit`.
+#[cold]
+#[inline(never)]
+fn cut_cow(text: Cow<'static, str>, limit: usize) -> Cow<'static, str> {
     match text {
         Cow::Borrowed(text) => Cow::Owned(format!("{}{TRUNCATION_MARKER}", prefix(text, limit))),
         Cow::Owned(mut text) => {

@@ -189,9 +189,18 @@ impl LiveSpan {
     }
 }
 
+/// Whether two keys are the same: lengths and the first and last bytes
+/// first, as keys of a span mostly differ there (`server.port`,
+/// `client.port`), before a whole comparison.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.first() == b.first() && a.last() == b.last() && a == b
+}
+
 /// Sets `key` in `fields`, replacing an earlier value.
 pub(crate) fn set_field(fields: &mut Vec<Field>, key: Cow<'static, str>, value: TagValue) {
-    match fields.iter_mut().find(|(k, _)| *k == key) {
+    match fields.iter_mut().find(|(k, _)| same_key(k, &key)) {
         Some(slot) => slot.1 = value,
         None => fields.push((key, value)),
     }
