@@ -52,7 +52,6 @@ impl Middleware for TracingMiddleware {
         next: Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
         let resend_count = extensions.get::<Sends>().map_or(0, |sends| sends.0);
-        extensions.insert(Sends(resend_count.saturating_add(1)));
         // The headers are set aside while the URL is read: the context is
         // written into them.
         let mut headers = std::mem::take(request.headers_mut());
@@ -71,6 +70,8 @@ impl Middleware for TracingMiddleware {
         let Some(span) = span else {
             return next.run(request, extensions).await;
         };
+        // Counted only for traced requests: inserting is an allocation.
+        extensions.insert(Sends(resend_count.saturating_add(1)));
         // The span is active while the rest of the chain runs: spans made
         // there are its children.
         let mut sending = std::pin::pin!(next.run(request, extensions));
