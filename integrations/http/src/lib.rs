@@ -33,8 +33,9 @@
 //! called there, awaited or not, are its children. Work moved to another
 //! task keeps it with `FutureExt::with_current_context`
 //! (`tokio::spawn(work().with_current_context())`); a closure given to
-//! `spawn_blocking` with `Context::current()` taken before and
-//! `context.attach()` inside.
+//! `spawn_blocking` keeps it with the context taken before:
+//! `let context = Context::current();` then
+//! `spawn_blocking(move || context.run(|| audit()))`.
 
 #![warn(missing_docs)]
 
