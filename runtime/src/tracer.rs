@@ -439,12 +439,15 @@ impl TracerBuilder {
     /// [`Propagator`], your own included.
     ///
     /// ```
-    /// use tracekit_runtime::{Tracer, propagation::Composite};
+    /// use tracekit_runtime::Tracer;
+    /// use tracekit_runtime::propagation::{B3, Composite};
     ///
     /// let tracer = Tracer::builder()
     ///     .propagator(Composite::from_names("tracecontext,baggage,b3multi").unwrap())
     ///     .build();
-    /// # drop(tracer);
+    /// // One format alone (or a `Propagator` of your own) goes in as it is.
+    /// let b3 = Tracer::builder().propagator(B3::single_header()).build();
+    /// # drop((tracer, b3));
     /// ```
     pub fn propagator(mut self, propagator: impl Propagator) -> Self {
         self.propagator = Arc::new(propagator);

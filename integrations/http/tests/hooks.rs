@@ -20,9 +20,19 @@ async fn hooks_see_the_request_head_and_the_response_and_tag_the_span() {
         .on_response(|status, headers, span| {
             span.set_tag("answered", i64::from(status.as_u16()));
             span.set_tag("cached", headers.contains_key("x-cache"));
-        });
+        })
+        .record_response_header("x-cache")
+        .record_response_header("set-cookie");
     let app = Router::new()
-        .route("/cart", get(|| async { ([("x-cache", "hit")], "cart") }))
+        .route(
+            "/cart",
+            get(|| async {
+                (
+                    [("x-cache", "hit"), ("set-cookie", "session=secret")],
+                    "cart",
+                )
+            }),
+        )
         .layer(layer);
     let address = serve(app).await;
 
@@ -41,6 +51,15 @@ async fn hooks_see_the_request_head_and_the_response_and_tag_the_span() {
     assert_eq!(server.tag("tenant"), Some(&TagValue::from("acme")));
     assert_eq!(server.tag("answered"), Some(&TagValue::I64(200)));
     assert_eq!(server.tag("cached"), Some(&TagValue::Bool(true)));
+    assert_eq!(
+        server.tag("http.response.header.x-cache"),
+        Some(&TagValue::from("hit"))
+    );
+    assert_eq!(
+        server.tag("http.response.header.set-cookie"),
+        None,
+        "never a credential"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
