@@ -44,6 +44,10 @@ pub type ResponseHook = Arc<dyn Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sy
 /// finishes when the response body has been sent in full, or, tagged
 /// `cancelled = true`, when the connection is dropped first.
 ///
+/// `url.scheme` is the request URI's scheme, or `http` when the request
+/// names none (HTTP/1.1 request lines do not): behind a proxy that ends
+/// TLS, set it from the proxy's headers in a request hook.
+///
 /// Tags follow OpenTelemetry's HTTP conventions: `http.request.method`,
 /// `url.path`, `url.scheme`, `url.query` (with
 /// [`record_query`](Self::record_query)), `server.address`,
