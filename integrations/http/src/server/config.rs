@@ -32,21 +32,12 @@ pub type ResponseHook = Arc<dyn Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sy
 ///
 /// The span is named `{METHOD} {route}` when the route template is known
 /// (axum's `MatchedPath`, with the `axum` feature, when the layer is added
-/// with `Router::layer`), else `{METHOD}`; never the raw path. A gRPC call
-/// (tonic) is named `package.Service/Method`, tagged `rpc.system`,
-/// `rpc.service`, `rpc.method` and `rpc.grpc.status_code` (read from its
-/// trailers), and is an error for the statuses that are the server's
-/// doing (`UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`,
-/// `UNAVAILABLE`, `DATA_LOSS`). It continues
-/// the trace the request carries (in the tracer's propagation formats), is
-/// active while the handler runs (on every poll of its future, so
-/// `#[traced]` functions inside are its children across `.await`), and
-/// finishes when the response body has been sent in full, or, tagged
-/// `cancelled = true`, when the connection is dropped first.
-///
-/// `url.scheme` is the request URI's scheme, or `http` when the request
-/// names none (HTTP/1.1 request lines do not): behind a proxy that ends
-/// TLS, set it from the proxy's headers in a request hook.
+/// with `Router::layer`), else `{METHOD}`; never the raw path. It
+/// continues the trace the request carries (in the tracer's propagation
+/// formats), is active while the handler runs (on every poll of its
+/// future, so `#[traced]` functions inside are its children across
+/// `.await`), and finishes when the response body has been sent in full,
+/// or, tagged `cancelled = true`, when the connection is dropped first.
 ///
 /// Tags follow OpenTelemetry's HTTP conventions: `http.request.method`,
 /// `url.path`, `url.scheme`, `url.query` (with
@@ -55,7 +46,19 @@ pub type ResponseHook = Arc<dyn Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sy
 /// `SocketAddr` in the request's extensions), `user_agent.original`,
 /// `http.route`, `network.protocol.version`, `http.response.status_code`,
 /// and `error.type` on a 5xx or a handler error, which mark the span as
-/// an error (a 4xx does not).
+/// an error (a 4xx does not). `url.scheme` is the request URI's scheme,
+/// or `http` when the request names none (HTTP/1.1 request lines do not):
+/// behind a proxy that ends TLS, set it from the proxy's headers in a
+/// request hook.
+///
+/// A gRPC call (tonic) is named `package.Service/Method` and tagged
+/// `rpc.system`, `rpc.service`, `rpc.method` and `rpc.grpc.status_code`
+/// (read from its trailers); it is an error for the statuses that are the
+/// server's doing (`UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`,
+/// `INTERNAL`, `UNAVAILABLE`, `DATA_LOSS`).
+///
+/// Add the layer once, on the outermost router: a router nested inside
+/// another needs none of its own (its handlers run in the outer span).
 ///
 /// `R` says what becomes of request bodies: [`PassRequest`] by default
 /// (the service gets them as they are), [`CaptureRequest`] after
