@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use tracekit::FutureExt;
-use tracekit::jsonl::JsonLines;
 
 /// A service running as a child process of the driver.
 struct Service {
@@ -70,15 +69,7 @@ pub fn run() {
         inventory.address, gateway.address
     );
 
-    let tracer = tracekit::Tracer::builder()
-        .service_name("driver")
-        .exporter(JsonLines::append(&spans).expect("the shop's span file"))
-        .install();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let (tracer, runtime) = crate::service::traced_process("driver", &spans);
     runtime.block_on(send_requests(&gateway.address, &inventory.address));
     let _ = tracer.flush();
 

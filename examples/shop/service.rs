@@ -11,17 +11,8 @@ use tracekit::jsonl::JsonLines;
 pub fn run(name: &'static str, app: axum::Router) {
     let path =
         std::env::var("TRACEKIT_JSONL_PATH").expect("TRACEKIT_JSONL_PATH, set by the driver");
-    let exporter = JsonLines::append(&path).expect("the shop's span file");
     // The guard flushes when it drops, after the server has stopped.
-    let _tracer = tracekit::Tracer::builder()
-        .service_name(name)
-        .exporter(exporter)
-        .install();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let (_tracer, runtime) = traced_process(name, std::path::Path::new(&path));
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -50,4 +41,23 @@ pub fn traced_client() -> reqwest_middleware::ClientWithMiddleware {
     reqwest_middleware::ClientBuilder::new(client)
         .with(tracekit::http::TracingMiddleware::new())
         .build()
+}
+
+/// What each of the shop's processes starts with: a tracer named `name`
+/// appending to the shop's span file at `spans`, and a tokio runtime.
+pub fn traced_process(
+    name: &'static str,
+    spans: &std::path::Path,
+) -> (tracekit::TracerGuard, tokio::runtime::Runtime) {
+    let exporter = JsonLines::append(spans).expect("the shop's span file");
+    let tracer = tracekit::Tracer::builder()
+        .service_name(name)
+        .exporter(exporter)
+        .install();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    (tracer, runtime)
 }

@@ -120,6 +120,15 @@ fn a_gzip_body_says_so_and_unpacks_to_the_request() {
 }
 
 /// Retries that wait little, for tests.
+/// An exporter to `receiver` that tries again with `retry`.
+fn exporter_to(receiver: &Receiver, retry: Retry) -> OtlpExporter {
+    OtlpExporter::builder()
+        .endpoint(&receiver.endpoint())
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
 fn quick(max_elapsed: Duration) -> Retry {
     Retry {
         initial_backoff: Duration::from_millis(10),
@@ -136,11 +145,7 @@ fn a_busy_backend_is_tried_again_as_it_asks_and_gets_the_batch_once() {
         Answer::new(502, "bad gateway"),
         Answer::new(200, ""),
     ]);
-    let exporter = OtlpExporter::builder()
-        .endpoint(&receiver.endpoint())
-        .retry(quick(Duration::from_secs(30)))
-        .build()
-        .unwrap();
+    let exporter = exporter_to(&receiver, quick(Duration::from_secs(30)));
     let stats = export_three(exporter);
     assert_eq!((stats.spans_exported, stats.dropped()), (3, 0));
     let requests = receiver.requests();
@@ -177,11 +182,7 @@ fn a_backend_that_comes_back_gets_the_batch() {
 #[test]
 fn a_backend_that_stays_down_gets_tries_within_the_limit_then_the_batch_is_dropped() {
     let receiver = Receiver::start(503, "down");
-    let exporter = OtlpExporter::builder()
-        .endpoint(&receiver.endpoint())
-        .retry(quick(Duration::from_millis(300)))
-        .build()
-        .unwrap();
+    let exporter = exporter_to(&receiver, quick(Duration::from_millis(300)));
     let stats = export_three(exporter);
     assert_eq!((stats.spans_exported, stats.dropped_export_failed), (0, 3));
     assert!(receiver.requests().len() >= 2, "tried again");
@@ -210,11 +211,7 @@ fn a_backend_that_hangs_past_the_timeout_or_cuts_its_answer_is_tried_again() {
 #[test]
 fn a_bad_request_is_not_tried_again() {
     let receiver = Receiver::start(400, "malformed");
-    let exporter = OtlpExporter::builder()
-        .endpoint(&receiver.endpoint())
-        .retry(quick(Duration::from_secs(30)))
-        .build()
-        .unwrap();
+    let exporter = exporter_to(&receiver, quick(Duration::from_secs(30)));
     let stats = export_three(exporter);
     assert_eq!(stats.dropped_export_failed, 3);
     assert_eq!(receiver.requests().len(), 1);

@@ -21,7 +21,7 @@ pub const MAX_ENTRY_BYTES: usize = 4096;
 /// Bytes of the whole header at most.
 pub const MAX_TOTAL_BYTES: usize = 8192;
 
-const BAGGAGE: &str = "baggage";
+pub(super) const BAGGAGE: &str = "baggage";
 
 /// `baggage-octet`: printable ASCII but space, `"`, `,`, `;`, `\`.
 fn is_baggage_octet(byte: u8) -> bool {

@@ -92,14 +92,13 @@ impl Extractor for http::HeaderMap {
 /// known here, parsed once (looking a header up by a `&str` parses the
 /// name at every call).
 fn text_values<'a>(headers: &'a http::HeaderMap, key: &str) -> impl Iterator<Item = &'a str> {
+    use super::baggage::BAGGAGE;
+    use super::tracecontext::{TRACEPARENT, TRACESTATE};
     use http::header::HeaderName;
-    const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-    const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
-    const BAGGAGE: HeaderName = HeaderName::from_static("baggage");
     let values = match key {
-        "traceparent" => headers.get_all(TRACEPARENT),
-        "tracestate" => headers.get_all(TRACESTATE),
-        "baggage" => headers.get_all(BAGGAGE),
+        TRACEPARENT => headers.get_all(const { HeaderName::from_static(TRACEPARENT) }),
+        TRACESTATE => headers.get_all(const { HeaderName::from_static(TRACESTATE) }),
+        BAGGAGE => headers.get_all(const { HeaderName::from_static(BAGGAGE) }),
         other => headers.get_all(other),
     };
     values.into_iter().filter_map(|v| v.to_str().ok())

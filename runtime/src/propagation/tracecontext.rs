@@ -28,8 +28,8 @@ use crate::identity::{SpanContext, SpanId, TraceId, TraceState, hex};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TraceContext;
 
-const TRACEPARENT: &str = "traceparent";
-const TRACESTATE: &str = "tracestate";
+pub(super) const TRACEPARENT: &str = "traceparent";
+pub(super) const TRACESTATE: &str = "tracestate";
 
 impl Propagator for TraceContext {
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
