@@ -52,14 +52,29 @@ pub(super) struct State {
     pub(super) spare_extras: Vec<Box<Extra>>,
     /// Spans in `queue`.
     pub(super) queued: usize,
-    /// The exporter thread waits for work (and no producer woke it yet).
-    pub(super) exporter_waiting: bool,
+    /// What the exporter thread is doing: whether a producer should wake
+    /// it.
+    pub(super) exporter: Sleep,
     /// Flush rounds asked for and completed.
     pub(super) flush_requested: u64,
     pub(super) flush_completed: u64,
     pub(super) shutdown: bool,
     /// No exporter thread runs (it could not start, or it ended).
     pub(super) stopped: bool,
+}
+
+/// What the exporter thread is doing, as producers see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Sleep {
+    /// Working, or woken already: no one wakes it.
+    Awake,
+    /// Napping between batches while spans flow: it looks again by
+    /// itself, and is woken only when the queue is half full. Waking a
+    /// sleeping thread is a system call that costs the producer tens of
+    /// microseconds on some virtual machines, once per batch otherwise.
+    Napping,
+    /// Waiting for a full batch, a flush or the time to look at the lanes.
+    Waiting,
 }
 
 /// The lanes of the threads that use the pipeline, and what the closed
@@ -180,11 +195,16 @@ impl Shared {
                 top_up(&mut state.spare_extras, extras);
                 state.spare.pop()
             });
-            // The exporter is woken once, when it waits: a wake is a
+            // The exporter is woken once, when it sleeps: a wake is a
             // system call, and producers queue far more often.
-            let wake = state.exporter_waiting && state.queued >= self.config.max_export_batch_size;
+            let batch = self.config.max_export_batch_size;
+            let wake = match state.exporter {
+                Sleep::Awake => false,
+                Sleep::Napping => state.queued >= batch.max(self.config.max_queue_size / 2),
+                Sleep::Waiting => state.queued >= batch,
+            };
             if wake {
-                state.exporter_waiting = false;
+                state.exporter = Sleep::Awake;
             }
             (wake, spare.flatten())
         };
@@ -346,7 +366,7 @@ impl Pipeline {
                 spare: Vec::new(),
                 spare_extras: Vec::new(),
                 queued: 0,
-                exporter_waiting: false,
+                exporter: Sleep::Awake,
                 flush_requested: 0,
                 flush_completed: 0,
                 shutdown: false,

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::chunk::Chunk;
 use super::lane::Lane;
-use super::pipeline::{Shared, max_spare_extras};
+use super::pipeline::{Shared, Sleep, max_spare_extras};
 use super::raw::{Extra, RawSpan};
 use super::warnings::Problem;
 use super::{ExportError, Exporter};
@@ -31,6 +31,14 @@ const IDLE_LOOK_INTERVAL: Duration = Duration::from_millis(100);
 /// The shortest time between two looks at the lanes, so that a schedule
 /// delay of zero does not make the exporter spin.
 const MIN_LOOK_INTERVAL: Duration = Duration::from_millis(5);
+
+/// How long the exporter naps between batches while spans flow (see
+/// `Sleep::Napping`): short enough that the default queue does not fill
+/// meanwhile at millions of spans a second.
+const NAP: Duration = Duration::from_micros(250);
+
+/// Naps without a full batch before the exporter waits to be woken again.
+const NAPS: u32 = 16;
 
 /// Why the exporter thread woke.
 struct Wake {
@@ -56,6 +64,9 @@ pub(super) struct Worker {
     extras: Vec<Box<Extra>>,
     /// The open lanes, copied out of their lock for a look.
     lanes: Vec<Arc<Lane>>,
+    /// Naps left before the exporter waits to be woken: set after a full
+    /// batch, spent by naps that find none.
+    naps_left: u32,
 }
 
 impl Worker {
@@ -67,6 +78,7 @@ impl Worker {
             records: Vec::new(),
             extras: Vec::new(),
             lanes: Vec::new(),
+            naps_left: 0,
         }
     }
 
@@ -125,21 +137,32 @@ impl Worker {
                 (state.flush_requested > state.flush_completed).then_some(state.flush_requested);
             let now = Instant::now();
             let due = now >= next_look;
-            if flush_round.is_some() || state.shutdown || due || state.queued >= batch {
+            let full = state.queued >= batch;
+            if full {
+                // Spans flow: nap between the next batches.
+                self.naps_left = NAPS;
+            }
+            if flush_round.is_some() || state.shutdown || due || full {
                 return Wake {
                     flush_round,
                     shutdown: state.shutdown,
                     due,
                 };
             }
-            state.exporter_waiting = true;
+            let (sleep, timeout) = if self.naps_left > 0 {
+                self.naps_left -= 1;
+                (Sleep::Napping, NAP.min(next_look - now))
+            } else {
+                (Sleep::Waiting, next_look - now)
+            };
+            state.exporter = sleep;
             state = self
                 .shared
                 .work
-                .wait_timeout(state, next_look - now)
+                .wait_timeout(state, timeout)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
-            state.exporter_waiting = false;
+            state.exporter = Sleep::Awake;
         }
     }
 
