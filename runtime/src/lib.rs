@@ -20,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+mod carried;
 mod clock;
 pub mod context {
     //! What a span shares with the rest of its trace: trace id, span id, the
@@ -37,7 +38,7 @@ pub mod context {
     //! ```
 
     pub use crate::identity::*;
-    pub use crate::scope::{Context, current};
+    pub use crate::scope::{Context, current, has_current};
 }
 mod cut;
 mod exit;
@@ -69,6 +70,7 @@ mod wall;
 #[path = "__private/mod.rs"]
 pub mod __private_0_1;
 
+pub use carried::CarriedSpan;
 pub use context::{Baggage, Context, SpanContext, SpanId, TraceId, TraceState};
 pub use exit::flush_at_exit;
 pub use export::{BatchConfig, FlushError, TracerStats};

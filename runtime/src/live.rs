@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use crate::export::raw::{Extra, RawSpan};
 use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
-use crate::record::{Field, LogRecord, SpanKind};
+use crate::record::{LogRecord, SpanKind};
 use crate::tag::TagValue;
 
 /// A started, unfinished span. Flat, so starting one writes its fields
@@ -77,7 +77,7 @@ impl LiveSpan {
         };
         let mut args = args;
         for (key, value) in args.tags.drain(..) {
-            set_field(&mut extra.tags, key, value);
+            extra.set_tag(key, value);
         }
         args.give_back();
     }
@@ -93,6 +93,7 @@ impl LiveSpan {
             None => self.extra = Some(args),
             Some(extra) => {
                 extra.tags.append(&mut args.tags);
+                extra.tag_keys |= args.tag_keys;
                 args.give_back();
             }
         }
@@ -101,7 +102,7 @@ impl LiveSpan {
     /// Sets `key`, replacing an earlier value.
     pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
         if let Some(extra) = self.extra() {
-            set_field(&mut extra.tags, key, value);
+            extra.set_tag(key, value);
         }
     }
 
@@ -198,10 +199,97 @@ fn same_key(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.first() == b.first() && a.last() == b.last() && a == b
 }
 
-/// Sets `key` in `fields`, replacing an earlier value.
-pub(crate) fn set_field(fields: &mut Vec<Field>, key: Cow<'static, str>, value: TagValue) {
-    match fields.iter_mut().find(|(k, _)| same_key(k, &key)) {
-        Some(slot) => slot.1 = value,
-        None => fields.push((key, value)),
+impl Extra {
+    /// Sets the tag `key`, replacing an earlier value. A key whose bit is
+    /// not in the summary of the keys set so far is new: it is added
+    /// without looking through the others (a span's keys are nearly always
+    /// distinct, and the search grew with each tag).
+    pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
+        let bit = key_bit(&key);
+        let seen = self.tag_keys & bit != 0;
+        self.tag_keys |= bit;
+        if !seen {
+            crate::in_place::push_pair_in_place(&mut self.tags, key, value);
+            return;
+        }
+        match self.tags.iter_mut().find(|(k, _)| same_key(k, &key)) {
+            Some(slot) => slot.1 = value,
+            None => crate::in_place::push_pair_in_place(&mut self.tags, key, value),
+        }
+    }
+}
+
+/// The bit of `key` in a summary of keys: from its length and its first
+/// and last bytes, where the keys of a span mostly differ.
+#[inline]
+fn key_bit(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let (first, last) = match bytes {
+        [] => (0, 0),
+        [first, .., last] => (*first, *last),
+        [only] => (*only, *only),
+    };
+    let mixed =
+        (bytes.len() as u32).wrapping_mul(0x9E37_79B1) ^ u32::from(first) << 8 ^ u32::from(last);
+    1 << (mixed.wrapping_mul(0x85EB_CA6B) >> 26)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(extra: &Extra) -> Vec<&str> {
+        extra.tags.iter().map(|(key, _)| &**key).collect()
+    }
+
+    #[test]
+    fn a_tag_set_again_replaces_the_first_among_many() {
+        let mut extra = Extra::default();
+        let names: Vec<String> = (0..200).map(|n| format!("key.{n}")).collect();
+        for (n, name) in names.iter().enumerate() {
+            extra.set_tag(Cow::Owned(name.clone()), TagValue::I64(n as i64));
+        }
+        // Each key again: replaced in place, found by the search.
+        for (n, name) in names.iter().enumerate() {
+            extra.set_tag(Cow::Owned(name.clone()), TagValue::I64(-(n as i64)));
+        }
+        assert_eq!(extra.tags.len(), 200);
+        assert_eq!(extra.tags[7].1, TagValue::I64(-7));
+    }
+
+    #[test]
+    fn keys_that_share_a_bit_are_kept_apart() {
+        // Same length, first and last bytes: the same bit.
+        let mut extra = Extra::default();
+        extra.set_tag("server.port".into(), TagValue::I64(1));
+        extra.set_tag("sXXXXXXXXXt".into(), TagValue::I64(2));
+        extra.set_tag("server.port".into(), TagValue::I64(3));
+        assert_eq!(keys(&extra), ["server.port", "sXXXXXXXXXt"]);
+        assert_eq!(extra.tags[0].1, TagValue::I64(3));
+    }
+
+    #[test]
+    fn an_emptied_box_forgets_its_keys() {
+        let mut extra = Box::new(Extra::default());
+        extra.set_tag("a".into(), TagValue::Bool(true));
+        let mut extra = extra.emptied();
+        assert_eq!(extra.tag_keys, 0);
+        extra.set_tag("a".into(), TagValue::Bool(false));
+        assert_eq!(keys(&extra), ["a"]);
+    }
+
+    #[test]
+    fn tags_added_without_a_summary_are_still_searched() {
+        let mut span = LiveSpan::NOOP;
+        span.recording = true;
+        span.set_tag("user".into(), TagValue::I64(1));
+        let mut args = Box::new(Extra::default());
+        args.tags.push(("id".into(), TagValue::I64(2)));
+        args.tag_keys = u64::MAX;
+        span.add_arg_tags(args);
+        span.set_tag("id".into(), TagValue::I64(3));
+        let extra = span.extra.as_deref().expect("tags");
+        assert_eq!(keys(extra), ["user", "id"]);
+        assert_eq!(extra.tags[1].1, TagValue::I64(3));
     }
 }

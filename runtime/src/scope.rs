@@ -162,3 +162,23 @@ impl std::fmt::Debug for Context {
 pub fn current() -> Context {
     Context::current()
 }
+
+/// Whether a span or a context is active on this thread: whether
+/// `current().span_context()` is `Some`, without copying it. What a client
+/// that sends no context of its own outside a trace asks.
+///
+/// ```
+/// use tracekit_runtime::context::{Context, SpanContext, SpanId, TraceId, has_current};
+///
+/// assert!(!has_current());
+/// let caller = SpanContext::new(
+///     TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+///     SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+///     true,
+/// );
+/// let _scope = Context::from_span_context(caller).attach();
+/// assert!(has_current());
+/// ```
+pub fn has_current() -> bool {
+    local::has_top()
+}

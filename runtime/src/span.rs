@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
+use crate::carried::CarriedSpan;
 use crate::clock;
 use crate::export::raw::Extra;
 use crate::identity::{SpanContext, SpanId, TraceId};
-use crate::live::{LiveSpan, set_field};
+use crate::live::LiveSpan;
 use crate::local::{self, SharedSpan};
 use crate::parent::AsParent;
 use crate::record::{LogRecord, SpanKind};
@@ -215,6 +216,11 @@ impl SpanRef {
             ("error.kind", TagValue::from(error_kind.to_owned())),
             ("message", TagValue::from(message.to_owned())),
         ]);
+    }
+
+    /// The handle of no span.
+    pub(crate) fn noop_ref() -> &'static SpanRef {
+        &NOOP
     }
 
     pub(crate) fn shared(shared: Arc<SharedSpan>) -> SpanRef {
@@ -486,10 +492,34 @@ impl<'t> SpanBuilder<'t> {
         self
     }
 
+    /// Sets a tag, as [`tag`](Self::tag) does, on a builder kept in a
+    /// variable: for tags set under conditions.
+    ///
+    /// ```
+    /// let (_, spans) = tracekit_runtime::testing::capture(|| {
+    ///     let retried = true;
+    ///     let mut builder = tracekit_runtime::global().span("fetch");
+    ///     if retried {
+    ///         builder.set_tag("retry", true);
+    ///     }
+    ///     builder.start();
+    /// });
+    /// assert_eq!(spans[0].tag("retry").and_then(|v| v.as_bool()), Some(true));
+    /// ```
+    #[inline]
+    pub fn set_tag(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<TagValue>,
+    ) -> &mut Self {
+        self.push_tag(key.into(), value.into());
+        self
+    }
+
     fn push_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
         let limit = self.tracer.max_tag_len();
         let key = crate::cut::cow(key, limit);
-        set_field(&mut self.start.extra().tags, key, value.truncated(limit));
+        self.start.extra().set_tag(key, value.truncated(limit));
     }
 
     /// Sets the start time (default: now).
@@ -499,7 +529,15 @@ impl<'t> SpanBuilder<'t> {
     }
 
     /// Starts the span.
-    pub fn start(self) -> Span {
-        self.tracer.start_span(self.start)
+    pub fn start(mut self) -> Span {
+        // By reference: the settings are read where they are, not copied.
+        self.tracer.start_span(&mut self.start)
+    }
+
+    /// Starts the span as a [`CarriedSpan`]: owned by one future or body at
+    /// a time, made active for each of its polls, with no lock and no
+    /// shared allocation.
+    pub fn start_carried(mut self) -> CarriedSpan {
+        self.tracer.start_carried(&mut self.start)
     }
 }

@@ -26,6 +26,8 @@ impl ArgTags {
     pub(super) fn new(count: usize) -> ArgTags {
         let mut extra = Extra::fresh();
         extra.tags.reserve(count);
+        // Pushed without a summary of their keys.
+        extra.tag_keys = u64::MAX;
         ArgTags {
             extra,
             tags: 0,
@@ -108,6 +110,7 @@ impl ArgTags {
     pub(super) fn split(mut self) -> (Box<Extra>, Box<Extra>) {
         let mut args = Extra::fresh();
         args.tags.extend(self.extra.tags.drain(self.tags..));
+        args.tag_keys = u64::MAX;
         (self.extra, args)
     }
 }

@@ -5,15 +5,13 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use super::call::{CallSite, Finish, ReadOutcome, TracedCall, Unread, has_hooks, read_outcome};
 use super::thunk::{Gather, Thunk};
 use crate::clock;
-use crate::export::Shared;
 use crate::live::LiveSpan;
-use crate::local;
+use crate::local::{self, GlobalSink};
 use crate::span::References;
 use crate::tag::TagValue;
 use crate::tracer::global;
@@ -239,15 +237,6 @@ impl<F: Future, P: ReadOutcome<F::Output>> Future for TracedFuture<F, P> {
         let outcome = recording.then(|| read_outcome(recording, &out, &*this.reader));
         finish_lent(lent, recording, site, end, outcome);
         Poll::Ready(out)
-    }
-}
-
-/// Where the spans of traced futures go: the global tracer's pipeline.
-struct GlobalSink;
-
-impl local::Sink for GlobalSink {
-    fn pipeline() -> Option<&'static Arc<Shared>> {
-        global().pipeline()
     }
 }
 

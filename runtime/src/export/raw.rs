@@ -26,6 +26,10 @@ use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
 #[derive(Clone, Default)]
 pub(crate) struct Extra {
     pub(crate) tags: Vec<Field>,
+    /// A summary of the keys in `tags`, one bit per key (see
+    /// `Extra::set_tag`); all ones when unknown. A bit may stand for
+    /// several keys, so it says only which keys are surely new.
+    pub(crate) tag_keys: u64,
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) follows_from: Vec<SpanContext>,
 }
@@ -72,6 +76,7 @@ impl RawSpan {
         record.follows_from.clear();
         let mut extra = self.extra?;
         record.tags.append(&mut extra.tags);
+        extra.tag_keys = 0;
         record.logs.append(&mut extra.logs);
         record.follows_from.append(&mut extra.follows_from);
         Some(extra)

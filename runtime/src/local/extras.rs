@@ -39,6 +39,7 @@ impl Extra {
     /// This box with nothing in it (its room kept).
     pub(crate) fn emptied(mut self: Box<Self>) -> Box<Self> {
         self.tags.clear();
+        self.tag_keys = 0;
         self.logs.clear();
         self.follows_from.clear();
         self

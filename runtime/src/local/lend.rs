@@ -31,6 +31,15 @@ pub(crate) trait Sink {
     fn pipeline() -> Option<&'static Arc<Shared>>;
 }
 
+/// Where the spans of traced futures go: the global tracer's pipeline.
+pub(crate) struct GlobalSink;
+
+impl Sink for GlobalSink {
+    fn pipeline() -> Option<&'static Arc<Shared>> {
+        crate::tracer::global().pipeline()
+    }
+}
+
 /// Makes `live` the active span for one poll. Fails (the span comes
 /// back) only during thread teardown, when a span lent by an enclosing
 /// poll can no longer be pushed.

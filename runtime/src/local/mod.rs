@@ -34,16 +34,17 @@ mod stack;
 mod start;
 mod thread;
 
-pub(crate) use lend::{Lent, Sink, lend};
+pub(crate) use lend::{GlobalSink, Lent, lend};
 pub(crate) use shared::SharedSpan;
 pub(crate) use stack::{Active, LocalParent, Stack};
 pub(crate) use thread::{
-    ActiveSpan, active_span, enter, enter_span, finish_carried, leave, take_carried, top,
+    ActiveSpan, active_span, enter, enter_span, finish_carried, has_top, leave, take_carried, top,
     top_is_unsampled, with_local, with_thread,
 };
 
 #[cfg(test)]
 mod tests {
+    use super::lend::Sink;
     use super::thread::{LENT, with_stack};
     use super::*;
     use crate::identity::SpanContext;

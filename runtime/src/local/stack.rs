@@ -72,6 +72,16 @@ impl Active {
         }
     }
 
+    /// Whether [`span_context`](Self::span_context) is `Some`, without
+    /// copying it.
+    pub(crate) fn has_context(&self) -> bool {
+        match self {
+            Active::Carried(live) => live.is_some(),
+            Active::Nothing => false,
+            Active::Span(_) | Active::Local(_) | Active::Context(_) => true,
+        }
+    }
+
     pub(crate) fn span_context(&self) -> Option<SpanContext> {
         match self {
             Active::Span(span) => Some(span.context()),
@@ -200,6 +210,17 @@ impl Stack {
         start(self, &mut live);
         let sampled = live.sampled;
         (self.push(Active::Carried(Some(live))), sampled)
+    }
+
+    /// `live` in a box: one of an earlier span when there is one.
+    pub(crate) fn boxed(&mut self, live: LiveSpan) -> Box<LiveSpan> {
+        match self.spare_live.pop() {
+            Some(mut spare) => {
+                *spare = live;
+                spare
+            }
+            None => Box::new(live),
+        }
     }
 
     #[inline]

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use super::{LocalParent, Stack};
+use crate::carried::CarriedSpan;
 use crate::clock;
 use crate::export::raw::Extra;
 use crate::identity::{SpanContext, SpanId, TraceState};
@@ -90,15 +91,15 @@ impl Tracer {
 
     /// Starts a span from a builder's settings; `None` when this tracer
     /// records nothing.
-    fn begin_built(&self, start: SpanStart, stack: &mut Stack) -> Option<LiveSpan> {
+    fn begin_built(&self, start: &mut SpanStart, stack: &mut Stack) -> Option<LiveSpan> {
         if !self.is_enabled() {
             return None;
         }
-        let parent = start.parent.resolve(stack);
+        let parent = std::mem::take(&mut start.parent).resolve(stack);
         // `SpanBuilder::tag` cut each value to this tracer's limit.
-        let mut extra = start.extra;
+        let mut extra = start.extra.take();
         let live = self.begin(
-            start.name,
+            std::mem::take(&mut start.name),
             start.kind,
             parent,
             || extra.take(),
@@ -286,11 +287,21 @@ impl Tracer {
     }
 
     /// Starts a span whose state may cross threads.
-    pub(crate) fn start_span(&self, start: SpanStart) -> Span {
+    pub(crate) fn start_span(&self, start: &mut SpanStart) -> Span {
         let Some(live) = local::with_thread(|stack| self.begin_built(start, stack)) else {
             return Span::noop();
         };
         Span::shared(live, self)
+    }
+
+    /// Starts a span that one owner at a time carries, boxed (in a box of
+    /// an earlier one when this thread has one).
+    pub(crate) fn start_carried(&self, start: &mut SpanStart) -> CarriedSpan {
+        let live = local::with_thread(|stack| {
+            let live = self.begin_built(start, stack)?;
+            Some(stack.boxed(live))
+        });
+        CarriedSpan::new(live, self)
     }
 
     /// Finishes the local span `id` of this thread at `end` and buffers it

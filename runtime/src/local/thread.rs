@@ -137,6 +137,15 @@ pub(crate) fn top() -> Option<Active> {
     with_stack(|stack| Some(stack.entries.last()?.active.portable()))
 }
 
+/// Whether a span or a context is active on this thread (a lent span is
+/// one, and is not pushed to say so).
+pub(crate) fn has_top() -> bool {
+    if !LENT.with(Cell::get).is_null() {
+        return true;
+    }
+    with_stack(|stack| Some(stack.entries.last()?.active.has_context())).unwrap_or(false)
+}
+
 /// Pushes `active` onto this thread's stack; returns its entry id (0 when
 /// nothing could be pushed).
 pub(crate) fn enter(active: Active) -> u64 {

@@ -106,6 +106,10 @@ impl Propagator for W3cBaggage {
             }
         }
         count_malformed(dropped);
+        if entries.is_empty() {
+            // Most requests carry none: no map is built.
+            return Baggage::new();
+        }
         Baggage::from_entries(entries)
     }
 }

@@ -52,10 +52,8 @@ impl Injector for http::HeaderMap {
         // skipped rather than sent half-formed, and so is a header past the
         // map's limit (`insert` would panic there). `from_bytes` lowers
         // the case of a name itself.
-        let written = match (
-            http::header::HeaderName::from_bytes(key.as_bytes()),
-            http::header::HeaderValue::from_str(&value),
-        ) {
+        // The value's bytes move into the header rather than being copied.
+        let written = match (header_name(key), http::header::HeaderValue::try_from(value)) {
             (Ok(name), Ok(value)) => self.try_insert(name, value).is_ok(),
             _ => false,
         };
@@ -87,19 +85,31 @@ impl Extractor for http::HeaderMap {
     }
 }
 
-/// The values of `key` that are text: one that is not visible ASCII is
-/// not a valid propagation value. The names the default formats read are
-/// known here, parsed once (looking a header up by a `&str` parses the
-/// name at every call).
-fn text_values<'a>(headers: &'a http::HeaderMap, key: &str) -> impl Iterator<Item = &'a str> {
+/// The header named `key`.
+fn header_name(key: &str) -> Result<http::header::HeaderName, http::header::InvalidHeaderName> {
+    known_header(key).map_or_else(|| http::header::HeaderName::from_bytes(key.as_bytes()), Ok)
+}
+
+/// The header of a name the default formats use, parsed once: a header
+/// named by a `&str` is parsed again at every use.
+fn known_header(key: &str) -> Option<http::header::HeaderName> {
     use super::baggage::BAGGAGE;
     use super::tracecontext::{TRACEPARENT, TRACESTATE};
     use http::header::HeaderName;
-    let values = match key {
-        TRACEPARENT => headers.get_all(const { HeaderName::from_static(TRACEPARENT) }),
-        TRACESTATE => headers.get_all(const { HeaderName::from_static(TRACESTATE) }),
-        BAGGAGE => headers.get_all(const { HeaderName::from_static(BAGGAGE) }),
-        other => headers.get_all(other),
+    Some(match key {
+        TRACEPARENT => const { HeaderName::from_static(TRACEPARENT) },
+        TRACESTATE => const { HeaderName::from_static(TRACESTATE) },
+        BAGGAGE => const { HeaderName::from_static(BAGGAGE) },
+        _ => return None,
+    })
+}
+
+/// The values of `key` that are text: one that is not visible ASCII is
+/// not a valid propagation value.
+fn text_values<'a>(headers: &'a http::HeaderMap, key: &str) -> impl Iterator<Item = &'a str> {
+    let values = match known_header(key) {
+        Some(name) => headers.get_all(name),
+        None => headers.get_all(key),
     };
     values.into_iter().filter_map(|v| v.to_str().ok())
 }

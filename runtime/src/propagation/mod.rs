@@ -162,7 +162,10 @@ impl Propagator for Composite {
         let mut baggage = Baggage::new();
         for propagator in &self.propagators {
             if !propagator.carries_ids() {
-                baggage = baggage.merged(&propagator.extract_baggage(carrier));
+                let extracted = propagator.extract_baggage(carrier);
+                if !extracted.is_empty() {
+                    baggage = baggage.merged(&extracted);
+                }
             } else if found.is_none() {
                 found = propagator.extract(carrier);
             }
