@@ -2,11 +2,11 @@
 //! of a textual body, copied as the body streams past (never buffered,
 //! never delayed), redacted, recorded when the body ends.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
-use tracekit_runtime::SpanRef;
+use tracekit_runtime::{CarriedSpan, SpanRef};
 
 /// Rewrites captured text before it is recorded: to hide secrets.
 pub type Redact = Arc<dyn Fn(&str) -> String + Send + Sync>;
@@ -132,6 +132,34 @@ impl Captured {
         span.set_tag(key.to_owned(), text);
         if self.seen > self.bytes.len() {
             span.set_tag(format!("{key}.truncated"), true);
+        }
+    }
+}
+
+/// Where a request body leaves its capture when it ends: the request's
+/// span travels with the response, out of the body's reach, and records
+/// the capture when it finishes.
+#[derive(Clone, Default)]
+pub(crate) struct Slot(Arc<Mutex<Option<Captured>>>);
+
+impl Slot {
+    /// Leaves `captured` for the span.
+    pub(crate) fn leave(&self, captured: Captured) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(captured);
+    }
+
+    /// Records what was left, if anything, on `span` as `{key}`.
+    pub(crate) fn record(&self, key: &str, span: &mut CarriedSpan) {
+        let left = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(captured) = left {
+            span.with_ref(|span| captured.record(key, span));
         }
     }
 }

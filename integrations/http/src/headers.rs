@@ -36,6 +36,11 @@ impl RecordedHeaders {
         true
     }
 
+    /// Whether no header is chosen.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// Tags `span` with each chosen header `headers` has, as
     /// `{prefix}.{name}`; several values of one header are joined with
     /// `", "`, values that are not text are left out.

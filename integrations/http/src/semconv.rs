@@ -12,6 +12,24 @@ pub(crate) fn text(text: &str) -> TagValue {
     TagValue::Str(Text::new(text))
 }
 
+/// An IP address as a tag, written without the formatting's `String`
+/// (an IPv4 address, and most IPv6 ones, then stay inline).
+#[cfg(feature = "server")]
+pub(crate) fn ip_text(ip: std::net::IpAddr) -> TagValue {
+    use std::io::Write;
+    // The longest form, an IPv6 address ending in an IPv4 one, is 45 bytes.
+    let mut buffer = [0; 45];
+    let mut rest = &mut buffer[..];
+    if write!(rest, "{ip}").is_err() {
+        return TagValue::from(ip.to_string());
+    }
+    let written = 45 - rest.len();
+    match std::str::from_utf8(&buffer[..written]) {
+        Ok(written) => text(written),
+        Err(_) => TagValue::from(ip.to_string()),
+    }
+}
+
 /// The method as `http.request.method` records it: one of the methods HTTP
 /// defines, or `_OTHER` (a method is free text; a tag of any text a client
 /// sends would let it create as many values as it likes).

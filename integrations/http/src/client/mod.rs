@@ -63,7 +63,7 @@ pub use self::tower::{ClientFuture, ClientLayer, ClientService};
 use std::fmt::Display;
 
 use http::{HeaderMap, Method, StatusCode, Uri};
-use tracekit_runtime::{Context, Span, SpanKind, SpanRef, Tracer};
+use tracekit_runtime::{CarriedSpan, SpanKind, Tracer};
 
 use crate::headers::RecordedHeaders;
 use crate::semconv;
@@ -116,7 +116,7 @@ impl ClientConfig {
         target: &Target<'_>,
         headers: &mut HeaderMap,
         resend_count: u32,
-    ) -> Option<Span> {
+    ) -> Option<CarriedSpan> {
         let tracer = self
             .tracer
             .as_ref()
@@ -124,47 +124,68 @@ impl ClientConfig {
         if !tracer.is_enabled() {
             return None;
         }
-        if !self.root_spans && Context::current().span_context().is_none() {
+        if !self.root_spans && !tracekit_runtime::context::has_current() {
             return None;
         }
+        // One builder, tagged in place (see the server's).
         let mut span = tracer
             .span(semconv::method_name(method))
-            .kind(SpanKind::Client)
-            .tag("http.request.method", semconv::method_tag(method))
-            .tag("url.full", full_url(target, self.record_query));
+            .kind(SpanKind::Client);
+        span.set_tag("http.request.method", semconv::method_tag(method))
+            .set_tag("url.full", full_url(target, self.record_query));
         if let Some(host) = target.host {
-            span = span.tag("server.address", semconv::text(semconv::unbracketed(host)));
+            span.set_tag("server.address", semconv::text(semconv::unbracketed(host)));
         }
         if let Some(port) = target
             .port
             .or_else(|| semconv::default_port(target.scheme?))
         {
-            span = span.tag("server.port", i64::from(port));
+            span.set_tag("server.port", i64::from(port));
         }
         if resend_count > 0 {
-            span = span.tag("http.request.resend_count", i64::from(resend_count));
+            span.set_tag("http.request.resend_count", i64::from(resend_count));
         }
-        let span = span.start();
-        self.request_headers
-            .record("http.request.header", headers, &span);
+        let mut span = span.start_carried();
+        record_headers(
+            &mut span,
+            &self.request_headers,
+            "http.request.header",
+            headers,
+        );
         tracer.inject(&span.context(), headers);
         Some(span)
     }
 
     /// Records the response's status and headers.
-    pub(crate) fn answered(&self, span: &SpanRef, status: StatusCode, headers: &HeaderMap) {
+    pub(crate) fn answered(&self, span: &mut CarriedSpan, status: StatusCode, headers: &HeaderMap) {
         span.set_tag("http.response.status_code", i64::from(status.as_u16()));
         if let Some(error) = semconv::status_error(status, true) {
             span.set_tag("error", true);
             span.set_tag("error.type", error);
         }
-        self.response_headers
-            .record("http.response.header", headers, span);
+        record_headers(
+            span,
+            &self.response_headers,
+            "http.response.header",
+            headers,
+        );
     }
 
     /// Records a request that got no response.
-    pub(crate) fn failed(&self, span: &SpanRef, kind: &str, error: &dyn Display) {
+    pub(crate) fn failed(&self, span: &mut CarriedSpan, kind: &str, error: &dyn Display) {
         span.record_error(kind, &error.to_string());
+    }
+}
+
+/// Tags `span` with the chosen headers, if any are chosen.
+fn record_headers(
+    span: &mut CarriedSpan,
+    chosen: &RecordedHeaders,
+    prefix: &str,
+    headers: &HeaderMap,
+) {
+    if span.is_recording() && !chosen.is_empty() {
+        span.with_ref(|span| chosen.record(prefix, headers, span));
     }
 }
 
@@ -172,11 +193,13 @@ impl ClientConfig {
 /// asked (a query often carries tokens).
 fn full_url(target: &Target<'_>, with_query: bool) -> String {
     let query = target.query.filter(|_| with_query);
+    // The exact length: the tag keeps the string's allocation as it is.
+    let port_len = |port: u16| port.checked_ilog10().unwrap_or(0) as usize + 2;
     let mut url = String::with_capacity(
-        target.scheme.map_or(0, str::len)
-            + 3
-            + target.host.map_or(0, str::len)
-            + 6
+        target.scheme.map_or(0, |scheme| scheme.len() + 3)
+            + target
+                .host
+                .map_or(0, |host| host.len() + target.port.map_or(0, port_len))
             + target.path.len()
             + query.map_or(0, |query| query.len() + 1),
     );

@@ -67,7 +67,7 @@ impl Middleware for TracingMiddleware {
             .config
             .start(request.method(), &target, &mut headers, resend_count);
         *request.headers_mut() = headers;
-        let Some(span) = span else {
+        let Some(mut span) = span else {
             return next.run(request, extensions).await;
         };
         // Counted only for traced requests: inserting is an allocation.
@@ -75,16 +75,12 @@ impl Middleware for TracingMiddleware {
         // The span is active while the rest of the chain runs: spans made
         // there are its children.
         let mut sending = std::pin::pin!(next.run(request, extensions));
-        let result = std::future::poll_fn(|cx| {
-            let _active = span.activate();
-            sending.as_mut().poll(cx)
-        })
-        .await;
+        let result = std::future::poll_fn(|cx| span.in_scope(|| sending.as_mut().poll(cx))).await;
         match &result {
             Ok(response) => self
                 .config
-                .answered(&span, response.status(), response.headers()),
-            Err(error) => self.config.failed(&span, error_type(error), error),
+                .answered(&mut span, response.status(), response.headers()),
+            Err(error) => self.config.failed(&mut span, error_type(error), error),
         }
         span.finish();
         result

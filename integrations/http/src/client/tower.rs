@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
-use tracekit_runtime::Span;
+use tracekit_runtime::CarriedSpan;
 
 use super::{ClientConfig, Target};
 
@@ -95,7 +95,7 @@ where
         let request = Request::from_parts(parts, body);
         ClientFuture {
             inner: self.inner.call(request),
-            span,
+            span: span.unwrap_or_else(CarriedSpan::noop),
             config: Arc::clone(&self.config),
         }
     }
@@ -107,13 +107,15 @@ pin_project_lite::pin_project! {
     pub struct ClientFuture<F> {
         #[pin]
         inner: F,
-        span: Option<Span>,
+        // A noop once finished, and for an untraced request.
+        span: CarriedSpan,
         config: Arc<ClientConfig>,
     }
 
     impl<F> PinnedDrop for ClientFuture<F> {
         fn drop(this: Pin<&mut Self>) {
-            if let Some(span) = this.project().span.take() {
+            let span = this.project().span;
+            if !span.is_noop() {
                 span.set_tag("cancelled", true);
             }
         }
@@ -132,12 +134,14 @@ where
         let Poll::Ready(result) = this.inner.poll(cx) else {
             return Poll::Pending;
         };
-        if let Some(span) = this.span.take() {
+        let mut span = std::mem::replace(this.span, CarriedSpan::noop());
+        if !span.is_noop() {
             match &result {
-                Ok(response) => this
-                    .config
-                    .answered(&span, response.status(), response.headers()),
-                Err(error) => this.config.failed(&span, "transport", error),
+                Ok(response) => {
+                    this.config
+                        .answered(&mut span, response.status(), response.headers())
+                }
+                Err(error) => this.config.failed(&mut span, "transport", error),
             }
         }
         Poll::Ready(result)

@@ -6,9 +6,9 @@ use std::task::{Context, Poll};
 
 use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
-use tracekit_runtime::{Span, SpanRef};
+use tracekit_runtime::CarriedSpan;
 
-use crate::capture::Captured;
+use crate::capture::{Captured, Slot};
 
 pin_project_lite::pin_project! {
     /// A response body that finishes its request's span once its last
@@ -17,8 +17,10 @@ pin_project_lite::pin_project! {
     pub struct ResponseBody<B> {
         #[pin]
         inner: B,
-        span: Option<Span>,
+        // A noop once finished.
+        span: CarriedSpan,
         captured: Option<Captured>,
+        request_body: Option<Slot>,
         // What `inner.is_end_stream()` said last: a body that has ended
         // (an empty one from the start) is not polled again by the server.
         at_end: bool,
@@ -27,30 +29,44 @@ pin_project_lite::pin_project! {
     impl<B> PinnedDrop for ResponseBody<B> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(span) = this.span.take() {
+            if !this.span.is_noop() {
                 if !*this.at_end {
-                    span.set_tag("cancelled", true);
+                    this.span.set_tag("cancelled", true);
                 }
-                finish(span, this.captured.take());
+                end(this.span, this.captured, this.request_body);
             }
         }
     }
 }
 
 impl<B: Body> ResponseBody<B> {
-    pub(crate) fn new(inner: B, span: Span, captured: Option<Captured>) -> Self {
+    pub(crate) fn new(
+        inner: B,
+        span: CarriedSpan,
+        captured: Option<Captured>,
+        request_body: Option<Slot>,
+    ) -> Self {
         ResponseBody {
             at_end: inner.is_end_stream(),
             inner,
-            span: Some(span),
+            span,
             captured,
+            request_body,
         }
     }
 }
 
-fn finish(span: Span, captured: Option<Captured>) {
+/// Finishes a request's span, with the bodies' captures.
+pub(crate) fn finish(
+    mut span: CarriedSpan,
+    captured: Option<Captured>,
+    request_body: Option<Slot>,
+) {
     if let Some(captured) = captured {
-        captured.record("http.response.body", &span);
+        span.with_ref(|span| captured.record("http.response.body", span));
+    }
+    if let Some(slot) = request_body {
+        slot.record("http.request.body", &mut span);
     }
     span.finish();
 }
@@ -64,30 +80,31 @@ impl<B: Body> Body for ResponseBody<B> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
         let mut this = self.project();
-        let scope = this.span.as_ref().map(Span::activate);
-        let polled = this.inner.as_mut().poll_frame(cx);
-        drop(scope);
+        let inner = this.inner.as_mut();
+        let polled = this.span.in_scope(|| inner.poll_frame(cx));
         match &polled {
             Poll::Pending => {}
             Poll::Ready(Some(Ok(frame))) => {
                 if let (Some(captured), Some(data)) = (this.captured.as_mut(), frame.data_ref()) {
                     captured.copy(data.chunk());
                 }
-                if let (Some(span), Some(trailers)) = (this.span.as_ref(), frame.trailers_ref()) {
-                    crate::grpc::record_status(trailers, span);
+                if let Some(trailers) = frame.trailers_ref()
+                    && this.span.is_recording()
+                {
+                    this.span
+                        .with_ref(|span| crate::grpc::record_status(trailers, span));
                 }
                 *this.at_end = this.inner.is_end_stream();
                 if *this.at_end {
-                    end(this.span, this.captured);
+                    end(this.span, this.captured, this.request_body);
                 }
             }
             Poll::Ready(Some(Err(_))) => {
-                if let Some(span) = this.span.as_ref() {
-                    span.record_error("body", "the response body failed while it was sent");
-                }
-                end(this.span, this.captured);
+                this.span
+                    .record_error("body", "the response body failed while it was sent");
+                end(this.span, this.captured, this.request_body);
             }
-            Poll::Ready(None) => end(this.span, this.captured),
+            Poll::Ready(None) => end(this.span, this.captured, this.request_body),
         }
         polled
     }
@@ -101,34 +118,35 @@ impl<B: Body> Body for ResponseBody<B> {
     }
 }
 
-fn end(span: &mut Option<Span>, captured: &mut Option<Captured>) {
-    if let Some(span) = span.take() {
-        finish(span, captured.take());
+fn end(span: &mut CarriedSpan, captured: &mut Option<Captured>, request_body: &mut Option<Slot>) {
+    if !span.is_noop() {
+        let span = std::mem::replace(span, CarriedSpan::noop());
+        finish(span, captured.take(), request_body.take());
     }
 }
 
 pin_project_lite::pin_project! {
     /// A request body whose first bytes are copied, as the handler reads
-    /// them, into its request's span (`http.request.body`); made when the
+    /// them, for its request's span (`http.request.body`); made when the
     /// layer captures request bodies.
     pub struct RequestBody<B> {
         #[pin]
         inner: B,
-        capture: Option<(Captured, SpanRef)>,
+        capture: Option<(Captured, Slot)>,
     }
 
     impl<B> PinnedDrop for RequestBody<B> {
         fn drop(this: Pin<&mut Self>) {
-            // A handler that read part of the body: record that part.
-            if let Some((captured, span)) = this.project().capture.take() {
-                captured.record("http.request.body", &span);
+            // A handler that read part of the body: that part is recorded.
+            if let Some((captured, slot)) = this.project().capture.take() {
+                slot.leave(captured);
             }
         }
     }
 }
 
 impl<B> RequestBody<B> {
-    pub(crate) fn new(inner: B, capture: Option<(Captured, SpanRef)>) -> Self {
+    pub(crate) fn new(inner: B, capture: Option<(Captured, Slot)>) -> Self {
         RequestBody { inner, capture }
     }
 }
@@ -150,8 +168,8 @@ impl<B: Body> Body for RequestBody<B> {
         }
         let ended = matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_))))
             || this.inner.is_end_stream();
-        if ended && let Some((captured, span)) = this.capture.take() {
-            captured.record("http.request.body", &span);
+        if ended && let Some((captured, slot)) = this.capture.take() {
+            slot.leave(captured);
         }
         polled
     }

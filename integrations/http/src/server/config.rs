@@ -9,11 +9,11 @@ use std::sync::Arc;
 use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use tower_layer::Layer;
-use tracekit_runtime::{Span, SpanKind, SpanRef, Tracer};
+use tracekit_runtime::{CarriedSpan, SpanKind, SpanRef, Tracer};
 
 use super::body::RequestBody;
 use super::service::TracedService;
-use crate::capture::{BodyCapture, Captured};
+use crate::capture::{BodyCapture, Captured, Slot};
 use crate::grpc;
 use crate::guard;
 use crate::headers::RecordedHeaders;
@@ -221,10 +221,11 @@ mod sealed {
     /// else can build.
     pub trait Sealed {}
 
-    /// A request body's capture, and the span it goes to.
+    /// A request body's capture, and where it is left for its span when
+    /// the body ends.
     pub struct Capture(
         pub(crate) crate::capture::Captured,
-        pub(crate) tracekit_runtime::SpanRef,
+        pub(crate) crate::capture::Slot,
     );
 }
 
@@ -255,7 +256,7 @@ impl RequestBodyMode for CaptureRequest {
     fn wrap<B>(body: B, capture: Option<sealed::Capture>) -> RequestBody<B> {
         RequestBody::new(
             body,
-            capture.map(|sealed::Capture(captured, span)| (captured, span)),
+            capture.map(|sealed::Capture(captured, slot)| (captured, slot)),
         )
     }
 }
@@ -264,13 +265,13 @@ impl Config {
     /// Starts the span of the request whose head is `parts`, with every
     /// tag the head gives, and runs the request hook. Not generic: compiled
     /// once, whatever the service and body types.
-    pub(crate) fn start(&self, parts: &Parts) -> Span {
+    pub(crate) fn start(&self, parts: &Parts) -> CarriedSpan {
         let tracer = self
             .tracer
             .as_ref()
             .unwrap_or_else(|| tracekit_runtime::global());
         if !tracer.is_enabled() {
-            return Span::noop();
+            return CarriedSpan::noop();
         }
         let route = route(parts);
         let method = semconv::method_name(&parts.method);
@@ -283,62 +284,67 @@ impl Config {
             (None, None) => Cow::Borrowed(method),
         };
         let scheme = parts.uri.scheme_str().unwrap_or("http");
+        // One builder, tagged in place: moving it for each tag costs more
+        // than the tag.
         let mut span = tracer
             .span(name)
             .kind(SpanKind::Server)
-            .child_of(tracer.extract(&parts.headers))
-            .tag("http.request.method", semconv::method_tag(&parts.method))
-            .tag("url.path", text(parts.uri.path()))
-            .tag("url.scheme", text(scheme));
+            .child_of(tracer.extract(&parts.headers));
+        span.set_tag("http.request.method", semconv::method_tag(&parts.method))
+            .set_tag("url.path", text(parts.uri.path()))
+            .set_tag("url.scheme", text(scheme));
         if let Some(route) = route {
-            span = span.tag("http.route", text(route));
+            span.set_tag("http.route", text(route));
         }
         if let Some((service, method)) = rpc {
-            span = span
-                .tag("rpc.system", "grpc")
-                .tag("rpc.service", text(service))
-                .tag("rpc.method", text(method));
+            span.set_tag("rpc.system", "grpc")
+                .set_tag("rpc.service", text(service))
+                .set_tag("rpc.method", text(method));
         }
         if self.record_query
             && let Some(query) = parts.uri.query()
         {
-            span = span.tag("url.query", text(query));
+            span.set_tag("url.query", text(query));
         }
         if let Some((host, port)) = semconv::host_and_port(&parts.uri, &parts.headers) {
-            span = span.tag("server.address", text(host));
+            span.set_tag("server.address", text(host));
             if let Some(port) = port.or_else(|| semconv::default_port(scheme)) {
-                span = span.tag("server.port", i64::from(port));
+                span.set_tag("server.port", i64::from(port));
             }
         }
         if let Some(peer) = client_address(parts) {
-            span = span
-                .tag("client.address", peer.ip().to_string())
-                .tag("client.port", i64::from(peer.port()));
+            span.set_tag("client.address", semconv::ip_text(peer.ip()))
+                .set_tag("client.port", i64::from(peer.port()));
         }
         if let Some(agent) = parts
             .headers
             .get(http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
         {
-            span = span.tag("user_agent.original", text(agent));
+            span.set_tag("user_agent.original", text(agent));
         }
         if let Some(version) = semconv::protocol_version(parts.version) {
-            span = span.tag("network.protocol.version", version);
+            span.set_tag("network.protocol.version", version);
         }
-        let span = span.start();
-        self.request_headers
-            .record("http.request.header", &parts.headers, &span);
-        if let Some(hook) = &self.on_request {
-            guard::run_hook(&span, "on_request", || hook(parts, &span));
+        let mut span = span.start_carried();
+        if span.is_recording() && (!self.request_headers.is_empty() || self.on_request.is_some()) {
+            span.with_ref(|span| {
+                self.request_headers
+                    .record("http.request.header", &parts.headers, span);
+                if let Some(hook) = &self.on_request {
+                    guard::run_hook(span, "on_request", || hook(parts, span));
+                }
+            });
         }
         span
     }
 
     /// The capture of the request body whose head is `parts`, if asked for
-    /// and textual.
-    pub(crate) fn request_capture(&self, parts: &Parts, span: &Span) -> Option<sealed::Capture> {
+    /// and textual, and the slot it is left in when the body ends.
+    pub(crate) fn request_capture(&self, parts: &Parts) -> Option<(sealed::Capture, Slot)> {
         let captured = self.request_body.as_ref()?.start(&parts.headers)?;
-        Some(sealed::Capture(captured, (**span).clone()))
+        let slot = Slot::default();
+        Some((sealed::Capture(captured, slot.clone()), slot))
     }
 
     /// The capture of a response body with these headers, if asked for
@@ -348,20 +354,27 @@ impl Config {
     }
 
     /// Records what the response's head says: status, headers, the hook.
-    pub(crate) fn answered(&self, span: &SpanRef, status: StatusCode, headers: &HeaderMap) {
+    pub(crate) fn answered(&self, span: &mut CarriedSpan, status: StatusCode, headers: &HeaderMap) {
         span.set_tag("http.response.status_code", i64::from(status.as_u16()));
         if let Some(error) = semconv::status_error(status, false) {
             span.set_tag("error", true);
             span.set_tag("error.type", error);
         }
-        if grpc::is_grpc(headers) {
-            // A trailers-only answer (an error before any message).
-            grpc::record_status(headers, span);
-        }
-        self.response_headers
-            .record("http.response.header", headers, span);
-        if let Some(hook) = &self.on_response {
-            guard::run_hook(span, "on_response", || hook(status, headers, span));
+        let grpc = grpc::is_grpc(headers);
+        if span.is_recording()
+            && (grpc || !self.response_headers.is_empty() || self.on_response.is_some())
+        {
+            span.with_ref(|span| {
+                if grpc {
+                    // A trailers-only answer (an error before any message).
+                    grpc::record_status(headers, span);
+                }
+                self.response_headers
+                    .record("http.response.header", headers, span);
+                if let Some(hook) = &self.on_response {
+                    guard::run_hook(span, "on_response", || hook(status, headers, span));
+                }
+            });
         }
     }
 }

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::Response;
-use tracekit_runtime::Span;
+use tracekit_runtime::CarriedSpan;
 
-use super::body::ResponseBody;
+use super::body::{ResponseBody, finish};
 use super::config::Config;
+use crate::capture::Slot;
 
 pin_project_lite::pin_project! {
     /// The response future of a [`TracedService`](super::TracedService).
@@ -20,25 +21,36 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        span: Option<Span>,
+        // A noop once the response's body took it.
+        span: CarriedSpan,
         config: Arc<Config>,
+        request_body: Option<Slot>,
     }
 
     impl<F> PinnedDrop for ResponseFuture<F> {
         fn drop(this: Pin<&mut Self>) {
-            if let Some(span) = this.project().span.take() {
+            let this = this.project();
+            if !this.span.is_noop() {
+                let mut span = std::mem::replace(this.span, CarriedSpan::noop());
                 span.set_tag("cancelled", true);
+                finish(span, None, this.request_body.take());
             }
         }
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, span: Span, config: Arc<Config>) -> Self {
+    pub(crate) fn new(
+        inner: F,
+        span: CarriedSpan,
+        config: Arc<Config>,
+        request_body: Option<Slot>,
+    ) -> Self {
         ResponseFuture {
             inner,
-            span: Some(span),
+            span,
             config,
+            request_body,
         }
     }
 }
@@ -53,21 +65,22 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let scope = this.span.as_ref().map(Span::activate);
-        let Poll::Ready(result) = this.inner.poll(cx) else {
+        let inner = this.inner;
+        let Poll::Ready(result) = this.span.in_scope(|| inner.poll(cx)) else {
             return Poll::Pending;
         };
-        drop(scope);
-        let span = this.span.take().unwrap_or_else(Span::noop);
+        let mut span = std::mem::replace(this.span, CarriedSpan::noop());
+        let request_body = this.request_body.take();
         Poll::Ready(match result {
             Ok(response) => {
                 this.config
-                    .answered(&span, response.status(), response.headers());
+                    .answered(&mut span, response.status(), response.headers());
                 let capture = this.config.response_capture(response.headers());
-                Ok(response.map(|body| ResponseBody::new(body, span, capture)))
+                Ok(response.map(|body| ResponseBody::new(body, span, capture, request_body)))
             }
             Err(error) => {
                 span.record_error(std::any::type_name::<E>(), &error.to_string());
+                finish(span, None, request_body);
                 Err(error)
             }
         })

@@ -62,14 +62,11 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let span = self.config.start(&parts);
-        let body = R::wrap(body, self.config.request_capture(&parts, &span));
-        let request = Request::from_parts(parts, body);
+        let mut span = self.config.start(&parts);
+        let (capture, request_body) = self.config.request_capture(&parts).unzip();
+        let request = Request::from_parts(parts, R::wrap(body, capture));
         // The service's own `call` may start work (and spans) right away.
-        let inner = {
-            let _scope = span.activate();
-            self.inner.call(request)
-        };
-        ResponseFuture::new(inner, span, Arc::clone(&self.config))
+        let inner = span.in_scope(|| self.inner.call(request));
+        ResponseFuture::new(inner, span, Arc::clone(&self.config), request_body)
     }
 }
