@@ -95,3 +95,24 @@ async fn a_panicking_hook_is_logged_on_the_span_and_the_request_still_succeeds()
         "the other hook still ran"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handler_tags_its_request_span_through_the_active_span() {
+    let app = Router::new()
+        .route(
+            "/cart",
+            get(|| async {
+                tokio::task::yield_now().await;
+                tracekit::with_active_span(|span| span.set_tag("cart.items", 3));
+                "cart"
+            }),
+        )
+        .layer(ServerLayer::new());
+    let address = serve(app).await;
+
+    let (trace, (status, _)) = in_caller_span(fetch(format!("http://{address}/cart"))).await;
+    assert_eq!(status, 200);
+    let spans = spans_of(trace, 3);
+    let server = named(&spans, "GET /cart");
+    assert_eq!(server.tag("cart.items"), Some(&TagValue::I64(3)));
+}

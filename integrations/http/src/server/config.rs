@@ -21,11 +21,14 @@ use crate::names;
 use crate::semconv::{self, text};
 
 /// Called with each request's head and its span before the handler runs:
-/// for the user's own tags (the original's `before_call`).
+/// for the user's own tags (the original's `before_call`). The `SpanRef`
+/// works while the hook runs; in the handler, reach the span with
+/// `with_active_span`.
 pub type RequestHook = Arc<dyn Fn(&Parts, &SpanRef) + Send + Sync>;
 
 /// Called with each response's status, headers and span when the handler
-/// has answered (the original's `after_call`).
+/// has answered (the original's `after_call`). The `SpanRef` works while
+/// the hook runs.
 pub type ResponseHook = Arc<dyn Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sync>;
 
 /// A layer that traces every request of the service it wraps.
@@ -172,7 +175,9 @@ impl<R> ServerLayer<R> {
 
     /// Calls `hook` with each request's head and span before the handler
     /// runs. A panic in it is logged on the span (`event = "hook_failed"`)
-    /// and goes no further.
+    /// and goes no further. The span handle works while the hook runs: the
+    /// span then travels with the request's future, active on each poll,
+    /// where `with_active_span` reaches it.
     ///
     /// ```
     /// use tracekit_http::ServerLayer;
