@@ -3,7 +3,8 @@
 //! tracekit's server layer, and behind tower-http's `TraceLayer` with
 //! tracing-opentelemetry over the OpenTelemetry SDK (the peer); then
 //! tracekit's client layer and reqwest middleware against the same
-//! request without them. Every span is recorded and reaches a counting
+//! request without them (and the middleware against a pass-through one:
+//! the cost of one more middleware in the chain). Every span is recorded and reaches a counting
 //! sink. Run with `cargo bench --bench http`.
 
 #[allow(dead_code)] // the async helpers serve the comparison bench
@@ -76,6 +77,22 @@ impl reqwest_middleware::Middleware for Answer {
     }
 }
 
+/// A middleware that only passes each request on: what being one more
+/// middleware in the chain costs, whatever it does.
+struct PassOn;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for PassOn {
+    async fn handle(
+        &self,
+        request: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        next.run(request, extensions).await
+    }
+}
+
 fn server(c: &mut Criterion) {
     let exported = CountingExporter::default();
     // A queue that holds every span made between two exports: none dropped.
@@ -135,6 +152,10 @@ fn server(c: &mut Criterion) {
     let plain = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(Answer)
         .build();
+    let passing = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(PassOn)
+        .with(Answer)
+        .build();
     let traced_client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(tracekit_http::TracingMiddleware::new())
         .with(Answer)
@@ -151,6 +172,9 @@ fn server(c: &mut Criterion) {
     };
     group.bench_function("reqwest-middleware, no middleware of tracekit's", |b| {
         b.iter(|| send(&plain))
+    });
+    group.bench_function("reqwest-middleware + a pass-through middleware", |b| {
+        b.iter(|| send(&passing))
     });
     group.bench_function("reqwest-middleware + tracekit TracingMiddleware", |b| {
         b.iter(|| send(&traced_client))
