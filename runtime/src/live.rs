@@ -219,9 +219,24 @@ impl Extra {
     }
 }
 
+impl Extra {
+    /// Whether `key` is surely not set yet and the tags have room for it.
+    #[inline(always)]
+    pub(crate) fn has_room_for_new(&self, key: &str) -> bool {
+        self.tag_keys & key_bit(key) == 0 && self.tags.len() < self.tags.capacity()
+    }
+
+    /// Adds the tag `key`, which [`has_room_for_new`](Self::has_room_for_new).
+    #[inline(always)]
+    pub(crate) fn push_new(&mut self, key: Cow<'static, str>, value: TagValue) {
+        self.tag_keys |= key_bit(&key);
+        crate::in_place::push_pair_in_place(&mut self.tags, key, value);
+    }
+}
+
 /// The bit of `key` in a summary of keys: from its length and its first
 /// and last bytes, where the keys of a span mostly differ.
-#[inline]
+#[inline(always)]
 fn key_bit(key: &str) -> u64 {
     let bytes = key.as_bytes();
     let (first, last) = match bytes {

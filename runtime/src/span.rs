@@ -415,16 +415,20 @@ impl SpanStart {
 #[must_use = "a span builder does nothing until `start` is called"]
 pub struct SpanBuilder<'t> {
     tracer: &'t Tracer,
+    /// The tracer's cut for keys and strings, read once.
+    limit: usize,
     start: SpanStart,
 }
 
 impl<'t> SpanBuilder<'t> {
     /// A builder for a span named `name`, cut to the tracer's limit.
     pub(crate) fn new(tracer: &'t Tracer, name: Cow<'static, str>) -> Self {
+        let limit = tracer.max_tag_len();
         SpanBuilder {
             tracer,
+            limit,
             start: SpanStart {
-                name: crate::cut::cow(name, tracer.max_tag_len()),
+                name: crate::cut::cow(name, limit),
                 ..SpanStart::default()
             },
         }
@@ -516,10 +520,30 @@ impl<'t> SpanBuilder<'t> {
         self
     }
 
+    /// The common case inline: a key and a value within the limit, a key
+    /// surely new, room in the box; the value is then written straight
+    /// into its slot, not handed to a call by reference and copied.
+    #[inline(always)]
     fn push_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
-        let limit = self.tracer.max_tag_len();
-        let key = crate::cut::cow(key, limit);
-        self.start.extra().set_tag(key, value.truncated(limit));
+        match self.start.extra.as_deref_mut() {
+            Some(extra)
+                if key.len() <= self.limit
+                    && value.fits(self.limit)
+                    && extra.has_room_for_new(&key) =>
+            {
+                extra.push_new(key, value);
+            }
+            _ => self.push_tag_cut(key, value),
+        }
+    }
+
+    /// Any other tag: the first (which takes the box), a long one, a key
+    /// that may be set already.
+    #[inline(never)]
+    fn push_tag_cut(&mut self, key: Cow<'static, str>, value: TagValue) {
+        let key = crate::cut::cow(key, self.limit);
+        let value = value.truncated(self.limit);
+        self.start.extra().set_tag(key, value);
     }
 
     /// Sets the start time (default: now).

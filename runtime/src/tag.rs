@@ -77,6 +77,16 @@ impl TagValue {
         }
     }
 
+    /// Whether the value is within `limit` as it is (only strings can be
+    /// too long).
+    #[inline(always)]
+    pub(crate) fn fits(&self, limit: usize) -> bool {
+        match self {
+            TagValue::Str(text) => text.len() <= limit,
+            _ => true,
+        }
+    }
+
     /// Cuts a string longer than `limit` bytes at a character boundary and
     /// marks the cut; other values are returned as they are.
     #[inline(always)]
