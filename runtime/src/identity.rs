@@ -63,6 +63,12 @@ impl fmt::Display for TraceId {
 /// what `{:032x}` writes, without the formatting machinery, which showed
 /// in the cost of every `traceparent` an HTTP client sends.
 pub(crate) fn hex<const N: usize>(out: &mut [u8], bytes: [u8; N]) -> &str {
+    write_hex(out, bytes);
+    std::str::from_utf8(&out[..2 * N]).expect("hex digits are ASCII")
+}
+
+/// [`hex`], only written: for a caller that checks a longer text once.
+pub(crate) fn write_hex<const N: usize>(out: &mut [u8], bytes: [u8; N]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     // Four bytes at a time, in one 64-bit word (ids are 8 and 16 bytes).
     let mut quads = bytes.chunks_exact(4);
@@ -76,7 +82,6 @@ pub(crate) fn hex<const N: usize>(out: &mut [u8], bytes: [u8; N]) -> &str {
         pair[0] = DIGITS[usize::from(byte >> 4)];
         pair[1] = DIGITS[usize::from(byte & 0xf)];
     }
-    std::str::from_utf8(&out[..2 * N]).expect("hex digits are ASCII")
 }
 
 /// The eight lower-case hex digits of `word`: each nibble spread into a

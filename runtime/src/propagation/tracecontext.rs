@@ -1,7 +1,7 @@
 //! W3C Trace Context: `traceparent` and `tracestate`.
 
 use super::{Extractor, Injector, Propagator, malformed, single};
-use crate::identity::{SpanContext, SpanId, TraceId, TraceState, hex};
+use crate::identity::{SpanContext, SpanId, TraceId, TraceState, write_hex};
 
 /// The W3C Trace Context format: `traceparent:
 /// 00-{trace-id}-{parent-id}-{flags}` and `tracestate`.
@@ -37,18 +37,14 @@ impl Propagator for TraceContext {
             return;
         }
         let flags = u8::from(context.is_sampled()) | u8::from(context.has_random_trace_id()) << 1;
-        let mut traceparent = String::with_capacity(55);
-        for part in [
-            "00-",
-            hex(&mut [0; 32], context.trace_id().to_bytes()),
-            "-",
-            hex(&mut [0; 16], context.span_id().to_bytes()),
-            "-",
-            hex(&mut [0; 2], [flags]),
-        ] {
-            traceparent.push_str(part);
+        // `00-{trace id}-{span id}-{flags}`, written in place.
+        let mut traceparent = *b"00-________________________________-________________-__";
+        write_hex(&mut traceparent[3..35], context.trace_id().to_bytes());
+        write_hex(&mut traceparent[36..52], context.span_id().to_bytes());
+        write_hex(&mut traceparent[53..55], [flags]);
+        if let Ok(traceparent) = std::str::from_utf8(&traceparent) {
+            carrier.set(TRACEPARENT, traceparent.to_owned());
         }
-        carrier.set(TRACEPARENT, traceparent);
         if !context.trace_state().is_empty() {
             carrier.set(TRACESTATE, context.trace_state().as_str().to_owned());
         }

@@ -14,6 +14,9 @@ use super::{ClientConfig, Target};
 /// describes, its context injected into the request's headers. Placed
 /// after a retry middleware (`reqwest-retry`), it sees every attempt: each
 /// gets its own span, the resent ones tagged `http.request.resend_count`.
+/// An attempt counts as a resend when an attempt before it failed or
+/// answered other than 2xx, what retry strategies retry; a strategy that
+/// retries after a 2xx answer gets its attempts without the count.
 ///
 /// ```
 /// use reqwest_middleware::ClientBuilder;
@@ -38,8 +41,9 @@ impl TracingMiddleware {
     client_options!();
 }
 
-/// How many times a request went through this middleware before: kept in
-/// the extensions, which a retry middleware hands to every attempt.
+/// How many attempts of a request went through this middleware before
+/// (each counted when it did not succeed): kept in the extensions, which
+/// a retry middleware hands to every attempt.
 #[derive(Clone, Copy)]
 struct Sends(u32);
 
@@ -70,12 +74,12 @@ impl Middleware for TracingMiddleware {
         let Some(mut span) = span else {
             return next.run(request, extensions).await;
         };
-        // Counted only for traced requests: inserting is an allocation.
-        extensions.insert(Sends(resend_count.saturating_add(1)));
         // The span is active while the rest of the chain runs: spans made
         // there are its children.
-        let mut sending = std::pin::pin!(next.run(request, extensions));
-        let result = std::future::poll_fn(|cx| span.in_scope(|| sending.as_mut().poll(cx))).await;
+        let result = {
+            let mut sending = std::pin::pin!(next.run(request, &mut *extensions));
+            std::future::poll_fn(|cx| span.in_scope(|| sending.as_mut().poll(cx))).await
+        };
         match &result {
             Ok(response) => self
                 .config
@@ -83,6 +87,12 @@ impl Middleware for TracingMiddleware {
             Err(error) => self.config.failed(&mut span, error_type(error), error),
         }
         span.finish();
+        // Counted for the next attempt, if a retry middleware makes one. A
+        // retry follows a failure: after a 2xx answer (most requests) there
+        // is none, and nothing is inserted (inserting allocates).
+        if !matches!(&result, Ok(response) if response.status().is_success()) {
+            extensions.insert(Sends(resend_count.saturating_add(1)));
+        }
         result
     }
 }
