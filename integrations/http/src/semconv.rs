@@ -83,6 +83,38 @@ pub(crate) fn host_and_port<'a>(
     host_header(headers.get(http::header::HOST)?.to_str().ok()?)
 }
 
+/// The bytes a registered host name may hold (RFC 3986's unreserved and
+/// sub-delims, and `%` of percent-encoding).
+#[cfg(feature = "server")]
+const HOST_BYTES: [bool; 256] = {
+    let mut allowed = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        allowed[byte] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            );
+        byte += 1;
+    }
+    allowed
+};
+
 /// A `Host` header's host (without an IPv6 address's brackets) and port;
 /// `None` when it is not one. Read in place: parsing it as an `Authority`
 /// would copy it, for every request.
@@ -105,35 +137,25 @@ fn host_header(value: &str) -> Option<(&str, Option<u16>)> {
             (address, port)
         }
         None => {
-            let (host, port) = match value.rsplit_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (value, None),
-            };
-            let allowed = |b: u8| {
-                b.is_ascii_alphanumeric()
-                    || matches!(
-                        b,
-                        b'-' | b'.'
-                            | b'_'
-                            | b'~'
-                            | b'%'
-                            | b'!'
-                            | b'$'
-                            | b'&'
-                            | b'\''
-                            | b'('
-                            | b')'
-                            | b'*'
-                            | b'+'
-                            | b','
-                            | b';'
-                            | b'='
-                    )
-            };
-            if host.is_empty() || !host.bytes().all(allowed) {
+            // One pass: every byte of the host is allowed, and one colon
+            // at most ends it (the port's digits are read below).
+            let bytes = value.as_bytes();
+            let mut end = bytes.len();
+            for (at, &byte) in bytes.iter().enumerate() {
+                if byte == b':' {
+                    if end != bytes.len() {
+                        return None;
+                    }
+                    end = at;
+                } else if end == bytes.len() && !HOST_BYTES[usize::from(byte)] {
+                    return None;
+                }
+            }
+            if end == 0 {
                 return None;
             }
-            (host, port)
+            let port = (end < bytes.len()).then(|| &value[end + 1..]);
+            (&value[..end], port)
         }
     };
     let port = match port {
@@ -190,6 +212,8 @@ mod tests {
             host_and_port(&uri, &headers),
             Some(("shop.example", Some(8080)))
         );
+        headers.insert("host", "shop.example:".parse().unwrap());
+        assert_eq!(host_and_port(&uri, &headers), Some(("shop.example", None)));
         headers.insert("host", "[::1]".parse().unwrap());
         assert_eq!(host_and_port(&uri, &headers), Some(("::1", None)));
         headers.insert("host", "[::1]:8443".parse().unwrap());
@@ -202,6 +226,7 @@ mod tests {
             "host:99999",
             "host:8x",
             ":80",
+            "a:b:80",
             "",
         ] {
             headers.insert("host", bad.parse().unwrap());

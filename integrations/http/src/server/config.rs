@@ -270,7 +270,7 @@ impl Config {
     /// Starts the span of the request whose head is `parts`, with every
     /// tag the head gives, and runs the request hook. Not generic: compiled
     /// once, whatever the service and body types.
-    pub(crate) fn start(&self, parts: &Parts) -> CarriedSpan {
+    pub(crate) fn start(&self, parts: &Parts, grpc: bool) -> CarriedSpan {
         let tracer = self
             .tracer
             .as_ref()
@@ -280,7 +280,7 @@ impl Config {
         }
         let route = route(parts);
         let method = semconv::method_name(&parts.method);
-        let rpc = grpc::is_grpc(&parts.headers)
+        let rpc = grpc
             .then(|| grpc::service_and_method(parts.uri.path()))
             .flatten();
         let name = match (rpc, route) {
@@ -359,13 +359,19 @@ impl Config {
     }
 
     /// Records what the response's head says: status, headers, the hook.
-    pub(crate) fn answered(&self, span: &mut CarriedSpan, status: StatusCode, headers: &HeaderMap) {
+    /// `grpc`: the request was a gRPC call (its answer then is one too).
+    pub(crate) fn answered(
+        &self,
+        span: &mut CarriedSpan,
+        status: StatusCode,
+        headers: &HeaderMap,
+        grpc: bool,
+    ) {
         span.set_tag("http.response.status_code", i64::from(status.as_u16()));
         if let Some(error) = semconv::status_error(status, false) {
             span.set_tag("error", true);
             span.set_tag("error.type", error);
         }
-        let grpc = grpc::is_grpc(headers);
         if span.is_recording()
             && (grpc || !self.response_headers.is_empty() || self.on_response.is_some())
         {

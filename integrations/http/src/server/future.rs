@@ -25,6 +25,8 @@ pin_project_lite::pin_project! {
         span: CarriedSpan,
         config: Arc<Config>,
         request_body: Option<Slot>,
+        // The request is a gRPC call.
+        grpc: bool,
     }
 
     impl<F> PinnedDrop for ResponseFuture<F> {
@@ -45,12 +47,14 @@ impl<F> ResponseFuture<F> {
         span: CarriedSpan,
         config: Arc<Config>,
         request_body: Option<Slot>,
+        grpc: bool,
     ) -> Self {
         ResponseFuture {
             inner,
             span,
             config,
             request_body,
+            grpc,
         }
     }
 }
@@ -74,7 +78,7 @@ where
         Poll::Ready(match result {
             Ok(response) => {
                 this.config
-                    .answered(&mut span, response.status(), response.headers());
+                    .answered(&mut span, response.status(), response.headers(), *this.grpc);
                 let capture = this.config.response_capture(response.headers());
                 Ok(response.map(|body| ResponseBody::new(body, span, capture, request_body)))
             }

@@ -62,11 +62,12 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let mut span = self.config.start(&parts);
+        let grpc = crate::grpc::is_grpc(&parts.headers);
+        let mut span = self.config.start(&parts, grpc);
         let (capture, request_body) = self.config.request_capture(&parts).unzip();
         let request = Request::from_parts(parts, R::wrap(body, capture));
         // The service's own `call` may start work (and spans) right away.
         let inner = span.in_scope(|| self.inner.call(request));
-        ResponseFuture::new(inner, span, Arc::clone(&self.config), request_body)
+        ResponseFuture::new(inner, span, Arc::clone(&self.config), request_body, grpc)
     }
 }
