@@ -132,6 +132,29 @@ fn a_full_batch_is_exported_without_waiting_and_never_exceeds_the_batch_size() {
 }
 
 #[test]
+fn full_batches_go_out_at_once_whether_the_exporter_naps_or_waits() {
+    // After a full batch the exporter naps a few milliseconds, looking by
+    // itself; then it waits to be woken. Either way a full batch must not
+    // wait for the (hour-long) schedule delay.
+    let sizes = BatchSizes::default();
+    let tracer = tracer_with(sizes.clone(), patient(10_000, 10));
+    let exported = || sizes.0.lock().unwrap().iter().sum::<usize>();
+    let mut made = 0;
+    for pause_ms in [0, 0, 1, 2, 50, 0, 200, 3] {
+        std::thread::sleep(Duration::from_millis(pause_ms));
+        for _ in 0..10 {
+            tracer.span("s").start().finish();
+        }
+        made += 10;
+        assert!(
+            eventually(|| exported() >= made),
+            "a batch after a pause of {pause_ms} ms"
+        );
+    }
+    assert_eq!(tracer.stats().dropped(), 0);
+}
+
+#[test]
 fn a_partial_batch_is_exported_once_the_schedule_delay_passed() {
     let memory = Memory::new();
     let batch = BatchConfig {
