@@ -308,7 +308,12 @@
 //! For futures that are not traced functions, [`FutureExt::in_span`] runs a
 //! future inside a span and [`FutureExt::with_current_context`] carries the
 //! caller's context into `tokio::spawn`. For threads, take
-//! [`context::current`] and [`Context::run`] the work under it there.
+//! [`context::current`] and [`Context::run`] the work under it there. A
+//! future or body of your own that owns its span (a middleware's request,
+//! say) can carry a [`CarriedSpan`] instead
+//! ([`SpanBuilder::start_carried`]) and make it active for each poll with
+//! [`CarriedSpan::in_scope`]: no lock and no shared allocation, as the HTTP
+//! layers do.
 //!
 //! ## Spans by hand
 //!

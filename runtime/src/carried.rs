@@ -78,7 +78,7 @@ impl CarriedSpan {
     /// A span of `tracer` with the state the start engine made (`None`:
     /// the tracer records nothing).
     pub(crate) fn new(live: Option<Box<LiveSpan>>, tracer: &Tracer) -> CarriedSpan {
-        let destination = if std::ptr::eq(tracer, global()) {
+        let destination = if tracer.is(global()) {
             Destination::Global
         } else {
             Destination::Pipeline(tracer.pipeline().cloned())

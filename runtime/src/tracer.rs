@@ -257,6 +257,11 @@ impl Tracer {
     }
 
     /// The pipeline itself, for the spans that hold on to it.
+    /// Whether `other` is this tracer (or a clone of it).
+    pub(crate) fn is(&self, other: &Tracer) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     pub(crate) fn pipeline_handle(&self) -> &Arc<Pipeline> {
         &self.inner.pipeline
     }
