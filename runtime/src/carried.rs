@@ -126,8 +126,8 @@ impl CarriedSpan {
     /// owner's alone.
     pub fn set_tag(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<TagValue>) {
         if let Some(live) = self.live.as_mut().filter(|live| live.recording) {
-            let value = value.into().truncated(self.max_tag_len);
-            live.set_tag(crate::cut::cow(key.into(), self.max_tag_len), value);
+            let (key, value) = value.into().cut_with_key(key.into(), self.max_tag_len);
+            live.set_tag(key, value);
         }
     }
 
@@ -163,9 +163,11 @@ impl CarriedSpan {
         let Some(live) = self.live.take() else {
             return f(SpanRef::noop_ref());
         };
-        let settled = local::lend::<GlobalSink>(live).map(local::Lent::settle);
+        let settled = local::lend::<GlobalSink>(live)
+            .map_err(Some)
+            .and_then(local::Lent::settle);
         match settled {
-            Ok(Ok(id)) => {
+            Ok(id) => {
                 let _back = TakeBackEntry {
                     id,
                     slot: &mut self.live,
@@ -173,12 +175,8 @@ impl CarriedSpan {
                 f(&SpanRef::local(id))
             }
             // This thread is being torn down: the span cannot be reached.
-            Ok(Err(live)) => {
-                self.live = live;
-                f(SpanRef::noop_ref())
-            }
             Err(live) => {
-                self.live = Some(live);
+                self.live = live;
                 f(SpanRef::noop_ref())
             }
         }

@@ -205,28 +205,22 @@ impl Extra {
     /// without looking through the others (a span's keys are nearly always
     /// distinct, and the search grew with each tag).
     pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
-        let bit = key_bit(&key);
-        let seen = self.tag_keys & bit != 0;
-        self.tag_keys |= bit;
-        if !seen {
-            crate::in_place::push_pair_in_place(&mut self.tags, key, value);
+        if self.tag_keys & key_bit(&key) != 0
+            && let Some(slot) = self.tags.iter_mut().find(|(k, _)| same_key(k, &key))
+        {
+            slot.1 = value;
             return;
         }
-        match self.tags.iter_mut().find(|(k, _)| same_key(k, &key)) {
-            Some(slot) => slot.1 = value,
-            None => crate::in_place::push_pair_in_place(&mut self.tags, key, value),
-        }
+        self.push_new(key, value);
     }
-}
 
-impl Extra {
     /// Whether `key` is surely not set yet and the tags have room for it.
     #[inline(always)]
     pub(crate) fn has_room_for_new(&self, key: &str) -> bool {
         self.tag_keys & key_bit(key) == 0 && self.tags.len() < self.tags.capacity()
     }
 
-    /// Adds the tag `key`, which [`has_room_for_new`](Self::has_room_for_new).
+    /// Adds the tag `key`, which is not set yet.
     #[inline(always)]
     pub(crate) fn push_new(&mut self, key: Cow<'static, str>, value: TagValue) {
         self.tag_keys |= key_bit(&key);

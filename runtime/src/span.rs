@@ -68,10 +68,6 @@ impl SpanRef {
         }
     }
 
-    fn limit(&self, value: TagValue) -> TagValue {
-        value.truncated(self.limit_len())
-    }
-
     /// The length string tags are cut at.
     fn limit_len(&self) -> usize {
         match &self.repr {
@@ -137,8 +133,7 @@ impl SpanRef {
     /// ```
     pub fn set_tag(&self, key: impl Into<Cow<'static, str>>, value: impl Into<TagValue>) {
         if self.records() {
-            let value = self.limit(value.into());
-            let key = crate::cut::cow(key.into(), self.limit_len());
+            let (key, value) = value.into().cut_with_key(key.into(), self.limit_len());
             self.with_live(|live| live.set_tag(key, value));
         }
     }
@@ -171,7 +166,7 @@ impl SpanRef {
             let limit = self.limit_len();
             let fields = fields
                 .into_iter()
-                .map(|(k, v)| (crate::cut::cow(k.into(), limit), self.limit(v.into())))
+                .map(|(k, v)| v.into().cut_with_key(k.into(), limit))
                 .collect();
             self.with_live(|live| live.log(LogRecord { timestamp, fields }));
         }
@@ -541,8 +536,7 @@ impl<'t> SpanBuilder<'t> {
     /// that may be set already.
     #[inline(never)]
     fn push_tag_cut(&mut self, key: Cow<'static, str>, value: TagValue) {
-        let key = crate::cut::cow(key, self.limit);
-        let value = value.truncated(self.limit);
+        let (key, value) = value.cut_with_key(key, self.limit);
         self.start.extra().set_tag(key, value);
     }
 

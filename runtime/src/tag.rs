@@ -77,6 +77,17 @@ impl TagValue {
         }
     }
 
+    /// A tag's key and this value, each cut to `limit`: what every way of
+    /// setting a tag stores.
+    #[inline]
+    pub(crate) fn cut_with_key(
+        self,
+        key: std::borrow::Cow<'static, str>,
+        limit: usize,
+    ) -> (std::borrow::Cow<'static, str>, TagValue) {
+        (crate::cut::cow(key, limit), self.truncated(limit))
+    }
+
     /// Whether the value is within `limit` as it is (only strings can be
     /// too long).
     #[inline(always)]

@@ -20,13 +20,10 @@ pub(crate) fn ip_text(ip: std::net::IpAddr) -> TagValue {
     // The longest form, an IPv6 address ending in an IPv4 one, is 45 bytes.
     let mut buffer = [0; 45];
     let mut rest = &mut buffer[..];
-    if write!(rest, "{ip}").is_err() {
-        return TagValue::from(ip.to_string());
-    }
-    let written = 45 - rest.len();
-    match std::str::from_utf8(&buffer[..written]) {
-        Ok(written) => text(written),
-        Err(_) => TagValue::from(ip.to_string()),
+    let written = write!(rest, "{ip}").map(|()| 45 - rest.len());
+    match written.map(|written| std::str::from_utf8(&buffer[..written])) {
+        Ok(Ok(written)) => text(written),
+        _ => TagValue::from(ip.to_string()),
     }
 }
 
@@ -199,6 +196,20 @@ mod tests {
         assert_eq!(method_tag(&odd), "_OTHER");
         assert_eq!(method_name(&odd), "HTTP");
         assert_eq!(method_tag(&Method::PATCH), "PATCH");
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn addresses_are_written_as_their_display_says() {
+        for address in [
+            "127.0.0.1",
+            "::1",
+            "2001:db8:85a3::8a2e:370:7334",
+            "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+        ] {
+            let ip: std::net::IpAddr = address.parse().unwrap();
+            assert_eq!(ip_text(ip), TagValue::from(ip.to_string()), "{address}");
+        }
     }
 
     #[cfg(feature = "server")]

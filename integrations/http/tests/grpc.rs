@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{in_caller_span, memory, spans_of};
+use support::{in_caller_span, memory, of_kind, spans_of};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic_health::ServingStatus;
@@ -72,14 +72,8 @@ async fn a_grpc_call_is_one_trace_named_by_its_service_and_method() {
     assert_eq!(status, ServingStatus::Serving as i32);
 
     let spans = spans_of(trace, 3);
-    let client_span = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Client)
-        .expect("a client span");
-    let server = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Server)
-        .expect("a server span");
+    let client_span = of_kind(&spans, SpanKind::Client);
+    let server = of_kind(&spans, SpanKind::Server);
     assert_eq!(server.parent_id, Some(client_span.span_id));
     assert_eq!(server.name, "grpc.health.v1.Health/Check");
     assert_eq!(server.tag("rpc.system"), Some(&TagValue::from("grpc")));
@@ -115,10 +109,7 @@ async fn a_grpc_error_status_is_read_from_the_answer() {
         tonic::Code::NotFound
     );
     let spans = spans_of(trace, 3);
-    let server = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Server)
-        .expect("a server span");
+    let server = of_kind(&spans, SpanKind::Server);
     assert_eq!(server.tag("rpc.grpc.status_code"), Some(&TagValue::I64(5)));
     assert_eq!(server.tag("error"), None);
 }

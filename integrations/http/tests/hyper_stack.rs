@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
-use support::{in_caller_span, memory, named, spans_of};
+use support::{in_caller_span, memory, named, of_kind, spans_of};
 use tower::{Service, ServiceBuilder, ServiceExt};
 use tracekit::{SpanKind, TagValue, traced};
 use tracekit_http::{ClientLayer, ServerLayer};
@@ -96,10 +96,7 @@ async fn a_hyper_client_and_a_hyper_server_share_the_trace() {
     assert_eq!(body, "11");
 
     let spans = spans_of(trace, 4);
-    let client_span = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Client)
-        .expect("a client span");
+    let client_span = of_kind(&spans, SpanKind::Client);
     let server = named(&spans, "GET /stock/{item}");
     assert_eq!(server.parent_id, Some(client_span.span_id));
     assert_eq!(named(&spans, "stock").parent_id, Some(server.span_id));
@@ -142,10 +139,7 @@ async fn a_refused_connection_is_a_transport_error_on_the_client_span() {
     })
     .await;
     let spans = spans_of(trace, 2);
-    let client_span = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Client)
-        .expect("a client span");
+    let client_span = of_kind(&spans, SpanKind::Client);
     assert_eq!(client_span.tag("error"), Some(&TagValue::Bool(true)));
     assert_eq!(
         client_span.tag("error.type"),
@@ -170,10 +164,7 @@ async fn a_handler_error_marks_the_server_span_with_the_errors_type_and_message(
     })
     .await;
     let spans = spans_of(trace, 3);
-    let server = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Server)
-        .expect("a server span");
+    let server = of_kind(&spans, SpanKind::Server);
     assert_eq!(server.tag("error"), Some(&TagValue::Bool(true)));
     assert_eq!(
         server.tag("error.type"),

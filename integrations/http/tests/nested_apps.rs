@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{Request, Response};
 use axum::routing::get;
-use support::{fetch, in_caller_span, named, serve, spans_of};
+use support::{fetch, in_caller_span, named, of_kind, serve, spans_of};
 use tracekit::{Context, SpanKind, traced};
 use tracekit_http::ServerLayer;
 
@@ -66,10 +66,7 @@ async fn a_fallback_tower_service_runs_inside_the_outer_server_span() {
     let spans = spans_of(trace, 4);
     // No route matched: the server span is named by the method, as the
     // client span is.
-    let server = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Server)
-        .expect("a server span");
+    let server = of_kind(&spans, SpanKind::Server);
     assert_eq!(server.name, "GET");
     assert_eq!(named(&spans, "legacy_page").parent_id, Some(server.span_id));
 }

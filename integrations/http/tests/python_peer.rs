@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use axum::Router;
 use axum::routing::get;
 use serde_json::Value;
-use support::{client, serve};
+use support::{client, of_kind, serve};
 use tracekit::{SpanKind, testing, traced};
 use tracekit_http::ServerLayer;
 
@@ -110,14 +110,8 @@ async fn a_trace_crosses_from_rust_to_opentelemetry_python_and_back() {
         .expect("a body");
     let python_spans: Vec<Value> = serde_json::from_str(&python_spans).expect("JSON");
 
-    let rust_client = rust_spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Client)
-        .expect("a Rust client span");
-    let rust_server = rust_spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Server)
-        .expect("a Rust server span");
+    let rust_client = of_kind(&rust_spans, SpanKind::Client);
+    let rust_server = of_kind(&rust_spans, SpanKind::Server);
     let rust_handler = rust_spans
         .iter()
         .find(|s| s.name == "count_pears")

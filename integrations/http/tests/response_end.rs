@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::routing::get;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use support::{client, in_caller_span, named, serve, spans_of};
+use support::{client, in_caller_span, named, of_kind, serve, spans_of};
 use tokio::sync::oneshot;
 use tracekit::{SpanKind, TagValue};
 use tracekit_http::ServerLayer;
@@ -99,10 +99,7 @@ async fn a_client_that_goes_away_mid_response_cancels_the_span() {
     .await;
 
     let spans = spans_of(trace, 3);
-    let server = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Server)
-        .expect("a server span");
+    let server = of_kind(&spans, SpanKind::Server);
     assert_eq!(server.tag("cancelled"), Some(&TagValue::Bool(true)));
     assert_eq!(
         server.tag("http.response.status_code"),

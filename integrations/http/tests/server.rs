@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
-use support::{client, in_caller_span, named, serve, spans_of};
+use support::{client, in_caller_span, named, of_kind, serve, spans_of};
 use tracekit::{SpanKind, TagValue, traced};
 use tracekit_http::ServerLayer;
 
@@ -124,10 +124,7 @@ async fn a_path_no_route_matches_is_named_by_its_method_alone() {
     let (trace, status, _) = call(address, "/nowhere/123").await;
     assert_eq!(status, 404);
     let spans = spans_of(trace, 3);
-    let server = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Server)
-        .expect("a server span");
+    let server = of_kind(&spans, SpanKind::Server);
     assert_eq!(server.name, "GET");
     assert_eq!(server.tag("http.route"), None);
     assert_eq!(

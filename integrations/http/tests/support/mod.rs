@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tracekit::export::Memory;
-use tracekit::{FutureExt, SpanRecord, TraceId};
+use tracekit::{FutureExt, SpanKind, SpanRecord, TraceId};
 
 /// The spans every test's tracer exports.
 pub fn memory() -> &'static Memory {
@@ -43,6 +43,14 @@ pub fn spans_of(trace: TraceId, count: usize) -> Vec<SpanRecord> {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// The (first) span of `kind` among `spans`.
+pub fn of_kind(spans: &[SpanRecord], kind: SpanKind) -> &SpanRecord {
+    spans
+        .iter()
+        .find(|span| span.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} span in {spans:#?}"))
 }
 
 /// The span named `name` among `spans`.
