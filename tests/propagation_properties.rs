@@ -1,10 +1,14 @@
 //! Properties over generated input: inject-then-extract returns the same
 //! context in every format; extraction never panics on arbitrary headers
 //! or bytes, and never returns half a context (only valid ids, or baggage
-//! that came without ids).
+//! that came without ids); baggage read from hostile headers goes back out
+//! only as the W3C grammar allows, keeping every valid member.
 
 #[path = "support/formats.rs"]
 mod support;
+
+#[path = "support/baggage_grammar.rs"]
+mod grammar;
 
 use std::collections::HashMap;
 
@@ -118,6 +122,52 @@ proptest! {
         for (key, value) in &carrier {
             prop_assert!(http::HeaderName::from_bytes(key.as_bytes()).is_ok(), "{}", key);
             prop_assert!(http::HeaderValue::from_str(value).is_ok(), "{}: {:?}", key, value);
+        }
+    }
+
+    #[test]
+    fn hostile_baggage_goes_back_out_grammatical_and_keeps_the_valid_members(
+        valid in prop::collection::vec(
+            (any::<String>(), prop::collection::vec("[^,]{0,8}", 0..3)),
+            0..4,
+        ),
+        garbage in prop::collection::vec(any::<String>(), 0..3),
+    ) {
+        // Valid members: a unique token key, a percent-encoded value, and
+        // properties of any text but a comma (the bad ones are dropped alone).
+        let mut members: Vec<String> = Vec::new();
+        for (i, (value, properties)) in valid.iter().enumerate() {
+            let mut member = format!("valid{i}x={}", grammar::percent_encoded(value));
+            for property in properties {
+                member.push(';');
+                member.push_str(property);
+            }
+            members.push(member);
+        }
+        members.extend(garbage.iter().cloned());
+        let header = members.join(",");
+        let incoming = vec![("baggage".to_owned(), header.clone())];
+        let baggage = Composite::from_names("baggage")
+            .unwrap()
+            .extract(&incoming)
+            .map(|context| context.baggage().clone())
+            .unwrap_or_default();
+        for (i, (value, _)) in valid.iter().enumerate() {
+            let key = format!("valid{i}x");
+            prop_assert_eq!(baggage.get(&key), Some(value.as_str()), "{} of {:?}", key, header);
+        }
+
+        let context = SpanContext::from_baggage(baggage.clone());
+        let mut text_map: HashMap<String, String> = HashMap::new();
+        Composite::default().inject(&context, &mut text_map);
+        let mut header_map = http::HeaderMap::new();
+        Composite::default().inject(&context, &mut header_map);
+        match text_map.get("baggage") {
+            Some(out) => {
+                prop_assert!(grammar::is_grammatical(out), "{:?} from {:?}", out, header);
+                prop_assert_eq!(header_map.get("baggage").map(|v| v.to_str().unwrap()), Some(out.as_str()));
+            }
+            None => prop_assert!(baggage.is_empty() && header_map.get("baggage").is_none()),
         }
     }
 }

@@ -1,16 +1,34 @@
 //! W3C Baggage: `baggage: key1=value1;property,key2=value2`.
 
 use super::{
-    Extractor, Injector, Propagator, clean, count_malformed, is_token, malformed, no_controls,
-    percent_decode, percent_encode,
+    Extractor, Injector, Propagator, count_malformed, is_token, malformed, percent_decode,
+    percent_encode,
 };
 use crate::identity::{Baggage, SpanContext};
 
 /// The W3C Baggage format. Values are percent-encoded (spaces as `%20`,
 /// `+` as `%2B`; an incoming `+` reads as a space, as OpenTelemetry's Python
-/// and Java SDKs write spaces); properties after a `;` are kept. The limits of the specification hold both ways: at most
-/// 180 entries, 4096 bytes per entry and 8192 bytes in all; entries past
-/// them, and malformed entries, are dropped (and counted).
+/// and Java SDKs write spaces); properties after a `;` are kept. Both ways
+/// only what the W3C grammar allows passes: a member with a key that is
+/// not a token or a value that is not `baggage-octet`s (or a bad escape)
+/// is dropped, and so is a property that is not `key` or `key=value` of
+/// that kind (an empty one, quotes, spaces, non-ASCII), alone: the member
+/// and its other properties go on. The limits of the specification hold
+/// both ways: at most 180 entries, 4096 bytes per entry and 8192 bytes in
+/// all. Whatever is dropped is counted
+/// ([`malformed_count`](super::malformed_count)).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use tracekit_runtime::propagation::{Propagator, W3cBaggage};
+/// use tracekit_runtime::SpanContext;
+///
+/// let incoming = vec![("baggage".to_owned(), r#"user=ada;note="hi there";vip, bad key=1"#.to_owned())];
+/// let baggage = W3cBaggage.extract_baggage(&incoming);
+/// let mut outgoing = HashMap::new();
+/// W3cBaggage.inject(&SpanContext::from_baggage(baggage), &mut outgoing);
+/// assert_eq!(outgoing["baggage"], "user=ada;vip");
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct W3cBaggage;
 
@@ -46,9 +64,15 @@ impl Propagator for W3cBaggage {
                 continue;
             }
             let mut entry = format!("{key}={}", percent_encode(value, written_raw));
-            if let Some(metadata) = baggage.metadata(key).filter(|m| clean(m)) {
-                entry.push(';');
-                entry.push_str(metadata);
+            if let Some(metadata) = baggage.metadata(key) {
+                // Properties set in code are checked as incoming ones are:
+                // a property the grammar does not allow is left out alone.
+                let (properties, dropped) = grammatical_properties(metadata);
+                count_malformed(dropped);
+                if !properties.is_empty() {
+                    entry.push(';');
+                    entry.push_str(&properties);
+                }
             }
             let separator = usize::from(!entries.is_empty());
             if entry.len() > MAX_ENTRY_BYTES
@@ -78,31 +102,26 @@ impl Propagator for W3cBaggage {
     fn extract_baggage(&self, carrier: &dyn Extractor) -> Baggage {
         let mut entries = Vec::new();
         let (mut total, mut dropped) = (0, 0);
-        'headers: for header in carrier.get_all(BAGGAGE) {
-            // Length is judged entry by entry below, as the limits say.
-            if !no_controls(header) {
+        // Length is judged entry by entry, as the limits say, and a byte
+        // that is not allowed spoils only the member it is in.
+        for entry in carrier.list_members(BAGGAGE) {
+            let entry = ows(&entry);
+            if entry.is_empty() {
+                continue;
+            }
+            if entry.len() > MAX_ENTRY_BYTES {
                 dropped += 1;
                 continue;
             }
-            for entry in header.split(',') {
-                let entry = entry.trim();
-                if entry.is_empty() {
-                    continue;
-                }
-                if entry.len() > MAX_ENTRY_BYTES {
-                    dropped += 1;
-                    continue;
-                }
-                total += entry.len();
-                if entries.len() == MAX_ENTRIES || total > MAX_TOTAL_BYTES {
-                    // The rest is cut, counted once.
-                    dropped += 1;
-                    break 'headers;
-                }
-                match parse_entry(entry) {
-                    Some(entry) => entries.push(entry),
-                    None => dropped += 1,
-                }
+            total += entry.len();
+            if entries.len() == MAX_ENTRIES || total > MAX_TOTAL_BYTES {
+                // The rest is cut, counted once.
+                dropped += 1;
+                break;
+            }
+            match parse_entry(entry, &mut dropped) {
+                Some(entry) => entries.push(entry),
+                None => dropped += 1,
             }
         }
         count_malformed(dropped);
@@ -115,13 +134,19 @@ impl Propagator for W3cBaggage {
 }
 
 /// `key = value *(; property)`, with optional whitespace around each part.
-fn parse_entry(entry: &str) -> Option<(String, String, Option<String>)> {
+/// A property the grammar does not allow is dropped alone (added to
+/// `dropped`); the member and its other properties are kept.
+fn parse_entry(entry: &str, dropped: &mut usize) -> Option<(String, String, Option<String>)> {
     let (pair, metadata) = match entry.split_once(';') {
-        Some((pair, properties)) => (pair, Some(properties.trim().to_owned())),
+        Some((pair, properties)) => {
+            let (properties, bad) = grammatical_properties(properties);
+            *dropped += bad;
+            (pair, Some(properties))
+        }
         None => (entry, None),
     };
     let (key, value) = pair.split_once('=')?;
-    let (key, value) = (key.trim(), value.trim());
+    let (key, value) = (ows(key), ows(value));
     if !is_token(key) || !value.bytes().all(|b| is_baggage_octet(b) || b == b'%') {
         return None;
     }
@@ -131,6 +156,43 @@ fn parse_entry(entry: &str) -> Option<(String, String, Option<String>)> {
         percent_decode(&value.replace('+', " "))?,
         metadata,
     ))
+}
+
+/// `text` without the optional whitespace (spaces and tabs) of the grammar.
+fn ows(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
+}
+
+/// The properties of `text` (`property *(; property)`) that W3C
+/// baggage's grammar allows, each as `key` or `key=value` with the
+/// whitespace around its parts removed, joined by `;`; and how many were
+/// left out. A property is a token key, optionally with a value of
+/// `baggage-octet`s: no quotes, spaces, backslashes, commas, controls or
+/// non-ASCII, and no empty property between two `;`.
+fn grammatical_properties(text: &str) -> (String, usize) {
+    let mut kept = String::new();
+    let mut dropped = 0;
+    for property in text.split(';') {
+        let (key, value) = match property.split_once('=') {
+            Some((key, value)) => (ows(key), Some(ows(value))),
+            None => (ows(property), None),
+        };
+        let allowed =
+            is_token(key) && value.is_none_or(|value| value.bytes().all(is_baggage_octet));
+        if !allowed {
+            dropped += 1;
+            continue;
+        }
+        if !kept.is_empty() {
+            kept.push(';');
+        }
+        kept.push_str(key);
+        if let Some(value) = value {
+            kept.push('=');
+            kept.push_str(value);
+        }
+    }
+    (kept, dropped)
 }
 
 #[cfg(test)]
@@ -181,6 +243,34 @@ mod tests {
             Some("a b"),
             "+ as written for a space"
         );
+    }
+
+    #[test]
+    fn properties_outside_the_grammar_are_dropped_alone() {
+        let before = super::super::malformed_count();
+        let baggage = extract("user=ada;note=\"hi there\";;x\\y, b=2 ; p ; q = 1;🙂;r=\u{85}");
+        assert_eq!(baggage.get("user"), Some("ada"));
+        assert_eq!(baggage.metadata("user"), None, "every property was bad");
+        assert_eq!(baggage.get("b"), Some("2"));
+        assert_eq!(baggage.metadata("b"), Some("p;q=1"));
+        assert!(super::super::malformed_count() >= before + 5);
+
+        let mut headers = HashMap::new();
+        W3cBaggage.inject(&SpanContext::from_baggage(baggage), &mut headers);
+        assert_eq!(headers["baggage"], "b=2;p;q=1,user=ada");
+    }
+
+    #[test]
+    fn properties_set_in_code_are_checked_on_inject() {
+        let baggage = Baggage::new()
+            .with_metadata("a", "1", Some("ok;bad value;n\u{202e}=1;k=v".to_owned()))
+            .with_metadata("b", "2", Some("\r\n".to_owned()));
+        let mut headers = HashMap::new();
+        W3cBaggage.inject(&SpanContext::from_baggage(baggage.clone()), &mut headers);
+        assert_eq!(headers["baggage"], "a=1;ok;k=v,b=2");
+        let mut map = http::HeaderMap::new();
+        W3cBaggage.inject(&SpanContext::from_baggage(baggage), &mut map);
+        assert_eq!(map["baggage"], "a=1;ok;k=v,b=2");
     }
 
     #[test]

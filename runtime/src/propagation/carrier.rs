@@ -2,6 +2,7 @@
 //! Keys are matched without regard to case, as HTTP header names are, and
 //! written in lower case.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Something a context can be written into.
@@ -29,6 +30,20 @@ pub trait Extractor {
             first,
             first.is_some_and(|first| values.iter().any(|v| *v != first)),
         )
+    }
+
+    /// The comma-separated members of every value of `key`, in order:
+    /// what a list header (W3C `baggage`) is read as. The default splits
+    /// what [`get_all`](Self::get_all) returns; a carrier of raw bytes
+    /// splits the bytes, and a member that is not UTF-8 comes with its bad
+    /// bytes replaced by U+FFFD, so only the part of it that holds them
+    /// fails to parse.
+    fn list_members(&self, key: &str) -> Vec<Cow<'_, str>> {
+        self.get_all(key)
+            .into_iter()
+            .flat_map(|value| value.split(','))
+            .map(Cow::Borrowed)
+            .collect()
     }
 
     /// Every `(key, value)` pair, as stored: what formats that carry one
@@ -78,6 +93,15 @@ impl Extractor for http::HeaderMap {
         self.keys().map(|k| k.as_str()).collect()
     }
 
+    fn list_members(&self, key: &str) -> Vec<Cow<'_, str>> {
+        // A header may carry bytes past ASCII (obs-text), which `to_str`
+        // refuses for the whole value: split the bytes instead.
+        all_values(self, key)
+            .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+            .map(String::from_utf8_lossy)
+            .collect()
+    }
+
     fn pairs(&self) -> Vec<(&str, &str)> {
         self.iter()
             .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
@@ -107,11 +131,19 @@ fn known_header(key: &str) -> Option<http::header::HeaderName> {
 /// The values of `key` that are text: one that is not visible ASCII is
 /// not a valid propagation value.
 fn text_values<'a>(headers: &'a http::HeaderMap, key: &str) -> impl Iterator<Item = &'a str> {
+    all_values(headers, key).filter_map(|v| v.to_str().ok())
+}
+
+/// Every value of `key`, as bytes.
+fn all_values<'a>(
+    headers: &'a http::HeaderMap,
+    key: &str,
+) -> impl Iterator<Item = &'a http::HeaderValue> {
     let values = match known_header(key) {
         Some(name) => headers.get_all(name),
         None => headers.get_all(key),
     };
-    values.into_iter().filter_map(|v| v.to_str().ok())
+    values.into_iter()
 }
 
 /// Collections of string pairs, which carry contexts the same way.
@@ -238,6 +270,22 @@ mod tests {
             Extractor::first_value(&headers, "tracestate"),
             (None, false)
         );
+    }
+
+    #[test]
+    fn list_members_of_raw_bytes_spoil_only_the_member_that_holds_them() {
+        let mut headers = http::HeaderMap::new();
+        headers.append(
+            "baggage",
+            http::HeaderValue::from_bytes(b"a=1,b=\x80;p,c=caf\xc3\xa9").unwrap(),
+        );
+        headers.append("baggage", http::HeaderValue::from_static("d=4"));
+        assert_eq!(
+            Extractor::list_members(&headers, "baggage"),
+            ["a=1", "b=\u{FFFD};p", "c=café", "d=4"]
+        );
+        let pairs = vec![("Baggage".to_owned(), "a=1, b=2".to_owned())];
+        assert_eq!(Extractor::list_members(&pairs, "baggage"), ["a=1", " b=2"]);
     }
 
     #[test]
