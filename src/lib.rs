@@ -497,8 +497,8 @@ pub use tracekit_jsonl as jsonl;
 #[cfg(feature = "zipkin")]
 pub use tracekit_zipkin as zipkin;
 
-/// HTTP instrumentation (feature `http`, on by default; `axum`, `reqwest`
-/// and `http-shutdown` add the front ends that need those crates):
+/// HTTP instrumentation (feature `http`, on by default; `axum`, `reqwest`,
+/// `hyper-util` and `shutdown-signal` add what needs those crates):
 /// [`http::ServerLayer`] gives every incoming request a server span,
 /// [`http::ClientLayer`] and `http::TracingMiddleware` (reqwest) give every
 /// outgoing one a client span and carry the trace in its headers.

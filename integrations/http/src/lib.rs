@@ -6,11 +6,16 @@
 //! - [`ServerLayer`] (feature `server`, on by default): a tower layer for
 //!   axum, hyper (through hyper-util's tower adapter) and tonic.
 //! - [`ClientLayer`] (feature `client`, on by default): a tower layer for
-//!   hyper-util's client, or any tower service over `http` types.
+//!   hyper-util's client, or any tower service over `http` types; with the
+//!   feature `hyper-util`, it also records the address that answered.
 //! - `TracingMiddleware` (feature `reqwest`): a `reqwest-middleware`
 //!   middleware.
-//! - `shutdown_signal` (feature `tokio`): Ctrl-C or SIGTERM, for a
-//!   graceful shutdown that loses no finished span.
+//! - `shutdown_signal` (feature `shutdown-signal`): Ctrl-C or SIGTERM, for
+//!   a graceful shutdown that loses no finished span.
+//!
+//! The facade `tracekit` turns these on under the same names (`axum`,
+//! `reqwest`, `hyper-util`, `shutdown-signal`; `http` for the crate
+//! itself).
 //!
 //! ```
 //! use axum::{Router, routing::get};
@@ -56,7 +61,7 @@ mod semconv;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod server;
-#[cfg(feature = "tokio")]
+#[cfg(feature = "shutdown-signal")]
 mod shutdown;
 
 #[cfg(feature = "server")]
@@ -67,5 +72,5 @@ pub use client::TracingMiddleware;
 pub use client::{ClientLayer, ClientService};
 #[cfg(feature = "server")]
 pub use server::ServerLayer;
-#[cfg(feature = "tokio")]
+#[cfg(feature = "shutdown-signal")]
 pub use shutdown::shutdown_signal;

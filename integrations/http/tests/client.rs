@@ -1,6 +1,7 @@
 //! The reqwest middleware: a client span per request, the context and the
-//! baggage carried in the headers, nothing touched without an active span
-//! (unless root spans are asked for), every attempt of a retried request.
+//! baggage carried in the headers, a root span for a request made outside
+//! any (unless turned off), the peer and protocol, a dropped request
+//! marked cancelled, every attempt of a retried request.
 
 mod support;
 
@@ -31,10 +32,13 @@ fn echo_traceparent() -> Router {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_an_active_span_the_request_goes_out_untouched() {
+async fn with_root_spans_off_a_request_without_an_active_span_goes_out_untouched() {
     let address = serve(echo_traceparent()).await;
     let url = format!("http://{address}/echo");
-    let body = client()
+    let client = ClientBuilder::new(reqwest::Client::builder().no_proxy().build().unwrap())
+        .with(TracingMiddleware::new().root_spans(false))
+        .build();
+    let body = client
         .get(&url)
         .send()
         .await
@@ -54,12 +58,9 @@ async fn without_an_active_span_the_request_goes_out_untouched() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn root_client_spans_when_asked_for_start_a_trace_and_carry_it() {
+async fn by_default_a_request_without_an_active_span_starts_a_trace_and_carries_it() {
     let address = serve(echo_traceparent()).await;
-    let client = ClientBuilder::new(reqwest::Client::builder().no_proxy().build().unwrap())
-        .with(TracingMiddleware::new().root_spans(true))
-        .build();
-    let body = client
+    let body = client()
         .get(format!("http://{address}/echo?token=abc"))
         .send()
         .await
@@ -77,6 +78,52 @@ async fn root_client_spans_when_asked_for_start_a_trace_and_carry_it() {
         Some(&TagValue::from(format!("http://{address}/echo")))
     );
     assert!(body.contains(&spans[0].span_id.to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_span_names_the_peer_that_answered_and_the_protocol() {
+    let address = serve(echo_traceparent()).await;
+    let (trace, _) = in_caller_span(support::fetch(format!("http://{address}/echo"))).await;
+    let spans = spans_of(trace, 2);
+    let client_span = support::of_kind(&spans, SpanKind::Client);
+    assert_eq!(
+        client_span.tag("network.peer.address"),
+        Some(&TagValue::from("127.0.0.1"))
+    );
+    assert_eq!(
+        client_span.tag("network.peer.port"),
+        Some(&TagValue::I64(i64::from(address.port())))
+    );
+    assert_eq!(
+        client_span.tag("network.protocol.version"),
+        Some(&TagValue::from("1.1"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_dropped_before_its_answer_ends_its_span_cancelled() {
+    let app = Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            "late"
+        }),
+    );
+    let address = serve(app).await;
+    let (trace, timed_out) = in_caller_span(async {
+        tokio::time::timeout(
+            std::time::Duration::from_millis(100),
+            client().get(format!("http://{address}/slow")).send(),
+        )
+        .await
+        .is_err()
+    })
+    .await;
+    assert!(timed_out);
+    let spans = spans_of(trace, 2);
+    let client_span = support::of_kind(&spans, SpanKind::Client);
+    assert_eq!(client_span.tag("cancelled"), Some(&TagValue::Bool(true)));
+    assert_eq!(client_span.tag("http.response.status_code"), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -117,6 +117,19 @@ async fn a_hyper_client_and_a_hyper_server_share_the_trace() {
         client_span.tag("http.response.status_code"),
         Some(&TagValue::I64(200))
     );
+    // From the `HttpInfo` hyper-util's connector leaves on the response.
+    assert_eq!(
+        client_span.tag("network.peer.address"),
+        Some(&TagValue::from("127.0.0.1"))
+    );
+    assert_eq!(
+        client_span.tag("network.peer.port"),
+        Some(&TagValue::I64(i64::from(address.port())))
+    );
+    assert_eq!(
+        client_span.tag("network.protocol.version"),
+        Some(&TagValue::from("1.1"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,8 +20,10 @@ macro_rules! client_options {
             self.with(|config| config.tracer = Some(tracer))
         }
 
-        /// Traces requests sent with no span active too, as roots of their
-        /// own traces (off by default: such requests go out untouched).
+        /// Whether a request sent with no span active starts a trace of
+        /// its own, as OpenTelemetry's client instrumentations do (on by
+        /// default). Off, such requests go out untouched: no span, no
+        /// headers added.
         pub fn root_spans(self, roots: bool) -> Self {
             self.with(|config| config.root_spans = roots)
         }
@@ -61,21 +63,34 @@ pub use self::reqwest::TracingMiddleware;
 pub use self::tower::{ClientFuture, ClientLayer, ClientService};
 
 use std::fmt::Display;
+use std::net::SocketAddr;
 
-use http::{HeaderMap, Method, StatusCode, Uri};
+use http::{HeaderMap, Method, StatusCode, Uri, Version};
 use tracekit_runtime::{CarriedSpan, SpanKind, Tracer};
 
 use crate::headers::RecordedHeaders;
 use crate::semconv;
 
 /// What the client side records, shared by the layer and the middleware.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct ClientConfig {
     pub(crate) tracer: Option<Tracer>,
     pub(crate) root_spans: bool,
     pub(crate) record_query: bool,
     pub(crate) request_headers: RecordedHeaders,
     pub(crate) response_headers: RecordedHeaders,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            tracer: None,
+            root_spans: true,
+            record_query: false,
+            request_headers: RecordedHeaders::default(),
+            response_headers: RecordedHeaders::default(),
+        }
+    }
 }
 
 /// Where a request goes, read from whichever URL type the client has.
@@ -108,7 +123,7 @@ impl<'a> Target<'a> {
 impl ClientConfig {
     /// Starts the span of a request to `target` and writes its context
     /// into `headers`; `None` (and the headers untouched) when nothing is
-    /// active and root client spans were not asked for, or when tracing is
+    /// active and root client spans are turned off, or when tracing is
     /// off. `resend_count`: how many times this request was sent before.
     pub(crate) fn start(
         &self,
@@ -156,9 +171,23 @@ impl ClientConfig {
         Some(span)
     }
 
-    /// Records the response's status and headers.
-    pub(crate) fn answered(&self, span: &mut CarriedSpan, status: StatusCode, headers: &HeaderMap) {
+    /// Records the response's status, headers, protocol version and the
+    /// address of the peer that answered, where the client tells it.
+    pub(crate) fn answered(&self, span: &mut CarriedSpan, response: Answer<'_>) {
+        let Answer {
+            status,
+            version,
+            headers,
+            peer,
+        } = response;
         span.set_tag("http.response.status_code", i64::from(status.as_u16()));
+        if let Some(version) = semconv::protocol_version(version) {
+            span.set_tag("network.protocol.version", version);
+        }
+        if let Some(peer) = peer {
+            span.set_tag("network.peer.address", semconv::ip_text(peer.ip()));
+            span.set_tag("network.peer.port", i64::from(peer.port()));
+        }
         if let Some(error) = semconv::status_error(status, true) {
             span.set_tag("error", true);
             span.set_tag("error.type", error);
@@ -175,6 +204,16 @@ impl ClientConfig {
     pub(crate) fn failed(&self, span: &mut CarriedSpan, kind: &str, error: &dyn Display) {
         span.record_error(kind, &error.to_string());
     }
+}
+
+/// What a client learned of a response, whichever client it is.
+pub(crate) struct Answer<'a> {
+    pub(crate) status: StatusCode,
+    pub(crate) version: Version,
+    pub(crate) headers: &'a HeaderMap,
+    /// The socket address that answered (reqwest's `remote_addr`,
+    /// hyper-util's `HttpInfo`).
+    pub(crate) peer: Option<SocketAddr>,
 }
 
 /// Tags `span` with the chosen headers, if any are chosen.

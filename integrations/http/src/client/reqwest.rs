@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
+use tracekit_runtime::CarriedSpan;
 
-use super::{ClientConfig, Target};
+use super::{Answer, ClientConfig, Target};
 
 /// A `reqwest-middleware` middleware that traces every request (what the
 /// Python original did by wrapping `requests.Session.send`).
@@ -16,7 +17,12 @@ use super::{ClientConfig, Target};
 /// gets its own span, the resent ones tagged `http.request.resend_count`.
 /// An attempt counts as a resend when an attempt before it failed or
 /// answered other than 2xx, what retry strategies retry; a strategy that
-/// retries after a 2xx answer gets its attempts without the count.
+/// retries after a 2xx answer gets its attempts without the count. The
+/// span also carries `network.protocol.version` and the address that
+/// answered (`network.peer.address`, `network.peer.port`, from reqwest's
+/// `Response::remote_addr`). A request whose future is dropped before the
+/// answer came (a timeout around it) ends its span tagged
+/// `cancelled = true`.
 ///
 /// ```
 /// use reqwest_middleware::ClientBuilder;
@@ -71,22 +77,38 @@ impl Middleware for TracingMiddleware {
             .config
             .start(request.method(), &target, &mut headers, resend_count);
         *request.headers_mut() = headers;
-        let Some(mut span) = span else {
+        let Some(span) = span else {
             return next.run(request, extensions).await;
+        };
+        // Marks the span cancelled if this future is dropped before the
+        // answer (a timeout around the call), as the client layer does.
+        let mut pending = Pending {
+            span,
+            answered: false,
         };
         // The span is active while the rest of the chain runs: spans made
         // there are its children.
         let result = {
             let mut sending = std::pin::pin!(next.run(request, &mut *extensions));
+            let span = &mut pending.span;
             std::future::poll_fn(|cx| span.in_scope(|| sending.as_mut().poll(cx))).await
         };
+        pending.answered = true;
+        let span = &mut pending.span;
         match &result {
-            Ok(response) => self
-                .config
-                .answered(&mut span, response.status(), response.headers()),
-            Err(error) => self.config.failed(&mut span, error_type(error), error),
+            Ok(response) => self.config.answered(
+                span,
+                Answer {
+                    status: response.status(),
+                    version: response.version(),
+                    headers: response.headers(),
+                    peer: response.remote_addr(),
+                },
+            ),
+            Err(error) => self.config.failed(span, error_type(error), error),
         }
-        span.finish();
+        // The span ends here.
+        drop(pending);
         // Counted for the next attempt, if a retry middleware makes one. A
         // retry follows a failure: after a 2xx answer (most requests) there
         // is none, and nothing is inserted (inserting allocates).
@@ -94,6 +116,21 @@ impl Middleware for TracingMiddleware {
             extensions.insert(Sends(resend_count.saturating_add(1)));
         }
         result
+    }
+}
+
+/// A request's span, finished when this is dropped: tagged cancelled if
+/// that happens before the answer came.
+struct Pending {
+    span: CarriedSpan,
+    answered: bool,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.span.set_tag("cancelled", true);
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 use tracekit_runtime::CarriedSpan;
 
-use super::{ClientConfig, Target};
+use super::{Answer, ClientConfig, Target};
 
 /// A layer that traces every request a client service sends.
 ///
@@ -21,10 +21,16 @@ use super::{ClientConfig, Target};
 /// the active span, with `http.request.method`, `url.full` (without
 /// credentials, and without the query unless
 /// [`record_query`](Self::record_query)), `server.address`,
-/// `server.port`, `http.response.status_code`, and `error.type` on a 4xx,
-/// a 5xx or a transport error. Its context is written into the request's
-/// headers in the tracer's propagation formats. With no active span the
-/// request goes out untouched, unless [`root_spans`](Self::root_spans).
+/// `server.port`, `http.response.status_code`,
+/// `network.protocol.version`, and `error.type` on a 4xx, a 5xx or a
+/// transport error; with the `hyper-util` feature, `network.peer.address`
+/// and `network.peer.port` from the `HttpInfo` hyper-util's connector
+/// leaves on the response. Its context is written into the request's
+/// headers in the tracer's propagation formats. A request sent with no
+/// span active starts a trace of its own, as OpenTelemetry's client
+/// instrumentations do; [`root_spans(false)`](Self::root_spans) sends such
+/// requests untouched instead. Dropped before its response came (a
+/// timeout), the request's span ends tagged `cancelled = true`.
 ///
 /// ```
 /// use http_body_util::Empty;
@@ -137,13 +143,32 @@ where
         let mut span = std::mem::replace(this.span, CarriedSpan::noop());
         if !span.is_noop() {
             match &result {
-                Ok(response) => {
-                    this.config
-                        .answered(&mut span, response.status(), response.headers())
-                }
+                Ok(response) => this.config.answered(
+                    &mut span,
+                    Answer {
+                        status: response.status(),
+                        version: response.version(),
+                        headers: response.headers(),
+                        peer: peer_of(response),
+                    },
+                ),
                 Err(error) => this.config.failed(&mut span, "transport", error),
             }
         }
         Poll::Ready(result)
     }
+}
+
+/// The address that answered, which hyper-util's connector leaves in the
+/// response's extensions (`HttpInfo`); another connector may leave none.
+#[cfg(feature = "hyper-util")]
+fn peer_of<B>(response: &Response<B>) -> Option<std::net::SocketAddr> {
+    use hyper_util::client::legacy::connect::HttpInfo;
+    Some(response.extensions().get::<HttpInfo>()?.remote_addr())
+}
+
+/// Without hyper-util, the connector's address is not known.
+#[cfg(not(feature = "hyper-util"))]
+fn peer_of<B>(_: &Response<B>) -> Option<std::net::SocketAddr> {
+    None
 }
