@@ -12,7 +12,6 @@
 //! cargo run --example otlp
 //! ```
 
-use tracekit::otlp::OtlpBuilder;
 use tracekit::traced;
 
 #[derive(Debug)]
@@ -38,18 +37,12 @@ fn checkout(items: &[&'static str]) -> u32 {
 }
 
 fn main() {
-    let exporter = match OtlpBuilder::from_env().and_then(OtlpBuilder::build) {
-        Ok(exporter) => exporter,
-        Err(err) => {
-            eprintln!("otlp: {err}");
-            std::process::exit(2);
-        }
-    };
-    println!("sending to {}", exporter.url());
+    // OTLP unless OTEL_TRACES_EXPORTER names other exporters; an endpoint
+    // that cannot be used is reported, and spans go to the console.
     // OTEL_SERVICE_NAME, when set, names the service instead.
-    let tracer = tracekit::TracerBuilder::from_env()
+    let tracer = tracekit::from_env()
         .resource_attribute("service.name", "otlp-example")
-        .exporter(exporter)
+        .default_exporters("otlp")
         .install();
     checkout(&["apple", "kiwi", "banana"]);
     // The guard flushes as it drops; say what did not arrive.

@@ -379,16 +379,24 @@
 //! span and write its context into the headers. `cargo run --example shop`
 //! shows two services traced end to end.
 //!
-//! ```
+//! ```no_run
+//! use std::net::SocketAddr;
 //! use tracekit::http::ServerLayer;
 //!
-//! # fn app() -> axum::Router {
-//! axum::Router::new()
+//! # #[tokio::main]
+//! # async fn main() -> std::io::Result<()> {
+//! let app = axum::Router::new()
 //!     .route("/items/{id}", axum::routing::get(|| async { "apple" }))
-//!     .layer(ServerLayer::new()) // with feature `axum`: spans named `GET /items/{id}`
+//!     .layer(ServerLayer::new()); // with feature `axum`: spans named `GET /items/{id}`
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! // The connection info gives each span its `client.address`.
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
 //! # }
-//! # drop(app());
 //! ```
+//!
+//! A request sent with no span active starts a trace of its own, as
+//! OpenTelemetry's client instrumentations do (`root_spans(false)` on the
+//! client layer or middleware sends it untouched instead).
 //!
 //! ## Export
 //!
@@ -456,7 +464,8 @@
 //!
 //! ## Configuration
 //!
-//! [`init`] reads `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
+//! [`init`] (or [`from_env`], to adjust the settings in code before
+//! installing) reads `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
 //! `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_TRACES_EXPORTER`
 //! (`console`, `otlp` with `OTEL_EXPORTER_OTLP_*`, `zipkin` with
 //! `OTEL_EXPORTER_ZIPKIN_*`, `jsonl`, `none`, or several),
@@ -506,9 +515,9 @@ pub use tracekit_zipkin as zipkin;
 pub use tracekit_http as http;
 
 /// Installs a tracer configured from the `OTEL_*` environment variables
-/// (see [`TracerBuilder::from_env`]), where `OTEL_TRACES_EXPORTER` may also
-/// name the exporters of this build's features ([`exporters`]: `otlp`,
-/// `zipkin`, `jsonl`);
+/// (see [`from_env`] and [`TracerBuilder::from_env_with`]), where
+/// `OTEL_TRACES_EXPORTER` may name the exporters of this build's features
+/// ([`exporters`]: `otlp`, `zipkin`, `jsonl`) beside `console` and `none`;
 /// `OTEL_SDK_DISABLED=true` installs nothing. Keep the returned guard
 /// alive: it flushes on drop.
 ///
@@ -520,14 +529,33 @@ pub fn init() -> TracerGuard {
     init_with(&exporters())
 }
 
+/// A builder configured from the `OTEL_*` environment variables, where
+/// `OTEL_TRACES_EXPORTER` may name every exporter of this build's features
+/// ([`exporters`]); what [`init`] installs, to adjust in code first. Set in
+/// code, a setting wins over its variable; [`default_exporters`] names the
+/// exporters to use when the variable is not set.
+///
+/// [`default_exporters`]: TracerBuilder::default_exporters
+///
+/// ```no_run
+/// // OTLP unless OTEL_TRACES_EXPORTER says otherwise.
+/// let _tracer = tracekit::from_env()
+///     .service_name("checkout")
+///     .default_exporters("otlp")
+///     .install();
+/// ```
+pub fn from_env() -> TracerBuilder {
+    TracerBuilder::from_env_with(&exporters())
+}
+
 /// The exporters `OTEL_TRACES_EXPORTER` may name beside `console` and
 /// `none`, with this build's features: `otlp` (configured by
 /// `OTEL_EXPORTER_OTLP_*`), `zipkin` (`OTEL_EXPORTER_ZIPKIN_*`) and `jsonl`
 /// (the file in `TRACEKIT_JSONL_PATH`, default `traces.jsonl`).
 ///
 /// ```
-/// let builder = tracekit::TracerBuilder::from_env_with(&tracekit::exporters());
-/// # let _ = builder;
+/// let names: Vec<&str> = tracekit::exporters().iter().map(|e| e.name).collect();
+/// assert!(names.contains(&"jsonl"));
 /// ```
 pub fn exporters() -> Vec<NamedExporter> {
     vec![

@@ -1,9 +1,9 @@
-//! `TracerBuilder::from_env` reads the standard `OTEL_*` variables; a bad
+//! `tracekit::from_env` reads the standard `OTEL_*` variables; a bad
 //! value is reported and its default kept, never a panic.
 //!
 //! One test per binary: it changes the process environment.
 
-use tracekit::{Sampler, TracerBuilder};
+use tracekit::Sampler;
 
 fn set(name: &str, value: &str) {
     // SAFETY: this binary runs a single test, so no other thread reads the
@@ -17,7 +17,7 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
     set("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
     set("OTEL_TRACES_SAMPLER_ARG", "0.25");
     set("OTEL_TRACES_EXPORTER", "none");
-    let tracer = TracerBuilder::from_env().build();
+    let tracer = tracekit::from_env().build();
     assert_eq!(tracer.service_name(), "checkout-api");
     assert_eq!(
         tracer.sampler(),
@@ -26,7 +26,7 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
 
     set("OTEL_TRACES_SAMPLER", "traceidratio");
     set("OTEL_TRACES_SAMPLER_ARG", "two");
-    let tracer = TracerBuilder::from_env().build();
+    let tracer = tracekit::from_env().build();
     assert_eq!(
         tracer.sampler(),
         &Sampler::default(),
@@ -34,7 +34,7 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
     );
 
     set("OTEL_TRACES_SAMPLER", "sometimes");
-    let tracer = TracerBuilder::from_env().build();
+    let tracer = tracekit::from_env().build();
     assert_eq!(
         tracer.sampler(),
         &Sampler::default(),
@@ -42,7 +42,7 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
     );
 
     set("OTEL_PROPAGATORS", "b3multi,jaeger");
-    let tracer = TracerBuilder::from_env().build();
+    let tracer = tracekit::from_env().build();
     let context = tracekit::SpanContext::new(
         tracekit::TraceId::from_u128(1),
         tracekit::SpanId::new(2).unwrap(),
@@ -63,7 +63,7 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
     );
 
     set("OTEL_PROPAGATORS", "tracecontext,carrier-pigeon");
-    let tracer = TracerBuilder::from_env().build();
+    let tracer = tracekit::from_env().build();
     let mut headers = std::collections::HashMap::new();
     tracer.inject(&context, &mut headers);
     assert!(
@@ -77,14 +77,14 @@ fn otel_variables_configure_the_tracer_and_bad_values_fall_back() {
         "OTEL_RESOURCE_ATTRIBUTES",
         "service.name=from-attributes, team=pay%20ments,broken",
     );
-    let tracer = TracerBuilder::from_env().build();
+    let tracer = tracekit::from_env().build();
     assert_eq!(tracer.service_name(), "checkout-api");
     let team = tracer.resource().get("team").and_then(|v| v.as_str());
     assert_eq!(team, Some("pay ments"));
     assert!(tracer.resource().get("broken").is_none());
     // SAFETY: as in `set`.
     unsafe { std::env::remove_var("OTEL_SERVICE_NAME") };
-    let tracer = TracerBuilder::from_env().build();
+    let tracer = tracekit::from_env().build();
     assert_eq!(tracer.service_name(), "from-attributes");
 
     set("OTEL_SDK_DISABLED", "true");

@@ -22,6 +22,11 @@ fn set(name: &str, value: &str) {
     unsafe { std::env::set_var(name, value) }
 }
 
+fn unset(name: &str) {
+    // SAFETY: as in `set`.
+    unsafe { std::env::remove_var(name) }
+}
+
 /// The memory exporter `OTEL_TRACES_EXPORTER=memory` names here.
 static MEMORY: Mutex<Option<Memory>> = Mutex::new(None);
 
@@ -108,4 +113,30 @@ fn otel_traces_exporter_chooses_the_exporters() {
         "no exporter"
     );
     assert_eq!(receiver.requests().len(), 2);
+
+    // Exporters named in code are the default; the variable, set, wins.
+    let default_otlp = || {
+        let tracer: Tracer = TracerBuilder::from_env_with(&named())
+            .default_exporters("otlp")
+            .build();
+        tracer.span("work").start().finish();
+        let _ = tracer.flush();
+        tracer.stats().spans_exported
+    };
+    assert_eq!(default_otlp(), 0, "OTEL_TRACES_EXPORTER=none wins");
+    unset("OTEL_TRACES_EXPORTER");
+    unset("OTEL_EXPORTER_OTLP_PROTOCOL");
+    assert_eq!(default_otlp(), 1);
+    assert_eq!(receiver.requests().len(), 3, "the default sent it");
+
+    // The facade's builder knows every exporter of the build.
+    set("OTEL_TRACES_EXPORTER", "otlp");
+    let tracer = tracekit::from_env().build();
+    tracer.span("work").start().finish();
+    let _ = tracer.flush();
+    assert_eq!(
+        receiver.requests().len(),
+        4,
+        "tracekit::from_env built otlp"
+    );
 }

@@ -151,7 +151,7 @@ fn baggage_is_inherited_by_children_started_after_it_was_set() {
 
 #[traced]
 fn inner_reads_baggage() -> Option<String> {
-    tracekit::with_active_span(|span| span.baggage_item("tenant")).flatten()
+    tracekit::context::baggage_item("tenant")
 }
 
 #[traced]

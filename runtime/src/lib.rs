@@ -38,7 +38,7 @@ pub mod context {
     //! ```
 
     pub use crate::identity::*;
-    pub use crate::scope::{Context, current, has_current};
+    pub use crate::scope::{Context, baggage_item, current, has_current, span_id, trace_id};
 }
 mod cut;
 mod exit;
@@ -86,6 +86,6 @@ pub use tag::{TRUNCATION_MARKER, TagValue, ToTag};
 pub use text::{INLINE_TEXT_LEN, Text};
 pub use tracer::{
     DEFAULT_MAX_TAG_LEN, DEFAULT_SHUTDOWN_TIMEOUT, InstallError, NamedExporter, Tracer,
-    TracerBuilder, TracerGuard, global, init, init_with, is_installed,
+    TracerBuilder, TracerGuard, global, init_with, is_installed,
 };
 pub use wall::unix_nanos;

@@ -17,7 +17,8 @@
 //! `reqwest`, `hyper-util`, `shutdown-signal`; `http` for the crate
 //! itself).
 //!
-//! ```
+//! ```no_run
+//! use std::net::SocketAddr;
 //! use axum::{Router, routing::get};
 //! use tracekit_http::ServerLayer;
 //!
@@ -26,12 +27,17 @@
 //!     format!("item {id}")
 //! }
 //!
+//! # #[tokio::main]
+//! # async fn main() -> std::io::Result<()> {
 //! let app: Router = Router::new()
 //!     .route("/items/{id}", get(|axum::extract::Path(id): axum::extract::Path<u64>| find_item(id)))
 //!     // Added with `Router::layer`, the layer sees the matched route:
 //!     // spans are named `GET /items/{id}`.
 //!     .layer(ServerLayer::new());
-//! # drop(app);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! // With the connection info, spans record `client.address`.
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+//! # }
 //! ```
 //!
 //! Inside a handler, the request's span is active: `#[traced]` functions

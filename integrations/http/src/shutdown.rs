@@ -6,10 +6,11 @@
 /// has returned: no finished span is lost.
 ///
 /// ```no_run
+/// # use std::net::SocketAddr;
 /// # async fn run(app: axum::Router) -> std::io::Result<()> {
 /// let _tracer = tracekit::init(); // flushes when dropped, after the server
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-/// axum::serve(listener, app)
+/// axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
 ///     .with_graceful_shutdown(tracekit_http::shutdown_signal())
 ///     .await
 /// # }

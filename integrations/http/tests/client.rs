@@ -38,14 +38,7 @@ async fn with_root_spans_off_a_request_without_an_active_span_goes_out_untouched
     let client = ClientBuilder::new(reqwest::Client::builder().no_proxy().build().unwrap())
         .with(TracingMiddleware::new().root_spans(false))
         .build();
-    let body = client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = client.get(&url).send().await.unwrap().text().await.unwrap();
     assert_eq!(body, "none");
     tracekit::global().flush().unwrap();
     // Tests run side by side: look for a span of this server's URL only.
@@ -131,11 +124,7 @@ async fn baggage_set_by_the_caller_arrives_at_the_server() {
     let app = Router::new()
         .route(
             "/tenant",
-            get(|| async {
-                tracekit::with_active_span(|span| span.baggage_item("tenant"))
-                    .flatten()
-                    .unwrap_or_default()
-            }),
+            get(|| async { tracekit::context::baggage_item("tenant").unwrap_or_default() }),
         )
         .layer(ServerLayer::new());
     let address = serve(app).await;

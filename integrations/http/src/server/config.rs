@@ -33,6 +33,25 @@ pub type ResponseHook = Arc<dyn Fn(StatusCode, &HeaderMap, &SpanRef) + Send + Sy
 
 /// A layer that traces every request of the service it wraps.
 ///
+/// Serve an axum app with `into_make_service_with_connect_info::<SocketAddr>()`:
+/// without it the server knows no peer address, and spans have no
+/// `client.address`.
+///
+/// ```no_run
+/// use std::net::SocketAddr;
+/// use axum::{Router, routing::get};
+/// use tracekit_http::ServerLayer;
+///
+/// # #[tokio::main]
+/// # async fn main() -> std::io::Result<()> {
+/// let app = Router::new()
+///     .route("/items/{id}", get(|| async { "apple" }))
+///     .layer(ServerLayer::new());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+/// # }
+/// ```
+///
 /// The span is named `{METHOD} {route}` when the route template is known
 /// (axum's `MatchedPath`, with the `axum` feature, when the layer is added
 /// with `Router::layer`), else `{METHOD}`; never the raw path. It
