@@ -25,7 +25,7 @@
 /// Spans still running at exit are not finished, so not delivered.
 ///
 /// ```no_run
-/// let guard = tracekit_runtime::init();
+/// let guard = tracekit_runtime::init_with(&[]);
 /// tracekit_runtime::flush_at_exit();
 /// // ... work; then, from anywhere:
 /// std::process::exit(0); // the spans finished so far are delivered

@@ -38,6 +38,8 @@ mod b3;
 mod baggage;
 mod binary;
 mod carrier;
+#[cfg(feature = "http")]
+mod header_map;
 mod jaeger;
 mod ottrace;
 mod prefixed;
