@@ -10,9 +10,11 @@ use crate::clock;
 use crate::export::Shared;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
-use crate::local::{self, GlobalSink};
+use crate::local;
+use crate::span::SpanBuilder;
 use crate::span::SpanRef;
 use crate::tag::TagValue;
+use crate::tracer::GlobalSink;
 use crate::tracer::{Tracer, global};
 
 /// A span owned by one future, body or task at a time, made by
@@ -63,6 +65,18 @@ pub struct CarriedSpan {
 enum Destination {
     Global,
     Pipeline(Option<Arc<Shared>>),
+}
+
+impl SpanBuilder<'_> {
+    /// Starts the span as a [`CarriedSpan`]: owned by one future or body at
+    /// a time, made active for each of its polls, with no lock and no
+    /// shared allocation.
+    pub fn start_carried(mut self) -> CarriedSpan {
+        let tracer = self.tracer;
+        // Boxed in the box of an earlier span when this thread has one.
+        let live = self.start.begin(tracer, |live, stack| stack.boxed(live));
+        CarriedSpan::new(live, tracer)
+    }
 }
 
 impl CarriedSpan {

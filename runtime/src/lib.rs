@@ -20,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+mod active;
 mod carried;
 mod clock;
 pub mod context {
@@ -37,8 +38,9 @@ pub mod context {
     //! assert_eq!(ctx.baggage().get("tenant"), Some("acme"));
     //! ```
 
+    pub use crate::active::{baggage_item, span_id, trace_id};
     pub use crate::identity::*;
-    pub use crate::scope::{Context, baggage_item, current, has_current, span_id, trace_id};
+    pub use crate::scope::{Context, current, has_current};
 }
 mod cut;
 mod exit;
@@ -70,6 +72,7 @@ mod wall;
 #[path = "__private/mod.rs"]
 pub mod __private_0_1;
 
+pub use active::with_active_span;
 pub use carried::CarriedSpan;
 pub use context::{Baggage, Context, SpanContext, SpanId, TraceId, TraceState};
 pub use exit::flush_at_exit;
@@ -80,7 +83,7 @@ pub use parent::AsParent;
 pub use record::{Field, LogRecord, SpanKind, SpanRecord};
 pub use resource::Resource;
 pub use sampler::Sampler;
-pub use scope::{Scope, with_active_span};
+pub use scope::Scope;
 pub use span::{Span, SpanBuilder, SpanRef};
 pub use tag::{TRUNCATION_MARKER, TagValue, ToTag};
 pub use text::{INLINE_TEXT_LEN, Text};

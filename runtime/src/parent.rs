@@ -2,8 +2,6 @@
 //! follows_from = ..)]` accept.
 
 use crate::identity::SpanContext;
-use crate::scope::Context;
-use crate::span::{Span, SpanRef};
 
 /// A value that names a span context to start a span under (or to follow
 /// from): a [`SpanContext`], a [`Span`], a [`SpanRef`], a [`Context`], a
@@ -29,24 +27,6 @@ pub trait AsParent {
 impl AsParent for SpanContext {
     fn as_parent(&self) -> Option<SpanContext> {
         Some(self.clone())
-    }
-}
-
-impl AsParent for SpanRef {
-    fn as_parent(&self) -> Option<SpanContext> {
-        Some(self.context()).filter(SpanContext::is_valid)
-    }
-}
-
-impl AsParent for Span {
-    fn as_parent(&self) -> Option<SpanContext> {
-        (**self).as_parent()
-    }
-}
-
-impl AsParent for Context {
-    fn as_parent(&self) -> Option<SpanContext> {
-        self.span_context()
     }
 }
 

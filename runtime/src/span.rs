@@ -11,12 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
-use crate::carried::CarriedSpan;
 use crate::clock;
 use crate::export::raw::Extra;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
-use crate::local::{self, SharedSpan};
+use crate::local::{self, Parent, SharedSpan};
 use crate::parent::AsParent;
 use crate::record::{LogRecord, SpanKind};
 use crate::scope::Scope;
@@ -345,29 +344,6 @@ impl std::fmt::Debug for Span {
     }
 }
 
-/// Where a new span takes its parent from (also what `#[traced]` passes).
-#[doc(hidden)]
-#[derive(Clone, Debug, Default)]
-pub enum Parent {
-    /// The span active on this thread or task, if any.
-    #[default]
-    Active,
-    /// This context, or a new trace for `None` (`root`).
-    Of(Option<SpanContext>),
-}
-
-/// The references `#[traced]` was given (`root`, `child_of`,
-/// `follows_from`); passed by reference, so the common call without any
-/// moves nothing large.
-#[doc(hidden)]
-#[derive(Default)]
-pub struct References {
-    /// Where the parent comes from.
-    pub parent: Parent,
-    /// A `FollowsFrom` reference.
-    pub follows_from: Option<SpanContext>,
-}
-
 /// Everything needed to start a span; filled by [`SpanBuilder`] and by
 /// `#[traced]`.
 #[derive(Default)]
@@ -409,10 +385,10 @@ impl SpanStart {
 /// ```
 #[must_use = "a span builder does nothing until `start` is called"]
 pub struct SpanBuilder<'t> {
-    tracer: &'t Tracer,
+    pub(crate) tracer: &'t Tracer,
     /// The tracer's cut for keys and strings, read once.
     limit: usize,
-    start: SpanStart,
+    pub(crate) start: SpanStart,
 }
 
 impl<'t> SpanBuilder<'t> {
@@ -548,14 +524,48 @@ impl<'t> SpanBuilder<'t> {
 
     /// Starts the span.
     pub fn start(mut self) -> Span {
-        // By reference: the settings are read where they are, not copied.
-        self.tracer.start_span(&mut self.start)
+        let tracer = self.tracer;
+        match self.start.begin(tracer, |live, _| live) {
+            Some(live) => Span::shared(live, tracer),
+            None => Span::noop(),
+        }
     }
+}
 
-    /// Starts the span as a [`CarriedSpan`]: owned by one future or body at
-    /// a time, made active for each of its polls, with no lock and no
-    /// shared allocation.
-    pub fn start_carried(mut self) -> CarriedSpan {
-        self.tracer.start_carried(&mut self.start)
+impl SpanStart {
+    /// Starts the span these settings describe with `tracer`, on this
+    /// thread's stack (for its parent, ids and sampling), and hands it to
+    /// `place` with the stack: `None` when the tracer records nothing. By
+    /// reference: the settings are read where they are, not copied.
+    #[inline]
+    pub(crate) fn begin<R>(
+        &mut self,
+        tracer: &Tracer,
+        place: impl FnOnce(LiveSpan, &mut local::Stack) -> R,
+    ) -> Option<R> {
+        let starter = tracer.starter();
+        local::with_thread(|stack| {
+            let live = starter.begin_built(
+                std::mem::take(&mut self.name),
+                self.kind,
+                std::mem::take(&mut self.parent),
+                self.extra.take(),
+                self.start,
+                stack,
+            )?;
+            Some(place(live, stack))
+        })
+    }
+}
+
+impl AsParent for SpanRef {
+    fn as_parent(&self) -> Option<SpanContext> {
+        Some(self.context()).filter(SpanContext::is_valid)
+    }
+}
+
+impl AsParent for Span {
+    fn as_parent(&self) -> Option<SpanContext> {
+        (**self).as_parent()
     }
 }

@@ -109,8 +109,8 @@ impl Registration {
                 .install_provisional();
         }
         let root = SpanContext::new(
-            crate::local::ids::new_trace_id(),
-            crate::local::ids::new_span_id(),
+            crate::local::new_trace_id(),
+            crate::local::new_span_id(),
             true,
         )
         .with_random_trace_id(true);

@@ -12,8 +12,9 @@ use super::thunk::{Gather, Steps};
 use crate::clock;
 use crate::hooks::{Call, Hooks, Outcome, Runner, panic_message};
 use crate::local;
+use crate::local::References;
 use crate::record::{Field, SpanKind};
-use crate::span::{References, SpanRef};
+use crate::span::SpanRef;
 use crate::tag::TagValue;
 use crate::tracer::{global, has_global_hooks, skips_unsampled_children};
 

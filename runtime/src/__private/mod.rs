@@ -7,7 +7,7 @@ pub mod probe;
 mod thunk;
 mod traced_future;
 
-pub use crate::span::{Parent, References};
+pub use crate::local::{Parent, References};
 pub use crate::tracer::is_installed as enabled;
 pub use arg_tags::ArgTags;
 pub use call::{CallSite, Finish, InlineCall, TracedCall, Unread};

@@ -11,9 +11,10 @@ use super::call::{CallSite, Finish, ReadOutcome, TracedCall, Unread, has_hooks, 
 use super::thunk::{Gather, Thunk};
 use crate::clock;
 use crate::live::LiveSpan;
-use crate::local::{self, GlobalSink};
-use crate::span::References;
+use crate::local;
+use crate::local::References;
 use crate::tag::TagValue;
+use crate::tracer::GlobalSink;
 use crate::tracer::global;
 
 /// One traced async call (or call returning a future) in progress. Its

@@ -4,9 +4,6 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
-use super::{Stack, with_thread};
-use crate::identity::{SpanId, TraceId};
-
 /// A seed that differs per thread and per process: std's `RandomState` keys
 /// are random per process and advance per call.
 pub(crate) fn seed() -> u64 {
@@ -17,7 +14,7 @@ pub(crate) fn seed() -> u64 {
 
 /// wyrand: one multiply per draw, passes BigCrush; ids need uniqueness and
 /// spread, not cryptographic strength. The state lives in the thread's
-/// [`Stack`].
+/// thread's `Stack`.
 #[inline]
 pub(crate) fn draw(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0xa076_1d64_78bd_642f);
@@ -25,41 +22,9 @@ pub(crate) fn draw(state: &mut u64) -> u64 {
     ((t >> 64) as u64) ^ (t as u64)
 }
 
-/// A new span id (never zero), drawn from this thread's generator.
-#[inline]
-pub(crate) fn span_id(stack: &mut Stack) -> SpanId {
-    loop {
-        if let Some(id) = SpanId::new(stack.next_u64()) {
-            return id;
-        }
-    }
-}
-
-/// A new 128-bit trace id (never all zeros), drawn from this thread's
-/// generator.
-pub(crate) fn trace_id(stack: &mut Stack) -> TraceId {
-    loop {
-        let high = u128::from(stack.next_u64());
-        let id = TraceId::from_u128((high << 64) | u128::from(stack.next_u64()));
-        if id.is_valid() {
-            return id;
-        }
-    }
-}
-
-/// A new span id, outside a visit of the thread's state.
-pub(crate) fn new_span_id() -> SpanId {
-    with_thread(span_id)
-}
-
-/// A new trace id, outside a visit of the thread's state.
-pub(crate) fn new_trace_id() -> TraceId {
-    with_thread(trace_id)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::local::new_span_id;
     use std::collections::HashSet;
 
     #[test]

@@ -80,7 +80,7 @@ impl LocalLane {
 }
 
 /// One thread's lanes, one per pipeline it finished spans for. They live
-/// in the thread's scope state ([`crate::scope`]), so finishing a span
+/// in the thread's engine state (`STACK`, see `thread.rs`), so finishing a span
 /// touches one thread-local.
 pub(crate) struct Buffers {
     lanes: Vec<LocalLane>,
@@ -161,21 +161,6 @@ impl Drop for Buffers {
     fn drop(&mut self) {
         self.lanes.drain(..).for_each(LocalLane::close);
     }
-}
-
-/// Takes a finished span: into this thread's lane of `pipeline`, or, for a
-/// tracer without exporters, to the open test captures alone.
-pub(crate) fn deliver(pipeline: Option<&Arc<Shared>>, span: RawSpan) {
-    match pipeline {
-        Some(shared) => submit(shared, span),
-        None => crate::observe::show(&span),
-    }
-}
-
-/// Buffers a finished span of this thread (showing it to open test
-/// captures); during thread teardown, in the stand-in stack's lanes.
-pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
-    crate::local::with_thread(|stack| stack.buffers.submit_built(shared, || span));
 }
 
 #[cfg(test)]

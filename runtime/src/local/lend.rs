@@ -6,7 +6,8 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
-use super::thread::{LENT, finish_carried, set_top_is_unsampled, top_is_unsampled, with_stack};
+use super::cells::{LENT, set_top_is_unsampled, top_is_unsampled};
+use super::thread::{finish_carried, with_stack};
 use crate::export::Shared;
 use crate::live::LiveSpan;
 
@@ -29,15 +30,6 @@ pub(crate) struct Lent<S: Sink> {
 pub(crate) trait Sink {
     /// The pipeline, if the tracer has one.
     fn pipeline() -> Option<&'static Arc<Shared>>;
-}
-
-/// Where the spans of traced futures go: the global tracer's pipeline.
-pub(crate) struct GlobalSink;
-
-impl Sink for GlobalSink {
-    fn pipeline() -> Option<&'static Arc<Shared>> {
-        crate::tracer::global().pipeline()
-    }
 }
 
 /// Makes `live` the active span for one poll. Fails (the span comes

@@ -25,6 +25,7 @@
 //! - **No user code runs while the stack is borrowed**: hooks, formatters
 //!   and bodies run between visits.
 
+mod cells;
 pub(crate) mod extras;
 pub(crate) mod ids;
 pub(crate) mod lanes;
@@ -34,23 +35,26 @@ mod stack;
 mod start;
 mod thread;
 
-pub(crate) use lend::{GlobalSink, Lent, lend};
-pub(crate) use shared::SharedSpan;
-pub(crate) use stack::{Active, LocalParent, Stack};
+pub(crate) use cells::top_is_unsampled;
+pub(crate) use lend::{Lent, Sink, lend};
+pub(crate) use shared::{LocalParent, SharedSpan};
+pub(crate) use stack::{Active, Stack};
+pub(crate) use start::Starter;
+pub use start::{Parent, References};
 pub(crate) use thread::{
-    ActiveSpan, active_span, enter, enter_span, finish_carried, has_top, leave, take_carried, top,
-    top_is_unsampled, with_local, with_thread,
+    ActiveSpan, active_span, enter, enter_span, finish_carried, has_top, leave, new_span_id,
+    new_trace_id, take_carried, top, with_local, with_thread,
 };
 
 #[cfg(test)]
 mod tests {
-    use super::lend::Sink;
-    use super::thread::{LENT, with_stack};
+    use super::cells::LENT;
+    use super::thread::with_stack;
     use super::*;
+    use crate::active::with_active_span;
     use crate::identity::SpanContext;
     use crate::identity::{SpanId, TraceId};
     use crate::live::LiveSpan;
-    use crate::scope::with_active_span;
     use std::cell::Cell;
     use std::sync::Arc;
 

@@ -7,7 +7,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::LocalParent;
 use crate::export::Pipeline;
 use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::live::LiveSpan;
@@ -100,7 +99,10 @@ impl SharedSpan {
             None => self.lock().finish(end),
         };
         if let Some(record) = record {
-            super::lanes::deliver(self.pipeline.shared(), record);
+            match self.pipeline.shared() {
+                Some(shared) => super::thread::submit(shared, record),
+                None => crate::observe::show(&record),
+            }
         }
     }
 }
@@ -110,4 +112,14 @@ fn live_of(state: &mut Mutex<LiveSpan>) -> &mut LiveSpan {
     state
         .get_mut()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What a child takes from a parent span of this process.
+pub(crate) struct LocalParent {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: SpanId,
+    pub(crate) sampled: bool,
+    pub(crate) random_trace_id: bool,
+    pub(crate) baggage: Baggage,
+    pub(crate) trace_state: TraceState,
 }

@@ -6,11 +6,11 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::SharedSpan;
+use super::cells::{LENT, set_top_is_unsampled};
 use super::lanes::Buffers;
-use super::thread::{LENT, set_top_is_unsampled};
+use super::shared::{LocalParent, SharedSpan};
 use crate::export::Shared;
-use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
+use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
 use crate::sampler::Sampler;
 
@@ -103,16 +103,6 @@ impl Active {
             Active::Nothing => Active::Nothing,
         }
     }
-}
-
-/// What a child takes from a parent span of this process.
-pub(crate) struct LocalParent {
-    pub(crate) trace_id: TraceId,
-    pub(crate) span_id: SpanId,
-    pub(crate) sampled: bool,
-    pub(crate) random_trace_id: bool,
-    pub(crate) baggage: Baggage,
-    pub(crate) trace_state: TraceState,
 }
 
 pub(super) struct Entry {
@@ -444,3 +434,27 @@ impl Drop for Stack {
 
 /// Boxes of async spans a thread keeps for reuse at most.
 const MAX_SPARE_LIVE: usize = 64;
+
+impl Stack {
+    /// A new span id (never zero), drawn from this thread's generator.
+    #[inline]
+    pub(crate) fn span_id(&mut self) -> SpanId {
+        loop {
+            if let Some(id) = SpanId::new(self.next_u64()) {
+                return id;
+            }
+        }
+    }
+
+    /// A new 128-bit trace id (never all zeros), drawn from this thread's
+    /// generator.
+    pub(crate) fn trace_id(&mut self) -> TraceId {
+        loop {
+            let high = u128::from(self.next_u64());
+            let id = TraceId::from_u128((high << 64) | u128::from(self.next_u64()));
+            if id.is_valid() {
+                return id;
+            }
+        }
+    }
+}

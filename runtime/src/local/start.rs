@@ -3,16 +3,50 @@
 
 use std::borrow::Cow;
 
+use std::sync::Arc;
+
 use super::{LocalParent, Stack};
-use crate::carried::CarriedSpan;
 use crate::clock;
+use crate::export::Shared;
 use crate::export::raw::Extra;
 use crate::identity::{SpanContext, SpanId, TraceState};
 use crate::live::LiveSpan;
 use crate::local;
 use crate::record::SpanKind;
-use crate::span::{Parent, References, Span, SpanStart};
-use crate::tracer::Tracer;
+use crate::sampler::Sampler;
+
+/// What the engine needs of a tracer to start and finish spans, as plain
+/// values: whether it records, its sampler, its pipeline. The handles
+/// make one (`Tracer::starter`); the engine names no handle.
+#[derive(Clone, Copy)]
+pub(crate) struct Starter<'a> {
+    pub(crate) enabled: bool,
+    pub(crate) sampler: &'a Sampler,
+    pub(crate) pipeline: Option<&'a Arc<Shared>>,
+}
+
+/// Where a new span takes its parent from (also what `#[traced]` passes).
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub enum Parent {
+    /// The span active on this thread or task, if any.
+    #[default]
+    Active,
+    /// This context, or a new trace for `None` (`root`).
+    Of(Option<SpanContext>),
+}
+
+/// The references `#[traced]` was given (`root`, `child_of`,
+/// `follows_from`); passed by reference, so the common call without any
+/// moves nothing large.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct References {
+    /// Where the parent comes from.
+    pub parent: Parent,
+    /// A `FollowsFrom` reference.
+    pub follows_from: Option<SpanContext>,
+}
 
 impl Parent {
     /// The parent context this names, looking at `stack` for the active one.
@@ -24,7 +58,7 @@ impl Parent {
     }
 }
 
-impl Tracer {
+impl Starter<'_> {
     /// Starts a span under `parent` (already resolved; `None` for a root):
     /// draws its ids, asks the sampler, and starts its clock.
     #[inline]
@@ -58,13 +92,13 @@ impl Tracer {
                 parent.has_random_trace_id(),
             ),
             // tracekit's trace ids are random.
-            None => (crate::local::ids::trace_id(stack), None, false, None, true),
+            None => (stack.trace_id(), None, false, None, true),
         };
-        let sampled = self.sampler().decide(parent_sampled, trace_id)
+        let sampled = self.sampler.decide(parent_sampled, trace_id)
             || crate::observe::forces_sampling(trace_id);
-        let span_id = crate::local::ids::span_id(stack);
+        let span_id = stack.span_id();
         let extra = if sampled {
-            if let Some(shared) = self.pipeline() {
+            if let Some(shared) = self.pipeline {
                 stack.buffers.started(shared);
             }
             extra()
@@ -89,23 +123,24 @@ impl Tracer {
         }
     }
 
-    /// Starts a span from a builder's settings; `None` when this tracer
-    /// records nothing.
-    fn begin_built(&self, start: &mut SpanStart, stack: &mut Stack) -> Option<LiveSpan> {
-        if !self.is_enabled() {
+    /// Starts a span from a builder's settings; `None` when the tracer
+    /// records nothing. `extra` holds the builder's tags, each already cut
+    /// to the tracer's limit; unsampled, its box goes back to the pool.
+    pub(crate) fn begin_built(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        parent: Parent,
+        extra: Option<Box<Extra>>,
+        start: Option<u64>,
+        stack: &mut Stack,
+    ) -> Option<LiveSpan> {
+        if !self.enabled {
             return None;
         }
-        let parent = std::mem::take(&mut start.parent).resolve(stack);
-        // `SpanBuilder::tag` cut each value to this tracer's limit.
-        let mut extra = start.extra.take();
-        let live = self.begin(
-            std::mem::take(&mut start.name),
-            start.kind,
-            parent,
-            || extra.take(),
-            start.start,
-            stack,
-        );
+        let parent = parent.resolve(stack);
+        let mut extra = extra;
+        let live = self.begin(name, kind, parent, || extra.take(), start, stack);
         if let Some(unused) = extra {
             // Not sampled: the box goes back to the pool, emptied.
             unused.emptied().give_back();
@@ -130,9 +165,9 @@ impl Tracer {
     ) -> Option<(u64, bool)> {
         local::with_thread(|stack| {
             // Samplers that follow the parent were answered by the flag.
-            let answered = self.sampler().keeps_unsampled_children();
+            let answered = self.sampler.keeps_unsampled_children();
             match references {
-                None if !answered && stack.active_stays_unsampled(self.sampler()) => None,
+                None if !answered && stack.active_stays_unsampled(self.sampler) => None,
                 None => self.push_child::<CARRIED>(stack, name, kind),
                 Some(references) => self.push_traced::<CARRIED>(stack, name, kind, references),
             }
@@ -149,7 +184,7 @@ impl Tracer {
         name: &'static str,
         kind: SpanKind,
     ) -> Option<(u64, bool)> {
-        if !self.is_enabled() {
+        if !self.enabled {
             return None;
         }
         let Some(parent) = stack.active_parent() else {
@@ -200,10 +235,10 @@ impl Tracer {
     /// sampled (then counted as started) and its id.
     #[inline(always)]
     fn draw_child(&self, parent: &LocalParent, stack: &mut Stack) -> (bool, SpanId) {
-        let sampled = self.sampler().decide(Some(parent.sampled), parent.trace_id)
+        let sampled = self.sampler.decide(Some(parent.sampled), parent.trace_id)
             || crate::observe::forces_sampling(parent.trace_id);
-        let span_id = crate::local::ids::span_id(stack);
-        if sampled && let Some(shared) = self.pipeline() {
+        let span_id = stack.span_id();
+        if sampled && let Some(shared) = self.pipeline {
             stack.buffers.started(shared);
         }
         (sampled, span_id)
@@ -264,12 +299,12 @@ impl Tracer {
         kind: SpanKind,
         references: &mut References,
     ) -> Option<(u64, bool)> {
-        if !self.is_enabled() {
+        if !self.enabled {
             return None;
         }
         let parent = std::mem::take(&mut references.parent);
         let follows_from = references.follows_from.take();
-        if matches!(parent, Parent::Active) && stack.active_stays_unsampled(self.sampler()) {
+        if matches!(parent, Parent::Active) && stack.active_stays_unsampled(self.sampler) {
             return None;
         }
         let parent = parent.resolve(stack);
@@ -286,28 +321,10 @@ impl Tracer {
         }))
     }
 
-    /// Starts a span whose state may cross threads.
-    pub(crate) fn start_span(&self, start: &mut SpanStart) -> Span {
-        let Some(live) = local::with_thread(|stack| self.begin_built(start, stack)) else {
-            return Span::noop();
-        };
-        Span::shared(live, self)
-    }
-
-    /// Starts a span that one owner at a time carries, boxed (in a box of
-    /// an earlier one when this thread has one).
-    pub(crate) fn start_carried(&self, start: &mut SpanStart) -> CarriedSpan {
-        let live = local::with_thread(|stack| {
-            let live = self.begin_built(start, stack)?;
-            Some(stack.boxed(live))
-        });
-        CarriedSpan::new(live, self)
-    }
-
     /// Finishes the local span `id` of this thread at `end` and buffers it
     /// for export.
     #[inline]
     pub(crate) fn finish_local(&self, id: u64, end: u64) {
-        local::with_thread(|stack| stack.finish_local(id, end, self.pipeline()));
+        local::with_thread(|stack| stack.finish_local(id, end, self.pipeline));
     }
 }

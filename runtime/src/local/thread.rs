@@ -7,39 +7,19 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use super::SharedSpan;
+use super::cells::LENT;
 use super::stack::{Active, Stack};
 use crate::export::Shared;
+use crate::export::raw::RawSpan;
+use crate::identity::{SpanId, TraceId};
 use crate::live::LiveSpan;
 
 thread_local! {
     static STACK: RefCell<Stack> = const { RefCell::new(Stack::new()) };
-    /// Whether the top of this thread's stack is a parent whose trace is
-    /// not sampled: kept beside the stack, in a plain cell, so a traced
-    /// call under an unsampled trace reads one flag and nothing else.
-    static TOP_IS_UNSAMPLED: Cell<bool> = const { Cell::new(false) };
-    /// The span of the async call being polled on this thread, active but
-    /// not pushed yet (null: none); see `lend`. While it is here, this
-    /// cell owns it.
-    pub(super) static LENT: Cell<*mut LiveSpan> = const { Cell::new(std::ptr::null_mut()) };
     /// The stand-in for `STACK` once it is gone, while the thread's other
     /// thread-locals are torn down (null: none); see `with_teardown_stack`.
     /// A plain cell, with no destructor, so it outlives them all.
     static TEARDOWN: Cell<*mut Stack> = const { Cell::new(std::ptr::null_mut()) };
-}
-
-/// Whether the span active on this thread belongs to a trace that is not
-/// sampled.
-#[inline(always)]
-pub(crate) fn top_is_unsampled() -> bool {
-    TOP_IS_UNSAMPLED.get()
-}
-
-/// Sets the flag through `with`: `LocalKey::set` goes through the lazy
-/// initialisation path, a call, though this cell is constant-initialised
-/// and has no destructor (so `with` cannot fail).
-#[inline(always)]
-pub(super) fn set_top_is_unsampled(value: bool) {
-    TOP_IS_UNSAMPLED.with(|flag| flag.set(value));
 }
 
 /// Runs `f` on this thread's stack. During thread teardown, once the
@@ -188,4 +168,20 @@ pub(crate) fn active_span() -> Option<ActiveSpan> {
             Active::Context(_) | Active::Nothing => None,
         }
     })
+}
+
+/// A new span id, outside a visit of the thread's state.
+pub(crate) fn new_span_id() -> SpanId {
+    with_thread(Stack::span_id)
+}
+
+/// A new trace id, outside a visit of the thread's state.
+pub(crate) fn new_trace_id() -> TraceId {
+    with_thread(Stack::trace_id)
+}
+
+/// Buffers a finished span of this thread (showing it to open test
+/// captures); during thread teardown, in the stand-in stack's lanes.
+pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
+    with_thread(|stack| stack.buffers.submit_built(shared, || span));
 }

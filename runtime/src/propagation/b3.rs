@@ -110,8 +110,8 @@ fn context(trace: &str, span: &str, sampled: bool) -> Option<SpanContext> {
 /// A new trace that is not sampled: the caller said no.
 fn deny_only() -> SpanContext {
     SpanContext::new(
-        crate::local::ids::new_trace_id(),
-        crate::local::ids::new_span_id(),
+        crate::local::new_trace_id(),
+        crate::local::new_span_id(),
         false,
     )
     .into_remote()

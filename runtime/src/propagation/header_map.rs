@@ -90,4 +90,3 @@ fn all_values<'a>(
     };
     values.into_iter()
 }
-

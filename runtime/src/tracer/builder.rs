@@ -6,7 +6,6 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::env::NamedExporter;
 use super::global::{self, InstallError};
 use super::guard::TracerGuard;
 use super::{DEFAULT_MAX_TAG_LEN, DEFAULT_SHUTDOWN_TIMEOUT, Tracer, TracerInner};
@@ -226,4 +225,25 @@ impl TracerBuilder {
             }
         }
     }
+}
+
+/// An exporter `OTEL_TRACES_EXPORTER` may name: its name, and how it is
+/// built from the environment (an error says what cannot be used).
+///
+/// ```
+/// use tracekit_runtime::export::Memory;
+/// use tracekit_runtime::{NamedExporter, TracerBuilder};
+///
+/// let memory = NamedExporter {
+///     name: "memory",
+///     build: || Ok(Box::new(Memory::new())),
+/// };
+/// let _builder = TracerBuilder::from_env_with(&[memory]);
+/// ```
+#[derive(Clone, Copy)]
+pub struct NamedExporter {
+    /// The name in `OTEL_TRACES_EXPORTER`.
+    pub name: &'static str,
+    /// Builds the exporter from the environment.
+    pub build: fn() -> Result<Box<dyn Exporter>, String>,
 }

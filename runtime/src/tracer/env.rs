@@ -1,9 +1,9 @@
 //! A tracer's settings read from the standard `OTEL_*` variables, and the
 //! exporters `OTEL_TRACES_EXPORTER` may name.
 
-use super::builder::TracerBuilder;
+use super::builder::{NamedExporter, TracerBuilder};
 use super::guard::TracerGuard;
-use crate::export::{BatchConfig, Console, Exporter};
+use crate::export::{BatchConfig, Console};
 use crate::propagation::Composite;
 use crate::sampler::Sampler;
 
@@ -140,25 +140,4 @@ pub fn init_with(named: &[NamedExporter]) -> TracerGuard {
         };
     }
     TracerBuilder::from_env_with(named).install()
-}
-
-/// An exporter `OTEL_TRACES_EXPORTER` may name: its name, and how it is
-/// built from the environment (an error says what cannot be used).
-///
-/// ```
-/// use tracekit_runtime::export::Memory;
-/// use tracekit_runtime::{NamedExporter, TracerBuilder};
-///
-/// let memory = NamedExporter {
-///     name: "memory",
-///     build: || Ok(Box::new(Memory::new())),
-/// };
-/// let _builder = TracerBuilder::from_env_with(&[memory]);
-/// ```
-#[derive(Clone, Copy)]
-pub struct NamedExporter {
-    /// The name in `OTEL_TRACES_EXPORTER`.
-    pub name: &'static str,
-    /// Builds the exporter from the environment.
-    pub build: fn() -> Result<Box<dyn Exporter>, String>,
 }

@@ -8,10 +8,10 @@ mod env;
 mod global;
 mod guard;
 
-pub use builder::TracerBuilder;
-pub use env::{NamedExporter, init_with};
+pub use builder::{NamedExporter, TracerBuilder};
+pub use env::init_with;
+pub(crate) use global::{GlobalSink, has_global_hooks, skips_unsampled_children};
 pub use global::{InstallError, global, is_installed};
-pub(crate) use global::{has_global_hooks, skips_unsampled_children};
 pub use guard::TracerGuard;
 
 use std::borrow::Cow;
@@ -22,7 +22,9 @@ use std::time::Duration;
 use crate::export::{BatchConfig, FlushError, Pipeline, TracerStats};
 use crate::hooks::Hooks;
 use crate::identity::SpanContext;
+use crate::local::{References, Starter};
 use crate::propagation::{Composite, Extractor, Injector, Propagator};
+use crate::record::SpanKind;
 use crate::resource::Resource;
 use crate::sampler::Sampler;
 use crate::span::SpanBuilder;
@@ -253,6 +255,36 @@ impl Tracer {
                 stats.dropped()
             );
         }
+    }
+
+    /// What the engine needs of this tracer to start and finish spans.
+    #[inline(always)]
+    pub(crate) fn starter(&self) -> Starter<'_> {
+        Starter {
+            enabled: self.inner.enabled,
+            sampler: &self.inner.sampler,
+            pipeline: self.inner.pipeline.shared(),
+        }
+    }
+
+    /// Starts the span of a traced call on this thread's stack (see
+    /// `Starter::start_traced`).
+    #[inline(always)]
+    pub(crate) fn start_traced<const CARRIED: bool>(
+        &self,
+        name: &'static str,
+        kind: SpanKind,
+        references: Option<&mut References>,
+    ) -> Option<(u64, bool)> {
+        self.starter()
+            .start_traced::<CARRIED>(name, kind, references)
+    }
+
+    /// Finishes the local span `id` of this thread at `end` and buffers it
+    /// for export.
+    #[inline]
+    pub(crate) fn finish_local(&self, id: u64, end: u64) {
+        self.starter().finish_local(id, end);
     }
 
     /// The pipeline's shared half, when the tracer has exporters.
