@@ -42,12 +42,22 @@ pub(crate) struct Shared {
     pub(super) warnings: Warnings,
 }
 
+impl State {
+    /// The spare chunk emptied longest ago: the exporter thread read the
+    /// newest just now, and its lines are still in that core's first
+    /// cache level, from where a writer on another core would have to
+    /// take each one (see `Chunk::read_soon`).
+    pub(super) fn take_spare(&mut self) -> Option<Arc<Chunk>> {
+        self.spare.pop_front()
+    }
+}
+
 pub(super) struct State {
     /// Full chunks, oldest first.
     pub(super) queue: VecDeque<Arc<Chunk>>,
     /// Emptied chunks kept for reuse, so a thread's next chunk allocates
-    /// nothing.
-    pub(super) spare: Vec<Arc<Chunk>>,
+    /// nothing; handed out oldest first (see `take_spare`).
+    pub(super) spare: VecDeque<Arc<Chunk>>,
     /// Emptied extra boxes the exporter thread gave back, for producers.
     pub(super) spare_extras: Vec<Box<Extra>>,
     /// Spans in `queue`.
@@ -109,7 +119,7 @@ impl Shared {
     pub(crate) fn open_lane(&self) -> (Arc<Lane>, Arc<Chunk>) {
         let lane = Arc::new(Lane::new());
         self.lanes().open.push(lane.clone());
-        let chunk = self.lock().spare.pop();
+        let chunk = self.lock().take_spare();
         (lane, chunk.unwrap_or_else(|| self.new_chunk()))
     }
 
@@ -145,7 +155,7 @@ impl Shared {
     ) -> Arc<Chunk> {
         let (evicted, spare) = match full {
             Some(full) => self.queue_chunk(full, Some(extras)),
-            None => (Vec::new(), self.lock().spare.pop()),
+            None => (Vec::new(), self.lock().take_spare()),
         };
         match (spare, self.drop_evicted(evicted)) {
             (Some(spare), Some(emptied)) => {
@@ -193,7 +203,7 @@ impl Shared {
             }
             let spare = extras.map(|extras| {
                 top_up(&mut state.spare_extras, extras);
-                state.spare.pop()
+                state.take_spare()
             });
             // The exporter is woken once, when it sleeps: a wake is a
             // system call, and producers queue far more often.
@@ -254,7 +264,7 @@ impl Shared {
         if only.capacity() == self.chunk_capacity() {
             let mut state = self.lock();
             if state.spare.len() < MAX_SPARE_CHUNKS {
-                state.spare.push(chunk);
+                state.spare.push_back(chunk);
             }
         }
     }
@@ -363,7 +373,7 @@ impl Pipeline {
             config: config.normalized(),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
-                spare: Vec::new(),
+                spare: VecDeque::new(),
                 spare_extras: Vec::new(),
                 queued: 0,
                 exporter: Sleep::Awake,

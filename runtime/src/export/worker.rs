@@ -184,7 +184,7 @@ impl Worker {
     /// to a fresh one when it is full.
     fn keep(&mut self, span: RawSpan) {
         if self.sources.back().is_none_or(|back| back.is_full()) {
-            let spare = self.shared.lock().spare.pop();
+            let spare = self.shared.lock().take_spare();
             let chunk = spare.unwrap_or_else(|| self.shared.new_chunk());
             self.sources.push_back(chunk);
         }
