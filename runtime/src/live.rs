@@ -200,6 +200,19 @@ fn same_key(a: &str, b: &str) -> bool {
 }
 
 impl Extra {
+    /// Fetches the box and its tags into this core's first cache level
+    /// alone, before the exporter thread moves the tags out: the box goes
+    /// back to a producer, which would otherwise first take each line from
+    /// this core to write into it again (see `Chunk::read_soon`).
+    #[inline(always)]
+    pub(crate) fn read_soon(&self) {
+        crate::export::read_soon((self as *const Extra).cast(), std::mem::size_of::<Extra>());
+        crate::export::read_soon(
+            self.tags.as_ptr().cast(),
+            std::mem::size_of_val(self.tags.as_slice()),
+        );
+    }
+
     /// Sets the tag `key`, replacing an earlier value. A key whose bit is
     /// not in the summary of the keys set so far is new: it is added
     /// without looking through the others (a span's keys are nearly always

@@ -59,7 +59,7 @@ pub(super) struct State {
     /// nothing; handed out oldest first (see `take_spare`).
     pub(super) spare: VecDeque<Arc<Chunk>>,
     /// Emptied extra boxes the exporter thread gave back, for producers.
-    pub(super) spare_extras: Vec<Box<Extra>>,
+    pub(super) spare_extras: VecDeque<Box<Extra>>,
     /// Spans in `queue`.
     pub(super) queued: usize,
     /// What the exporter thread is doing: whether a producer should wake
@@ -336,10 +336,15 @@ impl Shared {
 }
 
 /// Moves spare extra boxes into a thread's pool, up to its size.
-fn top_up(spare: &mut Vec<Box<Extra>>, pool: &mut Vec<Box<Extra>>) {
-    let wanted = MAX_THREAD_EXTRAS.saturating_sub(pool.len());
-    let from = spare.len().saturating_sub(wanted);
-    pool.extend(spare.drain(from..));
+/// The oldest go first: the exporter thread emptied the newest just now,
+/// and a producer writing into them would first take their lines from
+/// that core (see `Chunk::read_soon`).
+fn top_up(spare: &mut VecDeque<Box<Extra>>, pool: &mut Vec<Box<Extra>>) {
+    let wanted = MAX_THREAD_EXTRAS
+        .saturating_sub(pool.len())
+        .min(spare.len());
+    // Oldest last in the pool, which hands out from its end.
+    pool.splice(0..0, spare.drain(..wanted).rev());
 }
 
 /// Emptied chunks kept for reuse at most.
@@ -374,7 +379,7 @@ impl Pipeline {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 spare: VecDeque::new(),
-                spare_extras: Vec::new(),
+                spare_extras: VecDeque::new(),
                 queued: 0,
                 exporter: Sleep::Awake,
                 flush_requested: 0,

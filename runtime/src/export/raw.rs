@@ -75,6 +75,7 @@ impl RawSpan {
         record.logs.clear();
         record.follows_from.clear();
         let mut extra = self.extra?;
+        extra.read_soon();
         record.tags.append(&mut extra.tags);
         extra.tag_keys = 0;
         record.logs.append(&mut extra.logs);
