@@ -62,9 +62,11 @@ pub(crate) struct Chunk {
 
 // SAFETY: a slot is written by the one writer before it is published and
 // read by one reader after; the counters order the two (see the module
-// docs). The spans themselves move between threads, so they must be `Send`.
-unsafe impl Sync for Chunk {}
-unsafe impl Send for Chunk {}
+// docs). Sharing a chunk moves its spans from the writer's thread to the
+// reader's, so they must be `Send`: the bound says it, and the compiler
+// refuses this impl if `RawSpan` ever holds something that is not. (`Send`
+// needs no impl: the slots are `Send` when `RawSpan` is.)
+unsafe impl Sync for Chunk where RawSpan: Send {}
 
 impl Chunk {
     /// An empty chunk of `capacity` slots (at least one).

@@ -40,6 +40,9 @@ pub(crate) struct Shared {
     /// Drops counted when the last flush completed.
     dropped_at_last_flush: AtomicU64,
     pub(super) warnings: Warnings,
+    /// A chunk nobody writes into: a thread's current chunk for the moment
+    /// its full one is queued (see `enqueue`).
+    placeholder: Arc<Chunk>,
 }
 
 impl State {
@@ -129,13 +132,11 @@ impl Shared {
 
     /// Closes a thread's lane: what it still holds (`rest`) is queued, and
     /// its counters are kept.
-    pub(crate) fn close_lane(&self, lane: &Arc<Lane>, rest: Option<Arc<Chunk>>) {
-        if let Some(rest) = rest {
-            if rest.pending() > 0 {
-                self.push_full(rest);
-            } else {
-                self.recycle_chunk(rest);
-            }
+    pub(crate) fn close_lane(&self, lane: &Arc<Lane>, rest: Arc<Chunk>) {
+        if rest.pending() > 0 {
+            self.push_full(rest);
+        } else {
+            self.recycle_chunk(rest);
         }
         let mut lanes = self.lanes();
         if let Some(index) = lanes.open.iter().position(|l| Arc::ptr_eq(l, lane)) {
@@ -146,25 +147,22 @@ impl Shared {
         }
     }
 
-    /// Queues a thread's full chunk and gives back an empty one to write
-    /// into next; tops up the thread's pool of extra boxes.
-    pub(crate) fn enqueue(
-        &self,
-        full: Option<Arc<Chunk>>,
-        extras: &mut Vec<Box<Extra>>,
-    ) -> Arc<Chunk> {
-        let (evicted, spare) = match full {
-            Some(full) => self.queue_chunk(full, Some(extras)),
-            None => (Vec::new(), self.lock().take_spare()),
-        };
-        match (spare, self.drop_evicted(evicted)) {
+    /// Queues a thread's full chunk, `current`, and puts an empty one in
+    /// its place to write into next; tops up the thread's pool of extra
+    /// boxes.
+    pub(crate) fn enqueue(&self, current: &mut Arc<Chunk>, extras: &mut Vec<Box<Extra>>) {
+        // A placeholder stands in while the full chunk is queued: the
+        // queue must hold the only reference, or it cannot be reused.
+        let full = std::mem::replace(current, Arc::clone(&self.placeholder));
+        let (evicted, spare) = self.queue_chunk(full, Some(extras));
+        *current = match (spare, self.drop_evicted(evicted)) {
             (Some(spare), Some(emptied)) => {
                 self.recycle_chunk(emptied);
                 spare
             }
             (Some(chunk), None) | (None, Some(chunk)) => chunk,
             (None, None) => self.new_chunk(),
-        }
+        };
     }
 
     /// Queues a chunk no thread writes into any more.
@@ -396,6 +394,7 @@ impl Pipeline {
             export_errors: AtomicU64::new(0),
             dropped_at_last_flush: AtomicU64::new(0),
             warnings: Warnings::default(),
+            placeholder: Arc::new(Chunk::new(1)),
         });
         let worker = shared.clone();
         let spawned = std::thread::Builder::new()

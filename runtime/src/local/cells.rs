@@ -1,8 +1,10 @@
 //! The engine's plain thread-local cells, with no destructor: the flag
-//! a traced call under an unsampled trace reads alone, and the lent span
-//! of the poll running on this thread.
+//! a traced call under an unsampled trace reads alone, the lent span of
+//! the poll running on this thread and the entry id it takes if pushed,
+//! and the next entry id.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::live::LiveSpan;
 
@@ -15,6 +17,32 @@ thread_local! {
     /// not pushed yet (null: none); see `lend`. While it is here, this
     /// cell owns it.
     pub(super) static LENT: Cell<*mut LiveSpan> = const { Cell::new(std::ptr::null_mut()) };
+    /// The entry id the lent span takes when it is pushed, drawn when it
+    /// was lent: the loan finds its span on the stack by this id alone.
+    pub(super) static LENT_ID: Cell<u64> = const { Cell::new(0) };
+    /// The next entry id of this thread (0: a new block is needed).
+    static NEXT_ENTRY_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A new entry id. Ids come in blocks of 2^32 per thread, so an id names
+/// one entry in the whole process: a handle used on the wrong thread, or
+/// a loan whose span is gone, finds nothing.
+#[inline(always)]
+pub(super) fn next_entry_id() -> u64 {
+    NEXT_ENTRY_ID.with(|next| {
+        let mut id = next.get();
+        if id & 0xffff_ffff == 0 {
+            id = new_block();
+        }
+        next.set(id + 1);
+        id
+    })
+}
+
+#[cold]
+fn new_block() -> u64 {
+    static BLOCKS: AtomicU64 = AtomicU64::new(1);
+    BLOCKS.fetch_add(1, Ordering::Relaxed) << 32
 }
 
 /// Whether the span active on this thread belongs to a trace that is not

@@ -5,7 +5,6 @@
 //! thread does next), or the thread queues the chunk itself when it is full
 //! and when the thread exits.
 
-use std::ptr::NonNull;
 use std::sync::Arc;
 
 use crate::export::Shared;
@@ -19,9 +18,10 @@ use crate::local::extras::{restore_spare_extras, take_spare_extras};
 struct LocalLane {
     shared: Arc<Shared>,
     lane: Arc<Lane>,
-    /// The lane's current chunk, which the lane keeps alive; this thread is
-    /// its only writer.
-    chunk: NonNull<Chunk>,
+    /// The chunk this thread writes into, which the lane shares with the
+    /// exporter thread (it takes published spans from there); this thread
+    /// is its only writer.
+    chunk: Arc<Chunk>,
     /// Spans written into `chunk`.
     written: usize,
     capacity: usize,
@@ -30,31 +30,22 @@ struct LocalLane {
 impl LocalLane {
     fn new(shared: &Arc<Shared>) -> LocalLane {
         let (lane, chunk) = shared.open_lane();
-        let mut local = LocalLane {
+        lane.set_current(chunk.clone());
+        LocalLane {
             shared: shared.clone(),
             lane,
-            chunk: NonNull::dangling(),
+            capacity: chunk.capacity(),
+            chunk,
             written: 0,
-            capacity: 0,
-        };
-        local.set_current(chunk);
-        local
-    }
-
-    /// Makes `chunk` (empty) the lane's current chunk.
-    fn set_current(&mut self, chunk: Arc<Chunk>) {
-        self.chunk = NonNull::from(&*chunk);
-        self.capacity = chunk.capacity();
-        self.written = 0;
-        self.lane.set_current(chunk);
+        }
     }
 
     #[inline(always)]
     fn push(&mut self, build: impl FnOnce() -> RawSpan) {
         Lane::bump(&self.lane.finished);
-        // SAFETY: the lane holds the chunk until this thread (its only
-        // writer) takes it off in `seal`; `written` counts what it published.
-        unsafe { self.chunk.as_ref().push(self.written, build) };
+        // SAFETY: this thread is the chunk's only writer, and `written`
+        // counts what it published.
+        unsafe { self.chunk.push(self.written, build) };
         self.written += 1;
         if self.written == self.capacity {
             self.seal();
@@ -65,17 +56,21 @@ impl LocalLane {
     #[cold]
     #[inline(never)]
     fn seal(&mut self) {
-        let full = self.lane.take_current();
+        // The lane lets go of it first, so the queue holds the only other
+        // reference: once exported, the chunk can be emptied and reused.
+        drop(self.lane.take_current());
         let mut extras = take_spare_extras();
-        let next = self.shared.enqueue(full, &mut extras);
+        self.shared.enqueue(&mut self.chunk, &mut extras);
         restore_spare_extras(extras);
-        self.set_current(next);
+        self.capacity = self.chunk.capacity();
+        self.written = 0;
+        self.lane.set_current(self.chunk.clone());
     }
 
     /// Queues what the lane still holds and closes it: the thread is done.
     fn close(self) {
-        let rest = self.lane.take_current();
-        self.shared.close_lane(&self.lane, rest);
+        drop(self.lane.take_current());
+        self.shared.close_lane(&self.lane, self.chunk);
     }
 }
 

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
-use super::cells::{LENT, set_top_is_unsampled, top_is_unsampled};
+use super::cells::{LENT, LENT_ID, next_entry_id, set_top_is_unsampled, top_is_unsampled};
 use super::thread::{finish_carried, with_stack};
 use crate::export::Shared;
 use crate::live::LiveSpan;
@@ -18,6 +18,9 @@ use crate::live::LiveSpan;
 /// [`Lent::finish`] or [`Lent::settle`].
 pub(crate) struct Lent<S: Sink> {
     raw: *mut LiveSpan,
+    /// The entry id the span takes if it is pushed: how the loan finds it
+    /// there (ids are never reused; boxes are).
+    id: u64,
     /// The "unsampled top" flag before the loan, to restore when the span
     /// comes back never pushed.
     was_unsampled: bool,
@@ -44,9 +47,12 @@ pub(crate) fn lend<S: Sink>(live: Box<LiveSpan>) -> Result<Lent<S>, Box<LiveSpan
     let was_unsampled = top_is_unsampled();
     set_top_is_unsampled(!live.sampled);
     let raw = Box::into_raw(live);
+    let id = next_entry_id();
     LENT.with(|lent| lent.set(raw));
+    LENT_ID.with(|cell| cell.set(id));
     Ok(Lent {
         raw,
+        id,
         was_unsampled,
         _sink: PhantomData,
     })
@@ -74,7 +80,7 @@ impl<S: Sink> Lent<S> {
             return Some(live);
         }
         with_stack(|stack| {
-            let position = stack.find_carried(lent.raw)?;
+            let position = stack.find(lent.id)?;
             stack.remove_carried(position)
         })
     }
@@ -99,7 +105,7 @@ impl<S: Sink> Lent<S> {
     pub(crate) fn settle(self) -> Result<u64, Option<Box<LiveSpan>>> {
         let lent = ManuallyDrop::new(self);
         let id = with_stack(|stack| {
-            let position = stack.find_carried(lent.raw)?;
+            let position = stack.find(lent.id)?;
             Some(stack.entries[position].id)
         });
         id.ok_or_else(|| lent.reclaim())
@@ -120,7 +126,7 @@ impl<S: Sink> Drop for Lent<S> {
             return;
         }
         with_stack(|stack| {
-            let position = stack.find_carried(self.raw)?;
+            let position = stack.find(self.id)?;
             let id = stack.entries[position].id;
             let end = stack.entries[position].active.live().map_or(0, end);
             stack.finish_local(id, end, pipeline);

@@ -4,9 +4,8 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::cells::{LENT, set_top_is_unsampled};
+use super::cells::{LENT, LENT_ID, next_entry_id, set_top_is_unsampled};
 use super::lanes::Buffers;
 use super::shared::{LocalParent, SharedSpan};
 use crate::export::Shared;
@@ -115,8 +114,6 @@ pub(super) struct Entry {
 /// buffers of finished spans, and the id generator.
 pub(crate) struct Stack {
     pub(super) entries: Vec<Entry>,
-    /// The next entry id; ids are unique across threads (see `new_block`).
-    next_id: u64,
     /// The id generator's state (0: not seeded yet).
     rng: u64,
     pub(crate) buffers: Buffers,
@@ -128,18 +125,10 @@ pub(crate) struct Stack {
     spare_live: Vec<Box<LiveSpan>>,
 }
 
-/// Entry ids come in blocks of 2^32 per thread, so an id names one entry in
-/// the whole process: a handle used on the wrong thread finds nothing.
-fn new_block() -> u64 {
-    static BLOCKS: AtomicU64 = AtomicU64::new(1);
-    BLOCKS.fetch_add(1, Ordering::Relaxed) << 32
-}
-
 impl Stack {
     pub(super) const fn new() -> Stack {
         Stack {
             entries: Vec::new(),
-            next_id: 0,
             rng: 0,
             buffers: Buffers::new(),
             spare_live: Vec::new(),
@@ -149,11 +138,13 @@ impl Stack {
     /// Pushes what `build` returns; returns the new entry's id.
     #[inline(always)]
     pub(super) fn push_with(&mut self, build: impl FnOnce(&mut Stack) -> Active) -> u64 {
-        if self.next_id & 0xffff_ffff == 0 {
-            self.next_id = new_block();
-        }
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = next_entry_id();
+        self.push_as(id, build)
+    }
+
+    /// Pushes what `build` returns as the entry `id`.
+    #[inline(always)]
+    fn push_as(&mut self, id: u64, build: impl FnOnce(&mut Stack) -> Active) -> u64 {
         let active = build(self);
         set_top_is_unsampled(active.is_unsampled_parent());
         crate::in_place::push_in_place(&mut self.entries, Entry { id, active });
@@ -234,15 +225,8 @@ impl Stack {
         // SAFETY: `LENT` owned the box `lend` leaked; it was just cleared,
         // so the box has one owner again: the entry.
         let live = unsafe { Box::from_raw(raw) };
-        self.push(Active::Carried(Some(live)));
-    }
-
-    /// The position of the carried span whose box is at `raw`.
-    pub(super) fn find_carried(&self, raw: *const LiveSpan) -> Option<usize> {
-        self.entries.iter().rposition(|entry| match &entry.active {
-            Active::Carried(Some(live)) => std::ptr::eq(&**live, raw),
-            _ => false,
-        })
+        // Under the id its loan drew, by which the loan finds it.
+        self.push_as(LENT_ID.with(Cell::get), |_| Active::Carried(Some(live)));
     }
 
     /// Keeps the box of a finished async span for the next one, its span
