@@ -45,6 +45,7 @@ pub mod context {
 mod cut;
 mod exit;
 pub mod export;
+mod extra;
 mod future;
 pub mod hooks;
 mod identity;
@@ -54,6 +55,7 @@ mod local;
 mod observe;
 mod parent;
 pub mod propagation;
+mod read_once;
 mod record;
 pub mod resource;
 pub mod sampler;

@@ -6,7 +6,8 @@
 
 use std::borrow::Cow;
 
-use crate::export::raw::{Extra, RawSpan};
+use crate::export::raw::RawSpan;
+use crate::extra::Extra;
 use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::record::{LogRecord, SpanKind};
 use crate::tag::TagValue;
@@ -76,9 +77,7 @@ impl LiveSpan {
             return;
         };
         let mut args = args;
-        for (key, value) in args.tags.drain(..) {
-            extra.set_tag(key, value);
-        }
+        extra.set_tags_of(&mut args);
         args.give_back();
     }
 
@@ -92,8 +91,7 @@ impl LiveSpan {
         match &mut self.extra {
             None => self.extra = Some(args),
             Some(extra) => {
-                extra.tags.append(&mut args.tags);
-                extra.tag_keys |= args.tag_keys;
+                extra.append_tags_of(&mut args);
                 args.give_back();
             }
         }
@@ -108,7 +106,7 @@ impl LiveSpan {
 
     pub(crate) fn log(&mut self, log: LogRecord) {
         if let Some(extra) = self.extra() {
-            extra.logs.push(log);
+            extra.push_log(log);
         }
     }
 
@@ -187,131 +185,5 @@ impl LiveSpan {
             baggage: self.baggage.clone(),
             extra: self.extra.take(),
         }
-    }
-}
-
-/// Whether two keys are the same: lengths and the first and last bytes
-/// first, as keys of a span mostly differ there (`server.port`,
-/// `client.port`), before a whole comparison.
-#[inline]
-fn same_key(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.first() == b.first() && a.last() == b.last() && a == b
-}
-
-impl Extra {
-    /// Fetches the box and its tags into this core's first cache level
-    /// alone, before the exporter thread moves the tags out: the box goes
-    /// back to a producer, which would otherwise first take each line from
-    /// this core to write into it again (see `Chunk::read_soon`).
-    #[inline(always)]
-    pub(crate) fn read_soon(&self) {
-        crate::export::read_soon((self as *const Extra).cast(), std::mem::size_of::<Extra>());
-        crate::export::read_soon(
-            self.tags.as_ptr().cast(),
-            std::mem::size_of_val(self.tags.as_slice()),
-        );
-    }
-
-    /// Sets the tag `key`, replacing an earlier value. A key whose bit is
-    /// not in the summary of the keys set so far is new: it is added
-    /// without looking through the others (a span's keys are nearly always
-    /// distinct, and the search grew with each tag).
-    pub(crate) fn set_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
-        if self.tag_keys & key_bit(&key) != 0
-            && let Some(slot) = self.tags.iter_mut().find(|(k, _)| same_key(k, &key))
-        {
-            slot.1 = value;
-            return;
-        }
-        self.push_new(key, value);
-    }
-
-    /// Whether `key` is surely not set yet and the tags have room for it.
-    #[inline(always)]
-    pub(crate) fn has_room_for_new(&self, key: &str) -> bool {
-        self.tag_keys & key_bit(key) == 0 && self.tags.len() < self.tags.capacity()
-    }
-
-    /// Adds the tag `key`, which is not set yet.
-    #[inline(always)]
-    pub(crate) fn push_new(&mut self, key: Cow<'static, str>, value: TagValue) {
-        self.tag_keys |= key_bit(&key);
-        crate::in_place::push_pair_in_place(&mut self.tags, key, value);
-    }
-}
-
-/// The bit of `key` in a summary of keys: from its length and its first
-/// and last bytes, where the keys of a span mostly differ.
-#[inline(always)]
-fn key_bit(key: &str) -> u64 {
-    let bytes = key.as_bytes();
-    let (first, last) = match bytes {
-        [] => (0, 0),
-        [first, .., last] => (*first, *last),
-        [only] => (*only, *only),
-    };
-    let mixed =
-        (bytes.len() as u32).wrapping_mul(0x9E37_79B1) ^ u32::from(first) << 8 ^ u32::from(last);
-    1 << (mixed.wrapping_mul(0x85EB_CA6B) >> 26)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys(extra: &Extra) -> Vec<&str> {
-        extra.tags.iter().map(|(key, _)| &**key).collect()
-    }
-
-    #[test]
-    fn a_tag_set_again_replaces_the_first_among_many() {
-        let mut extra = Extra::default();
-        let names: Vec<String> = (0..200).map(|n| format!("key.{n}")).collect();
-        for (n, name) in names.iter().enumerate() {
-            extra.set_tag(Cow::Owned(name.clone()), TagValue::I64(n as i64));
-        }
-        // Each key again: replaced in place, found by the search.
-        for (n, name) in names.iter().enumerate() {
-            extra.set_tag(Cow::Owned(name.clone()), TagValue::I64(-(n as i64)));
-        }
-        assert_eq!(extra.tags.len(), 200);
-        assert_eq!(extra.tags[7].1, TagValue::I64(-7));
-    }
-
-    #[test]
-    fn keys_that_share_a_bit_are_kept_apart() {
-        // Same length, first and last bytes: the same bit.
-        let mut extra = Extra::default();
-        extra.set_tag("server.port".into(), TagValue::I64(1));
-        extra.set_tag("sXXXXXXXXXt".into(), TagValue::I64(2));
-        extra.set_tag("server.port".into(), TagValue::I64(3));
-        assert_eq!(keys(&extra), ["server.port", "sXXXXXXXXXt"]);
-        assert_eq!(extra.tags[0].1, TagValue::I64(3));
-    }
-
-    #[test]
-    fn an_emptied_box_forgets_its_keys() {
-        let mut extra = Box::new(Extra::default());
-        extra.set_tag("a".into(), TagValue::Bool(true));
-        let mut extra = extra.emptied();
-        assert_eq!(extra.tag_keys, 0);
-        extra.set_tag("a".into(), TagValue::Bool(false));
-        assert_eq!(keys(&extra), ["a"]);
-    }
-
-    #[test]
-    fn tags_added_without_a_summary_are_still_searched() {
-        let mut span = LiveSpan::NOOP;
-        span.recording = true;
-        span.set_tag("user".into(), TagValue::I64(1));
-        let mut args = Box::new(Extra::default());
-        args.tags.push(("id".into(), TagValue::I64(2)));
-        args.tag_keys = u64::MAX;
-        span.add_arg_tags(args);
-        span.set_tag("id".into(), TagValue::I64(3));
-        let extra = span.extra.as_deref().expect("tags");
-        assert_eq!(keys(extra), ["user", "id"]);
-        assert_eq!(extra.tags[1].1, TagValue::I64(3));
     }
 }

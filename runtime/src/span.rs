@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use crate::clock;
-use crate::export::raw::Extra;
+use crate::extra::Extra;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
 use crate::local::{self, Parent, SharedSpan};
@@ -437,7 +437,7 @@ impl<'t> SpanBuilder<'t> {
     /// nothing.
     pub fn follows_from(mut self, cause: impl AsParent) -> Self {
         if let Some(cause) = cause.as_parent() {
-            self.start.extra().follows_from.push(cause);
+            self.start.extra().push_follows_from(cause);
         }
         self
     }

@@ -5,10 +5,7 @@
 //! (reading back what was just written in pieces stalls the CPU's store
 //! forwarding).
 
-use std::borrow::Cow;
-
-use crate::export::raw::Extra;
-use crate::in_place::push_in_place;
+use crate::extra::{Extra, Unsummarized};
 use crate::local;
 use crate::tag::TagValue;
 
@@ -16,7 +13,7 @@ use crate::tag::TagValue;
 /// stack (nothing is borrowed while the values are computed): the tags
 /// first, then the arguments.
 pub struct ArgTags {
-    extra: Box<Extra>,
+    extra: Unsummarized,
     /// How many of the gathered tags come from `tags(..)`.
     tags: usize,
     limit: usize,
@@ -24,12 +21,9 @@ pub struct ArgTags {
 
 impl ArgTags {
     pub(super) fn new(count: usize) -> ArgTags {
-        let mut extra = Extra::fresh();
-        extra.tags.reserve(count);
-        // Pushed without a summary of their keys.
-        extra.tag_keys = u64::MAX;
         ArgTags {
-            extra,
+            // Pushed without a summary of their keys.
+            extra: Unsummarized::new(Extra::fresh(), count),
             tags: 0,
             limit: super::tag_limit(),
         }
@@ -46,7 +40,7 @@ impl ArgTags {
     #[inline(always)]
     pub fn tag(&mut self, key: &'static str, value: Option<TagValue>) {
         self.arg(key, value);
-        self.tags = self.extra.tags.len();
+        self.tags = self.extra.len();
     }
 
     /// Records the argument `key`; `None` (a type that is not recorded)
@@ -92,26 +86,24 @@ impl ArgTags {
 
     #[inline(always)]
     fn push(&mut self, key: &'static str, value: TagValue) {
-        push_in_place(&mut self.extra.tags, (Cow::Borrowed(key), value));
+        self.extra.push(key, value);
     }
 
     /// Everything gathered.
     pub(super) fn into_all(self) -> Box<Extra> {
-        self.extra
+        self.extra.into_box()
     }
 
     /// The `tags(..)` alone: the arguments are let go.
     pub(super) fn into_tags_only(mut self) -> Box<Extra> {
-        self.extra.tags.truncate(self.tags);
-        self.extra
+        self.extra.truncate(self.tags);
+        self.extra.into_box()
     }
 
     /// The `tags(..)`, and the arguments apart.
     pub(super) fn split(mut self) -> (Box<Extra>, Box<Extra>) {
-        let mut args = Extra::fresh();
-        args.tags.extend(self.extra.tags.drain(self.tags..));
-        args.tag_keys = u64::MAX;
-        (self.extra, args)
+        let args = self.extra.split_off(self.tags, Extra::fresh());
+        (self.extra.into_box(), args.into_box())
     }
 }
 

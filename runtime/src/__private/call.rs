@@ -236,7 +236,7 @@ impl TracedCall {
         } else if has_hooks(site) {
             let (tags, args) = gathered.split();
             arg_tags::add_to_span(self.id, tags);
-            self.call_hooks(site, &args.tags);
+            self.call_hooks(site, args.tags());
             arg_tags::set_on_span(self.id, args);
         } else {
             arg_tags::add_to_span(self.id, gathered.into_all());

@@ -409,7 +409,7 @@ mod tests {
         (&&&Probe(&'x')).__tracekit_record("g", &mut args);
         (&&&Probe(&Some(7u8))).__tracekit_record("h", &mut args);
         (&&&Probe(&Opaque)).__tracekit_record("i", &mut args);
-        let written = args.into_all().tags;
+        let written = args.into_all().tags().to_vec();
         let expected = [
             ("a", 5u8.to_tag()),
             ("b", u64::MAX.to_tag()),

@@ -24,34 +24,6 @@ const READ_AHEAD: usize = 16;
 /// The bytes of one slot.
 const SLOT_SIZE: usize = std::mem::size_of::<RawSpan>();
 
-/// Fetches the `len` bytes at `start` into this core's first cache level
-/// alone (a non-temporal prefetch), ahead of reading them once. Memory the
-/// exporter thread reads goes back to a producer (a chunk, a tag box): a
-/// line the reader keeps in its other caches after the read must, at the
-/// producer's next write to it, first be taken from this core, and a run
-/// of such writes stalls the producer. On a 2-core VM that doubled the
-/// cost of a span (183 -> 94 ns per span, the process's CPU per span
-/// 218 -> 131 ns).
-#[inline(always)]
-pub(crate) fn read_soon(start: *const u8, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use core::arch::x86_64::{_MM_HINT_NTA, _mm_prefetch};
-        const LINE: usize = 64;
-        let first = start as usize & !(LINE - 1);
-        let end = start as usize + len;
-        let mut line = first;
-        while line < end {
-            // SAFETY: a prefetch is a hint: it reads and writes nothing and
-            // cannot fault, whatever the address.
-            unsafe { _mm_prefetch::<_MM_HINT_NTA>(line as *const i8) };
-            line += LINE;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (start, len);
-}
-
 pub(crate) struct Chunk {
     /// Spans written; only the writer stores it.
     published: AtomicUsize,
@@ -167,11 +139,11 @@ impl Chunk {
     }
 
     /// Fetches slot `index`, if the chunk has it, ahead of its read, into
-    /// this core's first cache level alone (see [`read_soon`]).
+    /// this core's first cache level alone (see `read_once::read_soon`).
     #[inline(always)]
     fn read_soon(&self, index: usize) {
         if let Some(slot) = self.slots.get(index) {
-            read_soon(slot.get().cast_const().cast(), SLOT_SIZE);
+            crate::read_once::read_soon(slot.get().cast_const().cast(), SLOT_SIZE);
         }
     }
 
@@ -208,7 +180,7 @@ mod tests {
     use std::borrow::Cow;
     use std::sync::Arc;
 
-    use crate::export::raw::Extra;
+    use crate::extra::Extra;
     use crate::identity::{SpanId, TraceId};
     use crate::record::SpanKind;
 

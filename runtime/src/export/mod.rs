@@ -18,7 +18,6 @@ mod warnings;
 mod worker;
 
 pub use batch::BatchConfig;
-pub(crate) use chunk::read_soon;
 pub use console::Console;
 pub use memory::Memory;
 pub(crate) use pipeline::{Pipeline, Shared};

@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 
 use super::chunk::Chunk;
 use super::lane::Lane;
-use super::raw::{Extra, MAX_THREAD_EXTRAS};
 use super::stats::{FlushError, TracerStats};
 use super::warnings::{Problem, Warnings};
 use super::worker::Worker;
 use super::{BatchConfig, Exporter};
+use crate::extra::{Extra, MAX_THREAD_EXTRAS};
 use crate::resource::Resource;
 
 /// What producers and the exporter thread share.

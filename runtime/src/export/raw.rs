@@ -13,29 +13,9 @@ use std::borrow::Cow;
 use std::time::SystemTime;
 
 use crate::clock::WallClock;
-use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
-use crate::record::{Field, LogRecord, SpanKind, SpanRecord};
-
-/// What a span recorded besides its ids, name and times.
-///
-/// Boxes circulate: the exporter thread moves the tags out (keeping the
-/// vector's capacity) and returns the box to the pipeline, producers take
-/// boxes from their thread's pool, refilled when the thread queues a full
-/// chunk and when it flushes. In steady state a span with tags allocates
-/// nothing.
-#[derive(Clone, Default)]
-pub(crate) struct Extra {
-    pub(crate) tags: Vec<Field>,
-    /// A summary of the keys in `tags`, one bit per key (see
-    /// `Extra::set_tag`); all ones when unknown. A bit may stand for
-    /// several keys, so it says only which keys are surely new.
-    pub(crate) tag_keys: u64,
-    pub(crate) logs: Vec<LogRecord>,
-    pub(crate) follows_from: Vec<SpanContext>,
-}
-
-/// Emptied boxes a thread keeps at most.
-pub(crate) const MAX_THREAD_EXTRAS: usize = 256;
+use crate::extra::Extra;
+use crate::identity::{Baggage, SpanId, TraceId, TraceState};
+use crate::record::{SpanKind, SpanRecord};
 
 /// A finished span, as buffered and queued.
 pub(crate) struct RawSpan {
@@ -76,10 +56,7 @@ impl RawSpan {
         record.follows_from.clear();
         let mut extra = self.extra?;
         extra.read_soon();
-        record.tags.append(&mut extra.tags);
-        extra.tag_keys = 0;
-        record.logs.append(&mut extra.logs);
-        record.follows_from.append(&mut extra.follows_from);
+        extra.move_into(record);
         Some(extra)
     }
 

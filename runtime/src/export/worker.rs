@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 use super::chunk::Chunk;
 use super::lane::Lane;
 use super::pipeline::{Shared, Sleep, max_spare_extras};
-use super::raw::{Extra, RawSpan};
+use super::raw::RawSpan;
 use super::warnings::Problem;
 use super::{ExportError, Exporter};
+use crate::extra::Extra;
 use crate::record::SpanRecord;
 
 /// The longest the exporter sleeps when nothing was pending at its last

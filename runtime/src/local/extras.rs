@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 
 use crate::export::Shared;
-use crate::export::raw::{Extra, MAX_THREAD_EXTRAS};
+use crate::extra::{Extra, MAX_THREAD_EXTRAS};
 
 thread_local! {
     static SPARE_EXTRAS: RefCell<Vec<Box<Extra>>> = const { RefCell::new(Vec::new()) };
@@ -26,23 +26,9 @@ impl Extra {
             .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
             .ok()
             .flatten()
-            .unwrap_or_else(|| {
-                // Room for the tags a span usually gets, so that a new box
-                // is not grown at its first, fifth and ninth tag.
-                Box::new(Extra {
-                    tags: Vec::with_capacity(8),
-                    ..Extra::default()
-                })
-            })
-    }
-
-    /// This box with nothing in it (its room kept).
-    pub(crate) fn emptied(mut self: Box<Self>) -> Box<Self> {
-        self.tags.clear();
-        self.tag_keys = 0;
-        self.logs.clear();
-        self.follows_from.clear();
-        self
+            // Room for the tags a span usually gets, so that a new box is
+            // not grown at its first, fifth and ninth tag.
+            .unwrap_or_else(|| Extra::with_room(8))
     }
 
     /// Puts an emptied box back in this thread's pool (or lets it go when

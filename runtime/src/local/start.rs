@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::{LocalParent, Stack};
 use crate::clock;
 use crate::export::Shared;
-use crate::export::raw::Extra;
+use crate::extra::Extra;
 use crate::identity::{SpanContext, SpanId, TraceState};
 use crate::live::LiveSpan;
 use crate::local;
@@ -310,10 +310,9 @@ impl Starter<'_> {
         let parent = parent.resolve(stack);
         let extra = || {
             follows_from.map(|cause| {
-                Box::new(Extra {
-                    follows_from: vec![cause],
-                    ..Extra::default()
-                })
+                let mut extra = Extra::fresh();
+                extra.push_follows_from(cause);
+                extra
             })
         };
         Some(stack.push_local::<CARRIED>(|stack| {
