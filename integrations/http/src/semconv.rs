@@ -3,8 +3,8 @@
 //! the host and port, the error type of a status.
 
 #[cfg(feature = "server")]
-use http::{HeaderMap, Uri, Version};
-use http::{Method, StatusCode};
+use http::{HeaderMap, Uri};
+use http::{Method, StatusCode, Version};
 use tracekit_runtime::{TagValue, Text};
 
 /// A tag of borrowed text: kept inline when short (no allocation).
@@ -14,7 +14,6 @@ pub(crate) fn text(text: &str) -> TagValue {
 
 /// An IP address as a tag, written without the formatting's `String`
 /// (an IPv4 address, and most IPv6 ones, then stay inline).
-#[cfg(feature = "server")]
 pub(crate) fn ip_text(ip: std::net::IpAddr) -> TagValue {
     use std::io::Write;
     // The longest form, an IPv6 address ending in an IPv4 one, is 45 bytes.
@@ -55,7 +54,6 @@ fn known_method(method: &Method) -> Option<&'static str> {
 }
 
 /// `network.protocol.version`.
-#[cfg(feature = "server")]
 pub(crate) fn protocol_version(version: Version) -> Option<&'static str> {
     Some(match version {
         Version::HTTP_09 => "0.9",

@@ -65,7 +65,7 @@ pub use self::tower::{ClientFuture, ClientLayer, ClientService};
 use std::fmt::Display;
 use std::net::SocketAddr;
 
-use http::{HeaderMap, Method, StatusCode, Uri, Version};
+use http::{HeaderMap, Method, StatusCode, Version};
 use tracekit_runtime::{CarriedSpan, SpanKind, Tracer};
 
 use crate::headers::RecordedHeaders;
@@ -108,7 +108,7 @@ impl<'a> Target<'a> {
     /// The target of an `http::Uri` (its authority parsed once: `host` and
     /// `port_u16` parse it again at every call).
     #[cfg(any(feature = "client", test))]
-    pub(crate) fn of_uri(uri: &'a Uri) -> Target<'a> {
+    pub(crate) fn of_uri(uri: &'a http::Uri) -> Target<'a> {
         let authority = uri.authority();
         Target {
             scheme: uri.scheme_str(),
@@ -268,7 +268,7 @@ mod tests {
     #[test]
     fn the_full_url_loses_credentials_and_by_default_the_query() {
         let full = |uri: &str, query| {
-            let uri: Uri = uri.parse().unwrap();
+            let uri: http::Uri = uri.parse().unwrap();
             full_url(&Target::of_uri(&uri), query)
         };
         let secret = "https://user:secret@api.example:8443/cart/7?token=abc";

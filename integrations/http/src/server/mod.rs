@@ -14,13 +14,16 @@
 //! ```
 
 mod body;
+mod body_mode;
 mod config;
 mod future;
+mod layer;
 mod service;
+mod tags;
 
 pub use body::{RequestBody, ResponseBody};
-pub use config::{
-    CaptureRequest, PassRequest, RequestBodyMode, RequestHook, ResponseHook, ServerLayer,
-};
+pub use body_mode::{CaptureRequest, PassRequest, RequestBodyMode};
+pub use config::{RequestHook, ResponseHook};
 pub use future::ResponseFuture;
+pub use layer::ServerLayer;
 pub use service::TracedService;

@@ -10,7 +10,8 @@ use http::{Request, Response};
 use tower_service::Service;
 
 use super::body::ResponseBody;
-use super::config::{Config, RequestBodyMode};
+use super::body_mode::RequestBodyMode;
+use super::config::Config;
 use super::future::ResponseFuture;
 
 /// A service whose every request runs in a `server` span; made by
