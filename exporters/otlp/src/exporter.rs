@@ -80,7 +80,9 @@ impl Exporter for OtlpExporter {
             }
             #[cfg(feature = "grpc")]
             Transport::Grpc(sender) => {
-                let response = sender.export(&encode::request(&self.resource, batch))?;
+                // The same bytes as OTLP/HTTP's protobuf body.
+                encode_body(&mut self.body, &self.resource, self.protocol, batch);
+                let response = sender.export(bytes::Bytes::copy_from_slice(&self.body))?;
                 rejected(response)
             }
         }
@@ -118,6 +120,7 @@ fn rejected(response: ExportTraceServiceResponse) -> Result<(), ExportError> {
 /// success (the backend said 2xx).
 fn partial_success(protocol: Protocol, body: &[u8]) -> Result<(), ExportError> {
     let (rejected, message) = match protocol {
+        // gRPC answers come decoded, through `rejected`.
         Protocol::HttpProtobuf | Protocol::Grpc => match ExportTraceServiceResponse::decode(body) {
             Ok(response) => return self::rejected(response),
             Err(_) => (0, String::new()),

@@ -1,7 +1,8 @@
 //! OTLP over gRPC (feature `grpc`): each batch is one unary call of
 //! `opentelemetry.proto.collector.trace.v1.TraceService/Export`, with
 //! tonic, on a runtime of the exporter's own (the exporter thread is not
-//! async).
+//! async). The request is the bytes `wire` wrote, as for OTLP/HTTP: one
+//! encoding path; tonic frames them through a codec of this module's own.
 
 use std::time::Duration;
 
@@ -13,8 +14,12 @@ use tonic::transport::{Channel, Endpoint};
 use tracekit_runtime::export::ExportError;
 use tracekit_transport::{Backoff, Compression, Retry};
 
+use bytes::{BufMut, Bytes};
+use tonic::codec::{BufferSettings, Codec, EncodeBuf, Encoder};
+use tonic_prost::ProstDecoder;
+
 use crate::config::ConfigError;
-use crate::proto::collector::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use crate::proto::collector::ExportTraceServiceResponse;
 
 /// The method a batch is exported by.
 const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -93,11 +98,12 @@ impl GrpcSender {
     /// the retry policy allows; returns the response.
     pub(crate) fn export(
         &mut self,
-        request: &ExportTraceServiceRequest,
+        request: Bytes,
     ) -> Result<ExportTraceServiceResponse, ExportError> {
         let mut backoff = Backoff::new(self.retry);
         loop {
-            match self.export_once(request) {
+            // A clone of `Bytes` shares them.
+            match self.export_once(request.clone()) {
                 Ok(response) => return Ok(response),
                 Err(status) if passes(status.code()) => {
                     let error = status_error(&self.url, &status);
@@ -111,11 +117,8 @@ impl GrpcSender {
         }
     }
 
-    fn export_once(
-        &mut self,
-        request: &ExportTraceServiceRequest,
-    ) -> Result<ExportTraceServiceResponse, tonic::Status> {
-        let mut call = tonic::Request::new(request.clone());
+    fn export_once(&mut self, request: Bytes) -> Result<ExportTraceServiceResponse, tonic::Status> {
+        let mut call = tonic::Request::new(request);
         *call.metadata_mut() = self.metadata.clone();
         call.set_timeout(self.timeout);
         let client = &mut self.client;
@@ -124,12 +127,41 @@ impl GrpcSender {
                 .ready()
                 .await
                 .map_err(|err| tonic::Status::unavailable(err.to_string()))?;
-            let codec = tonic_prost::ProstCodec::default();
             let response = client
-                .unary(call, PathAndQuery::from_static(EXPORT), codec)
+                .unary(call, PathAndQuery::from_static(EXPORT), Encoded)
                 .await?;
             Ok(response.into_inner())
         })
+    }
+}
+
+/// A request already encoded as a protobuf message, sent as it is; the
+/// answer decoded by prost.
+#[derive(Clone, Copy, Default)]
+struct Encoded;
+
+impl Codec for Encoded {
+    type Encode = Bytes;
+    type Decode = ExportTraceServiceResponse;
+    type Encoder = Encoded;
+    type Decoder = ProstDecoder<ExportTraceServiceResponse>;
+
+    fn encoder(&mut self) -> Encoded {
+        Encoded
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        ProstDecoder::new(BufferSettings::default())
+    }
+}
+
+impl Encoder for Encoded {
+    type Item = Bytes;
+    type Error = tonic::Status;
+
+    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        dst.put(item);
+        Ok(())
     }
 }
 

@@ -4,38 +4,40 @@
 //!
 //! [`OtlpExporter`] posts each batch to an OTLP/HTTP endpoint, in protobuf
 //! (the default) or JSON, configured in code or from the standard
-//! `OTEL_EXPORTER_OTLP_*` variables ([`OtlpBuilder::from_env`]). Below it:
-//! the OTLP messages ([`proto`], generated from the official `.proto`
-//! files), a batch as a request ([`encode::request`]), the same request
-//! written straight to protobuf bytes ([`wire::write_request`], what the
-//! exporter sends) and OTLP's JSON mapping ([`json`]). Failures that may pass are tried again with backoff
-//! ([`Retry`]); spans a backend refuses in a partial success are counted
-//! as dropped. With the `grpc` feature, `Protocol::Grpc` exports over
-//! OTLP/gRPC (tonic); without it, asking for gRPC is a configuration
-//! error that says so.
+//! `OTEL_EXPORTER_OTLP_*` variables ([`OtlpBuilder::from_env`]). Every
+//! protobuf request, over HTTP and over gRPC, is written the same way:
+//! straight from the records to the wire bytes, in one pass. Failures
+//! that may pass are tried again with backoff ([`Retry`]); spans a backend
+//! refuses in a partial success are counted as dropped. With the `grpc`
+//! feature, `Protocol::Grpc` exports over OTLP/gRPC (tonic); without it,
+//! asking for gRPC is a configuration error that says so.
 //!
-//! ```
-//! use prost::Message;
-//! use tracekit_otlp::encode;
-//! use tracekit_otlp::proto::collector::ExportTraceServiceRequest;
-//! use tracekit_runtime::{Resource, testing};
+//! ```no_run
+//! use tracekit_otlp::{OtlpExporter, Protocol};
 //!
-//! let ((), spans) = testing::capture(|| {
-//!     tracekit_runtime::global().span("checkout").tag("items", 3).start().finish();
-//! });
-//! let body = encode::request(&Resource::new("shop"), &spans).encode_to_vec();
-//! let decoded = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
-//! let span = &decoded.resource_spans[0].scope_spans[0].spans[0];
-//! assert_eq!(span.name, "checkout");
+//! let exporter = OtlpExporter::builder()
+//!     .endpoint("http://collector:4318")
+//!     .protocol(Protocol::HttpProtobuf)
+//!     .build()
+//!     .expect("a usable endpoint");
+//! let _tracer = tracekit_runtime::Tracer::builder().exporter(exporter).install();
 //! ```
+//!
+//! The encoders (`wire`, `encode`, `json`) and the OTLP messages (`proto`)
+//! are reachable for this crate's tests and benchmarks, hidden from the
+//! documentation: they are not a stable API.
 
 pub mod config;
+#[doc(hidden)]
 pub mod encode;
 mod exporter;
 #[cfg(feature = "grpc")]
 mod grpc;
+#[doc(hidden)]
 pub mod json;
+#[doc(hidden)]
 pub mod proto;
+#[doc(hidden)]
 pub mod wire;
 
 pub use config::{ConfigError, Protocol};
