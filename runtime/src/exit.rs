@@ -11,7 +11,7 @@
 /// What reaches the exporters, case by case:
 ///
 /// - `main` returns with the guard of [`install`](crate::TracerBuilder::install)
-///   or [`init`](crate::init) alive, or a panic unwinds out of `main`: the
+///   or [`init_with`](crate::init_with) alive, or a panic unwinds out of `main`: the
 ///   guard's drop flushes; everything finished is delivered.
 /// - `std::process::exit`, or `main` returns after the guard was forgotten
 ///   or leaked: nothing is flushed unless this function was called; then

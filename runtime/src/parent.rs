@@ -4,7 +4,7 @@
 use crate::identity::SpanContext;
 
 /// A value that names a span context to start a span under (or to follow
-/// from): a [`SpanContext`], a [`Span`], a [`SpanRef`], a [`Context`], a
+/// from): a [`SpanContext`], a [`Span`](crate::Span), a [`SpanRef`](crate::SpanRef), a [`Context`](crate::Context), a
 /// reference to one, or an `Option` of one, where `None` names no parent.
 ///
 /// ```

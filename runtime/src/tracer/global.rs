@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Tracer;
 
-/// Why [`TracerBuilder::try_install`] failed.
+/// Why [`TracerBuilder::try_install`](super::TracerBuilder::try_install) failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InstallError {
     /// A tracer was installed earlier in this process.

@@ -4,9 +4,9 @@ use std::ops::Deref;
 
 use super::Tracer;
 
-/// Returned by [`TracerBuilder::install`] and [`init_with`](super::init_with): derefs to the
+/// Returned by [`TracerBuilder::install`](super::TracerBuilder::install) and [`init_with`](super::init_with): derefs to the
 /// tracer, and flushes it when dropped (waiting at most the
-/// [shutdown timeout](TracerBuilder::shutdown_timeout), then saying on
+/// [shutdown timeout](super::TracerBuilder::shutdown_timeout), then saying on
 /// stderr what could not be delivered) so a program that ends normally
 /// loses no span. Keep it alive for the life of the program; for programs
 /// that end through `std::process::exit`, see [`flush_at_exit`](crate::flush_at_exit).

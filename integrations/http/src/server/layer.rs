@@ -67,7 +67,7 @@ use crate::capture::BodyCapture;
 /// `R` says what becomes of request bodies: [`PassRequest`] by default
 /// (the service gets them as they are), [`CaptureRequest`] after
 /// [`capture_request_body`](Self::capture_request_body) (wrapped in a
-/// [`RequestBody`] that copies their first bytes).
+/// [`RequestBody`](super::RequestBody) that copies their first bytes).
 pub struct ServerLayer<R = PassRequest> {
     config: Arc<Config>,
     mode: PhantomData<fn() -> R>,
@@ -152,7 +152,7 @@ impl<R> ServerLayer<R> {
     /// Records the first bytes of textual request bodies as
     /// `http.request.body`, as the handler reads them (nothing for a body
     /// the handler did not read). The service then
-    /// gets each request's body wrapped in a [`RequestBody`].
+    /// gets each request's body wrapped in a [`RequestBody`](super::RequestBody).
     pub fn capture_request_body(self, capture: BodyCapture) -> ServerLayer<CaptureRequest> {
         let mut config = self.config;
         Arc::make_mut(&mut config).request_body = Some(capture);
