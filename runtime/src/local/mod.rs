@@ -11,15 +11,16 @@
 //! - **One thread-local for the engine.** `STACK` holds the scope stack,
 //!   the lanes, the id generator and the spare async boxes, so a span
 //!   visits one thread-local to start and one to finish. Beside it, plain
-//!   cells with no destructor: the "top is unsampled" flag, `LENT`, and
-//!   `TEARDOWN`.
+//!   cells with no destructor ([`cells`]: the "top is unsampled" flag,
+//!   `LENT` and `LENT_ID`, the next entry id) and `TEARDOWN`.
 //! - **Scopes close in any order.** An entry is removed by its id, wherever
 //!   it sits; ids are unique in the process, so a handle used on the wrong
 //!   thread finds nothing.
 //! - **A lent span has one owner.** While `LENT` holds it, the cell owns
 //!   the box. Pushing it, taking it back, finishing it or dropping its
-//!   `Lent` clears the cell first; a loan that never ended is finished
-//!   where it is by `Lent`'s drop.
+//!   `Lent` clears the cell first. Pushed, it takes the entry id its loan
+//!   drew, by which the loan finds it (boxes are reused, ids never); a
+//!   loan that never ended is finished where it is by `Lent`'s drop.
 //! - **Teardown.** Once `STACK` is gone, visits go to a stand-in stack kept
 //!   in `TEARDOWN` until no entry is left on it.
 //! - **No user code runs while the stack is borrowed**: hooks, formatters
