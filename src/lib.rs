@@ -71,10 +71,27 @@
 //!   values as their decimal text. Other types are not recorded unless
 //!   asked for in `tags(..)`. Nothing is computed unless the span is
 //!   sampled.
-//! - **Secrets**: arguments named like `password`, `passwd`, `secret`,
-//!   `token`, `api_key`, `apikey`, `authorization`, `auth`, `credential(s)`
-//!   or `private_key` (any case, also as a suffix: `db_password`) are
-//!   recorded as `"[redacted]"` unless named in `tags(..)`.
+//! - **Secrets**: a value of type [`Secret<T>`](Secret) is recorded as
+//!   `"[redacted]"` wherever it appears (an argument, a `tags(..)` value,
+//!   a `ret` value, an error, a tag set by hand), whatever the options
+//!   say, and prints as `[redacted]`; it derefs to `T`, so the function's
+//!   code barely changes. Arguments named like `password`, `passwd`,
+//!   `secret`, `token`, `api_key`, `apikey`, `authorization`, `auth`,
+//!   `credential(s)` or `private_key` (any case, also as a suffix:
+//!   `db_password`) are recorded as `"[redacted]"` too, unless named in
+//!   `tags(..)`.
+//!
+//!   ```
+//!   use tracekit::{Secret, TagValue, testing, traced};
+//!
+//!   #[traced]
+//!   fn charge(amount: u64, card: Secret<String>) -> bool {
+//!       card.starts_with("4") && amount > 0
+//!   }
+//!
+//!   let (_, spans) = testing::capture(|| charge(1999, Secret::new("4242 4242".into())));
+//!   assert_eq!(spans[0].tag("card"), Some(&TagValue::from("[redacted]")));
+//!   ```
 //! - **Long strings** are cut at [`DEFAULT_MAX_TAG_LEN`] bytes (change it
 //!   with [`TracerBuilder::max_tag_len`]) and end with [`TRUNCATION_MARKER`];
 //!   so are span names, tag and log keys and baggage items. Only the kept

@@ -94,3 +94,113 @@ fn a_secret_of_an_unrecorded_type_stays_unrecorded() {
     let (_, spans) = testing::capture(|| opaque_secret(Opaque));
     assert_eq!(spans[0].tag("secret"), None);
 }
+
+// --- redaction by type: `Secret<T>` ---
+
+use tracekit::Secret;
+
+#[derive(Debug)]
+struct Declined(&'static str);
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "declined: {}", self.0)
+    }
+}
+
+#[traced(ret, tags(card.again = card, pin.len = pin.len()))]
+fn charge(amount: u64, card: Secret<String>, pin: &Secret<&str>) -> Secret<u64> {
+    Secret::new(amount + card.len() as u64 + pin.len() as u64)
+}
+
+#[traced]
+fn refuse(card: Secret<String>) -> Result<(), Secret<Declined>> {
+    Err(Secret::new(Declined(if card.is_empty() {
+        "empty"
+    } else {
+        "4242"
+    })))
+}
+
+#[test]
+fn a_secret_argument_tag_and_return_value_are_recorded_as_redacted() {
+    let (total, spans) = testing::capture(|| {
+        charge(
+            100,
+            Secret::new("4242 4242 4242 4242".to_owned()),
+            &Secret::from("1234"),
+        )
+    });
+    assert_eq!(total.into_inner(), 123, "the function sees the values");
+    let span = &spans[0];
+    let redacted = Some(&TagValue::from("[redacted]"));
+    assert_eq!(span.tag("amount"), Some(&TagValue::I64(100)));
+    assert_eq!(span.tag("card"), redacted);
+    assert_eq!(span.tag("pin"), redacted);
+    assert_eq!(span.tag("card.again"), redacted, "a tags(..) option too");
+    assert_eq!(
+        span.tag("pin.len"),
+        Some(&TagValue::I64(4)),
+        "what the code derives from it is the user's choice"
+    );
+    assert_eq!(span.tag("return"), redacted);
+    let recorded = recorded_text(span);
+    assert!(
+        !recorded.contains("4242") && !recorded.contains("1234"),
+        "{recorded}"
+    );
+}
+
+#[test]
+fn a_secret_error_is_recorded_as_redacted() {
+    let (_, spans) = testing::capture(|| refuse(Secret::new("4242".to_owned())));
+    let span = &spans[0];
+    assert_eq!(span.tag("error"), Some(&TagValue::Bool(true)));
+    let message = span.logs[0].fields.iter().find(|(key, _)| key == "message");
+    assert_eq!(
+        message.map(|(_, value)| value),
+        Some(&TagValue::from("[redacted]"))
+    );
+    assert!(!recorded_text(span).contains("4242"), "{span:?}");
+}
+
+/// Every tag and log value of `span`, as text (not its ids, which are
+/// random hex and may hold any digits).
+fn recorded_text(span: &tracekit::SpanRecord) -> String {
+    let tags = span
+        .tags
+        .iter()
+        .map(|(key, value)| format!("{key}={value:?}"));
+    let logs = span
+        .logs
+        .iter()
+        .flat_map(|log| log.fields.iter())
+        .map(|(key, value)| format!("{key}={value:?}"));
+    tags.chain(logs).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn a_secret_set_by_hand_is_recorded_as_redacted() {
+    let (_, spans) = testing::capture(|| {
+        let span = tracekit::global().span("manual").start();
+        span.set_tag("owned", Secret::new("hunter2".to_owned()));
+        span.set_tag("borrowed", &Secret::new(42));
+        span.log([("field", TagValue::from(Secret::new("hunter2")))]);
+    });
+    let span = &spans[0];
+    assert_eq!(span.tag("owned"), Some(&TagValue::from("[redacted]")));
+    assert_eq!(span.tag("borrowed"), Some(&TagValue::from("[redacted]")));
+    assert!(!recorded_text(span).contains("hunter2"), "{span:?}");
+}
+
+#[test]
+fn a_secret_prints_as_redacted_and_derefs_to_its_value() {
+    let mut key = Secret::new(String::from("sk_live_123"));
+    key.push('4');
+    assert_eq!(
+        format!("{key}|{key:?}|{:?}", Some(&key)),
+        "[redacted]|[redacted]|Some([redacted])"
+    );
+    assert_eq!(key.as_str(), "sk_live_1234");
+    assert_eq!(key.into_inner(), "sk_live_1234");
+}
