@@ -184,7 +184,9 @@ fn a_secret_set_by_hand_is_recorded_as_redacted() {
     let (_, spans) = testing::capture(|| {
         let span = tracekit::global().span("manual").start();
         span.set_tag("owned", Secret::new("hunter2".to_owned()));
-        span.set_tag("borrowed", &Secret::new(42));
+        let pin = Secret::new(42);
+        span.set_tag("borrowed", &pin);
+        assert_eq!(*pin, 42, "still the caller's");
         span.log([("field", TagValue::from(Secret::new("hunter2")))]);
     });
     let span = &spans[0];
