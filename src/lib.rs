@@ -143,6 +143,7 @@
 //! | `root` | start a new trace, ignoring the active span |
 //! | `child_of = EXPR` | take the parent from any [`AsParent`]: a [`SpanContext`], [`Span`], [`Context`], a reference to one or an `Option` of one |
 //! | `follows_from = EXPR` | add a `FollowsFrom` reference to that context; the parent stays the active span |
+//! | `crate = PATH` | where the generated code finds tracekit (default `::tracekit`), for a crate that re-exports it: `crate = my_sdk::tracekit` |
 //!
 //! ```
 //! use tracekit::{SpanKind, TagValue, testing, traced};

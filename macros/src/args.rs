@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitBool, LitStr, Path, Token, parenthesized};
 
 const OPTIONS: &str =
-    "name, kind, skip, skip_all, args, tags, ret, err, hooks, root, child_of, follows_from";
+    "name, kind, skip, skip_all, args, tags, ret, err, hooks, root, child_of, follows_from, crate";
 
 /// The parsed attribute.
 #[derive(Default)]
@@ -28,6 +28,9 @@ pub(crate) struct Options {
     pub root: Option<Ident>,
     pub child_of: Option<(Ident, Expr)>,
     pub follows_from: Option<(Ident, Expr)>,
+    /// `crate = path`: where generated code finds tracekit (default
+    /// `::tracekit`), for crates that re-export it under another name.
+    pub krate: Option<Path>,
 }
 
 /// One `key = value` of `tags(..)`.
@@ -130,6 +133,14 @@ impl Options {
                     "the path of a unit struct, const or static implementing `tracekit::Hooks`: `hooks = SqlHooks`",
                 )?;
                 set_once(&mut self.hooks, option, path)
+            }
+            "crate" => {
+                let path: Path = value_after_eq(
+                    option,
+                    input,
+                    "the path tracekit is re-exported at: `crate = my_sdk::tracekit`",
+                )?;
+                set_once(&mut self.krate, option, path)
             }
             "child_of" => {
                 let expr: Expr =
@@ -300,24 +311,24 @@ impl ToTokens for TagValue {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.extend(match self {
             TagValue::Literal(lit) => {
-                quote!(::core::option::Option::Some(::tracekit::TagValue::from(#lit)))
+                quote!(::core::option::Option::Some(__tracekit_crate::TagValue::from(#lit)))
             }
             // Formatted only up to the tag length limit.
             TagValue::Debug(expr) => {
-                quote!(::tracekit::__private_0_1::format_cut(
+                quote!(__tracekit_crate::__private_0_1::format_cut(
                     ::core::format_args!("{:?}", #expr),
                     __tracekit_limit,
                 ))
             }
             TagValue::Display(expr) => {
-                quote!(::tracekit::__private_0_1::format_cut(
+                quote!(__tracekit_crate::__private_0_1::format_cut(
                     ::core::format_args!("{}", #expr),
                     __tracekit_limit,
                 ))
             }
             // Spanned on the expression, so a type that is not `ToTag` is reported there.
             TagValue::Value(expr) => {
-                quote_spanned!(expr.span()=> ::tracekit::ToTag::to_tag_within(&(#expr), __tracekit_limit))
+                quote_spanned!(expr.span()=> __tracekit_crate::ToTag::to_tag_within(&(#expr), __tracekit_limit))
             }
         });
     }

@@ -59,22 +59,22 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
         Shape::Sync if function.tracks_caller() => run_inline(&function, reader.as_ref()),
         // A closure declared `-> !` lets the call have the type `!` too.
         Shape::Sync if function.diverges() => quote! {
-            let __tracekit_body = ::tracekit::__private_0_1::once(move || -> ! #body);
+            let __tracekit_body = __tracekit_crate::__private_0_1::once(move || -> ! #body);
             __tracekit.#run_sync(&__TRACEKIT_SITE, __tracekit_body #finish)
         },
         Shape::Sync => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = ::tracekit::__private_0_1::once(move || { #hint #body });
+            let __tracekit_body = __tracekit_crate::__private_0_1::once(move || { #hint #body });
             __tracekit.#run_sync(&__TRACEKIT_SITE, __tracekit_body #finish)
         },
         Shape::ReturnsImplFuture => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = ::tracekit::__private_0_1::once(move || #body);
+            let __tracekit_body = __tracekit_crate::__private_0_1::once(move || #body);
             __tracekit.#run_future(__tracekit_body #finish)
         },
         Shape::ReturnsBoxedFuture => quote! {
             #[allow(unused_braces)]
-            let __tracekit_body = ::tracekit::__private_0_1::once(move || { #hint #body });
+            let __tracekit_body = __tracekit_crate::__private_0_1::once(move || { #hint #body });
             ::std::boxed::Box::pin(__tracekit.#run_future(__tracekit_body #finish))
         },
         Shape::AsyncFn => {
@@ -94,9 +94,16 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let Function {
         attrs, vis, sig, ..
     } = &function;
+    // Generated code names the crate through this alias: `::tracekit`, or
+    // the path `crate = ..` gives for a crate that re-exports it.
+    let krate = options
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::tracekit), ToTokens::to_token_stream);
     quote! {
         #(#attrs)*
         #vis #sig {
+            use #krate as __tracekit_crate;
             #site
             #start
             #run
@@ -110,7 +117,7 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
 /// the body ends with is seen, not one given to an early `return` or `?`.
 fn run_inline(function: &Function, reader: Option<&TokenStream>) -> TokenStream {
     let reader = reader.map_or_else(
-        || quote!(|_| ::tracekit::__private_0_1::Finish::default()),
+        || quote!(|_| __tracekit_crate::__private_0_1::Finish::default()),
         ToTokens::to_token_stream,
     );
     let body = &function.body;
@@ -156,13 +163,13 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
     // `line!()` spanned on the function's name reports the line of the `fn`.
     let line = quote_spanned!(ident.span()=> ::core::line!());
     quote! {
-        static __TRACEKIT_SITE: ::tracekit::__private_0_1::CallSite = ::tracekit::__private_0_1::CallSite {
+        static __TRACEKIT_SITE: __tracekit_crate::__private_0_1::CallSite = __tracekit_crate::__private_0_1::CallSite {
             function: #function_name,
             name: #span_name,
             module_path: ::core::module_path!(),
             file: ::core::file!(),
             line: #line,
-            kind: ::tracekit::SpanKind::#kind,
+            kind: __tracekit_crate::SpanKind::#kind,
             hooks: #hooks,
         };
     }
@@ -175,24 +182,24 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     let (handle, disabled, site) = match function.shape() {
         Shape::Sync => (
             quote!(TracedCall),
-            quote!(::tracekit::__private_0_1::TracedCall::disabled()),
+            quote!(__tracekit_crate::__private_0_1::TracedCall::disabled()),
             Some(quote!(&__TRACEKIT_SITE,)),
         ),
         Shape::AsyncFn | Shape::ReturnsImplFuture | Shape::ReturnsBoxedFuture => (
             quote!(Traced),
-            quote!(::tracekit::__private_0_1::Traced::disabled(
+            quote!(__tracekit_crate::__private_0_1::Traced::disabled(
                 &__TRACEKIT_SITE
             )),
             None,
         ),
     };
     let parent = match (&options.root, &options.child_of) {
-        (Some(_), _) => Some(quote!(::tracekit::__private_0_1::Parent::Of(
+        (Some(_), _) => Some(quote!(__tracekit_crate::__private_0_1::Parent::Of(
             ::core::option::Option::None
         ))),
         (None, Some((_, expr))) => {
             let parent = as_parent(expr);
-            Some(quote!(::tracekit::__private_0_1::Parent::Of(#parent)))
+            Some(quote!(__tracekit_crate::__private_0_1::Parent::Of(#parent)))
         }
         (None, None) => None,
     };
@@ -204,10 +211,11 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
     let references = if parent.is_none() && follows_from.is_none() {
         quote!(::core::option::Option::None)
     } else {
-        let parent = parent.unwrap_or_else(|| quote!(::tracekit::__private_0_1::Parent::Active));
+        let parent =
+            parent.unwrap_or_else(|| quote!(__tracekit_crate::__private_0_1::Parent::Active));
         let follows_from = follows_from.unwrap_or_else(|| quote!(::core::option::Option::None));
         quote! {
-            ::core::option::Option::Some(&mut ::tracekit::__private_0_1::References {
+            ::core::option::Option::Some(&mut __tracekit_crate::__private_0_1::References {
                 parent: #parent,
                 follows_from: #follows_from,
             })
@@ -231,13 +239,13 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
             let write = if looks_secret(&name) {
                 quote!(__tracekit_args.arg(
                     #name,
-                    (&::tracekit::__private_0_1::probe::Probe(&#ident))
+                    (&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
                         .__tracekit_arg(__tracekit_args.limit())
-                        .map(|_| ::tracekit::TagValue::from(#REDACTED)),
+                        .map(|_| __tracekit_crate::TagValue::from(#REDACTED)),
                 );)
             } else {
                 quote!(
-                    (&&&::tracekit::__private_0_1::probe::Probe(&#ident))
+                    (&&&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
                         .__tracekit_record(#name, __tracekit_args);
                 )
             };
@@ -246,8 +254,8 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         .collect();
     let record = record(site.as_ref(), &tags, &args);
     quote! {
-        let __tracekit = if ::tracekit::__private_0_1::enabled() {
-            let __tracekit = ::tracekit::__private_0_1::#handle::start(
+        let __tracekit = if __tracekit_crate::__private_0_1::enabled() {
+            let __tracekit = __tracekit_crate::__private_0_1::#handle::start(
                 &__TRACEKIT_SITE,
                 #references,
             );
@@ -271,7 +279,7 @@ struct RecordedArg {
 /// The context a `child_of` / `follows_from` value names; spanned on the
 /// value, so a value of the wrong type is reported there.
 fn as_parent(expr: &syn::Expr) -> TokenStream {
-    quote_spanned!(expr.span()=> ::tracekit::AsParent::as_parent(&(#expr)))
+    quote_spanned!(expr.span()=> __tracekit_crate::AsParent::as_parent(&(#expr)))
 }
 
 /// Records the `tags(..)` and the arguments: each value is written
@@ -291,9 +299,9 @@ fn record(site: Option<&TokenStream>, tags: &[TokenStream], args: &[RecordedArg]
         .iter()
         .map(|RecordedArg { write, cfgs }| quote!(#(#cfgs)* #write));
     quote! {
-        __tracekit.record(#site #count, &mut |__tracekit_args: &mut ::tracekit::__private_0_1::ArgTags| {
+        __tracekit.record(#site #count, &mut |__tracekit_args: &mut __tracekit_crate::__private_0_1::ArgTags| {
             #[allow(unused_imports)]
-            use ::tracekit::__private_0_1::probe::*;
+            use __tracekit_crate::__private_0_1::probe::*;
             #limit
             #(#tags)*
             #(#writes)*
@@ -325,10 +333,10 @@ fn outcome_reader(options: &Options, function: &Function) -> Option<TokenStream>
     // that only panics would leave nothing for the probe to infer from.
     let returns_something = function.return_type().is_some() && !function.diverges();
     let error = (options.records_errors() && returns_something).then(|| {
-        quote!((&&&::tracekit::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_err())
+        quote!((&&&__tracekit_crate::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_err())
     });
     let ret = options.ret.as_ref().map(|_| {
-        quote!((&&&&::tracekit::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_ret())
+        quote!((&&&&__tracekit_crate::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_ret())
     });
     if error.is_none() && ret.is_none() {
         return None;
@@ -339,8 +347,8 @@ fn outcome_reader(options: &Options, function: &Function) -> Option<TokenStream>
     Some(quote! {
         |__tracekit_out| {
             #[allow(unused_imports)]
-            use ::tracekit::__private_0_1::probe::*;
-            ::tracekit::__private_0_1::Finish::of(#error, #ret)
+            use __tracekit_crate::__private_0_1::probe::*;
+            __tracekit_crate::__private_0_1::Finish::of(#error, #ret)
         }
     })
 }

@@ -32,7 +32,8 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
-    /// Generated code names `::tracekit::__private_{major}_{minor}`: the
+    /// Generated code names `__tracekit_crate::__private_{major}_{minor}`
+    /// (the crate's alias in each traced function): the
     /// name moves with the version, so a runtime of another version fails
     /// to compile the code loudly.
     #[test]
@@ -43,8 +44,8 @@ mod tests {
             env!("CARGO_PKG_VERSION_MINOR")
         );
         for source in [include_str!("expand.rs"), include_str!("args.rs")] {
-            for (at, _) in source.match_indices("::tracekit::__private") {
-                let named = &source[at + "::tracekit::".len()..];
+            for (at, _) in source.match_indices("__tracekit_crate::__private") {
+                let named = &source[at + "__tracekit_crate::".len()..];
                 assert!(named.starts_with(&format!("{stamp}::")), "{}", &named[..30]);
             }
         }
