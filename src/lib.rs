@@ -251,6 +251,69 @@
 //! assert_eq!(spans[0].name, "called_from");
 //! ```
 //!
+//! ## Impl blocks and modules
+//!
+//! On an `impl` block (inherent or of a trait, generic or not),
+//! `#[traced]` traces every method, sync or async, with or without a
+//! receiver, named `Type::method` (without generic parameters; for a trait
+//! impl, the type's name). On an inline `mod`, it traces every function
+//! in it, named as the function, and puts itself on every impl block and
+//! inline module inside. The options of the block apply to each method; a
+//! method's own `#[traced(..)]` refines them, winning option by option: a
+//! method's `skip`, `skip_all` or `args` replaces all three of the block's,
+//! its `root` or `child_of` both of the block's, and `tags` are joined
+//! (the method's winning for a key). On the block only:
+//!
+//! | option | effect |
+//! | --- | --- |
+//! | `name = "prefix"` | spans named `prefix::method` |
+//! | `name = "svc.{type}.{method}"` | a format: `{type}` and `{method}` are replaced |
+//! | `skip_methods(a, b)` | leave these methods (or a module's functions) untraced |
+//! | `pub_only` | trace only `pub` methods and functions (every method of a trait impl counts as public) |
+//!
+//! On a method, a bare `#[traced(skip)]` leaves it untraced. A `const fn`,
+//! associated consts and types, and methods that a macro call inside the
+//! block produces are left alone (the attribute sees the macro call, not
+//! its output); a trait's provided methods, which are not in the impl, are
+//! not traced by it. `#[async_trait]` may stand above or below
+//! `#[traced]`: each method is traced as `async_trait` leaves it.
+//!
+//! ```
+//! use tracekit::{SpanKind, TagValue, testing, traced};
+//!
+//! struct Inventory {
+//!     stock: u32,
+//! }
+//!
+//! #[traced(kind = client, tags(component = "inventory"))]
+//! impl Inventory {
+//!     fn reserve(&self, quantity: u32) -> bool {
+//!         quantity <= self.stock
+//!     }
+//!
+//!     #[traced(kind = internal)]
+//!     fn count(&self) -> u32 {
+//!         self.stock
+//!     }
+//!
+//!     #[traced(skip)]
+//!     fn peek(&self) -> u32 {
+//!         self.stock
+//!     }
+//! }
+//!
+//! let (_, spans) = testing::capture(|| {
+//!     let inventory = Inventory { stock: 3 };
+//!     (inventory.reserve(2), inventory.count(), inventory.peek())
+//! });
+//! assert_eq!(spans[0].name, "Inventory::reserve");
+//! assert_eq!(spans[0].kind, SpanKind::Client);
+//! assert_eq!(spans[1].name, "Inventory::count");
+//! assert_eq!(spans[1].kind, SpanKind::Internal);
+//! assert_eq!(spans[1].tag("component"), Some(&TagValue::from("inventory")));
+//! assert_eq!(spans.len(), 2, "peek is not traced");
+//! ```
+//!
 //! ## Hooks
 //!
 //! [`Hooks::before_call`] runs after the span starts, with the function's

@@ -12,6 +12,9 @@ use syn::{Expr, Ident, LitBool, LitStr, Path, Token, parenthesized};
 const OPTIONS: &str =
     "name, kind, skip, skip_all, args, tags, ret, err, hooks, root, child_of, follows_from, crate";
 
+/// What an impl block's attribute adds.
+const BLOCK_OPTIONS: &str = "skip_methods, pub_only";
+
 /// The parsed attribute.
 #[derive(Default)]
 pub(crate) struct Options {
@@ -31,9 +34,17 @@ pub(crate) struct Options {
     /// `crate = path`: where generated code finds tracekit (default
     /// `::tracekit`), for crates that re-export it under another name.
     pub krate: Option<Path>,
+    /// On an impl block: `skip_methods(a, b)` leaves these untraced.
+    pub skip_methods: Option<(Ident, Vec<Ident>)>,
+    /// On an impl block: `pub_only` traces only `pub` methods.
+    pub pub_only: Option<Ident>,
+    /// On a method of a traced impl block: a bare `skip` leaves it
+    /// untraced.
+    pub skip_method: Option<Ident>,
 }
 
 /// One `key = value` of `tags(..)`.
+#[derive(Clone)]
 pub(crate) struct Tag {
     pub key: String,
     pub key_span: Span,
@@ -41,6 +52,7 @@ pub(crate) struct Tag {
 }
 
 /// How a tag's value is recorded.
+#[derive(Clone)]
 pub(crate) enum TagValue {
     /// `key = "literal"`: borrowed, no copy.
     Literal(LitStr),
@@ -111,10 +123,17 @@ impl Options {
                 }
                 set_once(&mut self.kind, option, kind)
             }
+            // A bare `skip`, on a method of a traced impl block: untraced.
+            "skip" if !input.peek(syn::token::Paren) => flag(&mut self.skip_method, option, input),
             "skip" => {
                 let names = ident_list(option, input, "`skip(password, body)`")?;
                 set_once(&mut self.skip, option, (option.clone(), names))
             }
+            "skip_methods" => {
+                let names = ident_list(option, input, "`skip_methods(new, len)`")?;
+                set_once(&mut self.skip_methods, option, (option.clone(), names))
+            }
+            "pub_only" => flag(&mut self.pub_only, option, input),
             "args" => {
                 let names = ident_list(option, input, "`args(user_id, order_id)`")?;
                 set_once(&mut self.args, option, (option.clone(), names))
@@ -167,7 +186,9 @@ impl Options {
             }
             _ => Err(syn::Error::new(
                 option.span(),
-                format!("unknown option `{option}` of #[traced]; expected one of: {OPTIONS}"),
+                format!(
+                    "unknown option `{option}` of #[traced]; expected one of: {OPTIONS} (and on an impl block: {BLOCK_OPTIONS})"
+                ),
             )),
         }
     }
@@ -331,5 +352,108 @@ impl ToTokens for TagValue {
                 quote_spanned!(expr.span()=> __tracekit_crate::ToTag::to_tag_within(&(#expr), __tracekit_limit))
             }
         });
+    }
+}
+
+impl Options {
+    /// These options merged under `method`'s, which win one by one: a
+    /// method's `skip`, `skip_all` or `args` replaces all three of the
+    /// block's, its `root` or `child_of` both of the block's; tags are
+    /// joined, the method's winning for a key. What an impl block's
+    /// methods are expanded with.
+    pub fn under(&self, method: Options) -> Options {
+        let mut merged = method;
+        let picks_args =
+            merged.skip.is_some() || merged.skip_all.is_some() || merged.args.is_some();
+        if !picks_args {
+            merged.skip = self.skip.clone();
+            merged.skip_all = self.skip_all.clone();
+            merged.args = self.args.clone();
+        }
+        let picks_parent = merged.root.is_some() || merged.child_of.is_some();
+        if !picks_parent {
+            merged.root = self.root.clone();
+            merged.child_of = self.child_of.clone();
+        }
+        for tag in &self.tags {
+            if !merged.has_tag(&tag.key) {
+                merged.tags.push(tag.clone());
+            }
+        }
+        merged.kind = merged.kind.or_else(|| self.kind.clone());
+        merged.ret = merged.ret.or_else(|| self.ret.clone());
+        merged.err = merged.err.or_else(|| self.err.clone());
+        merged.hooks = merged.hooks.or_else(|| self.hooks.clone());
+        merged.follows_from = merged.follows_from.or_else(|| self.follows_from.clone());
+        merged.krate = merged.krate.or_else(|| self.krate.clone());
+        merged
+    }
+
+    /// The options a module hands to the impl blocks and modules in it:
+    /// all of them, the block-only ones included.
+    pub fn to_block_arguments(&self) -> TokenStream {
+        let mut arguments = self.to_arguments();
+        let mut extra: Vec<TokenStream> = Vec::new();
+        if let Some((option, names)) = &self.skip_methods {
+            extra.push(quote!(#option(#(#names),*)));
+        }
+        if let Some(pub_only) = &self.pub_only {
+            extra.push(quote!(#pub_only));
+        }
+        for part in extra {
+            if !arguments.is_empty() {
+                arguments.extend(quote!(,));
+            }
+            arguments.extend(part);
+        }
+        arguments
+    }
+
+    /// The options as attribute arguments again, for the attribute an
+    /// impl block puts on each method (the spans of the user's tokens
+    /// kept, so errors point where they were written).
+    pub fn to_arguments(&self) -> TokenStream {
+        let mut parts: Vec<TokenStream> = Vec::new();
+        if let Some(name) = &self.name {
+            parts.push(quote!(name = #name));
+        }
+        if let Some(kind) = &self.kind {
+            parts.push(quote!(kind = #kind));
+        }
+        for (option, names) in [&self.skip, &self.args].into_iter().flatten() {
+            parts.push(quote!(#option(#(#names),*)));
+        }
+        for flag in [&self.skip_all, &self.ret, &self.root]
+            .into_iter()
+            .flatten()
+        {
+            parts.push(quote!(#flag));
+        }
+        if let Some(err) = &self.err {
+            parts.push(quote!(err = #err));
+        }
+        if let Some(hooks) = &self.hooks {
+            parts.push(quote!(hooks = #hooks));
+        }
+        for (option, expr) in [&self.child_of, &self.follows_from].into_iter().flatten() {
+            parts.push(quote!(#option = #expr));
+        }
+        if !self.tags.is_empty() {
+            let tags = self.tags.iter().map(|tag| {
+                let key = LitStr::new(&tag.key, tag.key_span);
+                let value = match &tag.value {
+                    TagValue::Literal(lit) => quote!(#lit),
+                    TagValue::Debug(expr) => quote!(?#expr),
+                    TagValue::Display(expr) => quote!(%#expr),
+                    TagValue::Value(expr) => quote!(#expr),
+                };
+                quote!(#key = #value)
+            });
+            parts.push(quote!(tags(#(#tags),*)));
+        }
+        if let Some(krate) = &self.krate {
+            parts.push(quote!(crate = #krate));
+        }
+        quote!(#(#parts),*)
     }
 }

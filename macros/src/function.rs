@@ -24,7 +24,7 @@ impl Parse for Function {
         let vis: Visibility = input.parse()?;
         if !input.peek(Token![fn]) && !looks_like_fn(input) {
             return Err(input.error(
-                "#[traced] goes on a function (free, method or associated, sync or async)",
+                "#[traced] goes on a function (free, method or associated, sync or async) or on an impl block",
             ));
         }
         let sig: Signature = input.parse()?;

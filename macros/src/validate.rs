@@ -19,6 +19,23 @@ pub(crate) fn check(options: &Options, function: &Function) -> syn::Result<()> {
             "#[traced] cannot trace a C-variadic function",
         ));
     }
+    if let Some(skip) = &options.skip_method {
+        return Err(syn::Error::new(
+            skip.span(),
+            "a bare `skip` leaves a method of a traced impl block untraced; on its own, remove the attribute instead (or write `skip(arg, ..)` to leave arguments out)",
+        ));
+    }
+    let block_only = options
+        .skip_methods
+        .as_ref()
+        .map(|(option, _)| option)
+        .or(options.pub_only.as_ref());
+    if let Some(option) = block_only {
+        return Err(syn::Error::new(
+            option.span(),
+            format!("`{option}` goes on an impl block, not on a function"),
+        ));
+    }
     let names = function.arg_names();
     if let (Some(skip_all), Some((skip, _))) = (&options.skip_all, &options.skip) {
         return Err(syn::Error::new(

@@ -1,0 +1,10 @@
+use tracekit::traced;
+
+#[traced(skip)]
+fn audit() -> bool {
+    true
+}
+
+fn main() {
+    audit();
+}

@@ -1,0 +1,8 @@
+use tracekit::traced;
+
+#[traced]
+trait Shelf {
+    fn label(&self) -> String;
+}
+
+fn main() {}
