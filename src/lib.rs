@@ -386,6 +386,53 @@
 //! # }
 //! ```
 //!
+//! An `async fn` becomes, underneath, a function that returns its future
+//! (so the span can start at the call): rustdoc shows it as
+//! `fn … -> impl Future`. Callers see no difference, in either edition:
+//! the future borrows what the arguments borrow, as an `async fn`'s does.
+//!
+//! ```edition2021
+//! use tracekit::traced;
+//!
+//! struct Cache { items: Vec<String> }
+//!
+//! impl Cache {
+//!     #[traced]
+//!     async fn lookup(&self, name: &str) -> Option<&String> {
+//!         self.items.iter().find(|item| *item == name)
+//!     }
+//! }
+//!
+//! async fn caller(cache: &mut Cache) -> usize {
+//!     let found = cache.lookup("pear").await.map_or(0, |item| item.len());
+//!     cache.items.push("fig".to_owned()); // the borrow above has ended
+//!     found
+//! }
+//! # let mut cache = Cache { items: vec!["pear".to_owned()] };
+//! # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! # assert_eq!(runtime.block_on(caller(&mut cache)), 4);
+//! ```
+//!
+//! ```edition2024
+//! use tracekit::traced;
+//!
+//! #[traced]
+//! async fn longest<'a>(words: &'a [String], prefix: &str) -> Option<&'a String> {
+//!     words.iter().filter(|word| word.starts_with(prefix)).max_by_key(|word| word.len())
+//! }
+//!
+//! async fn caller(words: &mut Vec<String>) -> usize {
+//!     let prefix = String::from("p");
+//!     let length = longest(words, &prefix).await.map_or(0, |word| word.len());
+//!     drop(prefix);
+//!     words.push("plum".to_owned()); // both borrows have ended
+//!     length
+//! }
+//! # let mut words = vec!["pear".to_owned(), "peach".to_owned()];
+//! # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! # assert_eq!(runtime.block_on(caller(&mut words)), 5);
+//! ```
+//!
 //! For futures that are not traced functions, [`FutureExt::in_span`] runs a
 //! future inside a span and [`FutureExt::with_current_context`] carries the
 //! caller's context into `tokio::spawn`. For threads, take
