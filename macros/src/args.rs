@@ -70,6 +70,15 @@ impl Options {
         self.err.as_ref().is_none_or(LitBool::value)
     }
 
+    /// The first option given that only an impl block or module takes
+    /// (`skip_methods`, `pub_only`), if any.
+    pub fn block_only(&self) -> Option<&Ident> {
+        self.skip_methods
+            .as_ref()
+            .map(|(option, _)| option)
+            .or(self.pub_only.as_ref())
+    }
+
     /// The key names given in `tags(..)`.
     pub fn has_tag(&self, key: &str) -> bool {
         self.tags.iter().any(|tag| tag.key == key)

@@ -226,12 +226,7 @@ fn check_block_options(options: &Options) -> syn::Result<()> {
 
 /// Options only a block takes, given on a method.
 fn check_method_options(options: &Options) -> syn::Result<()> {
-    let block_only = options
-        .skip_methods
-        .as_ref()
-        .map(|(option, _)| option)
-        .or(options.pub_only.as_ref());
-    if let Some(option) = block_only {
+    if let Some(option) = options.block_only() {
         return Err(syn::Error::new(
             option.span(),
             format!("`{option}` goes on the impl block, not on a method"),

@@ -25,12 +25,7 @@ pub(crate) fn check(options: &Options, function: &Function) -> syn::Result<()> {
             "a bare `skip` leaves a method of a traced impl block untraced; on its own, remove the attribute instead (or write `skip(arg, ..)` to leave arguments out)",
         ));
     }
-    let block_only = options
-        .skip_methods
-        .as_ref()
-        .map(|(option, _)| option)
-        .or(options.pub_only.as_ref());
-    if let Some(option) = block_only {
+    if let Some(option) = options.block_only() {
         return Err(syn::Error::new(
             option.span(),
             format!("`{option}` goes on an impl block, not on a function"),

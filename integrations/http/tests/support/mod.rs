@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tracekit::export::Memory;
-use tracekit::{FutureExt, SpanKind, SpanRecord, TraceId};
+use tracekit::{FutureExt, SpanKind, SpanRecord, TagValue, TraceId};
 
 /// The spans every test's tracer exports.
 pub fn memory() -> &'static Memory {
@@ -105,4 +105,21 @@ pub async fn fetch(url: String) -> (u16, String) {
     let response = client().get(url).send().await.expect("a response");
     let status = response.status().as_u16();
     (status, response.text().await.expect("a body"))
+}
+
+/// Asserts that the client span `span` names `address` as the peer that
+/// answered, over HTTP/1.1.
+pub fn assert_answered_by(span: &SpanRecord, address: SocketAddr) {
+    assert_eq!(
+        span.tag("network.peer.address"),
+        Some(&TagValue::from(address.ip().to_string()))
+    );
+    assert_eq!(
+        span.tag("network.peer.port"),
+        Some(&TagValue::I64(i64::from(address.port())))
+    );
+    assert_eq!(
+        span.tag("network.protocol.version"),
+        Some(&TagValue::from("1.1"))
+    );
 }
