@@ -84,12 +84,14 @@ def reexports(modules):
         if not path.endswith("mod.rs"):
             continue
         src = re.sub(r"//[^\n]*", "", open(path).read())
-        for m in re.finditer(r"pub(?:\([a-z]+\))? use (?:self::)?([a-z_0-9]+)::", src):
-            sub = module + "::" + m.group(1) if module != "crate" else m.group(1)
-            if sub not in modules:
-                continue
-            for parts in paths_after(src, m.group(0)[: -len(m.group(1)) - 2]):
-                if parts and parts[0] == m.group(1) and len(parts) > 1:
+        for start in ("pub use ", "pub(crate) use ", "pub(super) use "):
+            for parts in paths_after(src, start):
+                if parts[:1] == ["self"]:
+                    parts = parts[1:]
+                if len(parts) < 2:
+                    continue
+                sub = parts[0] if module == "crate" else module + "::" + parts[0]
+                if sub in modules:
                     found[module][parts[-1]] = sub
     return found
 
@@ -104,17 +106,12 @@ def graph():
         src = open(path).read()
         src = re.sub(r"#\[cfg\(test\)\]\s*mod tests[\s\S]*$", "", src)
         src = re.sub(r"//[^\n]*", "", src)
-        parent = module.rsplit("::", 1)[0] if "::" in module else "crate"
-        # `super` of a folder's mod.rs is the folder's parent.
-        base = parent if not path.endswith("mod.rs") else parent
-        if path.endswith("mod.rs"):
-            base = module.rsplit("::", 1)[0] if "::" in module else "crate"
-        for start, prefix in (("crate::", []), ("super::", None)):
+        # `super` is the module's parent, for a folder's mod.rs (the
+        # folder's module) and for a file alike.
+        parent = module.rsplit("::", 1)[0].split("::") if "::" in module else []
+        for start, base in (("crate::", []), ("super::", parent)):
             for parts in paths_after(src, start):
-                if prefix is None:
-                    full = ([] if base == "crate" else base.split("::")) + parts
-                else:
-                    full = parts
+                full = base + parts
                 for k in range(len(full), 0, -1):
                     candidate = "::".join(full[:k])
                     if candidate in modules:

@@ -79,6 +79,14 @@ impl Options {
             .or(self.pub_only.as_ref())
     }
 
+    /// Where generated code finds tracekit: `::tracekit`, or the path
+    /// `crate = ..` gives for a crate that re-exports it.
+    pub fn crate_path(&self) -> TokenStream {
+        self.krate
+            .as_ref()
+            .map_or_else(|| quote!(::tracekit), ToTokens::to_token_stream)
+    }
+
     /// The key names given in `tags(..)`.
     pub fn has_tag(&self, key: &str) -> bool {
         self.tags.iter().any(|tag| tag.key == key)

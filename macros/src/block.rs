@@ -6,7 +6,7 @@
 //! same: each method is traced as that macro leaves it.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::ToTokens;
 use syn::{Attribute, ImplItem, ItemImpl, ItemMod, LitStr, Type, Visibility};
 
 use crate::args::Options;
@@ -43,7 +43,7 @@ pub(crate) fn expand_module(options: &Options, mut module: ItemMod) -> syn::Resu
             "#[traced] on a module needs its items here: put it on an inline `mod name { .. }`, or inside the file, on each impl block and function",
         ));
     };
-    let krate = crate_path(options);
+    let krate = options.crate_path();
     let arguments = options.to_block_arguments();
     for item in items.iter_mut() {
         match item {
@@ -128,20 +128,12 @@ fn trace(options: &Options, function: Item<'_>, name: impl Fn(&str) -> String) -
     if merged.name.is_none() {
         merged.name = Some(LitStr::new(&name(&fn_name), ident.span()));
     }
-    let krate = crate_path(&merged);
+    let krate = merged.crate_path();
     let arguments = merged.to_arguments();
     function
         .attrs
         .insert(0, syn::parse_quote!(#[#krate::traced(#arguments)]));
     Ok(())
-}
-
-/// Where the generated attributes find tracekit.
-fn crate_path(options: &Options) -> TokenStream {
-    options
-        .krate
-        .as_ref()
-        .map_or_else(|| quote!(::tracekit), ToTokens::to_token_stream)
 }
 
 /// Whether `attrs` has a `#[traced]` (the item then says for itself).

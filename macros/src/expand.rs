@@ -94,12 +94,8 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let Function {
         attrs, vis, sig, ..
     } = &function;
-    // Generated code names the crate through this alias: `::tracekit`, or
-    // the path `crate = ..` gives for a crate that re-exports it.
-    let krate = options
-        .krate
-        .as_ref()
-        .map_or_else(|| quote!(::tracekit), ToTokens::to_token_stream);
+    // Generated code names the crate through this alias.
+    let krate = options.crate_path();
     quote! {
         #(#attrs)*
         #vis #sig {

@@ -43,9 +43,7 @@ pub fn with_active_span<R>(f: impl FnOnce(&SpanRef) -> R) -> Option<R> {
 /// });
 /// ```
 pub fn baggage_item(key: &str) -> Option<String> {
-    if let Some(value) = with_active_span(|span| span.baggage_item(key)).flatten() {
-        return Some(value);
-    }
+    // An active span's context carries its baggage as it is now.
     current()
         .span_context()?
         .baggage()

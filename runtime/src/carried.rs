@@ -11,11 +11,9 @@ use crate::export::Shared;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
 use crate::local;
-use crate::span::SpanBuilder;
-use crate::span::SpanRef;
+use crate::span::{SpanBuilder, SpanRef};
 use crate::tag::TagValue;
-use crate::tracer::GlobalSink;
-use crate::tracer::{Tracer, global};
+use crate::tracer::{GlobalSink, Tracer, global};
 
 /// A span owned by one future, body or task at a time, made by
 /// [`SpanBuilder::start_carried`](crate::SpanBuilder::start_carried).

@@ -8,9 +8,8 @@
 /// exporter thread reads goes back to a producer (a chunk, a tag box): a
 /// line the reader keeps in its other caches after the read must, at the
 /// producer's next write to it, first be taken from this core, and a run
-/// of such writes stalls the producer. On a 2-core VM that doubled the
-/// cost of a span (183 -> 94 ns per span, the process's CPU per span
-/// 218 -> 131 ns).
+/// of such writes stalls the producer: on the development VM it doubled
+/// the cost of a span (BENCHMARKS.md, session 10).
 #[inline(always)]
 pub(crate) fn read_soon(start: *const u8, len: usize) {
     #[cfg(target_arch = "x86_64")]

@@ -11,11 +11,9 @@ use super::call::{CallSite, Finish, ReadOutcome, TracedCall, Unread, has_hooks, 
 use super::thunk::{Gather, Thunk};
 use crate::clock;
 use crate::live::LiveSpan;
-use crate::local;
-use crate::local::References;
+use crate::local::{self, References};
 use crate::tag::TagValue;
-use crate::tracer::GlobalSink;
-use crate::tracer::global;
+use crate::tracer::{GlobalSink, global};
 
 /// One traced async call (or call returning a future) in progress. Its
 /// span starts on this thread's scope stack, like a synchronous call's; the

@@ -45,16 +45,6 @@ pub(crate) struct Shared {
     placeholder: Arc<Chunk>,
 }
 
-impl State {
-    /// The spare chunk emptied longest ago: the exporter thread read the
-    /// newest just now, and its lines are still in that core's first
-    /// cache level, from where a writer on another core would have to
-    /// take each one (see `Chunk::read_soon`).
-    pub(super) fn take_spare(&mut self) -> Option<Arc<Chunk>> {
-        self.spare.pop_front()
-    }
-}
-
 pub(super) struct State {
     /// Full chunks, oldest first.
     pub(super) queue: VecDeque<Arc<Chunk>>,
@@ -74,6 +64,16 @@ pub(super) struct State {
     pub(super) shutdown: bool,
     /// No exporter thread runs (it could not start, or it ended).
     pub(super) stopped: bool,
+}
+
+impl State {
+    /// The spare chunk emptied longest ago: the exporter thread read the
+    /// newest just now, and its lines may still be in that core's first
+    /// cache level, from where a writer on another core would have to
+    /// take each one (see `read_once::read_soon`).
+    pub(super) fn take_spare(&mut self) -> Option<Arc<Chunk>> {
+        self.spare.pop_front()
+    }
 }
 
 /// What the exporter thread is doing, as producers see it.
@@ -336,7 +336,7 @@ impl Shared {
 /// Moves spare extra boxes into a thread's pool, up to its size.
 /// The oldest go first: the exporter thread emptied the newest just now,
 /// and a producer writing into them would first take their lines from
-/// that core (see `Chunk::read_soon`).
+/// that core (see `read_once::read_soon`).
 fn top_up(spare: &mut VecDeque<Box<Extra>>, pool: &mut Vec<Box<Extra>>) {
     let wanted = MAX_THREAD_EXTRAS
         .saturating_sub(pool.len())

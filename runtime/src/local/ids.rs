@@ -14,7 +14,7 @@ pub(crate) fn seed() -> u64 {
 
 /// wyrand: one multiply per draw, passes BigCrush; ids need uniqueness and
 /// spread, not cryptographic strength. The state lives in the thread's
-/// thread's `Stack`.
+/// `Stack`.
 #[inline]
 pub(crate) fn draw(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0xa076_1d64_78bd_642f);

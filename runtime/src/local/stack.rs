@@ -342,6 +342,28 @@ impl Stack {
         !sampled && !sampler.decide(Some(false), trace_id)
     }
 
+    /// A new span id (never zero), drawn from this thread's generator.
+    #[inline]
+    pub(crate) fn span_id(&mut self) -> SpanId {
+        loop {
+            if let Some(id) = SpanId::new(self.next_u64()) {
+                return id;
+            }
+        }
+    }
+
+    /// A new 128-bit trace id (never all zeros), drawn from this thread's
+    /// generator.
+    pub(crate) fn trace_id(&mut self) -> TraceId {
+        loop {
+            let high = u128::from(self.next_u64());
+            let id = TraceId::from_u128((high << 64) | u128::from(self.next_u64()));
+            if id.is_valid() {
+                return id;
+            }
+        }
+    }
+
     /// A random draw for ids.
     #[inline]
     pub(crate) fn next_u64(&mut self) -> u64 {
@@ -418,27 +440,3 @@ impl Drop for Stack {
 
 /// Boxes of async spans a thread keeps for reuse at most.
 const MAX_SPARE_LIVE: usize = 64;
-
-impl Stack {
-    /// A new span id (never zero), drawn from this thread's generator.
-    #[inline]
-    pub(crate) fn span_id(&mut self) -> SpanId {
-        loop {
-            if let Some(id) = SpanId::new(self.next_u64()) {
-                return id;
-            }
-        }
-    }
-
-    /// A new 128-bit trace id (never all zeros), drawn from this thread's
-    /// generator.
-    pub(crate) fn trace_id(&mut self) -> TraceId {
-        loop {
-            let high = u128::from(self.next_u64());
-            let id = TraceId::from_u128((high << 64) | u128::from(self.next_u64()));
-            if id.is_valid() {
-                return id;
-            }
-        }
-    }
-}

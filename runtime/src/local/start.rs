@@ -2,7 +2,6 @@
 //! from its parent in place, sampled, given ids and a clock reading.
 
 use std::borrow::Cow;
-
 use std::sync::Arc;
 
 use super::{LocalParent, Stack};

@@ -54,7 +54,7 @@ impl TracerBuilder {
         }
         if let Some(list) = var("OTEL_TRACES_EXPORTER") {
             builder.exporters_from_env = true;
-            builder = builder.exporters_named(&list);
+            builder = builder.exporters_named(&list, "OTEL_TRACES_EXPORTER");
         }
         builder
     }
@@ -74,16 +74,15 @@ impl TracerBuilder {
         if self.exporters_from_env {
             return self;
         }
-        self.exporters_named(list)
+        self.exporters_named(list, "default_exporters")
     }
 
-    /// Adds the exporters `list` names (`OTEL_TRACES_EXPORTER`: `console`,
-    /// `none`, the names the builder was made with; several
-    /// comma-separated). A name that
-    /// is unknown, or whose exporter cannot be built, is reported on stderr
-    /// and left out; when nothing is left, spans go to the console (a safe
-    /// fallback); `none` alone exports nowhere.
-    fn exporters_named(mut self, list: &str) -> Self {
+    /// Adds the exporters `list` names (`console`, `none`, the names the
+    /// builder was made with; several comma-separated). A name that is
+    /// unknown, or whose exporter cannot be built, is reported on stderr
+    /// (as coming from `source`) and left out; when nothing is left, spans
+    /// go to the console (a safe fallback); `none` alone exports nowhere.
+    fn exporters_named(mut self, list: &str, source: &str) -> Self {
         let named = std::mem::take(&mut self.named);
         let accepted = || {
             let mut names = vec!["console", "none"];
@@ -104,11 +103,11 @@ impl TracerBuilder {
                         self.exporters.push(exporter);
                         added = true;
                     }
-                    Err(err) => eprintln!("tracekit: OTEL_TRACES_EXPORTER={name}: {err}; left out"),
+                    Err(err) => eprintln!("tracekit: {source}: {name}: {err}; left out"),
                 }
             } else {
                 eprintln!(
-                    "tracekit: OTEL_TRACES_EXPORTER: {name:?} is not supported ({}); left out",
+                    "tracekit: {source}: {name:?} is not supported ({}); left out",
                     accepted()
                 );
             }
