@@ -1,5 +1,7 @@
 //! `crate = path`: a crate that re-exports tracekit under another name
-//! points the attribute at it, and the calls are traced as usual.
+//! points the attribute at it, and the calls are traced as usual. (This
+//! test crate has `tracekit` too, so these would pass if the path were
+//! ignored; `ui-tests/fail/crate_path_not_found.rs` shows it is used.)
 
 mod sdk {
     pub use tracekit as kit;

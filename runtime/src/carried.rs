@@ -52,6 +52,9 @@ use crate::tracer::{GlobalSink, Tracer, global};
 pub struct CarriedSpan {
     /// `None` for a noop span, and once finished.
     live: Option<Box<LiveSpan>>,
+    /// The entry id the span takes whenever a poll lends it and something
+    /// pushes it (see `local::lend`); drawn once.
+    loan: u64,
     /// Where it goes when it finishes.
     destination: Destination,
     /// The tracer's cut for string tags.
@@ -82,6 +85,7 @@ impl CarriedSpan {
     pub const fn noop() -> CarriedSpan {
         CarriedSpan {
             live: None,
+            loan: 0,
             destination: Destination::Global,
             max_tag_len: 0,
         }
@@ -96,6 +100,11 @@ impl CarriedSpan {
             Destination::Pipeline(tracer.pipeline().cloned())
         };
         CarriedSpan {
+            loan: if live.is_some() {
+                local::next_entry_id()
+            } else {
+                0
+            },
             live,
             destination,
             max_tag_len: tracer.max_tag_len(),
@@ -152,7 +161,7 @@ impl CarriedSpan {
         let Some(live) = self.live.take() else {
             return f();
         };
-        match local::lend::<GlobalSink>(live) {
+        match local::lend::<GlobalSink>(live, self.loan) {
             Ok(lent) => {
                 // Taken back however `f` ends, a panic included.
                 let _back = TakeBack {
@@ -175,7 +184,7 @@ impl CarriedSpan {
         let Some(live) = self.live.take() else {
             return f(SpanRef::noop_ref());
         };
-        let settled = local::lend::<GlobalSink>(live)
+        let settled = local::lend::<GlobalSink>(live, self.loan)
             .map_err(Some)
             .and_then(local::Lent::settle);
         match settled {

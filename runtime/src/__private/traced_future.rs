@@ -148,14 +148,18 @@ impl Traced {
 /// async function.
 #[inline(never)]
 fn park(mut call: TracedCall, site: &'static CallSite) -> Option<Parked> {
-    let live = local::take_carried(std::mem::take(&mut call.id))?;
-    Some(Parked { live, site })
+    let id = std::mem::take(&mut call.id);
+    let live = local::take_carried(id)?;
+    Some(Parked { live, site, id })
 }
 
 /// An async call's span between polls: its state, off any stack.
 struct Parked {
     live: Box<LiveSpan>,
     site: &'static CallSite,
+    /// The entry id it had when it started, which it takes again whenever
+    /// a poll pushes it (see `local::lend`).
+    id: u64,
 }
 
 impl Parked {
@@ -169,7 +173,7 @@ impl Parked {
             self.live.set_tag("cancelled".into(), TagValue::Bool(true));
         }
         let end = clock::now_if(recording);
-        match local::lend::<GlobalSink>(self.live) {
+        match local::lend::<GlobalSink>(self.live, self.id) {
             Ok(lent) => {
                 if let Some(call) = settle(lent, recording, end) {
                     call.finish_cancelled(self.site, end);
@@ -203,15 +207,15 @@ impl<F: Future, P: ReadOutcome<F::Output>> Future for TracedFuture<F, P> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(Parked { live, site }) = this.parked.take() else {
+        let Some(Parked { live, site, id }) = this.parked.take() else {
             return this.inner.poll(cx);
         };
         let recording = live.recording;
-        let lent = match local::lend::<GlobalSink>(live) {
+        let lent = match local::lend::<GlobalSink>(live, id) {
             Ok(lent) => lent,
             // No stack on this thread any more: poll without the span.
             Err(live) => {
-                *this.parked = Some(Parked { live, site });
+                *this.parked = Some(Parked { live, site, id });
                 return this.inner.poll(cx);
             }
         };
@@ -221,7 +225,7 @@ impl<F: Future, P: ReadOutcome<F::Output>> Future for TracedFuture<F, P> {
         let out = match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
             Ok(Poll::Ready(out)) => out,
             Ok(Poll::Pending) => {
-                *this.parked = lent.take_back().map(|live| Parked { live, site });
+                *this.parked = lent.take_back().map(|live| Parked { live, site, id });
                 return Poll::Pending;
             }
             Err(payload) => {

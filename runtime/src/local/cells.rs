@@ -17,8 +17,8 @@ thread_local! {
     /// not pushed yet (null: none); see `lend`. While it is here, this
     /// cell owns it.
     pub(super) static LENT: Cell<*mut LiveSpan> = const { Cell::new(std::ptr::null_mut()) };
-    /// The entry id the lent span takes when it is pushed, drawn when it
-    /// was lent: the loan finds its span on the stack by this id alone.
+    /// The entry id the lent span takes when it is pushed, which its owner
+    /// drew once: the loan finds its span on the stack by this id alone.
     pub(super) static LENT_ID: Cell<u64> = const { Cell::new(0) };
     /// The next entry id of this thread (0: a new block is needed).
     static NEXT_ENTRY_ID: Cell<u64> = const { Cell::new(0) };
@@ -28,7 +28,7 @@ thread_local! {
 /// one entry in the whole process: a handle used on the wrong thread, or
 /// a loan whose span is gone, finds nothing.
 #[inline(always)]
-pub(super) fn next_entry_id() -> u64 {
+pub(crate) fn next_entry_id() -> u64 {
     NEXT_ENTRY_ID.with(|next| {
         let mut id = next.get();
         if id & 0xffff_ffff == 0 {

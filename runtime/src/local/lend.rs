@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
-use super::cells::{LENT, LENT_ID, next_entry_id, set_top_is_unsampled, top_is_unsampled};
+use super::cells::{LENT, LENT_ID, set_top_is_unsampled, top_is_unsampled};
 use super::thread::{finish_carried, with_stack};
 use crate::export::Shared;
 use crate::live::LiveSpan;
@@ -19,7 +19,7 @@ use crate::live::LiveSpan;
 pub(crate) struct Lent<S: Sink> {
     raw: *mut LiveSpan,
     /// The entry id the span takes if it is pushed: how the loan finds it
-    /// there (ids are never reused; boxes are).
+    /// there (an id names one span; boxes are reused).
     id: u64,
     /// The "unsampled top" flag before the loan, to restore when the span
     /// comes back never pushed.
@@ -35,11 +35,13 @@ pub(crate) trait Sink {
     fn pipeline() -> Option<&'static Arc<Shared>>;
 }
 
-/// Makes `live` the active span for one poll. Fails (the span comes
-/// back) only during thread teardown, when a span lent by an enclosing
-/// poll can no longer be pushed.
+/// Makes `live` the active span for one poll. `id` is the entry id it
+/// takes if something pushes it: drawn once for the span by its owner
+/// (`next_entry_id`), so a loan finds its own span and no other. Fails
+/// (the span comes back) only during thread teardown, when a span lent by
+/// an enclosing poll can no longer be pushed.
 #[inline]
-pub(crate) fn lend<S: Sink>(live: Box<LiveSpan>) -> Result<Lent<S>, Box<LiveSpan>> {
+pub(crate) fn lend<S: Sink>(live: Box<LiveSpan>, id: u64) -> Result<Lent<S>, Box<LiveSpan>> {
     // An enclosing poll's lent span goes on the stack first, below this one.
     if !LENT.with(Cell::get).is_null() && with_stack(|_| Some(())).is_none() {
         return Err(live);
@@ -47,7 +49,6 @@ pub(crate) fn lend<S: Sink>(live: Box<LiveSpan>) -> Result<Lent<S>, Box<LiveSpan
     let was_unsampled = top_is_unsampled();
     set_top_is_unsampled(!live.sampled);
     let raw = Box::into_raw(live);
-    let id = next_entry_id();
     LENT.with(|lent| lent.set(raw));
     LENT_ID.with(|cell| cell.set(id));
     Ok(Lent {

@@ -18,9 +18,10 @@
 //!   thread finds nothing.
 //! - **A lent span has one owner.** While `LENT` holds it, the cell owns
 //!   the box. Pushing it, taking it back, finishing it or dropping its
-//!   `Lent` clears the cell first. Pushed, it takes the entry id its loan
-//!   drew, by which the loan finds it (boxes are reused, ids never); a
-//!   loan that never ended is finished where it is by `Lent`'s drop.
+//!   `Lent` clears the cell first. Pushed, it takes the entry id its owner
+//!   drew once for it, by which the loan finds it (an id names one span;
+//!   boxes are reused); a loan that never ended is finished where it is
+//!   by `Lent`'s drop.
 //! - **Teardown.** Once `STACK` is gone, visits go to a stand-in stack kept
 //!   in `TEARDOWN` until no entry is left on it.
 //! - **No user code runs while the stack is borrowed**: hooks, formatters
@@ -36,7 +37,7 @@ mod stack;
 mod start;
 mod thread;
 
-pub(crate) use cells::top_is_unsampled;
+pub(crate) use cells::{next_entry_id, top_is_unsampled};
 pub(crate) use lend::{Lent, Sink, lend};
 pub(crate) use shared::{LocalParent, SharedSpan};
 pub(crate) use stack::{Active, Stack};
@@ -108,7 +109,7 @@ mod tests {
         // Never pushed: the same box comes back from the loan itself.
         let live = sampled_live();
         let raw: *const LiveSpan = &*live;
-        let back = lend::<NoSink>(live)
+        let back = lend::<NoSink>(live, next_entry_id())
             .ok()
             .expect("lent")
             .take_back()
@@ -118,7 +119,9 @@ mod tests {
 
         // Pushed because something read the stack: it comes back off it.
         let depth = with_stack(|stack| Some(stack.entries.len())).unwrap_or(0);
-        let lent = lend::<NoSink>(sampled_live()).ok().expect("lent");
+        let lent = lend::<NoSink>(sampled_live(), next_entry_id())
+            .ok()
+            .expect("lent");
         assert!(with_active_span(|_| ()).is_some(), "active during the poll");
         assert_eq!(
             with_stack(|stack| Some(stack.entries.len())),
@@ -130,7 +133,9 @@ mod tests {
         assert!(LENT.with(Cell::get).is_null());
 
         // Settled for the endings that name it on the stack.
-        let lent = lend::<NoSink>(sampled_live()).ok().expect("lent");
+        let lent = lend::<NoSink>(sampled_live(), next_entry_id())
+            .ok()
+            .expect("lent");
         let id = lent.settle().ok().expect("settled");
         assert!(with_stack(|stack| stack.find(id)).is_some());
         with_thread(|stack| stack.finish_local(id, 0, None));
@@ -138,7 +143,11 @@ mod tests {
 
         // A loan dropped without an ending (a panic on the way) is finished
         // where it is, and the cell is clear again.
-        drop(lend::<NoSink>(sampled_live()).ok().expect("lent"));
+        drop(
+            lend::<NoSink>(sampled_live(), next_entry_id())
+                .ok()
+                .expect("lent"),
+        );
         assert!(LENT.with(Cell::get).is_null());
         assert_eq!(with_stack(|stack| Some(stack.entries.len())), Some(depth));
     }

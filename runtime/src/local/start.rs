@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{LocalParent, Stack};
 use crate::clock;
-use crate::export::Shared;
+use crate::export::Pipeline;
 use crate::extra::Extra;
 use crate::identity::{SpanContext, SpanId, TraceState};
 use crate::live::LiveSpan;
@@ -15,13 +15,14 @@ use crate::record::SpanKind;
 use crate::sampler::Sampler;
 
 /// What the engine needs of a tracer to start and finish spans, as plain
-/// values: whether it records, its sampler, its pipeline. The handles
-/// make one (`Tracer::starter`); the engine names no handle.
-#[derive(Clone, Copy)]
-pub(crate) struct Starter<'a> {
+/// values: whether it records, its sampler, its pipeline. A tracer holds
+/// one and lends it (`Tracer::starter`); the engine names no handle.
+pub(crate) struct Starter {
     pub(crate) enabled: bool,
-    pub(crate) sampler: &'a Sampler,
-    pub(crate) pipeline: Option<&'a Arc<Shared>>,
+    pub(crate) sampler: Sampler,
+    /// Shared with the spans that can outlive the tracer (see
+    /// `SharedSpan`): the pipeline ends when the last of them is gone.
+    pub(crate) pipeline: Arc<Pipeline>,
 }
 
 /// Where a new span takes its parent from (also what `#[traced]` passes).
@@ -57,7 +58,7 @@ impl Parent {
     }
 }
 
-impl Starter<'_> {
+impl Starter {
     /// Starts a span under `parent` (already resolved; `None` for a root):
     /// draws its ids, asks the sampler, and starts its clock.
     #[inline]
@@ -97,7 +98,7 @@ impl Starter<'_> {
             || crate::observe::forces_sampling(trace_id);
         let span_id = stack.span_id();
         let extra = if sampled {
-            if let Some(shared) = self.pipeline {
+            if let Some(shared) = self.pipeline.shared() {
                 stack.buffers.started(shared);
             }
             extra()
@@ -166,7 +167,7 @@ impl Starter<'_> {
             // Samplers that follow the parent were answered by the flag.
             let answered = self.sampler.keeps_unsampled_children();
             match references {
-                None if !answered && stack.active_stays_unsampled(self.sampler) => None,
+                None if !answered && stack.active_stays_unsampled(&self.sampler) => None,
                 None => self.push_child::<CARRIED>(stack, name, kind),
                 Some(references) => self.push_traced::<CARRIED>(stack, name, kind, references),
             }
@@ -237,7 +238,7 @@ impl Starter<'_> {
         let sampled = self.sampler.decide(Some(parent.sampled), parent.trace_id)
             || crate::observe::forces_sampling(parent.trace_id);
         let span_id = stack.span_id();
-        if sampled && let Some(shared) = self.pipeline {
+        if sampled && let Some(shared) = self.pipeline.shared() {
             stack.buffers.started(shared);
         }
         (sampled, span_id)
@@ -303,7 +304,7 @@ impl Starter<'_> {
         }
         let parent = std::mem::take(&mut references.parent);
         let follows_from = references.follows_from.take();
-        if matches!(parent, Parent::Active) && stack.active_stays_unsampled(self.sampler) {
+        if matches!(parent, Parent::Active) && stack.active_stays_unsampled(&self.sampler) {
             return None;
         }
         let parent = parent.resolve(stack);
@@ -323,6 +324,6 @@ impl Starter<'_> {
     /// for export.
     #[inline]
     pub(crate) fn finish_local(&self, id: u64, end: u64) {
-        local::with_thread(|stack| stack.finish_local(id, end, self.pipeline));
+        local::with_thread(|stack| stack.finish_local(id, end, self.pipeline.shared()));
     }
 }

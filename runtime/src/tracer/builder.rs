@@ -11,6 +11,7 @@ use super::guard::TracerGuard;
 use super::{DEFAULT_MAX_TAG_LEN, DEFAULT_SHUTDOWN_TIMEOUT, Tracer, TracerInner};
 use crate::export::{BatchConfig, Console, Exporter, Pipeline};
 use crate::hooks::Hooks;
+use crate::local::Starter;
 use crate::propagation::{Composite, Propagator};
 use crate::record::Field;
 use crate::resource::Resource;
@@ -175,10 +176,12 @@ impl TracerBuilder {
         let resource = self.resource();
         Tracer {
             inner: Arc::new(TracerInner {
-                enabled: true,
-                pipeline: Arc::new(Pipeline::new(self.exporters, self.batch, &resource)),
+                starter: Starter {
+                    enabled: true,
+                    sampler: self.sampler,
+                    pipeline: Arc::new(Pipeline::new(self.exporters, self.batch, &resource)),
+                },
                 resource,
-                sampler: self.sampler,
                 propagator: self.propagator,
                 hooks: self.hooks,
                 max_tag_len: self.max_tag_len,

@@ -62,16 +62,14 @@ pub struct Tracer {
 }
 
 struct TracerInner {
-    enabled: bool,
+    /// Whether it records, its sampler and its pipeline: what the engine
+    /// reads to start and finish spans.
+    starter: Starter,
     resource: Resource,
-    sampler: Sampler,
     propagator: Arc<dyn Propagator>,
     hooks: Vec<Box<dyn Hooks>>,
     max_tag_len: usize,
     shutdown_timeout: Duration,
-    /// Shared with the spans that can outlive the tracer (see
-    /// `SharedSpan`): the pipeline ends when the last of them is gone.
-    pipeline: Arc<Pipeline>,
 }
 
 impl Tracer {
@@ -85,18 +83,20 @@ impl Tracer {
     fn disabled() -> Tracer {
         Tracer {
             inner: Arc::new(TracerInner {
-                enabled: false,
+                starter: Starter {
+                    enabled: false,
+                    sampler: Sampler::never(),
+                    pipeline: Arc::new(Pipeline::new(
+                        Vec::new(),
+                        BatchConfig::default(),
+                        &Resource::new(""),
+                    )),
+                },
                 resource: Resource::new(""),
-                sampler: Sampler::never(),
                 propagator: Arc::new(Composite::default()),
                 hooks: Vec::new(),
                 max_tag_len: DEFAULT_MAX_TAG_LEN,
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
-                pipeline: Arc::new(Pipeline::new(
-                    Vec::new(),
-                    BatchConfig::default(),
-                    &Resource::new(""),
-                )),
             }),
         }
     }
@@ -109,7 +109,7 @@ impl Tracer {
     /// Whether this tracer records anything (false for the placeholder
     /// [`global`] returns when no tracer is installed).
     pub fn is_enabled(&self) -> bool {
-        self.inner.enabled
+        self.inner.starter.enabled
     }
 
     /// The service name spans are reported under (`service.name` of the
@@ -125,7 +125,7 @@ impl Tracer {
 
     /// The sampler deciding which new traces are recorded.
     pub fn sampler(&self) -> &Sampler {
-        &self.inner.sampler
+        &self.inner.starter.sampler
     }
 
     /// String tags longer than this many bytes are cut.
@@ -146,12 +146,12 @@ impl Tracer {
     /// assert_eq!(memory.spans().len(), 1);
     /// ```
     pub fn flush(&self) -> Result<(), FlushError> {
-        self.flush_within(self.inner.pipeline.default_timeout())
+        self.flush_within(self.inner.starter.pipeline.default_timeout())
     }
 
     /// Like [`flush`](Self::flush), waiting at most `timeout`.
     pub fn flush_within(&self, timeout: std::time::Duration) -> Result<(), FlushError> {
-        let flushed = self.inner.pipeline.flush(timeout);
+        let flushed = self.inner.starter.pipeline.flush(timeout);
         // The export gave tag boxes back: this thread takes its share.
         if let Some(shared) = self.pipeline() {
             crate::local::extras::top_up_from(shared);
@@ -237,7 +237,7 @@ impl Tracer {
     pub fn stats(&self) -> TracerStats {
         TracerStats {
             malformed_contexts: crate::propagation::malformed_count(),
-            ..self.inner.pipeline.stats()
+            ..self.inner.starter.pipeline.stats()
         }
     }
 
@@ -259,12 +259,8 @@ impl Tracer {
 
     /// What the engine needs of this tracer to start and finish spans.
     #[inline(always)]
-    pub(crate) fn starter(&self) -> Starter<'_> {
-        Starter {
-            enabled: self.inner.enabled,
-            sampler: &self.inner.sampler,
-            pipeline: self.inner.pipeline.shared(),
-        }
+    pub(crate) fn starter(&self) -> &Starter {
+        &self.inner.starter
     }
 
     /// Starts the span of a traced call on this thread's stack (see
@@ -290,7 +286,7 @@ impl Tracer {
     /// The pipeline's shared half, when the tracer has exporters.
     #[inline]
     pub(crate) fn pipeline(&self) -> Option<&Arc<crate::export::Shared>> {
-        self.inner.pipeline.shared()
+        self.inner.starter.pipeline.shared()
     }
 
     pub(crate) fn hooks(&self) -> &[Box<dyn Hooks>] {
@@ -304,16 +300,16 @@ impl Tracer {
     }
 
     pub(crate) fn pipeline_handle(&self) -> &Arc<Pipeline> {
-        &self.inner.pipeline
+        &self.inner.starter.pipeline
     }
 }
 
 impl fmt::Debug for Tracer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tracer")
-            .field("enabled", &self.inner.enabled)
+            .field("enabled", &self.inner.starter.enabled)
             .field("service_name", &self.service_name())
-            .field("sampler", &self.inner.sampler)
+            .field("sampler", &self.inner.starter.sampler)
             .finish_non_exhaustive()
     }
 }
