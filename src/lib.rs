@@ -614,7 +614,7 @@
 //! # drop(tracer);
 //! ```
 
-pub use tracekit_macros::traced;
+pub use tracekit_macros::{Tags, traced};
 pub use tracekit_runtime::*;
 
 /// OTLP export (feature `otlp`, on by default): [`otlp::OtlpExporter`]

@@ -15,30 +15,9 @@ use syn::{FnArg, Pat, PatIdent, Type};
 use crate::args::Options;
 use crate::function::{Arg, Function, Shape, can_annotate_let, tag_name};
 
-/// Arguments whose names look like secrets are recorded as this.
-const REDACTED: &str = "[redacted]";
-
-/// Secret-looking names, matched case-insensitively, whole or as a `_suffix`.
-const SECRET_NAMES: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "auth",
-    "credential",
-    "credentials",
-    "private_key",
-];
-
-fn looks_secret(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_NAMES
-        .iter()
-        .any(|secret| name == *secret || name.ends_with(&format!("_{secret}")))
-}
+/// Arguments past this many are checked against the secret names at each
+/// call (the runtime's mask has this many bits).
+const SECRET_MASK_BITS: usize = 48;
 
 pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let shape = function.shape();
@@ -158,6 +137,10 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
     };
     // `line!()` spanned on the function's name reports the line of the `fn`.
     let line = quote_spanned!(ident.span()=> ::core::line!());
+    let args: Vec<String> = recorded_args(options, function)
+        .iter()
+        .map(|arg| tag_name(&arg.ident))
+        .collect();
     quote! {
         static __TRACEKIT_SITE: __tracekit_crate::__private_0_1::CallSite = __tracekit_crate::__private_0_1::CallSite {
             function: #function_name,
@@ -167,6 +150,8 @@ fn call_site(options: &Options, function: &Function) -> TokenStream {
             line: #line,
             kind: __tracekit_crate::SpanKind::#kind,
             hooks: #hooks,
+            args: &[#(#args),*],
+            secret_args: __tracekit_crate::__private_0_1::SecretNames::new(),
         };
     }
 }
@@ -228,22 +213,26 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         .collect();
     let args: Vec<RecordedArg> = recorded_args(options, function)
         .into_iter()
-        .map(|Arg { ident, cfgs }| {
+        .enumerate()
+        .map(|(index, Arg { ident, cfgs })| {
             let name = tag_name(&ident);
-            // A secret-looking argument is recorded as `[redacted]`, if
-            // its type is recorded at all.
-            let write = if looks_secret(&name) {
-                quote!(__tracekit_args.arg(
-                    #name,
-                    (&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
-                        .__tracekit_arg(__tracekit_args.limit())
-                        .map(|_| __tracekit_crate::TagValue::from(#REDACTED)),
-                );)
+            // Under a secret name (the runtime's policy, decided once per
+            // call site), an argument is recorded as `[redacted]`, if its
+            // type is recorded at all.
+            let secret = if index < SECRET_MASK_BITS {
+                let bit = 1u64 << index;
+                quote!(__tracekit_secret & #bit != 0)
             } else {
-                quote!(
-                    (&&&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
+                quote!(__TRACEKIT_SITE.is_secret_arg(#index))
+            };
+            let write = quote! {
+                if #secret {
+                    (&&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
+                        .__tracekit_redact(#name, __tracekit_args);
+                } else {
+                    (&&&&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
                         .__tracekit_record(#name, __tracekit_args);
-                )
+                }
             };
             RecordedArg { write, cfgs }
         })
@@ -293,12 +282,15 @@ fn record(site: Option<&TokenStream>, tags: &[TokenStream], args: &[RecordedArg]
     let limit = (!tags.is_empty()).then(|| quote!(let __tracekit_limit = __tracekit_args.limit();));
     let writes = args
         .iter()
-        .map(|RecordedArg { write, cfgs }| quote!(#(#cfgs)* #write));
+        .map(|RecordedArg { write, cfgs }| quote!(#(#cfgs)* { #write }));
+    let secret =
+        (!args.is_empty()).then(|| quote!(let __tracekit_secret = __TRACEKIT_SITE.secret_args();));
     quote! {
         __tracekit.record(#site #count, &mut |__tracekit_args: &mut __tracekit_crate::__private_0_1::ArgTags| {
             #[allow(unused_imports)]
             use __tracekit_crate::__private_0_1::probe::*;
             #limit
+            #secret
             #(#tags)*
             #(#writes)*
         });

@@ -5,9 +5,20 @@ mod args;
 mod block;
 mod expand;
 mod function;
+mod tags;
 mod validate;
 
 use proc_macro::TokenStream;
+
+/// Writes the `Tags` impl of a struct or an enum: each field recorded as a
+/// span tag named `name.field`. See the `tracekit` crate for the options.
+#[proc_macro_derive(Tags, attributes(tags))]
+pub fn derive_tags(item: TokenStream) -> TokenStream {
+    syn::parse::<syn::DeriveInput>(item)
+        .and_then(tags::derive)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
 
 /// Runs each call of the function in a span. See the `tracekit` crate for
 /// the options and examples.
@@ -103,7 +114,11 @@ mod tests {
             env!("CARGO_PKG_VERSION_MAJOR"),
             env!("CARGO_PKG_VERSION_MINOR")
         );
-        for source in [include_str!("expand.rs"), include_str!("args.rs")] {
+        for source in [
+            include_str!("expand.rs"),
+            include_str!("args.rs"),
+            include_str!("tags.rs"),
+        ] {
             for (at, _) in source.match_indices("__tracekit_crate::__private") {
                 let named = &source[at + "__tracekit_crate::".len()..];
                 assert!(named.starts_with(&format!("{stamp}::")), "{}", &named[..30]);

@@ -13,6 +13,7 @@ use crate::live::LiveSpan;
 use crate::local;
 use crate::span::{SpanBuilder, SpanRef};
 use crate::tag::TagValue;
+use crate::tags::Tags;
 use crate::tracer::{GlobalSink, Tracer, global};
 
 /// A span owned by one future, body or task at a time, made by
@@ -149,6 +150,14 @@ impl CarriedSpan {
         if let Some(live) = self.live.as_mut().filter(|live| live.recording) {
             let (key, value) = value.into().cut_with_key(key.into(), self.max_tag_len);
             live.set_tag(key, value);
+        }
+    }
+
+    /// Sets the tags of `value`, one per field, named `name.field` (see
+    /// [`Tags`] and [`SpanRef::set_tags`]).
+    pub fn set_tags<T: Tags + ?Sized>(&mut self, name: &'static str, value: &T) {
+        if let Some(live) = self.live.as_mut().filter(|live| live.recording) {
+            live.set_arg_tags(crate::tags::gather(name, value, self.max_tag_len));
         }
     }
 

@@ -57,12 +57,14 @@ mod parent;
 pub mod propagation;
 mod read_once;
 mod record;
+pub mod redaction;
 pub mod resource;
 pub mod sampler;
 mod scope;
 mod secret;
 mod span;
 mod tag;
+mod tags;
 pub mod testing;
 mod text;
 mod tracer;
@@ -90,6 +92,7 @@ pub use scope::Scope;
 pub use secret::{REDACTED, Secret};
 pub use span::{Span, SpanBuilder, SpanRef};
 pub use tag::{TRUNCATION_MARKER, TagValue, ToTag};
+pub use tags::{MAX_TAG_DEPTH, TagWriter, Tags};
 pub use text::{INLINE_TEXT_LEN, Text};
 pub use tracer::{
     DEFAULT_MAX_TAG_LEN, DEFAULT_SHUTDOWN_TIMEOUT, InstallError, NamedExporter, Tracer,

@@ -20,6 +20,7 @@ use crate::parent::AsParent;
 use crate::record::{LogRecord, SpanKind};
 use crate::scope::Scope;
 use crate::tag::TagValue;
+use crate::tags::Tags;
 use crate::tracer::Tracer;
 
 /// A live span as seen by code that does not own it: hooks, the active span
@@ -134,6 +135,40 @@ impl SpanRef {
         if self.records() {
             let (key, value) = value.into().cut_with_key(key.into(), self.limit_len());
             self.with_live(|live| live.set_tag(key, value));
+        }
+    }
+
+    /// Sets the tags of `value`, one per field, named `name.field` (see
+    /// [`Tags`]), each replacing an earlier value; nothing is read from
+    /// `value` when the span is not sampled.
+    ///
+    /// ```
+    /// use tracekit_runtime::{Secret, TagValue, TagWriter, Tags, testing};
+    ///
+    /// struct Login {
+    ///     user: String,
+    ///     password: Secret<String>,
+    /// }
+    ///
+    /// impl Tags for Login {
+    ///     fn record_tags(&self, tags: &mut TagWriter<'_>) {
+    ///         tags.field("user", &self.user);
+    ///         tags.field("password", &self.password);
+    ///     }
+    /// }
+    ///
+    /// let login = Login { user: "ada".into(), password: Secret::new("hunter2".into()) };
+    /// let (_, spans) = testing::capture(|| {
+    ///     let span = tracekit_runtime::global().span("login").start();
+    ///     span.set_tags("login", &login);
+    /// });
+    /// assert_eq!(spans[0].tag("login.user"), Some(&TagValue::from("ada")));
+    /// assert_eq!(spans[0].tag("login.password"), Some(&TagValue::from("[redacted]")));
+    /// ```
+    pub fn set_tags<T: Tags + ?Sized>(&self, name: &'static str, value: &T) {
+        if self.records() {
+            let tags = crate::tags::gather(name, value, self.limit_len());
+            self.with_live(|live| live.set_arg_tags(tags));
         }
     }
 

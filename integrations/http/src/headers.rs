@@ -1,37 +1,35 @@
 //! Headers recorded as tags (`http.request.header.<name>`,
-//! `http.response.header.<name>`), chosen by name; the ones that carry
-//! credentials never are.
+//! `http.response.header.<name>`), chosen by name; a header under a secret
+//! name (the runtime's [`redaction`] policy: `authorization`, `cookie`,
+//! `set-cookie`, `x-api-key`, and the names a tracer adds) is recorded as
+//! `[redacted]`.
 
 use http::HeaderMap;
 use http::header::HeaderName;
-use tracekit_runtime::SpanRef;
+use tracekit_runtime::redaction::SecretNames;
+use tracekit_runtime::{REDACTED, SpanRef};
 
-/// Headers that carry credentials: never recorded, whatever is asked.
-const SECRET: [&str; 4] = [
-    "authorization",
-    "cookie",
-    "set-cookie",
-    "proxy-authorization",
-];
+#[cfg(doc)]
+use tracekit_runtime::redaction;
 
 /// The headers chosen to be recorded, on one side (request or response).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RecordedHeaders {
     names: Vec<HeaderName>,
+    /// Which of `names` are secret, decided once per change of the policy.
+    secret: SecretNames,
 }
 
 impl RecordedHeaders {
-    /// Adds `name` (any case), unless it is a credential header or not a
-    /// valid header name; returns whether it will be recorded.
+    /// Adds `name` (any case), unless it is not a valid header name;
+    /// returns whether it will be recorded.
     pub(crate) fn add(&mut self, name: &str) -> bool {
         let Ok(name) = HeaderName::from_bytes(name.trim().as_bytes()) else {
             return false;
         };
-        if SECRET.contains(&name.as_str()) {
-            return false;
-        }
         if !self.names.contains(&name) {
             self.names.push(name);
+            self.secret = SecretNames::new();
         }
         true
     }
@@ -43,16 +41,23 @@ impl RecordedHeaders {
 
     /// Tags `span` with each chosen header `headers` has, as
     /// `{prefix}.{name}`; several values of one header are joined with
-    /// `", "`, values that are not text are left out.
+    /// `", "`, values that are not text are left out; a secret one is
+    /// `[redacted]`.
     pub(crate) fn record(&self, prefix: &str, headers: &HeaderMap, span: &SpanRef) {
-        for name in &self.names {
+        for (index, name) in self.names.iter().enumerate() {
             let values: Vec<&str> = headers
                 .get_all(name)
                 .iter()
                 .filter_map(|value| value.to_str().ok())
                 .collect();
-            if !values.is_empty() {
-                span.set_tag(format!("{prefix}.{name}"), values.join(", "));
+            if values.is_empty() {
+                continue;
+            }
+            let key = format!("{prefix}.{name}");
+            if self.secret.is_secret(&self.names, index) {
+                span.set_tag(key, REDACTED);
+            } else {
+                span.set_tag(key, values.join(", "));
             }
         }
     }
@@ -63,18 +68,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credential_headers_are_refused_in_any_case() {
+    fn credential_headers_are_secret_in_any_case_and_invalid_names_refused() {
         let mut recorded = RecordedHeaders::default();
-        for secret in [
+        for name in [
             "Authorization",
             "COOKIE",
             "set-cookie",
             "Proxy-Authorization",
+            "X-Request-Id",
         ] {
-            assert!(!recorded.add(secret), "{secret}");
+            assert!(recorded.add(name), "{name}");
         }
         assert!(!recorded.add("bad header"));
-        assert!(recorded.add("X-Request-Id"));
-        assert_eq!(recorded.names, [HeaderName::from_static("x-request-id")]);
+        let secret: Vec<bool> = (0..recorded.names.len())
+            .map(|index| recorded.secret.is_secret(&recorded.names, index))
+            .collect();
+        assert_eq!(secret, [true, true, true, true, false]);
     }
 }

@@ -21,11 +21,16 @@ pub struct ArgTags {
 
 impl ArgTags {
     pub(super) fn new(count: usize) -> ArgTags {
+        ArgTags::with_limit(count, super::tag_limit())
+    }
+
+    /// Room for `count` tags, strings cut at `limit`.
+    pub(crate) fn with_limit(count: usize, limit: usize) -> ArgTags {
         ArgTags {
             // Pushed without a summary of their keys.
             extra: Unsummarized::new(Extra::fresh(), count),
             tags: 0,
-            limit: super::tag_limit(),
+            limit,
         }
     }
 
@@ -84,13 +89,19 @@ impl ArgTags {
         self.push(key, value);
     }
 
+    /// Records `[redacted]` under `key`: an argument under a secret name.
+    #[inline(never)]
+    pub fn redacted(&mut self, key: &'static str) {
+        self.push(key, TagValue::from(crate::secret::REDACTED));
+    }
+
     #[inline(always)]
     fn push(&mut self, key: &'static str, value: TagValue) {
         self.extra.push(key, value);
     }
 
     /// Everything gathered.
-    pub(super) fn into_all(self) -> Box<Extra> {
+    pub(crate) fn into_all(self) -> Box<Extra> {
         self.extra.into_box()
     }
 

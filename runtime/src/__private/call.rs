@@ -13,6 +13,7 @@ use crate::clock;
 use crate::hooks::{Call, Hooks, Outcome, Runner, panic_message};
 use crate::local::{self, References};
 use crate::record::{Field, SpanKind};
+use crate::redaction::SecretNames;
 use crate::span::SpanRef;
 use crate::tag::TagValue;
 use crate::tracer::{global, has_global_hooks, skips_unsampled_children};
@@ -33,6 +34,24 @@ pub struct CallSite {
     pub kind: SpanKind,
     /// `hooks = ..`.
     pub hooks: Option<&'static dyn Hooks>,
+    /// The names of the recorded arguments, in order.
+    pub args: &'static [&'static str],
+    /// Which of `args` are secret (see [`crate::redaction`]).
+    pub secret_args: SecretNames,
+}
+
+impl CallSite {
+    /// Bit `i` is set when argument `i` is recorded as `[redacted]`;
+    /// decided once (again only after names are added to the policy).
+    #[inline(always)]
+    pub fn secret_args(&self) -> u64 {
+        self.secret_args.mask(self.args)
+    }
+
+    /// Whether argument `index` (past the mask's bits) is secret.
+    pub fn is_secret_arg(&self, index: usize) -> bool {
+        self.secret_args.is_secret(self.args, index)
+    }
 }
 
 /// What the generated code learned from the return value.

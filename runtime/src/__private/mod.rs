@@ -8,6 +8,8 @@ mod thunk;
 mod traced_future;
 
 pub use crate::local::{Parent, References};
+pub use crate::redaction::SecretNames;
+pub use crate::tags::keys::KeyTable;
 pub use crate::tracer::is_installed as enabled;
 pub use arg_tags::ArgTags;
 pub use call::{CallSite, Finish, InlineCall, TracedCall, Unread};

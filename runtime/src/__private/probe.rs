@@ -12,6 +12,7 @@ use std::fmt::{Debug, Display};
 
 use super::ArgTags;
 use crate::tag::{TagValue, ToTag};
+use crate::tags::{TagWriter, Tags};
 
 /// Wraps a borrowed value for probing.
 pub struct Probe<'a, T: ?Sized>(pub &'a T);
@@ -52,7 +53,7 @@ fn error_text<E: ?Sized>(error: &E, show: fn(&E) -> String) -> String {
     )
 }
 
-// --- arguments: `(&&&Probe(&arg)).__tracekit_record(key, args)` ---
+// --- arguments: `(&&&&Probe(&arg)).__tracekit_record(key, args)` ---
 
 /// Arguments of a common type (numbers, `bool`, strings, and references
 /// of those) are written through a typed entry of [`ArgTags`]: the value
@@ -62,10 +63,22 @@ fn error_text<E: ?Sized>(error: &E, show: fn(&E) -> String) -> String {
 pub trait ArgIsCommon {
     fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags);
 }
-impl<T: CommonArg + ?Sized> ArgIsCommon for &&Probe<'_, T> {
+impl<T: CommonArg + ?Sized> ArgIsCommon for &&&Probe<'_, T> {
     #[inline(always)]
     fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags) {
         self.0.write(key, args);
+    }
+}
+
+/// Arguments whose type implements [`Tags`] are recorded as its tags, one
+/// per field, named `key.field`.
+pub trait ArgIsTags {
+    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags);
+}
+impl<T: Tags + ?Sized> ArgIsTags for &&Probe<'_, T> {
+    #[inline]
+    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags) {
+        self.0.record_tags(&mut TagWriter::new(args, key));
     }
 }
 
@@ -160,28 +173,38 @@ impl<T: CommonArg + ?Sized> CommonArg for &mut T {
     }
 }
 
-// --- redacted arguments: `(&Probe(&arg)).__tracekit_arg(limit)` ---
+// --- arguments under a secret name: `(&&Probe(&arg)).__tracekit_redact(key, args)` ---
 
-/// Arguments whose type implements [`ToTag`] are recorded, strings cut to
-/// `limit` bytes (copying only what is kept).
-pub trait ArgIsTag {
-    fn __tracekit_arg(&self, limit: usize) -> Option<TagValue>;
+/// Arguments that would be recorded ([`Tags`] or [`ToTag`]) are recorded
+/// as `[redacted]`, one tag under their name.
+pub trait SecretIsTags {
+    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags);
 }
-impl<T: ToTag + ?Sized> ArgIsTag for Probe<'_, T> {
+impl<T: Tags + ?Sized> SecretIsTags for &Probe<'_, T> {
     #[inline]
-    fn __tracekit_arg(&self, limit: usize) -> Option<TagValue> {
-        self.0.to_tag_within(limit)
+    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags) {
+        args.redacted(key);
     }
 }
 
-/// Other arguments are not.
-pub trait ArgIsOpaque {
-    fn __tracekit_arg(self, limit: usize) -> Option<TagValue>;
+/// See [`SecretIsTags`].
+pub trait SecretIsTag {
+    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags);
 }
-impl<T: ?Sized> ArgIsOpaque for Probe<'_, T> {
-    fn __tracekit_arg(self, _: usize) -> Option<TagValue> {
-        None
+impl<T: ToTag + ?Sized> SecretIsTag for Probe<'_, T> {
+    #[inline]
+    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags) {
+        args.redacted(key);
     }
+}
+
+/// Other arguments are not recorded at all.
+pub trait SecretIsUnrecorded {
+    fn __tracekit_redact(self, key: &'static str, args: &mut ArgTags);
+}
+impl<T: ?Sized> SecretIsUnrecorded for Probe<'_, T> {
+    #[inline(always)]
+    fn __tracekit_redact(self, _: &'static str, _: &mut ArgTags) {}
 }
 
 // --- errors: `(&&&Probe(&out)).__tracekit_err()` ---
@@ -332,13 +355,26 @@ mod tests {
     }
 
     #[test]
-    fn arguments_are_recorded_only_for_taggable_types() {
-        let n = 5u8;
-        let s = String::from("x");
-        assert_eq!((&Probe(&n)).__tracekit_arg(8), Some(TagValue::I64(5)));
-        assert_eq!((&Probe(&&s)).__tracekit_arg(8), Some(TagValue::from("x")));
-        assert_eq!((&Probe(&Opaque)).__tracekit_arg(8), None);
-        assert_eq!((&Probe(&None::<u8>)).__tracekit_arg(8), None);
+    fn arguments_under_a_secret_name_are_redacted_only_when_they_would_be_recorded() {
+        struct Holder(u8);
+        impl Tags for Holder {
+            fn record_tags(&self, tags: &mut TagWriter<'_>) {
+                tags.field("n", &self.0);
+            }
+        }
+        let mut args = ArgTags::new(8);
+        (&&Probe(&5u8)).__tracekit_redact("a", &mut args);
+        (&&Probe(&&String::from("x"))).__tracekit_redact("b", &mut args);
+        (&&Probe(&Holder(1))).__tracekit_redact("c", &mut args);
+        (&&Probe(&Opaque)).__tracekit_redact("d", &mut args);
+        let written = args.into_all().tags().to_vec();
+        let keys: Vec<&str> = written.iter().map(|(key, _)| key.as_ref()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert!(
+            written
+                .iter()
+                .all(|(_, value)| value.as_str() == Some("[redacted]"))
+        );
     }
 
     #[test]
@@ -400,15 +436,15 @@ mod tests {
     fn common_arguments_are_written_as_their_to_tag_gives_them() {
         let text = String::from("text");
         let mut args = ArgTags::new(8);
-        (&&&Probe(&5u8)).__tracekit_record("a", &mut args);
-        (&&&Probe(&u64::MAX)).__tracekit_record("b", &mut args);
-        (&&&Probe(&-3isize)).__tracekit_record("c", &mut args);
-        (&&&Probe(&1.5f32)).__tracekit_record("d", &mut args);
-        (&&&Probe(&&text)).__tracekit_record("e", &mut args);
-        (&&&Probe(&true)).__tracekit_record("f", &mut args);
-        (&&&Probe(&'x')).__tracekit_record("g", &mut args);
-        (&&&Probe(&Some(7u8))).__tracekit_record("h", &mut args);
-        (&&&Probe(&Opaque)).__tracekit_record("i", &mut args);
+        (&&&&Probe(&5u8)).__tracekit_record("a", &mut args);
+        (&&&&Probe(&u64::MAX)).__tracekit_record("b", &mut args);
+        (&&&&Probe(&-3isize)).__tracekit_record("c", &mut args);
+        (&&&&Probe(&1.5f32)).__tracekit_record("d", &mut args);
+        (&&&&Probe(&&text)).__tracekit_record("e", &mut args);
+        (&&&&Probe(&true)).__tracekit_record("f", &mut args);
+        (&&&&Probe(&'x')).__tracekit_record("g", &mut args);
+        (&&&&Probe(&Some(7u8))).__tracekit_record("h", &mut args);
+        (&&&&Probe(&Opaque)).__tracekit_record("i", &mut args);
         let written = args.into_all().tags().to_vec();
         let expected = [
             ("a", 5u8.to_tag()),

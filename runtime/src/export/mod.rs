@@ -13,6 +13,7 @@ pub(crate) mod lane;
 mod memory;
 mod pipeline;
 pub(crate) mod raw;
+pub(crate) mod scrub;
 mod stats;
 mod warnings;
 mod worker;

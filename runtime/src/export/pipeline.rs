@@ -360,11 +360,13 @@ pub(crate) struct Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline to `exporters`, told `resource` before they see a span.
+    /// A pipeline to `exporters`, told `resource` before they see a span;
+    /// with `scrub`, string values are scrubbed before export.
     pub(crate) fn new(
         mut exporters: Vec<Box<dyn Exporter>>,
         config: BatchConfig,
         resource: &Resource,
+        scrub: bool,
     ) -> Pipeline {
         if exporters.is_empty() {
             return Pipeline { shared: None };
@@ -399,7 +401,7 @@ impl Pipeline {
         let worker = shared.clone();
         let spawned = std::thread::Builder::new()
             .name("tracekit-export".into())
-            .spawn(move || Worker::new(worker, exporters).run());
+            .spawn(move || Worker::new(worker, exporters, scrub).run());
         if let Err(err) = spawned {
             eprintln!("tracekit: cannot start the export thread ({err}); spans will be dropped");
             shared.lock().stopped = true;

@@ -68,11 +68,14 @@ pub(super) struct Worker {
     /// Naps left before the exporter waits to be woken: set after a full
     /// batch, spent by naps that find none.
     naps_left: u32,
+    /// Whether string values are scrubbed before export (see `scrub.rs`).
+    scrub: bool,
 }
 
 impl Worker {
-    pub(super) fn new(shared: Arc<Shared>, exporters: Vec<Box<dyn Exporter>>) -> Self {
+    pub(super) fn new(shared: Arc<Shared>, exporters: Vec<Box<dyn Exporter>>, scrub: bool) -> Self {
         Worker {
+            scrub,
             shared,
             exporters,
             sources: VecDeque::new(),
@@ -270,6 +273,11 @@ impl Worker {
     /// all of it when one failed, the spans a backend refused when one
     /// took only part of it.
     fn export(&mut self, count: usize) {
+        if self.scrub {
+            self.records[..count]
+                .iter_mut()
+                .for_each(super::scrub::record);
+        }
         let records = &self.records[..count];
         let mut dropped = 0;
         for exporter in &mut self.exporters {

@@ -36,6 +36,8 @@ pub struct TracerBuilder {
     /// and `none`, and whether it named any (see `from_env_with`).
     pub(super) named: Vec<NamedExporter>,
     pub(super) exporters_from_env: bool,
+    pub(super) redact_names: Vec<String>,
+    pub(super) scrub_values: bool,
 }
 
 impl Default for TracerBuilder {
@@ -53,6 +55,8 @@ impl Default for TracerBuilder {
             propagator: Arc::new(Composite::default()),
             named: Vec::new(),
             exporters_from_env: false,
+            redact_names: Vec::new(),
+            scrub_values: false,
         }
     }
 }
@@ -154,6 +158,55 @@ impl TracerBuilder {
         self
     }
 
+    /// Adds `names` to the secret names (see [`redaction`]): an argument
+    /// of a traced function, a field of a derived [`Tags`](crate::Tags)
+    /// type or a recorded HTTP header under one of them, or under a name
+    /// ending with `_` and one of them, is recorded as `"[redacted]"`.
+    /// Names are matched in any case, `-` read as `_`. The names are
+    /// added for the whole process when the tracer is built, and never
+    /// taken away.
+    ///
+    /// ```
+    /// use tracekit_runtime::redaction::is_secret_name;
+    ///
+    /// let tracer = tracekit_runtime::Tracer::builder()
+    ///     .redact_names(["ssn", "iban"])
+    ///     .build();
+    /// assert!(is_secret_name("customer_iban"));
+    /// # drop(tracer);
+    /// ```
+    ///
+    /// [`redaction`]: crate::redaction
+    pub fn redact_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.redact_names.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Scrubs string tags and log fields on the exporter thread, before
+    /// any exporter sees them (default: off): bearer and basic tokens,
+    /// card numbers (that pass the Luhn check) and e-mail addresses are
+    /// replaced with `[redacted]`. The calling threads pay nothing; the
+    /// exporter thread reads every string value once more.
+    ///
+    /// ```
+    /// use tracekit_runtime::{TagValue, Tracer, export::Memory};
+    ///
+    /// let memory = Memory::new();
+    /// let tracer = Tracer::builder().exporter(memory.clone()).scrub_values(true).build();
+    /// let span = tracer.span("signup").start();
+    /// span.set_tag("note", "from ada@example.org, card 4242 4242 4242 4242");
+    /// span.finish();
+    /// tracer.flush().unwrap();
+    /// assert_eq!(
+    ///     memory.spans()[0].tag("note"),
+    ///     Some(&TagValue::from("from [redacted], card [redacted]"))
+    /// );
+    /// ```
+    pub fn scrub_values(mut self, on: bool) -> Self {
+        self.scrub_values = on;
+        self
+    }
+
     /// How finished spans are batched for export (default:
     /// [`BatchConfig::default`]).
     pub fn batch(mut self, config: BatchConfig) -> Self {
@@ -170,6 +223,7 @@ impl TracerBuilder {
     /// Builds a tracer without installing it.
     pub fn build(mut self) -> Tracer {
         crate::clock::init();
+        crate::redaction::add_names(&self.redact_names);
         if self.exporters.is_empty() && self.default_exporter {
             self.exporters.push(Box::new(Console::stdout()));
         }
@@ -179,7 +233,12 @@ impl TracerBuilder {
                 starter: Starter {
                     enabled: true,
                     sampler: self.sampler,
-                    pipeline: Arc::new(Pipeline::new(self.exporters, self.batch, &resource)),
+                    pipeline: Arc::new(Pipeline::new(
+                        self.exporters,
+                        self.batch,
+                        &resource,
+                        self.scrub_values,
+                    )),
                 },
                 resource,
                 propagator: self.propagator,

@@ -90,6 +90,7 @@ impl Tracer {
                         Vec::new(),
                         BatchConfig::default(),
                         &Resource::new(""),
+                        false,
                     )),
                 },
                 resource: Resource::new(""),

@@ -35,7 +35,9 @@ macro_rules! client_options {
         }
 
         /// Records the request header `name` as
-        /// `http.request.header.<name>` (credential headers never).
+        /// `http.request.header.<name>` (a header under a secret name,
+        /// see [`redaction`](tracekit_runtime::redaction), as
+        /// `[redacted]`).
         pub fn record_request_header(self, name: &str) -> Self {
             self.with(|config| {
                 config.request_headers.add(name);
@@ -43,7 +45,7 @@ macro_rules! client_options {
         }
 
         /// Records the response header `name` as
-        /// `http.response.header.<name>` (credential headers never).
+        /// `http.response.header.<name>` (a secret one as `[redacted]`).
         pub fn record_response_header(self, name: &str) -> Self {
             self.with(|config| {
                 config.response_headers.add(name);

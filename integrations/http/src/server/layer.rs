@@ -126,8 +126,10 @@ impl<R> ServerLayer<R> {
     }
 
     /// Records the request header `name` as `http.request.header.<name>`.
-    /// `authorization`, `cookie`, `set-cookie` and `proxy-authorization`
-    /// are never recorded.
+    /// A header under a secret name (`authorization`, `cookie`,
+    /// `set-cookie`, `x-api-key`, ...: the runtime's
+    /// [`redaction`](tracekit_runtime::redaction) policy, which
+    /// `TracerBuilder::redact_names` extends) is recorded as `[redacted]`.
     pub fn record_request_header(self, name: &str) -> Self {
         self.with(|config| {
             config.request_headers.add(name);
@@ -135,7 +137,7 @@ impl<R> ServerLayer<R> {
     }
 
     /// Records the response header `name` as `http.response.header.<name>`
-    /// (credential headers never).
+    /// (a secret one as `[redacted]`).
     pub fn record_response_header(self, name: &str) -> Self {
         self.with(|config| {
             config.response_headers.add(name);
