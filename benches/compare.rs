@@ -42,6 +42,27 @@ fn tracekit_four_args(user: u64, order: i64, region: &str, plan: &str) -> u64 {
     black_box(user + order as u64 + region.len() as u64 + plan.len() as u64)
 }
 
+/// The same four values as `tracekit_four_args`, as one derived argument.
+#[derive(tracekit::Tags)]
+struct Purchase<'a> {
+    user: u64,
+    order: i64,
+    region: &'a str,
+    plan: &'a str,
+}
+
+#[tracekit::traced]
+#[inline(never)]
+fn tracekit_derived(purchase: &Purchase<'_>) -> u64 {
+    let Purchase {
+        user,
+        order,
+        region,
+        plan,
+    } = purchase;
+    black_box(user + *order as u64 + region.len() as u64 + plan.len() as u64)
+}
+
 #[tracekit::traced]
 #[inline(never)]
 async fn tracekit_async_child() -> u64 {
@@ -141,6 +162,32 @@ fn spans(c: &mut Criterion) {
     group.bench_function("tracekit: sampled", |b| b.iter(|| sampled(&tracekit_child)));
     group.bench_function("tracekit: sampled, 4 argument tags", |b| {
         b.iter(|| sampled(&|| tracekit_four_args(7, -3, "eu-west", "premium")))
+    });
+    group.bench_function("tracekit: sampled, a derived struct of those 4", |b| {
+        b.iter(|| {
+            sampled(&|| {
+                tracekit_derived(&Purchase {
+                    user: 7,
+                    order: -3,
+                    region: "eu-west",
+                    plan: "premium",
+                })
+            })
+        })
+    });
+    group.bench_function("tracekit: unsampled, a derived struct of 4", |b| {
+        b.iter(|| {
+            unsampled.run(|| {
+                children(|| {
+                    tracekit_derived(&Purchase {
+                        user: 7,
+                        order: -3,
+                        region: "eu-west",
+                        plan: "premium",
+                    })
+                })
+            })
+        })
     });
     group.bench_function("tracekit: async, 3 polls each", |b| {
         b.iter(|| sampled(&|| block_on(tracekit_async_child())))

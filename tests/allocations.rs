@@ -75,6 +75,17 @@ async fn async_child(attempt: u32) -> u32 {
     attempt
 }
 
+#[derive(tracekit::Tags)]
+struct Purchase<'a> {
+    user: u64,
+    region: &'a str,
+}
+
+#[traced]
+fn child_with_derived(purchase: &Purchase<'_>) -> u64 {
+    purchase.user
+}
+
 /// One root (a traced call, so it lives on the thread's stack) and its
 /// children.
 #[traced(skip_all)]
@@ -84,6 +95,10 @@ fn request(children: u32) {
         child_with_args(u64::from(i), -3, "eu-west-1", "premium");
         child_with_one_arg(i);
         poll_once(async_child(i));
+        child_with_derived(&Purchase {
+            user: u64::from(i),
+            region: "eu-west-1",
+        });
     }
 }
 
@@ -138,7 +153,7 @@ fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact(
 
     let mut spans = memory.take();
     spans.retain(|span| span.name != "top_level");
-    assert_eq!(spans.len(), 20 * (1 + 80 * 4));
+    assert_eq!(spans.len(), 20 * (1 + 80 * 5));
     for span in &spans {
         let keys: Vec<&str> = span.tags.iter().map(|(k, _)| &**k).collect();
         match &*span.name {
@@ -149,9 +164,42 @@ fn traced_calls_allocate_nothing_in_steady_state_and_reused_storage_stays_exact(
                 assert_eq!(span.tag("region"), Some(&TagValue::from("eu-west-1")));
                 assert_eq!(span.tag("order"), Some(&TagValue::I64(-3)));
             }
+            "child_with_derived" => {
+                assert_eq!(keys, ["purchase.user", "purchase.region"]);
+                assert_eq!(
+                    span.tag("purchase.region"),
+                    Some(&TagValue::from("eu-west-1"))
+                );
+            }
             other => panic!("unexpected span {other}"),
         }
     }
+}
+
+#[test]
+fn unsampled_calls_allocate_nothing() {
+    let (_memory, _turn) = exported();
+    let unsampled = tracekit::Context::from_span_context(tracekit::SpanContext::new(
+        tracekit::TraceId::from_u128(1),
+        tracekit::SpanId::new(1).expect("non-zero"),
+        false,
+    ));
+    let calls = |count: u64| {
+        unsampled.run(|| {
+            for i in 0..count {
+                child_with_args(i, -3, "eu-west-1", "premium");
+                child_with_derived(&Purchase {
+                    user: i,
+                    region: "eu-west-1",
+                });
+            }
+        })
+    };
+    calls(1);
+    // Entering the context may allocate; the calls in it do not.
+    let few = allocations_of(|| calls(1));
+    let many = allocations_of(|| calls(1000));
+    assert_eq!(many, few, "allocations of 999 more unsampled calls");
 }
 
 #[traced]

@@ -1,4 +1,6 @@
-//! Arguments whose names look like secrets are never recorded as given.
+//! What is never recorded as given: arguments and fields under secret names
+//! (the runtime's policy, which a tracer extends), `Secret<T>`, and values
+//! the scrubber finds.
 
 use tracekit::{TagValue, testing, traced};
 
@@ -205,4 +207,103 @@ fn a_secret_prints_as_redacted_and_derefs_to_its_value() {
     );
     assert_eq!(key.as_str(), "sk_live_1234");
     assert_eq!(key.into_inner(), "sk_live_1234");
+}
+
+#[traced]
+fn enrol(patient_mrn: u64, ward: &str) {}
+
+#[derive(tracekit::Tags)]
+struct Patient {
+    patient_mrn: u64,
+    ward: &'static str,
+}
+
+#[traced]
+fn admit(patient: &Patient) {}
+
+#[test]
+fn names_added_to_the_policy_redact_arguments_and_fields_decided_before() {
+    let patient = Patient {
+        patient_mrn: 1234,
+        ward: "b",
+    };
+    let calls = || {
+        testing::capture(|| {
+            enrol(1234, "b");
+            admit(&patient);
+        })
+        .1
+    };
+    let before = calls();
+    assert_eq!(before[0].tag("patient_mrn"), Some(&TagValue::I64(1234)));
+    assert_eq!(
+        before[1].tag("patient.patient_mrn"),
+        Some(&TagValue::I64(1234))
+    );
+    // Building a tracer adds its names for the whole process; each call
+    // site's decision is made again.
+    drop(
+        tracekit::Tracer::builder()
+            .redact_names(["MRN"])
+            .exporter(tracekit::export::Memory::new())
+            .build(),
+    );
+    let after = calls();
+    let redacted = TagValue::from("[redacted]");
+    assert_eq!(after[0].tag("patient_mrn"), Some(&redacted));
+    assert_eq!(after[0].tag("ward"), Some(&TagValue::from("b")));
+    assert_eq!(after[1].tag("patient.patient_mrn"), Some(&redacted));
+    assert_eq!(after[1].tag("patient.ward"), Some(&TagValue::from("b")));
+}
+
+#[test]
+fn the_scrubber_replaces_tokens_cards_and_addresses_before_export() {
+    let memory = tracekit::export::Memory::new();
+    let tracer = tracekit::Tracer::builder()
+        .exporter(memory.clone())
+        .scrub_values(true)
+        .build();
+    let span = tracer.span("signup").start();
+    let header = "Bearer eyJhbGciOi.J9x-y_z";
+    span.set_tag("header", header);
+    span.set_tag("note", "card 4111-1111-1111-1111 for bob@example.com");
+    span.set_tag("count", 4111111111111111u64);
+    span.log([("message", "mailed ada@example.org")]);
+    span.finish();
+    tracer.flush().unwrap();
+    let spans = memory.spans();
+    let span = &spans[0];
+    assert_eq!(
+        span.tag("header"),
+        Some(&TagValue::from("Bearer [redacted]"))
+    );
+    assert_eq!(
+        span.tag("note"),
+        Some(&TagValue::from("card [redacted] for [redacted]"))
+    );
+    // Numbers are not text: a number is kept as it is.
+    assert_eq!(span.tag("count"), Some(&TagValue::I64(4111111111111111)));
+    assert_eq!(
+        span.logs[0].fields[0].1,
+        TagValue::from("mailed [redacted]")
+    );
+    assert_eq!(
+        header, "Bearer eyJhbGciOi.J9x-y_z",
+        "the caller's value is its own"
+    );
+}
+
+#[test]
+fn without_the_scrubber_values_are_exported_as_set() {
+    let memory = tracekit::export::Memory::new();
+    let tracer = tracekit::Tracer::builder().exporter(memory.clone()).build();
+    tracer
+        .span("signup")
+        .start()
+        .set_tag("note", "bob@example.com");
+    tracer.flush().unwrap();
+    assert_eq!(
+        memory.spans()[0].tag("note"),
+        Some(&TagValue::from("bob@example.com"))
+    );
 }

@@ -116,3 +116,43 @@ async fn the_handler_tags_its_request_span_through_the_active_span() {
     let server = named(&spans, "GET /cart");
     assert_eq!(server.tag("cart.items"), Some(&TagValue::I64(3)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_under_a_name_the_tracer_adds_to_the_policy_is_redacted() {
+    // The names a tracer adds hold for the whole process.
+    drop(
+        tracekit::Tracer::builder()
+            .redact_names(["ssn"])
+            .exporter(tracekit::export::Memory::new())
+            .build(),
+    );
+    let layer = ServerLayer::new()
+        .record_request_header("x-patient-ssn")
+        .record_request_header("x-ward");
+    let app = Router::new()
+        .route("/admit", get(|| async { "admitted" }))
+        .layer(layer);
+    let address = serve(app).await;
+
+    let (trace, ()) = in_caller_span(async {
+        client()
+            .get(format!("http://{address}/admit"))
+            .header("x-patient-ssn", "078-05-1120")
+            .header("x-ward", "b")
+            .send()
+            .await
+            .expect("a response");
+    })
+    .await;
+
+    let spans = spans_of(trace, 3);
+    let server = named(&spans, "GET /admit");
+    assert_eq!(
+        server.tag("http.request.header.x-patient-ssn"),
+        Some(&TagValue::from("[redacted]"))
+    );
+    assert_eq!(
+        server.tag("http.request.header.x-ward"),
+        Some(&TagValue::from("b"))
+    );
+}
