@@ -68,18 +68,24 @@
 //!   pattern arguments record each name they bind; a parameter under a
 //!   `#[cfg(..)]` that is configured out is simply absent). Integers are
 //!   recorded as integers when they fit in 64 bits; wider `i128`/`u128`
-//!   values as their decimal text. Other types are not recorded unless
+//!   values as their decimal text. An argument whose type implements
+//!   [`Tags`] (`#[derive(Tags)]`, see [below](#types-as-tags)) becomes
+//!   one tag per field, `arg.field`. Other types are not recorded unless
 //!   asked for in `tags(..)`. Nothing is computed unless the span is
 //!   sampled.
 //! - **Secrets**: a value of type [`Secret<T>`](Secret) is recorded as
 //!   `"[redacted]"` wherever it appears (an argument, a `tags(..)` value,
 //!   a `ret` value, an error, a tag set by hand), whatever the options
 //!   say, and prints as `[redacted]`; it derefs to `T`, so the function's
-//!   code barely changes. Arguments named like `password`, `passwd`,
-//!   `secret`, `token`, `api_key`, `apikey`, `authorization`, `auth`,
-//!   `credential(s)` or `private_key` (any case, also as a suffix:
-//!   `db_password`) are recorded as `"[redacted]"` too, unless named in
-//!   `tags(..)`.
+//!   code barely changes. Arguments (and fields of derived types) under a
+//!   secret name are recorded as `"[redacted]"` too, unless named in
+//!   `tags(..)`: `password`, `passwd`, `secret`, `token`, `api_key`,
+//!   `apikey`, `access_key`, `private_key`, `authorization`, `auth`,
+//!   `credential(s)`, `cookie`, in any case, also as a suffix
+//!   (`db_password`), and the names a tracer adds with
+//!   [`TracerBuilder::redact_names`]. The policy lives in the runtime
+//!   ([`redaction`]), shared with the HTTP layers' recorded headers; each
+//!   call site decides once, not at every call.
 //!
 //!   ```
 //!   use tracekit::{Secret, TagValue, testing, traced};
@@ -126,6 +132,80 @@
 //! let log = span.log_event("error").unwrap();
 //! assert_eq!(log.field("message").and_then(TagValue::as_str), Some("unknown user ada"));
 //! ```
+//!
+//! ## Types as tags
+//!
+//! `#[derive(Tags)]` says once, on a type, how a value of it becomes span
+//! tags: one typed tag per field, named `arg.field`, nested types
+//! flattened with dots (at most [`MAX_TAG_DEPTH`] levels). An enum
+//! records its variant's name under the argument's name, then the
+//! variant's fields. Generic types work when their parameters do.
+//!
+//! ```
+//! use tracekit::{Secret, Tags, TagValue, testing, traced};
+//!
+//! #[derive(Tags)]
+//! struct Customer {
+//!     id: u64,
+//!     #[tags(rename = "tier")]
+//!     loyalty_tier: &'static str,
+//! }
+//!
+//! #[derive(Tags)]
+//! enum Payment {
+//!     Card { last4: &'static str, #[tags(redact)] holder: String },
+//!     Invoice,
+//! }
+//!
+//! #[derive(Tags)]
+//! struct Order {
+//!     id: u64,
+//!     customer: Customer,
+//!     payment: Payment,
+//!     #[tags(debug)]
+//!     lines: Vec<u32>,
+//!     #[tags(skip)]
+//!     notes: String,
+//! }
+//!
+//! #[traced]
+//! fn place(order: &Order) {}
+//!
+//! let order = Order {
+//!     id: 7,
+//!     customer: Customer { id: 42, loyalty_tier: "gold" },
+//!     payment: Payment::Card { last4: "4242", holder: "Ada".into() },
+//!     lines: vec![3, 1],
+//!     notes: String::new(),
+//! };
+//! let (_, spans) = testing::capture(|| place(&order));
+//! let tag = |key| spans[0].tag(key).cloned();
+//! assert_eq!(tag("order.id"), Some(TagValue::I64(7)));
+//! assert_eq!(tag("order.customer.tier"), Some(TagValue::from("gold")));
+//! assert_eq!(tag("order.payment"), Some(TagValue::from("Card")));
+//! assert_eq!(tag("order.payment.holder"), Some(TagValue::from("[redacted]")));
+//! assert_eq!(tag("order.lines"), Some(TagValue::from("[3, 1]")));
+//! assert_eq!(tag("order.notes"), None);
+//! ```
+//!
+//! | field option | effect |
+//! | --- | --- |
+//! | `#[tags(skip)]` | not recorded |
+//! | `#[tags(rename = "name")]` | the field's part of the key (not empty; also on enum variants, for the variant's name) |
+//! | `#[tags(redact)]` | recorded as `"[redacted]"` |
+//! | `#[tags(debug)]` / `#[tags(display)]` | its `Debug` / `Display` text, for a type that is not `Tags` |
+//! | `#[tags(flatten)]` | its tags under the holder's name, without the field's part |
+//!
+//! On the type, `#[tags(prefix = "order")]` names its tags `order.field`
+//! in place of the argument's (or field's) name, and `#[tags(crate =
+//! path)]` names where tracekit is. A field must be [`Tags`] (numbers,
+//! strings, `bool`, `char`, [`Secret`], derived types, and `Option`,
+//! references, `Box`, `Rc`, `Arc` of those) or carry one of the options;
+//! the compiler says which field is not. The keys are joined once per
+//! type and name, so a derived argument costs what its fields would as
+//! separate arguments; nothing is read when the span is not sampled.
+//! [`Span::set_tags`](SpanRef::set_tags) records a value by hand, and
+//! [`Tags`] documents a hand-written impl.
 //!
 //! ## Options
 //!

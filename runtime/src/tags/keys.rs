@@ -6,9 +6,8 @@
 //! `Span::set_tags`, field names, and keys joined here), so what is kept
 //! is bounded by the distinct names in the program.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 
 use crate::redaction::SecretNames;
 
@@ -20,26 +19,32 @@ pub(crate) fn joined(name: &'static str, field: &'static str) -> &'static str {
     if field.is_empty() {
         return name;
     }
-    /// The addresses and lengths of a name and a field.
-    type Pair = (usize, usize, usize, usize);
-    // Most lookups are answered by this thread's table, by address.
-    thread_local! {
-        static SEEN: RefCell<HashMap<Pair, &'static str>> = RefCell::new(HashMap::new());
-    }
+    // Answered by address under a read lock: the pair was nearly always
+    // joined before.
     let address = (
         name.as_ptr() as usize,
         name.len(),
         field.as_ptr() as usize,
         field.len(),
     );
-    let seen = SEEN.try_with(|seen| seen.borrow().get(&address).copied());
-    if let Ok(Some(key)) = seen {
+    let seen = SEEN.read().unwrap_or_else(PoisonError::into_inner);
+    if let Some(key) = seen.as_ref().and_then(|seen| seen.get(&address)) {
         return key;
     }
+    drop(seen);
     let key = interned(format!("{name}.{field}"));
-    let _ = SEEN.try_with(|seen| seen.borrow_mut().insert(address, key));
+    SEEN.write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(HashMap::new)
+        .insert(address, key);
     key
 }
+
+/// The addresses and lengths of a name and a field.
+type Pair = (usize, usize, usize, usize);
+
+/// Joined keys by the addresses of their parts.
+static SEEN: RwLock<Option<HashMap<Pair, &'static str>>> = RwLock::new(None);
 
 /// The one kept copy of `text`.
 fn interned(text: String) -> &'static str {

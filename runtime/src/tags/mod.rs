@@ -26,7 +26,7 @@ pub(crate) fn gather<T: Tags + ?Sized>(name: &'static str, value: &T, limit: usi
 
 /// A value recorded as span tags, one per field: an argument of a
 /// `#[traced]` function whose type implements `Tags` is recorded as
-/// `arg.field` tags, and [`Span::set_tags`](crate::Span::set_tags) records
+/// `arg.field` tags, and [`Span::set_tags`](crate::SpanRef::set_tags) records
 /// one by hand.
 ///
 /// `#[derive(Tags)]` (in the `tracekit` facade) writes the impl for
@@ -84,7 +84,7 @@ pub trait Tags {
 
 /// Where a [`Tags`] value writes its tags: a span's tags, under the name
 /// the value is recorded as (the argument's name, the name given to
-/// [`Span::set_tags`](crate::Span::set_tags), or `name.field` for a nested
+/// [`Span::set_tags`](crate::SpanRef::set_tags), or `name.field` for a nested
 /// value).
 ///
 /// Nothing is formatted or copied when the span is not sampled: the value
