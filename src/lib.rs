@@ -312,9 +312,12 @@
 //!   recorded like any other.
 //! - **`#[track_caller]`**: `Location::caller()` and panic locations inside
 //!   still report the caller, because the body then runs inline rather
-//!   than in a closure. One thing is lost: the `Err` of an early `return`
-//!   or `?` is not seen (the value the body ends with is), and a panic is
-//!   recorded without its message.
+//!   than in a closure. Its `return`s and `?`s leave through a labeled
+//!   block, so the value they leave with is recorded like the one the
+//!   body ends with. Two things are lost: a panic is recorded without its
+//!   message, and a `return` or `?` inside a macro's arguments
+//!   (`vec![parse(a)?]`), which the attribute cannot see, ends the span
+//!   without its value.
 //!
 //! ```
 //! use tracekit::{testing, traced};

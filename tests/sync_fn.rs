@@ -298,6 +298,91 @@ fn fails_at_caller(found: Option<u8>) -> u8 {
     found.expect("nothing there")
 }
 
+struct Parser {
+    base: u32,
+}
+
+impl Parser {
+    #[traced(skip(self), ret)]
+    #[track_caller]
+    fn parse(&self, text: &str) -> Result<u32, ParseError> {
+        let digits: u32 = text.parse().map_err(|_| ParseError::Empty)?;
+        // A closure's `?` and `return` are its own.
+        let checked = |n: u32| -> Option<u32> {
+            if n > 1000 {
+                return None;
+            }
+            n.checked_add(self.base)
+        };
+        let Some(total) = checked(digits) else {
+            return Err(ParseError::Empty);
+        };
+        Ok(total)
+    }
+
+    #[traced(ret)]
+    #[track_caller]
+    fn first_even(values: &[u32]) -> Option<u32> {
+        let first = *values.first()?;
+        for value in values {
+            if value % 2 == 0 {
+                return Some(*value);
+            }
+        }
+        Some(first + 1)
+    }
+
+    #[traced]
+    #[track_caller]
+    fn checked_location(
+        &self,
+        fail: bool,
+    ) -> Result<&'static std::panic::Location<'static>, ParseError> {
+        if fail {
+            Err(ParseError::Empty)?;
+        }
+        Ok(std::panic::Location::caller())
+    }
+}
+
+#[test]
+fn a_track_caller_function_records_what_return_and_question_mark_leave_with() {
+    let parser = Parser { base: 1 };
+    let (_, spans) = testing::capture(|| {
+        assert_eq!(parser.parse("x"), Err(ParseError::Empty));
+        assert_eq!(parser.parse("5000"), Err(ParseError::Empty));
+        assert_eq!(parser.parse("41"), Ok(42));
+        assert_eq!(Parser::first_even(&[]), None);
+        assert_eq!(Parser::first_even(&[3, 4]), Some(4));
+        assert_eq!(Parser::first_even(&[3]), Some(4));
+    });
+    assert!(spans[0].is_error(), "an Err left through `?`");
+    assert!(
+        spans[1].is_error(),
+        "an Err left through `let .. else {{ return }}`"
+    );
+    assert!(!spans[2].is_error());
+    assert_eq!(spans[2].tag("return"), Some(&TagValue::I64(42)));
+    assert_eq!(spans[3].tag("return"), None, "None left through `?`");
+    assert_eq!(
+        spans[4].tag("return"),
+        Some(&TagValue::I64(4)),
+        "a value left through `return`"
+    );
+    assert_eq!(spans[5].tag("return"), Some(&TagValue::I64(4)));
+
+    let line = line!() + 1;
+    let (location, spans) = testing::capture(|| parser.checked_location(false));
+    assert_eq!(
+        location.map(|at| at.line()),
+        Ok(line),
+        "still the caller's location"
+    );
+    let (_, spans_failed) = testing::capture(|| parser.checked_location(true));
+    assert!(!spans[0].is_error());
+    assert!(spans_failed[0].is_error());
+}
+
 #[test]
 fn track_caller_still_reports_the_call_site() {
     #[allow(clippy::redundant_closure)] // the closure is the call site
@@ -320,7 +405,7 @@ fn a_track_caller_function_records_its_final_error_and_its_panic() {
         ["checked", "checked", "checked", "fails_at_caller"]
     );
     assert!(spans[0].is_error(), "an Err the body ends with");
-    assert!(!spans[1].is_error(), "an early `return` is not seen");
+    assert!(spans[1].is_error(), "an Err of an early `return`");
     assert!(!spans[2].is_error());
     assert!(spans[3].is_error(), "a panic");
     assert_eq!(

@@ -88,8 +88,8 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
 
 /// The body of a `#[track_caller]` function, run inline rather than in a
 /// closure (a closure would be the caller `Location::caller()` and panics
-/// report). A guard ends the span however the body ends; only the value
-/// the body ends with is seen, not one given to an early `return` or `?`.
+/// report). A guard ends the span however the body ends; the value the
+/// body ends with, or leaves with through `return` or `?`, is read.
 fn run_inline(function: &Function, reader: Option<&TokenStream>) -> TokenStream {
     let reader = reader.map_or_else(
         || quote!(|_| __tracekit_crate::__private_0_1::Finish::default()),
@@ -106,6 +106,15 @@ fn run_inline(function: &Function, reader: Option<&TokenStream>) -> TokenStream 
         .return_type()
         .filter(|ty| can_annotate_let(ty))
         .map(|ty| quote!(: #ty));
+    // Its `return`s and `?`s leave through a labeled block, so the value
+    // they leave with is read too.
+    let body = match crate::early_exit::rewritten(body) {
+        Some(block) => {
+            let label = syn::Lifetime::new(crate::early_exit::LABEL, Span::call_site());
+            quote!(#label: #block)
+        }
+        None => quote!(#body),
+    };
     quote! {
         #start
         #[allow(unused_braces)]

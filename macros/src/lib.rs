@@ -3,6 +3,7 @@
 
 mod args;
 mod block;
+mod early_exit;
 mod expand;
 mod function;
 mod tags;
@@ -118,6 +119,7 @@ mod tests {
             include_str!("expand.rs"),
             include_str!("args.rs"),
             include_str!("tags.rs"),
+            include_str!("early_exit.rs"),
         ] {
             for (at, _) in source.match_indices("__tracekit_crate::__private") {
                 let named = &source[at + "__tracekit_crate::".len()..];

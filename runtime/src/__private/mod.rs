@@ -4,6 +4,7 @@
 mod arg_tags;
 mod call;
 pub mod probe;
+pub mod question;
 mod thunk;
 mod traced_future;
 
