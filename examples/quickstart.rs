@@ -1,5 +1,6 @@
-//! The main job: a few traced functions — sync, async, one failing with an
-//! `Err`, one panicking inside a caller that catches it — printed to the
+//! The main job: a traced service (an impl block, a derived argument type,
+//! a secret), async work over tokio tasks, a call failing with an `Err`
+//! and one panicking inside a caller that catches it — printed to the
 //! console as trace trees.
 //!
 //! Run it with `cargo run --example quickstart`.
@@ -7,7 +8,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use tracekit::traced;
+use tracekit::{Secret, Tags, traced};
 
 #[derive(Debug)]
 struct PaymentError {
@@ -20,26 +21,45 @@ impl fmt::Display for PaymentError {
     }
 }
 
-#[traced]
-fn load_cart(user_id: u64) -> Vec<u32> {
-    std::thread::sleep(Duration::from_millis(2));
-    vec![1200, 300, user_id as u32]
+/// Who is buying: a traced function that takes one records `user.id` and
+/// `user.tier` (never the e-mail address).
+#[derive(Tags)]
+struct User {
+    id: u64,
+    tier: &'static str,
+    #[tags(skip)]
+    email: String,
 }
 
-#[traced(kind = client, tags(payment.provider = "acme-pay"))]
-fn charge(amount: u32, card_token: &str) -> Result<String, PaymentError> {
-    std::thread::sleep(Duration::from_millis(3));
-    if amount > 2_000 {
-        return Err(PaymentError { code: 51 });
+/// The checkout service: one attribute traces every method, each span
+/// named `Checkout::method`.
+struct Checkout {
+    provider: &'static str,
+}
+
+#[traced]
+impl Checkout {
+    fn load_cart(&self, user: &User) -> Vec<u32> {
+        std::thread::sleep(Duration::from_millis(2));
+        vec![1200, 300, user.id as u32]
     }
-    Ok(format!("receipt-{amount}"))
-}
 
-#[traced]
-fn checkout(user_id: u64) -> Result<String, PaymentError> {
-    let cart = load_cart(user_id);
-    let total: u32 = cart.iter().sum();
-    charge(total, "tok_visa_4242")
+    // A method's own options refine the block's. The card is a `Secret`:
+    // recorded as "[redacted]", whatever the options say.
+    #[traced(kind = client, tags(payment.provider = self.provider))]
+    fn charge(&self, amount: u32, card: &Secret<String>) -> Result<String, PaymentError> {
+        std::thread::sleep(Duration::from_millis(3));
+        if amount > 2_000 || card.is_empty() {
+            return Err(PaymentError { code: 51 });
+        }
+        Ok(format!("receipt-{amount}"))
+    }
+
+    fn checkout(&self, user: &User, card: &Secret<String>) -> Result<String, PaymentError> {
+        let cart = self.load_cart(user);
+        let total: u32 = cart.iter().sum();
+        self.charge(total, card)
+    }
 }
 
 #[traced(kind = client, name = "inventory.lookup")]
@@ -81,8 +101,22 @@ fn main() {
     std::panic::set_hook(Box::new(|_| {}));
 
     println!("# a successful checkout, then one whose payment fails\n");
-    let _ = checkout(1);
-    let _ = checkout(2_000);
+    let shop = Checkout {
+        provider: "acme-pay",
+    };
+    let card = Secret::new(String::from("4242 4242 4242 4242"));
+    let ada = User {
+        id: 1,
+        tier: "gold",
+        email: "ada@example.org".into(),
+    };
+    let bob = User {
+        id: 2_000,
+        tier: "basic",
+        email: "bob@example.org".into(),
+    };
+    let _ = shop.checkout(&ada, &card);
+    let _ = shop.checkout(&bob, &card);
     // Export runs on a background thread in batches; flush shows it now.
     let _ = tracer.flush();
 

@@ -26,8 +26,9 @@ cargo test --locked -p tracekit-otlp --features grpc
 echo "== the quickstart example prints its traces"
 output=$(cargo run --quiet --locked --example quickstart)
 for expected in \
-    "checkout " \
-    "├── load_cart " \
+    "Checkout::checkout " \
+    "├── Checkout::load_cart " \
+    "user.tier=gold card=[redacted]" \
     "! error quickstart::PaymentError: card declined (code 51)" \
     "└── inventory.lookup " \
     "! error panic: quantity must be a number"; do
@@ -47,6 +48,8 @@ for expected in \
     "    └── GET /shop/buy/{item} (gateway, server) " \
     "                    └── GET /stock/{item} (inventory, server) " \
     "check_stock (inventory, internal) " \
+    "InventoryClient::place_order (gateway, internal) " \
+    "order.item=kiwi order.quantity=1" \
     "customer=ada" \
     "error.type=shop::inventory::OutOfStock ERROR" \
     "└── GET /admin/audit/{item} (inventory, server) "; do

@@ -7,12 +7,21 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use reqwest_middleware::ClientWithMiddleware;
 use tracekit::http::ServerLayer;
-use tracekit::traced;
+use tracekit::{Tags, traced};
 
+/// The inventory service, as the gateway reaches it over HTTP.
 #[derive(Clone)]
-struct Inventory {
+struct InventoryClient {
     url: String,
     client: ClientWithMiddleware,
+}
+
+/// What a customer asks for: a traced function that takes one records
+/// `order.item` and `order.quantity`.
+#[derive(Tags)]
+struct Order {
+    item: String,
+    quantity: u32,
 }
 
 #[derive(Debug)]
@@ -30,43 +39,50 @@ impl std::fmt::Display for OrderError {
     }
 }
 
-#[traced(skip(inventory))]
-async fn reserve(inventory: &Inventory, item: &str) -> Result<u32, OrderError> {
-    let response = inventory
-        .client
-        .get(format!("{}/stock/{item}", inventory.url))
-        .send()
-        .await
-        .map_err(|error| OrderError::Unreachable(error.to_string()))?;
-    let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|error| OrderError::Unreachable(error.to_string()))?;
-    if !status.is_success() {
-        return Err(OrderError::Unavailable(body));
+/// Every method traced, named `InventoryClient::reserve`, ...
+#[traced]
+impl InventoryClient {
+    async fn reserve(&self, item: &str) -> Result<u32, OrderError> {
+        let response = self
+            .client
+            .get(format!("{}/stock/{item}", self.url))
+            .send()
+            .await
+            .map_err(|error| OrderError::Unreachable(error.to_string()))?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|error| OrderError::Unreachable(error.to_string()))?;
+        if !status.is_success() {
+            return Err(OrderError::Unavailable(body));
+        }
+        body.parse().map_err(|_| OrderError::Unavailable(body))
     }
-    body.parse().map_err(|_| OrderError::Unavailable(body))
-}
 
-#[traced(skip(inventory))]
-async fn place_order(inventory: &Inventory, item: String) -> Result<String, OrderError> {
-    let count = reserve(inventory, &item).await?;
-    Ok(format!("ordered 1 {item} ({count} in stock)"))
+    async fn place_order(&self, order: &Order) -> Result<String, OrderError> {
+        let count = self.reserve(&order.item).await?;
+        Ok(format!(
+            "ordered {} {} ({count} in stock)",
+            order.quantity, order.item
+        ))
+    }
 }
 
 async fn buy(
-    State(inventory): State<Inventory>,
+    State(inventory): State<InventoryClient>,
     Path(item): Path<String>,
 ) -> Result<String, (StatusCode, String)> {
-    place_order(&inventory, item)
+    let order = Order { item, quantity: 1 };
+    inventory
+        .place_order(&order)
         .await
         .map_err(|error| (StatusCode::BAD_GATEWAY, error.to_string()))
 }
 
 pub fn app(inventory_url: String) -> Router {
     let client = crate::service::traced_client();
-    let inventory = Inventory {
+    let inventory = InventoryClient {
         url: inventory_url,
         client,
     };

@@ -9,7 +9,10 @@
 //!   named by its route, continuing the caller's trace;
 //! - every outgoing request a client span, its context in the headers
 //!   (`reqwest` with [`tracekit::http::TracingMiddleware`]);
-//! - `#[traced]` business functions are children of their request's span;
+//! - `#[traced]` business functions are children of their request's span:
+//!   in the gateway a whole traced impl block (`InventoryClient::*`) whose
+//!   `Order` argument, a `#[derive(Tags)]` type, records `order.item` and
+//!   `order.quantity`;
 //! - one slow path, one failing path (a 500 in the inventory, a 502 in the
 //!   gateway), one nested router, baggage from the driver to the inventory;
 //! - each service stops gracefully on SIGTERM and flushes its spans to a

@@ -21,9 +21,11 @@ struct Node {
 }
 
 /// The tags worth a place in the tree.
-const SHOWN: [&str; 4] = [
+const SHOWN: [&str; 6] = [
     "http.response.status_code",
     "error.type",
+    "order.item",
+    "order.quantity",
     "customer",
     "db.system",
 ];
