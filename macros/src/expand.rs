@@ -15,10 +15,6 @@ use syn::{FnArg, Pat, PatIdent, Type};
 use crate::args::Options;
 use crate::function::{Arg, Function, Shape, can_annotate_let, tag_name};
 
-/// Arguments past this many are checked against the secret names at each
-/// call (the runtime's mask has this many bits).
-const SECRET_MASK_BITS: usize = 48;
-
 pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let shape = function.shape();
     let site = call_site(options, &function);
@@ -226,22 +222,10 @@ fn start_span(options: &Options, function: &Function) -> TokenStream {
         .map(|(index, Arg { ident, cfgs })| {
             let name = tag_name(&ident);
             // Under a secret name (the runtime's policy, decided once per
-            // call site), an argument is recorded as `[redacted]`, if its
-            // type is recorded at all.
-            let secret = if index < SECRET_MASK_BITS {
-                let bit = 1u64 << index;
-                quote!(__tracekit_secret & #bit != 0)
-            } else {
-                quote!(__TRACEKIT_SITE.is_secret_arg(#index))
-            };
+            // call site), the probe records `[redacted]`.
             let write = quote! {
-                if #secret {
-                    (&&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
-                        .__tracekit_redact(#name, __tracekit_args);
-                } else {
-                    (&&&&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
-                        .__tracekit_record(#name, __tracekit_args);
-                }
+                (&&&&__tracekit_crate::__private_0_1::probe::Probe(&#ident))
+                    .__tracekit_record(#name, #index, __tracekit_args);
             };
             RecordedArg { write, cfgs }
         })
@@ -291,15 +275,12 @@ fn record(site: Option<&TokenStream>, tags: &[TokenStream], args: &[RecordedArg]
     let limit = (!tags.is_empty()).then(|| quote!(let __tracekit_limit = __tracekit_args.limit();));
     let writes = args
         .iter()
-        .map(|RecordedArg { write, cfgs }| quote!(#(#cfgs)* { #write }));
-    let secret =
-        (!args.is_empty()).then(|| quote!(let __tracekit_secret = __TRACEKIT_SITE.secret_args();));
+        .map(|RecordedArg { write, cfgs }| quote!(#(#cfgs)* #write));
     quote! {
         __tracekit.record(#site #count, &mut |__tracekit_args: &mut __tracekit_crate::__private_0_1::ArgTags| {
             #[allow(unused_imports)]
             use __tracekit_crate::__private_0_1::probe::*;
             #limit
-            #secret
             #(#tags)*
             #(#writes)*
         });

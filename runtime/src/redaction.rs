@@ -91,7 +91,10 @@ pub struct SecretNames {
     decided: AtomicU64,
 }
 
-const MASK_BITS: usize = 48;
+/// The names a [`SecretNames`] mask covers; past them, names are checked
+/// each time.
+pub(crate) const SECRET_MASK_BITS: usize = 48;
+const MASK_BITS: usize = SECRET_MASK_BITS;
 
 impl SecretNames {
     /// Nothing decided yet.

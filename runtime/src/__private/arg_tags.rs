@@ -5,8 +5,10 @@
 //! (reading back what was just written in pieces stalls the CPU's store
 //! forwarding).
 
+use super::CallSite;
 use crate::extra::{Extra, Unsummarized};
 use crate::local;
+use crate::redaction::SECRET_MASK_BITS;
 use crate::tag::TagValue;
 
 /// The `tags(..)` and argument tags of one call, gathered off the scope
@@ -17,11 +19,20 @@ pub struct ArgTags {
     /// How many of the gathered tags come from `tags(..)`.
     tags: usize,
     limit: usize,
+    /// Bit `i`: argument `i` is under a secret name (see
+    /// `CallSite::secret_args`).
+    secret: u64,
+    /// The call site, for arguments past the mask's bits.
+    site: Option<&'static CallSite>,
 }
 
 impl ArgTags {
-    pub(super) fn new(count: usize) -> ArgTags {
-        ArgTags::with_limit(count, super::tag_limit())
+    pub(super) fn for_call(count: usize, site: &'static CallSite) -> ArgTags {
+        ArgTags {
+            secret: site.secret_args(),
+            site: Some(site),
+            ..ArgTags::with_limit(count, super::tag_limit())
+        }
     }
 
     /// Room for `count` tags, strings cut at `limit`.
@@ -31,6 +42,18 @@ impl ArgTags {
             extra: Unsummarized::new(Extra::fresh(), count),
             tags: 0,
             limit,
+            secret: 0,
+            site: None,
+        }
+    }
+
+    /// Whether argument `index` is recorded as `[redacted]`.
+    #[inline(always)]
+    pub fn is_secret(&self, index: usize) -> bool {
+        if index < SECRET_MASK_BITS {
+            self.secret & (1 << index) != 0
+        } else {
+            self.site.is_some_and(|site| site.is_secret_arg(index))
         }
     }
 
@@ -44,55 +67,84 @@ impl ArgTags {
     /// tag comes before the first argument.
     #[inline(always)]
     pub fn tag(&mut self, key: &'static str, value: Option<TagValue>) {
-        self.arg(key, value);
-        self.tags = self.extra.len();
-    }
-
-    /// Records the argument `key`; `None` (a type that is not recorded)
-    /// records nothing. The value comes cut to the tracer's limit
-    /// (`ToTag::to_tag_within`).
-    #[inline(never)]
-    pub fn arg(&mut self, key: &'static str, value: Option<TagValue>) {
         if let Some(value) = value {
             self.push(key, value);
         }
+        self.tags = self.extra.len();
     }
 
-    /// Records the signed integer argument `key`.
-    #[inline(never)]
-    pub fn int(&mut self, key: &'static str, value: i64) {
-        self.push(key, TagValue::I64(value));
-    }
-
-    /// Records the unsigned integer argument `key`.
-    #[inline(never)]
-    pub fn uint(&mut self, key: &'static str, value: u64) {
-        self.push(key, TagValue::from(value));
-    }
-
-    /// Records the float argument `key`.
-    #[inline(never)]
-    pub fn float(&mut self, key: &'static str, value: f64) {
-        self.push(key, TagValue::F64(value));
-    }
-
-    /// Records the boolean argument `key`.
-    #[inline(never)]
-    pub fn boolean(&mut self, key: &'static str, value: bool) {
-        self.push(key, TagValue::Bool(value));
-    }
-
-    /// Records the string argument `key`, cut to the tracer's limit.
-    #[inline(never)]
-    pub fn text(&mut self, key: &'static str, value: &str) {
-        let value = TagValue::Str(crate::cut::text(value, self.limit));
+    /// Records argument `index` as `key`: the value `value` makes, or
+    /// `[redacted]` when the argument's name is secret. Each typed entry
+    /// below is compiled once, so the check costs the generated code
+    /// nothing.
+    #[inline(always)]
+    fn arg_value(
+        &mut self,
+        key: &'static str,
+        index: usize,
+        value: impl FnOnce(&Self) -> TagValue,
+    ) {
+        let value = if self.is_secret(index) {
+            TagValue::from(crate::secret::REDACTED)
+        } else {
+            value(self)
+        };
         self.push(key, value);
+    }
+
+    /// Records argument `index`, `key`; `None` (a type that is not
+    /// recorded) records nothing. The value comes cut to the tracer's
+    /// limit (`ToTag::to_tag_within`).
+    #[inline(never)]
+    pub fn arg(&mut self, key: &'static str, index: usize, value: Option<TagValue>) {
+        if let Some(value) = value {
+            self.arg_value(key, index, |_| value);
+        }
+    }
+
+    /// Records the signed integer argument `index`, `key`.
+    #[inline(never)]
+    pub fn int(&mut self, key: &'static str, index: usize, value: i64) {
+        self.arg_value(key, index, |_| TagValue::I64(value));
+    }
+
+    /// Records the unsigned integer argument `index`, `key`.
+    #[inline(never)]
+    pub fn uint(&mut self, key: &'static str, index: usize, value: u64) {
+        self.arg_value(key, index, |_| TagValue::from(value));
+    }
+
+    /// Records the float argument `index`, `key`.
+    #[inline(never)]
+    pub fn float(&mut self, key: &'static str, index: usize, value: f64) {
+        self.arg_value(key, index, |_| TagValue::F64(value));
+    }
+
+    /// Records the boolean argument `index`, `key`.
+    #[inline(never)]
+    pub fn boolean(&mut self, key: &'static str, index: usize, value: bool) {
+        self.arg_value(key, index, |_| TagValue::Bool(value));
+    }
+
+    /// Records the string argument `index`, `key`, cut to the tracer's
+    /// limit.
+    #[inline(never)]
+    pub fn text(&mut self, key: &'static str, index: usize, value: &str) {
+        self.arg_value(key, index, |args| {
+            TagValue::Str(crate::cut::text(value, args.limit))
+        });
     }
 
     /// Records `[redacted]` under `key`: an argument under a secret name.
     #[inline(never)]
     pub fn redacted(&mut self, key: &'static str) {
         self.push(key, TagValue::from(crate::secret::REDACTED));
+    }
+
+    /// Adds a tag of a value's fields (see `TagWriter`), not an argument.
+    #[inline]
+    pub(crate) fn field(&mut self, key: &'static str, value: TagValue) {
+        self.push(key, value);
     }
 
     #[inline(always)]

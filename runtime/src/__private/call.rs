@@ -247,7 +247,7 @@ impl TracedCall {
     /// kept, the arguments and the hooks skipped.
     #[inline(never)]
     pub fn record(&self, site: &'static CallSite, count: usize, write: &mut dyn Gather) {
-        let mut gathered = ArgTags::new(count);
+        let mut gathered = ArgTags::for_call(count, site);
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| write.gather(&mut gathered))) {
             arg_tags::add_to_span(self.id, gathered.into_tags_only());
             self.note_recording_panic("arguments", &*payload);

@@ -53,7 +53,11 @@ fn error_text<E: ?Sized>(error: &E, show: fn(&E) -> String) -> String {
     )
 }
 
-// --- arguments: `(&&&&Probe(&arg)).__tracekit_record(key, args)` ---
+// --- arguments: `(&&&&Probe(&arg)).__tracekit_record(key, index, args)` ---
+//
+// An argument under a secret name (`args.is_secret(index)`, the runtime's
+// policy decided once per call site) is recorded as `[redacted]`, if its
+// type is recorded at all.
 
 /// Arguments of a common type (numbers, `bool`, strings, and references
 /// of those) are written through a typed entry of [`ArgTags`]: the value
@@ -61,60 +65,64 @@ fn error_text<E: ?Sized>(error: &E, show: fn(&E) -> String) -> String {
 /// conversion is compiled into each traced function. The tag is the one
 /// [`ToTag`] gives.
 pub trait ArgIsCommon {
-    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags);
+    fn __tracekit_record(&self, key: &'static str, index: usize, args: &mut ArgTags);
 }
 impl<T: CommonArg + ?Sized> ArgIsCommon for &&&Probe<'_, T> {
     #[inline(always)]
-    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags) {
-        self.0.write(key, args);
+    fn __tracekit_record(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        self.0.write(key, index, args);
     }
 }
 
 /// Arguments whose type implements [`Tags`] are recorded as its tags, one
 /// per field, named `key.field`.
 pub trait ArgIsTags {
-    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags);
+    fn __tracekit_record(&self, key: &'static str, index: usize, args: &mut ArgTags);
 }
 impl<T: Tags + ?Sized> ArgIsTags for &&Probe<'_, T> {
     #[inline]
-    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags) {
-        self.0.record_tags(&mut TagWriter::new(args, key));
+    fn __tracekit_record(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        if args.is_secret(index) {
+            args.redacted(key);
+        } else {
+            self.0.record_tags(&mut TagWriter::new(args, key));
+        }
     }
 }
 
 /// Other arguments whose type implements [`ToTag`] are recorded through
 /// it, strings cut to the tracer's limit.
 pub trait ArgIsOtherTag {
-    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags);
+    fn __tracekit_record(&self, key: &'static str, index: usize, args: &mut ArgTags);
 }
 impl<T: ToTag + ?Sized> ArgIsOtherTag for &Probe<'_, T> {
     #[inline]
-    fn __tracekit_record(&self, key: &'static str, args: &mut ArgTags) {
+    fn __tracekit_record(&self, key: &'static str, index: usize, args: &mut ArgTags) {
         let value = self.0.to_tag_within(args.limit());
-        args.arg(key, value);
+        args.arg(key, index, value);
     }
 }
 
 /// Other arguments are not recorded.
 pub trait ArgIsUnrecorded {
-    fn __tracekit_record(self, key: &'static str, args: &mut ArgTags);
+    fn __tracekit_record(self, key: &'static str, index: usize, args: &mut ArgTags);
 }
 impl<T: ?Sized> ArgIsUnrecorded for Probe<'_, T> {
     #[inline(always)]
-    fn __tracekit_record(self, _: &'static str, _: &mut ArgTags) {}
+    fn __tracekit_record(self, _: &'static str, _: usize, _: &mut ArgTags) {}
 }
 
 /// The types [`ArgIsCommon`] writes, each through its typed entry.
 pub trait CommonArg {
-    fn write(&self, key: &'static str, args: &mut ArgTags);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags);
 }
 
 macro_rules! common_arg {
     ($entry:ident as $wide:ty: $($t:ty),*) => {$(
         impl CommonArg for $t {
             #[inline(always)]
-            fn write(&self, key: &'static str, args: &mut ArgTags) {
-                args.$entry(key, <$wide>::from(*self));
+            fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+                args.$entry(key, index, <$wide>::from(*self));
             }
         }
     )*};
@@ -126,85 +134,51 @@ common_arg!(boolean as bool: bool);
 
 impl CommonArg for isize {
     #[inline(always)]
-    fn write(&self, key: &'static str, args: &mut ArgTags) {
-        args.int(key, *self as i64);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        args.int(key, index, *self as i64);
     }
 }
 
 impl CommonArg for usize {
     #[inline(always)]
-    fn write(&self, key: &'static str, args: &mut ArgTags) {
-        args.uint(key, *self as u64);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        args.uint(key, index, *self as u64);
     }
 }
 
 impl CommonArg for str {
     #[inline(always)]
-    fn write(&self, key: &'static str, args: &mut ArgTags) {
-        args.text(key, self);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        args.text(key, index, self);
     }
 }
 
 impl CommonArg for String {
     #[inline(always)]
-    fn write(&self, key: &'static str, args: &mut ArgTags) {
-        args.text(key, self);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        args.text(key, index, self);
     }
 }
 
 impl CommonArg for std::borrow::Cow<'_, str> {
     #[inline(always)]
-    fn write(&self, key: &'static str, args: &mut ArgTags) {
-        args.text(key, self);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        args.text(key, index, self);
     }
 }
 
 impl<T: CommonArg + ?Sized> CommonArg for &T {
     #[inline(always)]
-    fn write(&self, key: &'static str, args: &mut ArgTags) {
-        (**self).write(key, args);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        (**self).write(key, index, args);
     }
 }
 
 impl<T: CommonArg + ?Sized> CommonArg for &mut T {
     #[inline(always)]
-    fn write(&self, key: &'static str, args: &mut ArgTags) {
-        (**self).write(key, args);
+    fn write(&self, key: &'static str, index: usize, args: &mut ArgTags) {
+        (**self).write(key, index, args);
     }
-}
-
-// --- arguments under a secret name: `(&&Probe(&arg)).__tracekit_redact(key, args)` ---
-
-/// Arguments that would be recorded ([`Tags`] or [`ToTag`]) are recorded
-/// as `[redacted]`, one tag under their name.
-pub trait SecretIsTags {
-    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags);
-}
-impl<T: Tags + ?Sized> SecretIsTags for &Probe<'_, T> {
-    #[inline]
-    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags) {
-        args.redacted(key);
-    }
-}
-
-/// See [`SecretIsTags`].
-pub trait SecretIsTag {
-    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags);
-}
-impl<T: ToTag + ?Sized> SecretIsTag for Probe<'_, T> {
-    #[inline]
-    fn __tracekit_redact(&self, key: &'static str, args: &mut ArgTags) {
-        args.redacted(key);
-    }
-}
-
-/// Other arguments are not recorded at all.
-pub trait SecretIsUnrecorded {
-    fn __tracekit_redact(self, key: &'static str, args: &mut ArgTags);
-}
-impl<T: ?Sized> SecretIsUnrecorded for Probe<'_, T> {
-    #[inline(always)]
-    fn __tracekit_redact(self, _: &'static str, _: &mut ArgTags) {}
 }
 
 // --- errors: `(&&&Probe(&out)).__tracekit_err()` ---
@@ -355,29 +329,6 @@ mod tests {
     }
 
     #[test]
-    fn arguments_under_a_secret_name_are_redacted_only_when_they_would_be_recorded() {
-        struct Holder(u8);
-        impl Tags for Holder {
-            fn record_tags(&self, tags: &mut TagWriter<'_>) {
-                tags.field("n", &self.0);
-            }
-        }
-        let mut args = ArgTags::new(8);
-        (&&Probe(&5u8)).__tracekit_redact("a", &mut args);
-        (&&Probe(&&String::from("x"))).__tracekit_redact("b", &mut args);
-        (&&Probe(&Holder(1))).__tracekit_redact("c", &mut args);
-        (&&Probe(&Opaque)).__tracekit_redact("d", &mut args);
-        let written = args.into_all().tags().to_vec();
-        let keys: Vec<&str> = written.iter().map(|(key, _)| key.as_ref()).collect();
-        assert_eq!(keys, ["a", "b", "c"]);
-        assert!(
-            written
-                .iter()
-                .all(|(_, value)| value.as_str() == Some("[redacted]"))
-        );
-    }
-
-    #[test]
     fn errors_print_with_display_then_debug_then_nothing() {
         let shown: Result<(), Shown> = Err(Shown);
         let debug: Result<(), DebugOnly> = Err(DebugOnly);
@@ -435,16 +386,16 @@ mod tests {
     #[test]
     fn common_arguments_are_written_as_their_to_tag_gives_them() {
         let text = String::from("text");
-        let mut args = ArgTags::new(8);
-        (&&&&Probe(&5u8)).__tracekit_record("a", &mut args);
-        (&&&&Probe(&u64::MAX)).__tracekit_record("b", &mut args);
-        (&&&&Probe(&-3isize)).__tracekit_record("c", &mut args);
-        (&&&&Probe(&1.5f32)).__tracekit_record("d", &mut args);
-        (&&&&Probe(&&text)).__tracekit_record("e", &mut args);
-        (&&&&Probe(&true)).__tracekit_record("f", &mut args);
-        (&&&&Probe(&'x')).__tracekit_record("g", &mut args);
-        (&&&&Probe(&Some(7u8))).__tracekit_record("h", &mut args);
-        (&&&&Probe(&Opaque)).__tracekit_record("i", &mut args);
+        let mut args = ArgTags::with_limit(8, 1024);
+        (&&&&Probe(&5u8)).__tracekit_record("a", 0, &mut args);
+        (&&&&Probe(&u64::MAX)).__tracekit_record("b", 0, &mut args);
+        (&&&&Probe(&-3isize)).__tracekit_record("c", 0, &mut args);
+        (&&&&Probe(&1.5f32)).__tracekit_record("d", 0, &mut args);
+        (&&&&Probe(&&text)).__tracekit_record("e", 0, &mut args);
+        (&&&&Probe(&true)).__tracekit_record("f", 0, &mut args);
+        (&&&&Probe(&'x')).__tracekit_record("g", 0, &mut args);
+        (&&&&Probe(&Some(7u8))).__tracekit_record("h", 0, &mut args);
+        (&&&&Probe(&Opaque)).__tracekit_record("i", 0, &mut args);
         let written = args.into_all().tags().to_vec();
         let expected = [
             ("a", 5u8.to_tag()),

@@ -114,8 +114,9 @@ impl<'a> TagWriter<'a> {
     /// records nothing.
     pub fn value<T: ToTag + ?Sized>(&mut self, value: &T) {
         if !self.name.is_empty() {
-            let value = value.to_tag_within(self.out.limit());
-            self.out.arg(self.name, value);
+            if let Some(value) = value.to_tag_within(self.out.limit()) {
+                self.out.field(self.name, value);
+            }
         }
     }
 
@@ -163,7 +164,7 @@ impl<'a> TagWriter<'a> {
     #[inline]
     pub fn __variant(&mut self, name: &'static str) {
         if !self.name.is_empty() {
-            self.out.arg(self.name, Some(TagValue::from(name)));
+            self.out.field(self.name, TagValue::from(name));
         }
     }
 
@@ -186,14 +187,14 @@ impl<'a> TagWriter<'a> {
     #[inline(never)]
     pub fn __redacted_at(&mut self, key: &'static str) {
         if !key.is_empty() && self.depth < MAX_TAG_DEPTH {
-            self.out.arg(key, Some(TagValue::from(REDACTED)));
+            self.out.field(key, TagValue::from(REDACTED));
         }
     }
 
     fn formatted(&mut self, key: &'static str, text: fmt::Arguments<'_>) {
         if !key.is_empty() && self.depth < MAX_TAG_DEPTH {
             let value = crate::cut::format(text, self.out.limit());
-            self.out.arg(key, Some(TagValue::Str(value)));
+            self.out.field(key, TagValue::Str(value));
         }
     }
 
@@ -201,35 +202,36 @@ impl<'a> TagWriter<'a> {
     #[inline(always)]
     fn int(&mut self, value: i64) {
         if !self.name.is_empty() {
-            self.out.int(self.name, value);
+            self.out.field(self.name, TagValue::I64(value));
         }
     }
 
     #[inline(always)]
     fn uint(&mut self, value: u64) {
         if !self.name.is_empty() {
-            self.out.uint(self.name, value);
+            self.out.field(self.name, TagValue::from(value));
         }
     }
 
     #[inline(always)]
     fn float(&mut self, value: f64) {
         if !self.name.is_empty() {
-            self.out.float(self.name, value);
+            self.out.field(self.name, TagValue::F64(value));
         }
     }
 
     #[inline(always)]
     fn boolean(&mut self, value: bool) {
         if !self.name.is_empty() {
-            self.out.boolean(self.name, value);
+            self.out.field(self.name, TagValue::Bool(value));
         }
     }
 
     #[inline(always)]
     fn text(&mut self, value: &str) {
         if !self.name.is_empty() {
-            self.out.text(self.name, value);
+            let value = TagValue::Str(crate::cut::text(value, self.out.limit()));
+            self.out.field(self.name, value);
         }
     }
 }
