@@ -38,3 +38,26 @@ async fn an_async_function_traced_through_a_re_export_records_as_usual() {
     assert_eq!(spans[0].name, "later");
     assert_eq!(spans[0].tag("quantity"), Some(&TagValue::I64(5)));
 }
+
+#[derive(sdk::kit::Tags)]
+#[tags(crate = sdk::kit)]
+struct Basket {
+    fruit: &'static str,
+    count: u32,
+}
+
+#[sdk::kit::traced(crate = sdk::kit)]
+fn weigh(basket: &Basket) -> u32 {
+    basket.count
+}
+
+#[test]
+fn a_type_derived_through_a_re_export_records_as_usual() {
+    let basket = Basket {
+        fruit: "pear",
+        count: 2,
+    };
+    let (_, spans) = testing::capture(|| weigh(&basket));
+    assert_eq!(spans[0].tag("basket.fruit"), Some(&TagValue::from("pear")));
+    assert_eq!(spans[0].tag("basket.count"), Some(&TagValue::I64(2)));
+}

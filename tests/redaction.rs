@@ -307,3 +307,78 @@ fn without_the_scrubber_values_are_exported_as_set() {
         Some(&TagValue::from("bob@example.com"))
     );
 }
+
+/// Past the 48 arguments a call site's mask covers, names are checked at
+/// each call.
+#[allow(clippy::too_many_arguments)]
+#[traced]
+fn wide(
+    a0: u8,
+    a1: u8,
+    a2: u8,
+    a3: u8,
+    a4: u8,
+    a5: u8,
+    a6: u8,
+    a7: u8,
+    a8: u8,
+    a9: u8,
+    a10: u8,
+    a11: u8,
+    a12: u8,
+    a13: u8,
+    a14: u8,
+    a15: u8,
+    a16: u8,
+    a17: u8,
+    a18: u8,
+    a19: u8,
+    a20: u8,
+    a21: u8,
+    a22: u8,
+    a23: u8,
+    a24: u8,
+    a25: u8,
+    a26: u8,
+    a27: u8,
+    a28: u8,
+    a29: u8,
+    a30: u8,
+    a31: u8,
+    a32: u8,
+    a33: u8,
+    a34: u8,
+    a35: u8,
+    a36: u8,
+    a37: u8,
+    a38: u8,
+    a39: u8,
+    a40: u8,
+    a41: u8,
+    a42: u8,
+    a43: u8,
+    a44: u8,
+    a45: u8,
+    a46: u8,
+    a47: u8,
+    a48: u8,
+    api_token: &str,
+    plain: &str,
+) {
+}
+
+#[test]
+fn an_argument_past_the_masks_bits_is_still_redacted() {
+    let (_, spans) = testing::capture(|| {
+        wide(
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "t0k3n", "kept",
+        )
+    });
+    assert_eq!(
+        spans[0].tag("api_token"),
+        Some(&TagValue::from("[redacted]"))
+    );
+    assert_eq!(spans[0].tag("plain"), Some(&TagValue::from("kept")));
+    assert_eq!(spans[0].tag("a48"), Some(&TagValue::I64(0)));
+}

@@ -20,7 +20,8 @@ pub struct ArgTags {
     tags: usize,
     limit: usize,
     /// Bit `i`: argument `i` is under a secret name (see
-    /// `CallSite::secret_args`).
+    /// `CallSite::secret_args`); the top bit: the site has arguments past
+    /// the mask's bits, checked by name.
     secret: u64,
     /// The call site, for arguments past the mask's bits.
     site: Option<&'static CallSite>,
@@ -28,8 +29,15 @@ pub struct ArgTags {
 
 impl ArgTags {
     pub(super) fn for_call(count: usize, site: &'static CallSite) -> ArgTags {
+        // A site with arguments past the mask's bits sets the top bit, so
+        // that `secret == 0` alone says "nothing here is secret".
+        let wide = if site.args.len() > SECRET_MASK_BITS {
+            1 << 63
+        } else {
+            0
+        };
         ArgTags {
-            secret: site.secret_args(),
+            secret: site.secret_args() | wide,
             site: Some(site),
             ..ArgTags::with_limit(count, super::tag_limit())
         }
@@ -84,11 +92,12 @@ impl ArgTags {
         index: usize,
         value: impl FnOnce(&Self) -> TagValue,
     ) {
-        let value = if self.is_secret(index) {
-            TagValue::from(crate::secret::REDACTED)
-        } else {
-            value(self)
-        };
+        // Nearly always no argument of the call is secret: one test, and
+        // the value is built straight into its slot.
+        if self.secret != 0 && self.is_secret(index) {
+            return self.redacted(key);
+        }
+        let value = value(self);
         self.push(key, value);
     }
 
@@ -136,6 +145,7 @@ impl ArgTags {
     }
 
     /// Records `[redacted]` under `key`: an argument under a secret name.
+    #[cold]
     #[inline(never)]
     pub fn redacted(&mut self, key: &'static str) {
         self.push(key, TagValue::from(crate::secret::REDACTED));
