@@ -5,10 +5,9 @@
 //! (reading back what was just written in pieces stalls the CPU's store
 //! forwarding).
 
-use super::CallSite;
 use crate::extra::{Extra, Unsummarized};
 use crate::local;
-use crate::redaction::SECRET_MASK_BITS;
+use crate::redaction::{SECRET_MASK_BITS, SecretNames};
 use crate::tag::TagValue;
 
 /// The `tags(..)` and argument tags of one call, gathered off the scope
@@ -23,22 +22,29 @@ pub struct ArgTags {
     /// `CallSite::secret_args`); the top bit: the site has arguments past
     /// the mask's bits, checked by name.
     secret: u64,
-    /// The call site, for arguments past the mask's bits.
-    site: Option<&'static CallSite>,
+    /// The call site's argument names and their secret mask, for the
+    /// arguments past the mask's bits.
+    site: Option<(&'static [&'static str], &'static SecretNames)>,
 }
 
 impl ArgTags {
-    pub(super) fn for_call(count: usize, site: &'static CallSite) -> ArgTags {
+    /// Room for `count` tags, for a call whose recorded arguments are
+    /// `args`, `secret` saying which are secret.
+    pub(super) fn for_call(
+        count: usize,
+        args: &'static [&'static str],
+        secret: &'static SecretNames,
+    ) -> ArgTags {
         // A site with arguments past the mask's bits sets the top bit, so
         // that `secret == 0` alone says "nothing here is secret".
-        let wide = if site.args.len() > SECRET_MASK_BITS {
+        let wide = if args.len() > SECRET_MASK_BITS {
             1 << 63
         } else {
             0
         };
         ArgTags {
-            secret: site.secret_args() | wide,
-            site: Some(site),
+            secret: secret.mask(args) | wide,
+            site: Some((args, secret)),
             ..ArgTags::with_limit(count, super::tag_limit())
         }
     }
@@ -61,7 +67,8 @@ impl ArgTags {
         if index < SECRET_MASK_BITS {
             self.secret & (1 << index) != 0
         } else {
-            self.site.is_some_and(|site| site.is_secret_arg(index))
+            self.site
+                .is_some_and(|(args, secret)| secret.is_secret(args, index))
         }
     }
 

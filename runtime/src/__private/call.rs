@@ -40,20 +40,6 @@ pub struct CallSite {
     pub secret_args: SecretNames,
 }
 
-impl CallSite {
-    /// Bit `i` is set when argument `i` is recorded as `[redacted]`;
-    /// decided once (again only after names are added to the policy).
-    #[inline(always)]
-    pub fn secret_args(&self) -> u64 {
-        self.secret_args.mask(self.args)
-    }
-
-    /// Whether argument `index` (past the mask's bits) is secret.
-    pub fn is_secret_arg(&self, index: usize) -> bool {
-        self.secret_args.is_secret(self.args, index)
-    }
-}
-
 /// What the generated code learned from the return value.
 #[derive(Default)]
 pub struct Finish {
@@ -247,7 +233,7 @@ impl TracedCall {
     /// kept, the arguments and the hooks skipped.
     #[inline(never)]
     pub fn record(&self, site: &'static CallSite, count: usize, write: &mut dyn Gather) {
-        let mut gathered = ArgTags::for_call(count, site);
+        let mut gathered = ArgTags::for_call(count, site.args, &site.secret_args);
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| write.gather(&mut gathered))) {
             arg_tags::add_to_span(self.id, gathered.into_tags_only());
             self.note_recording_panic("arguments", &*payload);
