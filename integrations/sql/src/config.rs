@@ -1,0 +1,113 @@
+//! What a traced client records, set where the client is built.
+
+use crate::lexer::Dialect;
+
+/// How a traced database client records its statements. Each client
+/// starts from its own defaults (`DbConfig::sqlite()`, ...); every
+/// setting has a method.
+///
+/// ```
+/// use tracekit_sql::DbConfig;
+///
+/// let config = DbConfig::sqlite()
+///     .namespace("inventory")
+///     .record_rows(true)
+///     .root_spans(true);
+/// assert_eq!(config.system(), "sqlite");
+/// ```
+#[derive(Clone, Debug)]
+pub struct DbConfig {
+    pub(crate) system: &'static str,
+    pub(crate) dialect: Dialect,
+    pub(crate) namespace: Option<String>,
+    pub(crate) server: Option<(String, u16)>,
+    pub(crate) query_text: bool,
+    pub(crate) rows: bool,
+    pub(crate) root_spans: bool,
+    pub(crate) sqlcommenter: bool,
+}
+
+impl DbConfig {
+    fn new(system: &'static str, dialect: Dialect) -> DbConfig {
+        DbConfig {
+            system,
+            dialect,
+            namespace: None,
+            server: None,
+            query_text: true,
+            rows: false,
+            root_spans: false,
+            sqlcommenter: false,
+        }
+    }
+
+    /// SQLite (`db.system.name = "sqlite"`).
+    pub fn sqlite() -> DbConfig {
+        DbConfig::new("sqlite", Dialect::Sqlite)
+    }
+
+    /// PostgreSQL (`db.system.name = "postgresql"`).
+    pub fn postgres() -> DbConfig {
+        DbConfig::new("postgresql", Dialect::Postgres)
+    }
+
+    /// MySQL (`db.system.name = "mysql"`).
+    pub fn mysql() -> DbConfig {
+        DbConfig::new("mysql", Dialect::MySql)
+    }
+
+    /// MariaDB (`db.system.name = "mariadb"`), read as MySQL.
+    pub fn mariadb() -> DbConfig {
+        DbConfig::new("mariadb", Dialect::MySql)
+    }
+
+    /// `db.system.name`.
+    pub fn system(&self) -> &'static str {
+        self.system
+    }
+
+    /// `db.namespace`: the database (or file) the statements run in.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// `server.address` and `server.port`.
+    pub fn server(mut self, address: impl Into<String>, port: u16) -> Self {
+        self.server = Some((address.into(), port));
+        self
+    }
+
+    /// Records `db.query.text`, the statement without its values (on by
+    /// default; see [`sanitize`](crate::sanitize)). Values are never
+    /// recorded as written.
+    pub fn query_text(mut self, record: bool) -> Self {
+        self.query_text = record;
+        self
+    }
+
+    /// Records the number of rows a query returned
+    /// (`db.response.returned_rows`) or a statement changed
+    /// (`db.response.affected_rows`). Off by default.
+    pub fn record_rows(mut self, record: bool) -> Self {
+        self.rows = record;
+        self
+    }
+
+    /// Makes a span for a statement sent with no active span, the root of
+    /// a trace of its own (off by default: such traces drown the ones of
+    /// requests).
+    pub fn root_spans(mut self, on: bool) -> Self {
+        self.root_spans = on;
+        self
+    }
+
+    /// Appends the span's `traceparent` to each statement as a comment, in
+    /// the sqlcommenter format (`/*traceparent='00-..-..-01'*/`), so the
+    /// database's own logs can be joined to the trace. Off by default: the
+    /// text then differs at each call, which defeats statement caches.
+    pub fn sqlcommenter(mut self, on: bool) -> Self {
+        self.sqlcommenter = on;
+        self
+    }
+}

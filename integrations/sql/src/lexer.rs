@@ -1,0 +1,356 @@
+//! SQL split into tokens, as each dialect reads it: what is a literal, a
+//! comment, a quoted name or a placeholder. The sanitizer and the summary
+//! read the same tokens. Never fails: text that no dialect would accept
+//! still splits into tokens (an unterminated string runs to the end).
+
+/// The SQL dialect a statement is read in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// PostgreSQL: `E'..'` escapes, `$tag$..$tag$` strings, `"names"`,
+    /// nested `/* */`, `$1` placeholders.
+    Postgres,
+    /// MySQL and MariaDB: `'..'` and `".."` strings with backslash escapes,
+    /// `` `names` ``, `#` comments, `?` placeholders.
+    MySql,
+    /// SQLite: `'..'` strings, `"names"`, `` `names` `` and `[names]`,
+    /// `?`, `?NNN`, `:name`, `@name` and `$name` placeholders.
+    Sqlite,
+}
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Space,
+    Comment,
+    /// A string, number, blob, bit string or boolean.
+    Literal,
+    /// A keyword or a bare name.
+    Word,
+    /// A quoted name (`"orders"`, `` `orders` ``, `[orders]`).
+    Quoted,
+    /// `$1`, `?`, `?3`, `:name`, `@name`, `$name`.
+    Placeholder,
+    /// Anything else, one character (or `::`).
+    Punct,
+}
+
+/// A token: its kind and where it is in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The tokens of `sql` in `dialect`, in order, covering all of it.
+pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Vec<Token> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    let mut at = 0;
+    while at < bytes.len() {
+        let (kind, end) = next(bytes, at, dialect);
+        // Every token ends past its start and on a character boundary.
+        let end = boundary(sql, end.max(at + 1));
+        out.push(Token {
+            kind,
+            start: at,
+            end,
+        });
+        at = end;
+    }
+    out
+}
+
+/// The first character boundary at or after `at`.
+fn boundary(sql: &str, mut at: usize) -> usize {
+    while at < sql.len() && !sql.is_char_boundary(at) {
+        at += 1;
+    }
+    at.min(sql.len())
+}
+
+fn next(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
+    let c = b[at];
+    let peek = |n: usize| b.get(at + n).copied();
+    match c {
+        c if c.is_ascii_whitespace() => (Kind::Space, run(b, at, |c| c.is_ascii_whitespace())),
+        b'-' if peek(1) == Some(b'-') && line_comment_after_dashes(b, at, dialect) => {
+            (Kind::Comment, line_end(b, at))
+        }
+        b'#' if dialect == Dialect::MySql => (Kind::Comment, line_end(b, at)),
+        b'/' if peek(1) == Some(b'*') => (Kind::Comment, block_comment_end(b, at, dialect)),
+        b'\'' => (Kind::Literal, string_end(b, at, dialect == Dialect::MySql)),
+        b'"' if dialect == Dialect::MySql => (Kind::Literal, string_end(b, at, true)),
+        b'"' | b'`' => (Kind::Quoted, quoted_end(b, at)),
+        b'[' if dialect == Dialect::Sqlite => (Kind::Quoted, bracket_end(b, at)),
+        b'$' if dialect == Dialect::Postgres => dollar(b, at),
+        b'$' | b':' | b'@' if dialect == Dialect::Sqlite && peek(1).is_some_and(is_word_byte) => {
+            (Kind::Placeholder, run(b, at + 1, is_word_byte))
+        }
+        b':' if peek(1) == Some(b':') => (Kind::Punct, at + 2),
+        b'?' => (Kind::Placeholder, run(b, at + 1, |c| c.is_ascii_digit())),
+        b'0'..=b'9' => number(b, at, dialect),
+        b'.' if peek(1).is_some_and(|c| c.is_ascii_digit()) => number(b, at, dialect),
+        c if is_word_start(c) => word(b, at, dialect),
+        _ => (Kind::Punct, at + 1),
+    }
+}
+
+fn is_word_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+}
+
+/// The end of the run of bytes from `at` that `keep` accepts.
+fn run(b: &[u8], at: usize, keep: impl Fn(u8) -> bool) -> usize {
+    at + b[at..].iter().take_while(|&&c| keep(c)).count()
+}
+
+fn line_end(b: &[u8], at: usize) -> usize {
+    run(b, at, |c| c != b'\n')
+}
+
+/// MySQL reads `--` as a comment only before a space, a control character
+/// or the end (`5--3` is five minus minus three).
+fn line_comment_after_dashes(b: &[u8], at: usize, dialect: Dialect) -> bool {
+    dialect != Dialect::MySql || b.get(at + 2).is_none_or(|&c| c <= b' ')
+}
+
+/// `/* .. */`; PostgreSQL's nest.
+fn block_comment_end(b: &[u8], at: usize, dialect: Dialect) -> usize {
+    let mut depth = 0usize;
+    let mut i = at;
+    while i + 1 < b.len() {
+        match (b[i], b[i + 1]) {
+            (b'/', b'*') if depth == 0 || dialect == Dialect::Postgres => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// A string opened by the quote at `at`: the quote doubled is one quote;
+/// with `backslashes`, a backslash escapes the next byte.
+fn string_end(b: &[u8], at: usize, backslashes: bool) -> usize {
+    let quote = b[at];
+    let mut i = at + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if backslashes => i += 2,
+            c if c == quote => {
+                if b.get(i + 1) == Some(&quote) {
+                    i += 2;
+                } else {
+                    return i + 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// A name quoted by the quote at `at`, the quote doubled inside it.
+fn quoted_end(b: &[u8], at: usize) -> usize {
+    string_end(b, at, false)
+}
+
+fn bracket_end(b: &[u8], at: usize) -> usize {
+    b[at..]
+        .iter()
+        .position(|&c| c == b']')
+        .map_or(b.len(), |end| at + end + 1)
+}
+
+/// PostgreSQL's `$1` placeholder, or a `$tag$ .. $tag$` string.
+fn dollar(b: &[u8], at: usize) -> (Kind, usize) {
+    if b.get(at + 1).is_some_and(u8::is_ascii_digit) {
+        return (Kind::Placeholder, run(b, at + 1, |c| c.is_ascii_digit()));
+    }
+    let tag_end = run(b, at + 1, |c| {
+        c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+    });
+    if b.get(tag_end) != Some(&b'$') {
+        return (Kind::Punct, at + 1);
+    }
+    let tag = &b[at..=tag_end];
+    let body = tag_end + 1;
+    let end = b[body..]
+        .windows(tag.len())
+        .position(|window| window == tag)
+        .map_or(b.len(), |found| body + found + tag.len());
+    (Kind::Literal, end)
+}
+
+/// A number: digits with a fraction and an exponent, `0x..` hex, `0b..`
+/// bits (digits may be grouped with `_`, as PostgreSQL 16 allows).
+fn number(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
+    let peek = |i: usize| b.get(i).copied();
+    if b[at] == b'0'
+        && matches!(peek(at + 1), Some(b'x' | b'X'))
+        && peek(at + 2).is_some_and(|c| c.is_ascii_hexdigit())
+    {
+        return (
+            Kind::Literal,
+            run(b, at + 2, |c| c.is_ascii_hexdigit() || c == b'_'),
+        );
+    }
+    if b[at] == b'0'
+        && matches!(peek(at + 1), Some(b'b' | b'B'))
+        && peek(at + 2).is_some_and(|c| c == b'0' || c == b'1')
+    {
+        return (
+            Kind::Literal,
+            run(b, at + 2, |c| c == b'0' || c == b'1' || c == b'_'),
+        );
+    }
+    let digits = |i: usize| run(b, i, |c| c.is_ascii_digit() || c == b'_');
+    let mut i = digits(at);
+    if peek(i) == Some(b'.') {
+        i = digits(i + 1);
+    }
+    if matches!(peek(i), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(peek(i + 1), Some(b'+' | b'-')));
+        if peek(i + 1 + sign).is_some_and(|c| c.is_ascii_digit()) {
+            i = digits(i + 1 + sign);
+        }
+    }
+    // `1st_column` in MySQL is a name that starts with digits; elsewhere
+    // a number followed by a name (`123abc` is `123 AS abc`).
+    if dialect == Dialect::MySql && peek(i).is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') {
+        return (Kind::Word, run(b, i, is_word_byte));
+    }
+    (Kind::Literal, i)
+}
+
+/// A word, or the literal it prefixes: `E'..'`, `N'..'`, `X'..'`,
+/// `B'..'`, `U&'..'`, MySQL's `_utf8mb4'..'`; `TRUE` and `FALSE`.
+fn word(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
+    let end = run(b, at, |c| {
+        c.is_ascii_alphanumeric()
+            || c == b'_'
+            || c >= 0x80
+            || (c == b'$' && dialect != Dialect::Sqlite)
+    });
+    let text = &b[at..end];
+    if b.get(end) == Some(&b'\'') {
+        let escapes = dialect == Dialect::MySql || text.eq_ignore_ascii_case(b"e");
+        let prefix = matches!(
+            text.to_ascii_lowercase().as_slice(),
+            b"e" | b"n" | b"x" | b"b"
+        ) || (dialect == Dialect::MySql && text.first() == Some(&b'_'));
+        if prefix {
+            return (Kind::Literal, string_end(b, end, escapes));
+        }
+    }
+    if dialect == Dialect::Postgres
+        && text.eq_ignore_ascii_case(b"u")
+        && b.get(end) == Some(&b'&')
+        && b.get(end + 1) == Some(&b'\'')
+    {
+        return (Kind::Literal, string_end(b, end + 1, false));
+    }
+    if text.eq_ignore_ascii_case(b"true") || text.eq_ignore_ascii_case(b"false") {
+        return (Kind::Literal, end);
+    }
+    (Kind::Word, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(sql: &str, dialect: Dialect) -> Vec<(Kind, &str)> {
+        tokens(sql, dialect)
+            .into_iter()
+            .filter(|t| t.kind != Kind::Space)
+            .map(|t| (t.kind, &sql[t.start..t.end]))
+            .collect()
+    }
+
+    #[test]
+    fn each_dialect_reads_its_own_quotes() {
+        use Kind::*;
+        assert_eq!(
+            kinds(
+                r#"SELECT "a" FROM t WHERE x = 'it''s' AND y = E'\'q'"#,
+                Dialect::Postgres
+            ),
+            [
+                (Word, "SELECT"),
+                (Quoted, "\"a\""),
+                (Word, "FROM"),
+                (Word, "t"),
+                (Word, "WHERE"),
+                (Word, "x"),
+                (Punct, "="),
+                (Literal, "'it''s'"),
+                (Word, "AND"),
+                (Word, "y"),
+                (Punct, "="),
+                (Literal, r"E'\'q'")
+            ]
+        );
+        assert_eq!(
+            kinds(
+                r#"SELECT `a` FROM t WHERE x = "q\"s" # note"#,
+                Dialect::MySql
+            ),
+            [
+                (Word, "SELECT"),
+                (Quoted, "`a`"),
+                (Word, "FROM"),
+                (Word, "t"),
+                (Word, "WHERE"),
+                (Word, "x"),
+                (Punct, "="),
+                (Literal, r#""q\"s""#),
+                (Comment, "# note")
+            ]
+        );
+        assert_eq!(
+            kinds("SELECT [a] FROM t WHERE x = :x AND y = ?2", Dialect::Sqlite),
+            [
+                (Word, "SELECT"),
+                (Quoted, "[a]"),
+                (Word, "FROM"),
+                (Word, "t"),
+                (Word, "WHERE"),
+                (Word, "x"),
+                (Punct, "="),
+                (Placeholder, ":x"),
+                (Word, "AND"),
+                (Word, "y"),
+                (Punct, "="),
+                (Placeholder, "?2")
+            ]
+        );
+    }
+
+    #[test]
+    fn any_bytes_split_into_tokens_that_cover_the_text() {
+        for sql in [
+            "'", "\"", "$a", "$$x", "/*", "/* /*", "E'\\", "0x", "é'é", "[", "--", "`",
+        ] {
+            for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+                let tokens = tokens(sql, dialect);
+                assert_eq!(tokens.first().map(|t| t.start), Some(0));
+                assert_eq!(tokens.last().map(|t| t.end), Some(sql.len()));
+                assert!(tokens.windows(2).all(|w| w[0].end == w[1].start));
+            }
+        }
+    }
+}

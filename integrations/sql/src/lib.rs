@@ -1,0 +1,31 @@
+//! SQL instrumentation for tracekit, what the Python original did by
+//! wrapping its database clients: every statement a service sends runs in
+//! a `client` span named after what it does (`SELECT orders`), with
+//! OpenTelemetry's database attributes and the query text without its
+//! values.
+//!
+//! - [`sanitize`]: query text without its values (on by default for every
+//!   span); [`summarize`]: what a statement does, in few words.
+//! - `rusqlite::Connection` (feature `rusqlite`): a traced SQLite
+//!   connection.
+//!
+//! A span is made only under an active parent span (a request's, a traced
+//! function's): a cache or database call with no parent would start a
+//! trace of its own, and such traces drown the ones that matter;
+//! [`DbConfig::root_spans`] turns them on.
+
+#![warn(missing_docs)]
+
+mod config;
+mod lexer;
+mod sanitize;
+mod span;
+mod summary;
+
+#[cfg(feature = "rusqlite")]
+pub mod rusqlite;
+
+pub use config::DbConfig;
+pub use lexer::Dialect;
+pub use sanitize::sanitize;
+pub use summary::{Summary, summarize};

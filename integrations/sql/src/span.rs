@@ -1,0 +1,144 @@
+//! The span of one statement: started with what the text says (the
+//! summary, the sanitized text, both cached per statement), finished with
+//! the rows or the error.
+
+use std::sync::Arc;
+
+use tracekit_runtime::{CarriedSpan, SpanKind, context, global};
+
+use crate::config::DbConfig;
+use crate::lexer::Dialect;
+use crate::summary::{Summary, summarize};
+
+/// What is read once from a statement's text.
+pub(crate) struct Analysis {
+    pub sanitized: Arc<str>,
+    pub summary: Summary,
+    /// The span name: the summary, else the system's name.
+    pub name: String,
+}
+
+impl Analysis {
+    pub(crate) fn of(sql: &str, dialect: Dialect) -> Analysis {
+        let summary = summarize(sql, dialect);
+        Analysis {
+            sanitized: Arc::from(crate::sanitize::sanitize(sql, dialect)),
+            name: summary.summary.clone().unwrap_or_default(),
+            summary,
+        }
+    }
+}
+
+/// A statement's span, or nothing when none is made (no parent and no
+/// root spans, no tracer, or not sampled).
+pub(crate) struct QuerySpan {
+    span: Option<CarriedSpan>,
+    rows_wanted: bool,
+}
+
+impl QuerySpan {
+    /// Starts the span of `sql`, as `config` says.
+    pub(crate) fn start(config: &DbConfig, sql: &str) -> QuerySpan {
+        if !config.root_spans && !context::has_current() {
+            return QuerySpan::none();
+        }
+        let analysis = crate::sanitize::analysis(sql, config.dialect);
+        let name = if analysis.name.is_empty() {
+            config.system.to_owned()
+        } else {
+            analysis.name.clone()
+        };
+        let mut builder = global()
+            .span(name)
+            .kind(SpanKind::Client)
+            .tag("db.system.name", config.system);
+        if let Some(namespace) = &config.namespace {
+            builder = builder.tag("db.namespace", namespace.clone());
+        }
+        if let Some((address, port)) = &config.server {
+            builder = builder
+                .tag("server.address", address.clone())
+                .tag("server.port", i64::from(*port));
+        }
+        let summary = &analysis.summary;
+        if let Some(operation) = &summary.operation {
+            builder = builder.tag("db.operation.name", operation.clone());
+        }
+        if let Some(collection) = &summary.collection {
+            builder = builder.tag("db.collection.name", collection.clone());
+        }
+        if let Some(text) = &summary.summary {
+            builder = builder.tag("db.query.summary", text.clone());
+        }
+        if config.query_text {
+            builder = builder.tag("db.query.text", analysis.sanitized.to_string());
+        }
+        let span = builder.start_carried();
+        QuerySpan {
+            span: Some(span).filter(|span| !span.is_noop()),
+            rows_wanted: config.rows,
+        }
+    }
+
+    pub(crate) fn none() -> QuerySpan {
+        QuerySpan {
+            span: None,
+            rows_wanted: false,
+        }
+    }
+
+    /// `sql` with the span's `traceparent` appended as a comment, when
+    /// `config` asks for it and there is a span.
+    pub(crate) fn commented<'a>(
+        &self,
+        config: &DbConfig,
+        sql: &'a str,
+    ) -> std::borrow::Cow<'a, str> {
+        match &self.span {
+            Some(span) if config.sqlcommenter => {
+                let context = span.context();
+                let flags = if context.is_sampled() { "01" } else { "00" };
+                std::borrow::Cow::Owned(format!(
+                    "{sql} /*traceparent='00-{}-{}-{flags}'*/",
+                    context.trace_id(),
+                    context.span_id()
+                ))
+            }
+            _ => std::borrow::Cow::Borrowed(sql),
+        }
+    }
+
+    /// Records the rows a query returned.
+    pub(crate) fn returned_rows(&mut self, rows: u64) {
+        if self.rows_wanted
+            && let Some(span) = &mut self.span
+        {
+            span.set_tag("db.response.returned_rows", rows);
+        }
+    }
+
+    /// Records the rows a statement changed.
+    pub(crate) fn affected_rows(&mut self, rows: u64) {
+        if self.rows_wanted
+            && let Some(span) = &mut self.span
+        {
+            span.set_tag("db.response.affected_rows", rows);
+        }
+    }
+
+    /// Records a failure: `db.response.status_code` (when the database
+    /// gave one), `error.type` and the message.
+    pub(crate) fn failed(&mut self, status: Option<String>, error_type: &str, message: &str) {
+        if let Some(span) = &mut self.span {
+            if let Some(status) = status {
+                span.set_tag("db.response.status_code", status);
+            }
+            span.record_error(error_type, message);
+        }
+    }
+
+    /// Whether a span is being recorded.
+    pub(crate) fn is_recording(&self) -> bool {
+        self.span.as_ref().is_some_and(CarriedSpan::is_recording)
+    }
+}
