@@ -349,6 +349,15 @@ fn failed(span: &mut QuerySpan, error: &rusqlite::Error) {
             let message = message.clone().unwrap_or_else(|| failure.to_string());
             span.failed(Some(failure.extended_code.to_string()), &kind, &message);
         }
+        // Its text would carry the statement as written, values and all:
+        // the message and the offset alone.
+        rusqlite::Error::SqlInputError {
+            error, msg, offset, ..
+        } => {
+            let kind = format!("{:?}", error.code);
+            let message = format!("{msg} at offset {offset}");
+            span.failed(Some(error.extended_code.to_string()), &kind, &message);
+        }
         other => {
             let debug = format!("{other:?}");
             let kind = debug.split(['(', ' ', '{']).next().unwrap_or("Error");
