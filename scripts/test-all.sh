@@ -43,7 +43,7 @@ echo "quickstart: ok"
 echo "== the shop example: one trace across three processes"
 output=$(cargo run --quiet --locked --example shop)
 for expected in \
-    "30 spans from 3 processes (driver, gateway, inventory)" \
+    "31 spans from 3 processes (driver, gateway, inventory)" \
     "buy a kiwi (the failing path) -> 502 Bad Gateway" \
     "    └── GET /shop/buy/{item} (gateway, server) " \
     "                    └── GET /stock/{item} (inventory, server) " \
@@ -51,7 +51,9 @@ for expected in \
     "InventoryClient::place_order (gateway, internal) " \
     "order.item=kiwi order.quantity=1" \
     "customer=ada" \
-    "error.type=shop::inventory::OutOfStock ERROR" \
+    "error.type=shop::inventory::StockError ERROR" \
+    "                            └── SELECT stock (inventory, client) " \
+    "└── SELECT crates crates (inventory, client) " \
     "└── GET /admin/audit/{item} (inventory, server) "; do
     if ! grep -qF -- "$expected" <<<"$output"; then
         echo "shop output lacks: $expected" >&2

@@ -725,6 +725,13 @@ pub use tracekit_zipkin as zipkin;
 #[cfg(feature = "http")]
 pub use tracekit_http as http;
 
+/// SQL instrumentation (feature `sql`, on by default; `rusqlite` adds the
+/// traced SQLite client): a client span for every statement, named after
+/// what it does, with OpenTelemetry's database attributes and the query
+/// text without its values ([`sql::sanitize`]).
+#[cfg(feature = "sql")]
+pub use tracekit_sql as sql;
+
 /// Installs a tracer configured from the `OTEL_*` environment variables
 /// (see [`from_env`] and [`TracerBuilder::from_env_with`]), where
 /// `OTEL_TRACES_EXPORTER` may name the exporters of this build's features

@@ -13,8 +13,13 @@
 //!   in the gateway a whole traced impl block (`InventoryClient::*`) whose
 //!   `Order` argument, a `#[derive(Tags)]` type, records `order.item` and
 //!   `order.quantity`;
-//! - one slow path, one failing path (a 500 in the inventory, a 502 in the
-//!   gateway), one nested router, baggage from the driver to the inventory;
+//! - the inventory keeps its stock in SQLite, through the traced client
+//!   (`tracekit::sql::rusqlite::Connection`): each statement a request
+//!   runs is a client span (`SELECT stock`), the schema and data created
+//!   at start make none (no request is active then);
+//! - one slow path (a real slow query), one failing path (a 500 in the
+//!   inventory, a 502 in the gateway), one nested router, baggage from the
+//!   driver to the inventory;
 //! - each service stops gracefully on SIGTERM and flushes its spans to a
 //!   JSON-lines file the three processes share, which the driver then
 //!   reads and prints.

@@ -27,7 +27,7 @@ const SHOWN: [&str; 6] = [
     "order.item",
     "order.quantity",
     "customer",
-    "db.system",
+    "db.system.name",
 ];
 
 impl Node {
