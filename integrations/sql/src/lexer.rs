@@ -43,25 +43,36 @@ pub(crate) struct Token {
 }
 
 /// The tokens of `sql` in `dialect`, in order, covering all of it.
-pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Vec<Token> {
-    let bytes = sql.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() / 3);
-    let mut at = 0;
-    while at < bytes.len() {
-        let (kind, end) = next(bytes, at, dialect);
+pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Tokens<'_> {
+    Tokens { sql, at: 0, dialect }
+}
+
+/// The tokens of a text, read one at a time.
+pub(crate) struct Tokens<'a> {
+    sql: &'a str,
+    at: usize,
+    dialect: Dialect,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    #[inline]
+    fn next(&mut self) -> Option<Token> {
+        let at = self.at;
+        if at >= self.sql.len() {
+            return None;
+        }
+        let (kind, end) = next(self.sql.as_bytes(), at, self.dialect);
         // Every token ends past its start and on a character boundary.
-        let end = boundary(sql, end.max(at + 1));
-        out.push(Token {
-            kind,
-            start: at,
-            end,
-        });
-        at = end;
+        let end = boundary(self.sql, end.max(at + 1));
+        self.at = end;
+        Some(Token { kind, start: at, end })
     }
-    out
 }
 
 /// The first character boundary at or after `at`.
+#[inline]
 fn boundary(sql: &str, mut at: usize) -> usize {
     while at < sql.len() && !sql.is_char_boundary(at) {
         at += 1;
@@ -69,11 +80,12 @@ fn boundary(sql: &str, mut at: usize) -> usize {
     at.min(sql.len())
 }
 
+#[inline]
 fn next(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     let c = b[at];
     let peek = |n: usize| b.get(at + n).copied();
     match c {
-        c if c.is_ascii_whitespace() => (Kind::Space, run(b, at, |c| c.is_ascii_whitespace())),
+        c if c.is_ascii_whitespace() => (Kind::Space, run_of(b, at, SPACE)),
         b'-' if peek(1) == Some(b'-') && line_comment_after_dashes(b, at, dialect) => {
             (Kind::Comment, line_end(b, at))
         }
@@ -96,12 +108,50 @@ fn next(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     }
 }
 
+/// Classes of bytes, looked up in [`CLASS`]: the loops that read names,
+/// spaces and digits test one bit per byte.
+const SPACE: u8 = 1;
+/// Letters, digits, `_` and the bytes of non-ASCII characters.
+const NAME: u8 = 2;
+/// `$`, which names may hold after their first character (not in SQLite).
+const DOLLAR: u8 = 4;
+const DIGIT: u8 = 8;
+
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_whitespace() {
+            class[c] = SPACE;
+        } else if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            class[c] = NAME;
+        } else if b.is_ascii_digit() {
+            class[c] = NAME | DIGIT;
+        } else if b == b'$' {
+            class[c] = DOLLAR;
+        }
+        c += 1;
+    }
+    class
+};
+
 fn is_word_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
 }
 
 fn is_word_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+    CLASS[usize::from(c)] & (NAME | DOLLAR) != 0
+}
+
+/// The end of the run of bytes from `at` whose class has a bit of `mask`.
+#[inline]
+fn run_of(b: &[u8], at: usize, mask: u8) -> usize {
+    let mut i = at;
+    while i < b.len() && CLASS[usize::from(b[i])] & mask != 0 {
+        i += 1;
+    }
+    i
 }
 
 /// The end of the run of bytes from `at` that `keep` accepts.
@@ -217,7 +267,14 @@ fn number(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
             run(b, at + 2, |c| c == b'0' || c == b'1' || c == b'_'),
         );
     }
-    let digits = |i: usize| run(b, i, |c| c.is_ascii_digit() || c == b'_');
+    let digits = |i: usize| {
+        let mut i = run_of(b, i, DIGIT);
+        // `1_000`: digits grouped (PostgreSQL 16).
+        while b.get(i) == Some(&b'_') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            i = run_of(b, i + 1, DIGIT);
+        }
+        i
+    };
     let mut i = digits(at);
     if peek(i) == Some(b'.') {
         i = digits(i + 1);
@@ -239,12 +296,7 @@ fn number(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
 /// A word, or the literal it prefixes: `E'..'`, `N'..'`, `X'..'`,
 /// `B'..'`, `U&'..'`, MySQL's `_utf8mb4'..'`; `TRUE` and `FALSE`.
 fn word(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
-    let end = run(b, at, |c| {
-        c.is_ascii_alphanumeric()
-            || c == b'_'
-            || c >= 0x80
-            || (c == b'$' && dialect != Dialect::Sqlite)
-    });
+    let end = run_of(b, at, if dialect == Dialect::Sqlite { NAME } else { NAME | DOLLAR });
     let text = &b[at..end];
     if b.get(end) == Some(&b'\'') {
         let escapes = dialect == Dialect::MySql || text.eq_ignore_ascii_case(b"e");
@@ -275,7 +327,6 @@ mod tests {
 
     fn kinds(sql: &str, dialect: Dialect) -> Vec<(Kind, &str)> {
         tokens(sql, dialect)
-            .into_iter()
             .filter(|t| t.kind != Kind::Space)
             .map(|t| (t.kind, &sql[t.start..t.end]))
             .collect()
@@ -346,7 +397,7 @@ mod tests {
             "'", "\"", "$a", "$$x", "/*", "/* /*", "E'\\", "0x", "é'é", "[", "--", "`",
         ] {
             for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
-                let tokens = tokens(sql, dialect);
+                let tokens: Vec<Token> = tokens(sql, dialect).collect();
                 assert_eq!(tokens.first().map(|t| t.start), Some(0));
                 assert_eq!(tokens.last().map(|t| t.end), Some(sql.len()));
                 assert!(tokens.windows(2).all(|w| w[0].end == w[1].start));

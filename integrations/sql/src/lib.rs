@@ -27,5 +27,5 @@ pub mod rusqlite;
 
 pub use config::DbConfig;
 pub use lexer::Dialect;
-pub use sanitize::sanitize;
+pub use sanitize::{sanitize, sanitized};
 pub use summary::{Summary, summarize};

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::lexer::{Dialect, Kind, Token, tokens};
+use crate::lexer::{Dialect, Kind, tokens};
 use crate::span::Analysis;
 
 /// `sql` without its values (see the module docs).
@@ -24,78 +24,98 @@ use crate::span::Analysis;
 /// assert_eq!(sanitize(r#"SELECT "x\"y", 0x1F FROM t"#, Dialect::MySql), "SELECT ?, ? FROM t");
 /// ```
 pub fn sanitize(sql: &str, dialect: Dialect) -> String {
-    let tokens = tokens(sql, dialect);
-    let mut out = String::with_capacity(sql.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        let token = tokens[i];
+    let mut out = Out {
+        sql,
+        text: String::with_capacity(sql.len()),
+        copied: 0,
+    };
+    // Whether the last token (spaces and comments aside) was the word `IN`.
+    let mut after_in = false;
+    // An `IN (` list being read: where its `(` was written, how many
+    // values it has so far, and whether a value is expected next.
+    let mut list: Option<(usize, usize, bool)> = None;
+    let mut tokens = tokens(sql, dialect).peekable();
+    while let Some(token) = tokens.next() {
         match token.kind {
-            Kind::Literal => out.push('?'),
+            Kind::Space => continue,
             // A comment between two tokens still separates them, by one
             // space.
             Kind::Comment => {
-                let after_space =
-                    out.is_empty() || out.ends_with(|c: char| c.is_ascii_whitespace());
-                let before_space = tokens
-                    .get(i + 1)
-                    .is_none_or(|next| next.kind == Kind::Space);
-                if after_space && before_space {
-                    i += 1;
-                } else if !after_space && !before_space {
-                    out.push(' ');
+                out.skip(token.start, token.end);
+                let after_space = out.text.is_empty() || out.text.ends_with(|c: char| c.is_ascii_whitespace());
+                match tokens.peek() {
+                    Some(space) if space.kind == Kind::Space => {
+                        if after_space {
+                            out.skip(space.start, space.end);
+                            tokens.next();
+                        }
+                    }
+                    Some(_) if !after_space => out.text.push(' '),
+                    _ => {}
                 }
+                continue;
             }
-            Kind::Punct if &sql[token.start..token.end] == "(" && follows_in(sql, &tokens[..i]) => {
-                if let Some(close) = value_list_end(sql, &tokens, i) {
-                    out.push_str("(?)");
-                    i = close + 1;
-                    continue;
-                }
-                out.push('(');
-            }
-            _ => out.push_str(&sql[token.start..token.end]),
+            _ => {}
         }
-        i += 1;
-    }
-    // Dropped comments may leave the text with a space at an end.
-    let trimmed = out
-        .trim_end_matches(|c: char| c.is_ascii_whitespace())
-        .len();
-    out.truncate(trimmed);
-    out
-}
-
-/// Whether the last word before this point (spaces and comments aside) is
-/// `IN`.
-fn follows_in(sql: &str, before: &[Token]) -> bool {
-    before
-        .iter()
-        .rev()
-        .find(|t| !matches!(t.kind, Kind::Space | Kind::Comment))
-        .is_some_and(|t| t.kind == Kind::Word && sql[t.start..t.end].eq_ignore_ascii_case("in"))
-}
-
-/// The index of the `)` closing the list opened at `open`, if the list
-/// holds only values and placeholders (separated by commas).
-fn value_list_end(sql: &str, tokens: &[Token], open: usize) -> Option<usize> {
-    let mut items = 0;
-    let mut expect_item = true;
-    for (i, token) in tokens.iter().enumerate().skip(open + 1) {
         let text = &sql[token.start..token.end];
-        match token.kind {
-            Kind::Space | Kind::Comment => {}
-            Kind::Literal | Kind::Placeholder if expect_item => {
-                items += 1;
-                expect_item = false;
-            }
+        list = match (list, token.kind, text) {
+            (Some((open, items, true)), Kind::Literal | Kind::Placeholder, _) => Some((open, items + 1, false)),
             // A sign before a number.
-            Kind::Punct if expect_item && (text == "-" || text == "+") => {}
-            Kind::Punct if !expect_item && text == "," => expect_item = true,
-            Kind::Punct if !expect_item && text == ")" && items > 0 => return Some(i),
-            _ => return None,
+            (Some((open, items, true)), Kind::Punct, "-" | "+") => Some((open, items, true)),
+            (Some((open, items, false)), Kind::Punct, ",") => Some((open, items, true)),
+            (Some((open, items, false)), Kind::Punct, ")") if items > 0 => {
+                out.flush(token.start);
+                out.text.truncate(open);
+                out.text.push_str("(?)");
+                out.copied = token.end;
+                after_in = false;
+                continue;
+            }
+            (None, Kind::Punct, "(") if after_in => {
+                out.flush(token.start);
+                Some((out.text.len(), 0, true))
+            }
+            _ => None,
+        };
+        after_in = token.kind == Kind::Word && text.eq_ignore_ascii_case("in");
+        if token.kind == Kind::Literal {
+            out.skip(token.start, token.end);
+            out.text.push('?');
         }
     }
-    None
+    out.flush(sql.len());
+    // Dropped comments may leave the text with a space at an end.
+    let mut text = out.text;
+    let trimmed = text.trim_end_matches(|c: char| c.is_ascii_whitespace()).len();
+    text.truncate(trimmed);
+    text
+}
+
+/// The sanitized text being written: what is kept of the input is copied
+/// in runs, when something else must be written.
+struct Out<'a> {
+    sql: &'a str,
+    text: String,
+    /// The input up to here is in `text` (or left out).
+    copied: usize,
+}
+
+impl Out<'_> {
+    /// Copies the input up to `to`.
+    #[inline]
+    fn flush(&mut self, to: usize) {
+        if to > self.copied {
+            self.text.push_str(&self.sql[self.copied..to]);
+            self.copied = to;
+        }
+    }
+
+    /// Copies the input up to `start` and leaves out what is up to `end`.
+    #[inline]
+    fn skip(&mut self, start: usize, end: usize) {
+        self.flush(start);
+        self.copied = end;
+    }
 }
 
 /// Statements seen before, read once: most services send the same few
@@ -141,6 +161,21 @@ impl Cache {
         entries.insert(key, (Box::from(sql), analysis.clone()));
         analysis
     }
+}
+
+/// [`sanitize`], from the process's cache of the statements seen before
+/// (the same text at the same address answers with a lookup; a few
+/// hundred statements are kept): what each span records.
+///
+/// ```
+/// use tracekit_sql::{Dialect, sanitized};
+///
+/// let sql = "SELECT * FROM t WHERE a = 'x'";
+/// assert_eq!(&*sanitized(sql, Dialect::Sqlite), "SELECT * FROM t WHERE a = ?");
+/// assert!(std::sync::Arc::ptr_eq(&sanitized(sql, Dialect::Sqlite), &sanitized(sql, Dialect::Sqlite)));
+/// ```
+pub fn sanitized(sql: &str, dialect: Dialect) -> Arc<str> {
+    analysis(sql, dialect).sanitized.clone()
 }
 
 /// The process's cache.

@@ -92,7 +92,6 @@ const BEFORE_TABLE: &[&str] = &[
 /// ```
 pub fn summarize(sql: &str, dialect: Dialect) -> Summary {
     let words: Vec<Token> = tokens(sql, dialect)
-        .into_iter()
         .filter(|t| !matches!(t.kind, Kind::Space | Kind::Comment))
         .collect();
     let text = |t: &Token| &sql[t.start..t.end];
