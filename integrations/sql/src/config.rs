@@ -1,5 +1,8 @@
 //! What a traced client records, set where the client is built.
 
+use std::borrow::Cow;
+
+use crate::intern::intern;
 use crate::lexer::Dialect;
 
 /// How a traced database client records its statements. Each client
@@ -19,8 +22,8 @@ use crate::lexer::Dialect;
 pub struct DbConfig {
     pub(crate) system: &'static str,
     pub(crate) dialect: Dialect,
-    pub(crate) namespace: Option<String>,
-    pub(crate) server: Option<(String, u16)>,
+    pub(crate) namespace: Option<Cow<'static, str>>,
+    pub(crate) server: Option<(Cow<'static, str>, u16)>,
     pub(crate) query_text: bool,
     pub(crate) rows: bool,
     pub(crate) root_spans: bool,
@@ -68,13 +71,13 @@ impl DbConfig {
 
     /// `db.namespace`: the database (or file) the statements run in.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+        self.namespace = Some(intern(&namespace.into()));
         self
     }
 
     /// `server.address` and `server.port`.
     pub fn server(mut self, address: impl Into<String>, port: u16) -> Self {
-        self.server = Some((address.into(), port));
+        self.server = Some((intern(&address.into()), port));
         self
     }
 

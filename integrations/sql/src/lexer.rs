@@ -44,7 +44,11 @@ pub(crate) struct Token {
 
 /// The tokens of `sql` in `dialect`, in order, covering all of it.
 pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Tokens<'_> {
-    Tokens { sql, at: 0, dialect }
+    Tokens {
+        sql,
+        at: 0,
+        dialect,
+    }
 }
 
 /// The tokens of a text, read one at a time.
@@ -67,7 +71,11 @@ impl Iterator for Tokens<'_> {
         // Every token ends past its start and on a character boundary.
         let end = boundary(self.sql, end.max(at + 1));
         self.at = end;
-        Some(Token { kind, start: at, end })
+        Some(Token {
+            kind,
+            start: at,
+            end,
+        })
     }
 }
 
@@ -296,7 +304,15 @@ fn number(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
 /// A word, or the literal it prefixes: `E'..'`, `N'..'`, `X'..'`,
 /// `B'..'`, `U&'..'`, MySQL's `_utf8mb4'..'`; `TRUE` and `FALSE`.
 fn word(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
-    let end = run_of(b, at, if dialect == Dialect::Sqlite { NAME } else { NAME | DOLLAR });
+    let end = run_of(
+        b,
+        at,
+        if dialect == Dialect::Sqlite {
+            NAME
+        } else {
+            NAME | DOLLAR
+        },
+    );
     let text = &b[at..end];
     if b.get(end) == Some(&b'\'') {
         let escapes = dialect == Dialect::MySql || text.eq_ignore_ascii_case(b"e");

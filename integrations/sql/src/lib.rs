@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod intern;
 mod lexer;
 mod sanitize;
 mod span;

@@ -2,29 +2,38 @@
 //! summary, the sanitized text, both cached per statement), finished with
 //! the rows or the error.
 
-use std::sync::Arc;
+use std::borrow::Cow;
 
 use tracekit_runtime::{CarriedSpan, SpanKind, context, global};
 
 use crate::config::DbConfig;
+use crate::intern::intern;
 use crate::lexer::Dialect;
 use crate::summary::{Summary, summarize};
 
-/// What is read once from a statement's text.
+/// What is read once from a statement's text, kept for the process
+/// (see `intern.rs`): recording it copies nothing.
 pub(crate) struct Analysis {
-    pub sanitized: Arc<str>,
-    pub summary: Summary,
-    /// The span name: the summary, else the system's name.
-    pub name: String,
+    pub sanitized: Cow<'static, str>,
+    /// The span name: the summary, else the system's name (filled in at
+    /// each span).
+    pub summary: Option<Cow<'static, str>>,
+    pub operation: Option<Cow<'static, str>>,
+    pub collection: Option<Cow<'static, str>>,
 }
 
 impl Analysis {
     pub(crate) fn of(sql: &str, dialect: Dialect) -> Analysis {
-        let summary = summarize(sql, dialect);
-        Analysis {
-            sanitized: Arc::from(crate::sanitize::sanitize(sql, dialect)),
-            name: summary.summary.clone().unwrap_or_default(),
+        let Summary {
             summary,
+            operation,
+            collection,
+        } = summarize(sql, dialect);
+        Analysis {
+            sanitized: intern(&crate::sanitize::sanitize(sql, dialect)),
+            summary: summary.as_deref().map(intern),
+            operation: operation.as_deref().map(intern),
+            collection: collection.as_deref().map(intern),
         }
     }
 }
@@ -43,35 +52,34 @@ impl QuerySpan {
             return QuerySpan::none();
         }
         let analysis = crate::sanitize::analysis(sql, config.dialect);
-        let name = if analysis.name.is_empty() {
-            config.system.to_owned()
-        } else {
-            analysis.name.clone()
-        };
-        let mut builder = global()
-            .span(name)
-            .kind(SpanKind::Client)
-            .tag("db.system.name", config.system);
+        let name = analysis
+            .summary
+            .clone()
+            .unwrap_or(Cow::Borrowed(config.system));
+        // Tags set in place: the builder is large, and chained calls would
+        // move it once per tag.
+        let tracer = global();
+        let mut builder = tracer.span(name).kind(SpanKind::Client);
+        builder.set_tag("db.system.name", config.system);
         if let Some(namespace) = &config.namespace {
-            builder = builder.tag("db.namespace", namespace.clone());
+            builder.set_tag("db.namespace", namespace.clone());
         }
         if let Some((address, port)) = &config.server {
-            builder = builder
-                .tag("server.address", address.clone())
-                .tag("server.port", i64::from(*port));
+            builder
+                .set_tag("server.address", address.clone())
+                .set_tag("server.port", i64::from(*port));
         }
-        let summary = &analysis.summary;
-        if let Some(operation) = &summary.operation {
-            builder = builder.tag("db.operation.name", operation.clone());
+        if let Some(operation) = &analysis.operation {
+            builder.set_tag("db.operation.name", operation.clone());
         }
-        if let Some(collection) = &summary.collection {
-            builder = builder.tag("db.collection.name", collection.clone());
+        if let Some(collection) = &analysis.collection {
+            builder.set_tag("db.collection.name", collection.clone());
         }
-        if let Some(text) = &summary.summary {
-            builder = builder.tag("db.query.summary", text.clone());
+        if let Some(summary) = &analysis.summary {
+            builder.set_tag("db.query.summary", summary.clone());
         }
         if config.query_text {
-            builder = builder.tag("db.query.text", analysis.sanitized.to_string());
+            builder.set_tag("db.query.text", analysis.sanitized.clone());
         }
         let span = builder.start_carried();
         QuerySpan {
