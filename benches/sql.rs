@@ -6,6 +6,7 @@
 //!
 //! `cargo bench --bench sql`
 
+#[allow(dead_code)] // the async helpers serve the comparison bench
 mod support;
 
 use std::hint::black_box;
