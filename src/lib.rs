@@ -609,6 +609,23 @@
 //! OpenTelemetry's client instrumentations do (`root_spans(false)` on the
 //! client layer or middleware sends it untouched instead).
 //!
+//! ## Databases
+//!
+//! [`sql`] (feature `sql`, on by default) gives every SQL statement a
+//! `client` span named after what it does (`SELECT orders`), with
+//! OpenTelemetry's database attributes (`db.system.name`,
+//! `db.query.summary`, `db.query.text`, ...) and the text without its
+//! values: every literal becomes `?`. With the feature `rusqlite`, the
+//! traced SQLite client is one line where the connection is opened:
+//!
+//! ```ignore
+//! let db = tracekit::sql::rusqlite::Connection::open("inventory.db")?; // was rusqlite::Connection::open
+//! db.query_row("SELECT count FROM stock WHERE item = ?1", [item], |row| row.get(0))?;
+//! ```
+//!
+//! A statement is traced only under an active span (a request's, a
+//! traced function's), unless `DbConfig::root_spans` says otherwise.
+//!
 //! ## Export
 //!
 //! Finished spans leave the calling thread without a lock: each thread

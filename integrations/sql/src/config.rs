@@ -69,6 +69,11 @@ impl DbConfig {
         self.system
     }
 
+    /// The dialect statements are read in.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     /// `db.namespace`: the database (or file) the statements run in.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(intern(&namespace.into()));

@@ -16,17 +16,20 @@
 
 #![warn(missing_docs)]
 
+mod analysis;
 mod config;
 mod intern;
 mod lexer;
 mod sanitize;
+#[cfg(feature = "rusqlite")]
 mod span;
 mod summary;
 
 #[cfg(feature = "rusqlite")]
 pub mod rusqlite;
 
+pub use analysis::sanitized;
 pub use config::DbConfig;
 pub use lexer::Dialect;
-pub use sanitize::{sanitize, sanitized};
+pub use sanitize::sanitize;
 pub use summary::{Summary, summarize};

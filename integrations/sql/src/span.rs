@@ -7,36 +7,6 @@ use std::borrow::Cow;
 use tracekit_runtime::{CarriedSpan, SpanKind, context, global};
 
 use crate::config::DbConfig;
-use crate::intern::intern;
-use crate::lexer::Dialect;
-use crate::summary::{Summary, summarize};
-
-/// What is read once from a statement's text, kept for the process
-/// (see `intern.rs`): recording it copies nothing.
-pub(crate) struct Analysis {
-    pub sanitized: Cow<'static, str>,
-    /// The span name: the summary, else the system's name (filled in at
-    /// each span).
-    pub summary: Option<Cow<'static, str>>,
-    pub operation: Option<Cow<'static, str>>,
-    pub collection: Option<Cow<'static, str>>,
-}
-
-impl Analysis {
-    pub(crate) fn of(sql: &str, dialect: Dialect) -> Analysis {
-        let Summary {
-            summary,
-            operation,
-            collection,
-        } = summarize(sql, dialect);
-        Analysis {
-            sanitized: intern(&crate::sanitize::sanitize(sql, dialect)),
-            summary: summary.as_deref().map(intern),
-            operation: operation.as_deref().map(intern),
-            collection: collection.as_deref().map(intern),
-        }
-    }
-}
 
 /// A statement's span, or nothing when none is made (no parent and no
 /// root spans, no tracer, or not sampled).
@@ -51,7 +21,7 @@ impl QuerySpan {
         if !config.root_spans && !context::has_current() {
             return QuerySpan::none();
         }
-        let analysis = crate::sanitize::analysis(sql, config.dialect);
+        let analysis = crate::analysis::analysis(sql, config.dialect);
         let name = analysis
             .summary
             .clone()

@@ -1,0 +1,164 @@
+//! What is read once from a statement's text (its sanitized text and its
+//! summary), and the cache of the statements seen before.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use crate::intern::intern;
+use crate::lexer::Dialect;
+use crate::summary::{Summary, summarize};
+
+/// What is read once from a statement's text, kept for the process
+/// (see `intern.rs`): recording it copies nothing.
+// The summary is read by the clients' spans (none without a client's
+// feature).
+#[cfg_attr(not(feature = "rusqlite"), allow(dead_code))]
+pub(crate) struct Analysis {
+    pub sanitized: Cow<'static, str>,
+    /// The span name: the summary, else the system's name (filled in at
+    /// each span).
+    pub summary: Option<Cow<'static, str>>,
+    pub operation: Option<Cow<'static, str>>,
+    pub collection: Option<Cow<'static, str>>,
+}
+
+impl Analysis {
+    pub(crate) fn of(sql: &str, dialect: Dialect) -> Analysis {
+        let Summary {
+            summary,
+            operation,
+            collection,
+        } = summarize(sql, dialect);
+        Analysis {
+            sanitized: intern(&crate::sanitize::sanitize(sql, dialect)),
+            summary: summary.as_deref().map(intern),
+            operation: operation.as_deref().map(intern),
+            collection: collection.as_deref().map(intern),
+        }
+    }
+}
+
+/// Statements seen before, read once: most services send the same few
+/// hundred statements, often the same `&'static str`. Keyed by the text's
+/// address and length, confirmed by its bytes; bounded (emptied when
+/// full).
+pub(crate) struct Cache {
+    entries: RwLock<HashMap<Key, Entry, BuildAddressHasher>>,
+}
+
+/// Hashes a key of a few words by multiplying and folding them: the
+/// standard hasher, made to resist chosen keys, costs more than the rest
+/// of a lookup, and these keys are addresses the program chose.
+#[derive(Clone, Copy, Default)]
+struct BuildAddressHasher;
+
+impl std::hash::BuildHasher for BuildAddressHasher {
+    type Hasher = AddressHasher;
+
+    fn build_hasher(&self) -> AddressHasher {
+        AddressHasher(0)
+    }
+}
+
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A statement's text, and what was read from it.
+type Entry = (Box<str>, Arc<Analysis>);
+
+/// A statement's address and length, and its dialect.
+type Key = (usize, usize, Dialect);
+
+/// The statements the cache holds at most.
+const CACHED: usize = 512;
+
+impl Cache {
+    pub(crate) fn new() -> Cache {
+        Cache {
+            entries: RwLock::new(HashMap::with_hasher(BuildAddressHasher)),
+        }
+    }
+
+    /// What `sql` says, from the cache when it was seen before.
+    pub(crate) fn analysis(&self, sql: &str, dialect: Dialect) -> Arc<Analysis> {
+        let key = (sql.as_ptr() as usize, sql.len(), dialect);
+        {
+            let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((text, analysis)) = entries.get(&key)
+                && **text == *sql
+            {
+                return analysis.clone();
+            }
+        }
+        let analysis = Arc::new(Analysis::of(sql, dialect));
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= CACHED {
+            entries.clear();
+        }
+        entries.insert(key, (Box::from(sql), analysis.clone()));
+        analysis
+    }
+}
+
+/// [`sanitize`](crate::sanitize()), from the process's cache of the statements seen before
+/// (the same text at the same address answers with a lookup; a few
+/// hundred statements are kept): what each span records.
+///
+/// ```
+/// use tracekit_sql::{Dialect, sanitized};
+///
+/// let sql = "SELECT * FROM t WHERE a = 'x'";
+/// assert_eq!(&*sanitized(sql, Dialect::Sqlite), "SELECT * FROM t WHERE a = ?");
+/// // Kept once: the second answer is the same text, not a copy.
+/// assert!(std::ptr::eq(&*sanitized(sql, Dialect::Sqlite), &*sanitized(sql, Dialect::Sqlite)));
+/// ```
+pub fn sanitized(sql: &str, dialect: Dialect) -> Cow<'static, str> {
+    analysis(sql, dialect).sanitized.clone()
+}
+
+/// The process's cache.
+pub(crate) fn analysis(sql: &str, dialect: Dialect) -> Arc<Analysis> {
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(Cache::new).analysis(sql, dialect)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_statement_is_confirmed_by_its_text() {
+        let cache = Cache::new();
+        let mut text = String::from("SELECT 1");
+        assert_eq!(
+            &*cache.analysis(&text, Dialect::Sqlite).sanitized,
+            "SELECT ?"
+        );
+        // The same address, other text: not the cached answer.
+        text.replace_range(7..8, "x");
+        assert_eq!(
+            &*cache.analysis(&text, Dialect::Sqlite).sanitized,
+            "SELECT x"
+        );
+    }
+}
