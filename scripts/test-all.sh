@@ -17,6 +17,16 @@ if ! "$venv/bin/python" -c "$peers" 2>/dev/null; then
 fi
 export TRACEKIT_PYTHON="$PWD/$venv/bin/python"
 
+echo "== the servers the integration tests start (Redis, from the distribution's packages)"
+if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+    else
+        sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null
+    fi
+fi
+redis-server --version
+
 echo "== cargo test --workspace (unit, integration, ui, doc, interop)"
 cargo test --workspace --locked
 

@@ -626,6 +626,12 @@
 //! A statement is traced only under an active span (a request's, a
 //! traced function's), unless `DbConfig::root_spans` says otherwise.
 //!
+//! With the feature `redis` (`redis-aio` for the async connections),
+//! `tracekit::redis::Traced::new(connection)` does the same for Redis:
+//! `redis::Commands`, `AsyncCommands` and pipelines work on it unchanged,
+//! each command a span whose text keeps the command and its key's
+//! pattern, never a value (`SET user:?:email ?`).
+//!
 //! ## Export
 //!
 //! Finished spans leave the calling thread without a lock: each thread
@@ -748,6 +754,13 @@ pub use tracekit_http as http;
 /// text without its values ([`sql::sanitize`]).
 #[cfg(feature = "sql")]
 pub use tracekit_sql as sql;
+
+/// Redis instrumentation (feature `redis`; `redis-aio` adds the async
+/// connections): [`redis::Traced`] wraps a connection and implements
+/// redis's own `ConnectionLike`, so every command and pipeline runs in a
+/// client span that never records a value.
+#[cfg(feature = "redis")]
+pub use tracekit_redis as redis;
 
 /// Installs a tracer configured from the `OTEL_*` environment variables
 /// (see [`from_env`] and [`TracerBuilder::from_env_with`]), where
