@@ -618,9 +618,17 @@
 //! values: every literal becomes `?`. With the feature `rusqlite`, the
 //! traced SQLite client is one line where the connection is opened:
 //!
-//! ```ignore
-//! let db = tracekit::sql::rusqlite::Connection::open("inventory.db")?; // was rusqlite::Connection::open
-//! db.query_row("SELECT count FROM stock WHERE item = ?1", [item], |row| row.get(0))?;
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = tracekit::sql::rusqlite::Connection::open_in_memory()?; // was rusqlite::Connection::open_in_memory()
+//! db.execute_batch("CREATE TABLE stock (item TEXT, count INTEGER); INSERT INTO stock VALUES ('apple', 5)")?;
+//! let (count, spans) = tracekit::testing::capture(|| {
+//!     db.query_row("SELECT count FROM stock WHERE item = ?1", ["apple"], |row| row.get::<_, i64>(0))
+//! });
+//! assert_eq!(count?, 5);
+//! assert_eq!(spans[0].name, "SELECT stock");
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! A statement is traced only under an active span (a request's, a
