@@ -17,13 +17,16 @@ if ! "$venv/bin/python" -c "$peers" 2>/dev/null; then
 fi
 export TRACEKIT_PYTHON="$PWD/$venv/bin/python"
 
-echo "== the servers the integration tests start (Redis, from the distribution's packages)"
-if ! command -v redis-server >/dev/null; then
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
-    else
-        sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null
-    fi
+echo "== the servers the integration tests start (Redis and PostgreSQL, from the distribution's packages when missing)"
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    missing+=(postgresql)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 redis-server --version
 

@@ -631,8 +631,10 @@
 //! # }
 //! ```
 //!
-//! A statement is traced only under an active span (a request's, a
-//! traced function's), unless `DbConfig::root_spans` says otherwise.
+//! The feature `tokio-postgres` adds `tracekit::sql::tokio_postgres::Client`
+//! around a tokio-postgres client. A statement is traced only under an
+//! active span (a request's, a traced function's), unless
+//! `DbConfig::root_spans` says otherwise.
 //!
 //! With the feature `redis` (`redis-aio` for the async connections),
 //! `tracekit::redis::Traced::new(connection)` does the same for Redis:
@@ -756,8 +758,8 @@ pub use tracekit_zipkin as zipkin;
 #[cfg(feature = "http")]
 pub use tracekit_http as http;
 
-/// SQL instrumentation (feature `sql`, on by default; `rusqlite` adds the
-/// traced SQLite client): a client span for every statement, named after
+/// SQL instrumentation (feature `sql`, on by default; `rusqlite` and
+/// `tokio-postgres` add the traced clients): a client span for every statement, named after
 /// what it does, with OpenTelemetry's database attributes and the query
 /// text without its values ([`sql::sanitize`]).
 #[cfg(feature = "sql")]

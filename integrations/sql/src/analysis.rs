@@ -13,7 +13,10 @@ use crate::summary::{Summary, summarize};
 /// (see `intern.rs`): recording it copies nothing.
 // The summary is read by the clients' spans (none without a client's
 // feature).
-#[cfg_attr(not(feature = "rusqlite"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "rusqlite", feature = "tokio-postgres")),
+    allow(dead_code)
+)]
 pub(crate) struct Analysis {
     pub sanitized: Cow<'static, str>,
     /// The span name: the summary, else the system's name (filled in at

@@ -8,6 +8,8 @@
 //!   span); [`summarize`]: what a statement does, in few words.
 //! - `rusqlite::Connection` (feature `rusqlite`): a traced SQLite
 //!   connection.
+//! - `tokio_postgres::Client` (feature `tokio-postgres`): a traced
+//!   PostgreSQL client (or transaction).
 //!
 //! A span is made only under an active parent span (a request's, a traced
 //! function's): a cache or database call with no parent would start a
@@ -21,12 +23,14 @@ mod config;
 mod intern;
 mod lexer;
 mod sanitize;
-#[cfg(feature = "rusqlite")]
+#[cfg(any(feature = "rusqlite", feature = "tokio-postgres"))]
 mod span;
 mod summary;
 
 #[cfg(feature = "rusqlite")]
 pub mod rusqlite;
+#[cfg(feature = "tokio-postgres")]
+pub mod tokio_postgres;
 
 pub use analysis::sanitized;
 pub use config::DbConfig;

@@ -115,7 +115,10 @@ impl Connection {
         let inner = &mut self.inner;
         let mut span = QuerySpan::start(config, "BEGIN");
         match inner.transaction() {
-            Ok(inner) => Ok(Transaction { inner, config }),
+            Ok(inner) => {
+                span.answered();
+                Ok(Transaction { inner, config })
+            }
             Err(error) => {
                 failed(&mut span, &error);
                 Err(error)
@@ -271,6 +274,8 @@ where
 impl<F> Drop for MappedRows<'_, F> {
     fn drop(&mut self) {
         self.span.returned_rows(self.read);
+        // Rows left unread are not a cancelled query.
+        self.span.answered();
     }
 }
 
@@ -331,7 +336,10 @@ fn traced<T>(
     let sent: Cow<'_, str> = span.commented(config, sql);
     let result = run(&sent);
     match &result {
-        Ok(value) => done(&mut span, value),
+        Ok(value) => {
+            done(&mut span, value);
+            span.answered();
+        }
         Err(error) => failed(&mut span, error),
     }
     result
@@ -341,6 +349,7 @@ fn traced<T>(
 /// `db.response.status_code`, its name as `error.type`.
 fn failed(span: &mut QuerySpan, error: &rusqlite::Error) {
     if !span.is_recording() {
+        span.answered();
         return;
     }
     match error {

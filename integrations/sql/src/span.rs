@@ -13,6 +13,9 @@ use crate::config::DbConfig;
 pub(crate) struct QuerySpan {
     span: Option<CarriedSpan>,
     rows_wanted: bool,
+    /// Whether the answer came (else the span ends `cancelled`: its
+    /// future was dropped first).
+    answered: bool,
 }
 
 impl QuerySpan {
@@ -55,6 +58,7 @@ impl QuerySpan {
         QuerySpan {
             span: Some(span).filter(|span| !span.is_noop()),
             rows_wanted: config.rows,
+            answered: false,
         }
     }
 
@@ -62,6 +66,7 @@ impl QuerySpan {
         QuerySpan {
             span: None,
             rows_wanted: false,
+            answered: true,
         }
     }
 
@@ -104,9 +109,15 @@ impl QuerySpan {
         }
     }
 
+    /// The answer came (the rows, or an error recorded with `failed`).
+    pub(crate) fn answered(&mut self) {
+        self.answered = true;
+    }
+
     /// Records a failure: `db.response.status_code` (when the database
     /// gave one), `error.type` and the message.
     pub(crate) fn failed(&mut self, status: Option<String>, error_type: &str, message: &str) {
+        self.answered = true;
         if let Some(span) = &mut self.span {
             if let Some(status) = status {
                 span.set_tag("db.response.status_code", status);
@@ -118,5 +129,15 @@ impl QuerySpan {
     /// Whether a span is being recorded.
     pub(crate) fn is_recording(&self) -> bool {
         self.span.as_ref().is_some_and(CarriedSpan::is_recording)
+    }
+}
+
+impl Drop for QuerySpan {
+    fn drop(&mut self) {
+        if !self.answered
+            && let Some(span) = &mut self.span
+        {
+            span.set_tag("cancelled", true);
+        }
     }
 }
