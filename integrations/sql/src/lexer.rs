@@ -67,9 +67,15 @@ impl Iterator for Tokens<'_> {
         if at >= self.sql.len() {
             return None;
         }
-        let (kind, end) = next(self.sql.as_bytes(), at, self.dialect);
-        // Every token ends past its start and on a character boundary.
-        let end = boundary(self.sql, end.max(at + 1));
+        let bytes = self.sql.as_bytes();
+        let (kind, end) = next(bytes, at, self.dialect);
+        // Every token ends past its start and on a character boundary
+        // (nearly always already: most end at an ASCII byte).
+        let mut end = end.max(at + 1);
+        if end < bytes.len() && (bytes[end] as i8) < -0x40 {
+            end = boundary(self.sql, end);
+        }
+        let end = end.min(bytes.len());
         self.at = end;
         Some(Token {
             kind,

@@ -52,29 +52,32 @@ pub fn sanitize(sql: &str, dialect: Dialect) -> String {
             }
             _ => {}
         }
-        let text = &sql[token.start..token.end];
-        list = match (list, token.kind, text) {
-            (Some((open, items, true)), Kind::Literal | Kind::Placeholder, _) => {
-                Some((open, items + 1, false))
-            }
-            // A sign before a number.
-            (Some((open, items, true)), Kind::Punct, "-" | "+") => Some((open, items, true)),
-            (Some((open, items, false)), Kind::Punct, ",") => Some((open, items, true)),
-            (Some((open, items, false)), Kind::Punct, ")") if items > 0 => {
-                out.flush(token.start);
-                out.text.truncate(open);
-                out.text.push_str("(?)");
-                out.copied = token.end;
-                after_in = false;
-                continue;
-            }
-            (None, Kind::Punct, "(") if after_in => {
-                out.flush(token.start);
-                Some((out.text.len(), 0, true))
-            }
-            _ => None,
-        };
-        after_in = token.kind == Kind::Word && text.eq_ignore_ascii_case("in");
+        let text = &sql.as_bytes()[token.start..token.end];
+        // The list state moves only inside an `IN (..)` list, or at its `(`.
+        if list.is_some() || (after_in && text == b"(") {
+            list = match (list, token.kind, text) {
+                (Some((open, items, true)), Kind::Literal | Kind::Placeholder, _) => {
+                    Some((open, items + 1, false))
+                }
+                // A sign before a number.
+                (Some((open, items, true)), Kind::Punct, b"-" | b"+") => Some((open, items, true)),
+                (Some((open, items, false)), Kind::Punct, b",") => Some((open, items, true)),
+                (Some((open, items, false)), Kind::Punct, b")") if items > 0 => {
+                    out.flush(token.start);
+                    out.text.truncate(open);
+                    out.text.push_str("(?)");
+                    out.copied = token.end;
+                    after_in = false;
+                    continue;
+                }
+                (None, Kind::Punct, b"(") => {
+                    out.flush(token.start);
+                    Some((out.text.len(), 0, true))
+                }
+                _ => None,
+            };
+        }
+        after_in = token.kind == Kind::Word && text.len() == 2 && text.eq_ignore_ascii_case(b"in");
         if token.kind == Kind::Literal {
             out.skip(token.start, token.end);
             out.text.push('?');
