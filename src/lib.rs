@@ -632,7 +632,8 @@
 //! ```
 //!
 //! The feature `tokio-postgres` adds `tracekit::sql::tokio_postgres::Client`
-//! around a tokio-postgres client. A statement is traced only under an
+//! around a tokio-postgres client, and `deadpool-postgres` a traced pool
+//! that records the wait for a connection. A statement is traced only under an
 //! active span (a request's, a traced function's), unless
 //! `DbConfig::root_spans` says otherwise.
 //!

@@ -9,7 +9,9 @@
 //! - `rusqlite::Connection` (feature `rusqlite`): a traced SQLite
 //!   connection.
 //! - `tokio_postgres::Client` (feature `tokio-postgres`): a traced
-//!   PostgreSQL client (or transaction).
+//!   PostgreSQL client (or transaction); `deadpool_postgres::Pool`
+//!   (feature `deadpool-postgres`): its pool, the wait for a connection
+//!   recorded.
 //!
 //! A span is made only under an active parent span (a request's, a traced
 //! function's): a cache or database call with no parent would start a
@@ -27,6 +29,8 @@ mod sanitize;
 mod span;
 mod summary;
 
+#[cfg(feature = "deadpool-postgres")]
+pub mod deadpool_postgres;
 #[cfg(feature = "rusqlite")]
 pub mod rusqlite;
 #[cfg(feature = "tokio-postgres")]

@@ -91,6 +91,15 @@ impl QuerySpan {
         }
     }
 
+    /// Records how long getting the connection from its pool waited
+    /// (`db.client.connection.wait_time`, in seconds).
+    #[cfg_attr(not(feature = "deadpool-postgres"), allow(dead_code))]
+    pub(crate) fn waited(&mut self, waited: std::time::Duration) {
+        if let Some(span) = &mut self.span {
+            span.set_tag("db.client.connection.wait_time", waited.as_secs_f64());
+        }
+    }
+
     /// Records the rows a query returned.
     pub(crate) fn returned_rows(&mut self, rows: u64) {
         if self.rows_wanted

@@ -26,6 +26,8 @@
 //! never recorded.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Error, GenericClient, Row, Transaction};
@@ -33,11 +35,47 @@ use tokio_postgres::{Error, GenericClient, Row, Transaction};
 use crate::config::DbConfig;
 use crate::span::QuerySpan;
 
-/// A tokio-postgres client (`C` is `tokio_postgres::Client` or a
-/// `Transaction`) whose statements run in spans.
+/// A tokio-postgres client (`C` is a `tokio_postgres::Client`, a
+/// `Transaction`, or with the feature `deadpool-postgres` a pooled
+/// connection) whose statements run in spans.
 pub struct Client<C = tokio_postgres::Client> {
     inner: C,
     config: Arc<DbConfig>,
+    /// How long getting the connection from its pool waited, in
+    /// nanoseconds plus one (0: nothing to record): a tag on the first
+    /// statement's span.
+    waited: AtomicU64,
+}
+
+/// What a traced [`Client`] runs statements on: a tokio-postgres client
+/// or transaction, or a pooled connection.
+pub trait Backend: Send + Sync {
+    /// The tokio-postgres client or transaction it is.
+    type Generic: GenericClient + Send + Sync;
+    /// It, to run statements.
+    fn generic(&self) -> &Self::Generic;
+    /// It, to begin a transaction.
+    fn generic_mut(&mut self) -> &mut Self::Generic;
+}
+
+impl Backend for tokio_postgres::Client {
+    type Generic = Self;
+    fn generic(&self) -> &Self {
+        self
+    }
+    fn generic_mut(&mut self) -> &mut Self {
+        self
+    }
+}
+
+impl Backend for Transaction<'_> {
+    type Generic = Self;
+    fn generic(&self) -> &Self {
+        self
+    }
+    fn generic_mut(&mut self) -> &mut Self {
+        self
+    }
 }
 
 /// A statement prepared through a traced client: the statement, and its
@@ -100,9 +138,30 @@ impl Client {
 impl<C> Client<C> {
     /// Traces `inner` as `config` says.
     pub fn with_config(inner: C, config: DbConfig) -> Client<C> {
+        Client::shared(inner, Arc::new(config))
+    }
+
+    pub(crate) fn shared(inner: C, config: Arc<DbConfig>) -> Client<C> {
         Client {
             inner,
-            config: Arc::new(config),
+            config,
+            waited: AtomicU64::new(0),
+        }
+    }
+
+    /// Notes how long getting this connection waited (see
+    /// [`waited`](Self::waited)).
+    #[cfg_attr(not(feature = "deadpool-postgres"), allow(dead_code))]
+    pub(crate) fn note_wait(&self, waited: Duration) {
+        let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX - 1);
+        self.waited.store(nanos + 1, Ordering::Relaxed);
+    }
+
+    /// The wait noted and not yet recorded.
+    fn take_wait(&self) -> Option<Duration> {
+        match self.waited.swap(0, Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(Duration::from_nanos(nanos - 1)),
         }
     }
 
@@ -150,19 +209,23 @@ async fn traced<T>(
 macro_rules! run_query {
     ($self:ident, $query:ident, $method:ident, $params:ident, $done:expr) => {{
         let mut span = QuerySpan::start(&$self.config, $query.text());
+        if let Some(waited) = $self.take_wait() {
+            span.waited(waited);
+        }
+        let client = $self.inner.generic();
         let result = match $query.statement() {
             Either::Text(text) => {
                 let sent = span.commented(&$self.config, text);
-                $self.inner.$method(&*sent, $params).await
+                client.$method(&*sent, $params).await
             }
-            Either::Prepared(statement) => $self.inner.$method(statement, $params).await,
+            Either::Prepared(statement) => client.$method(statement, $params).await,
         };
         finish(&mut span, &result, $done);
         result
     }};
 }
 
-impl<C: GenericClient + Sync> Client<C> {
+impl<C: Backend> Client<C> {
     /// Runs a query; returns its rows.
     pub async fn query<Q: Query + ?Sized>(
         &self,
@@ -208,7 +271,7 @@ impl<C: GenericClient + Sync> Client<C> {
     pub async fn batch_execute(&self, sql: &str) -> Result<(), Error> {
         let mut span = QuerySpan::start(&self.config, sql);
         let sent = span.commented(&self.config, sql);
-        let result = self.inner.batch_execute(&sent).await;
+        let result = self.inner.generic().batch_execute(&sent).await;
         finish(&mut span, &result, |_, _| {});
         result
     }
@@ -216,7 +279,7 @@ impl<C: GenericClient + Sync> Client<C> {
     /// Prepares a statement (not a span of its own: its executions are).
     pub async fn prepare(&self, sql: &str) -> Result<Statement, Error> {
         Ok(Statement {
-            inner: self.inner.prepare(sql).await?,
+            inner: self.inner.generic().prepare(sql).await?,
             sql: Arc::from(sql),
         })
     }
@@ -225,8 +288,8 @@ impl<C: GenericClient + Sync> Client<C> {
     /// `BEGIN` a span of its own.
     pub async fn transaction(&mut self) -> Result<Client<Transaction<'_>>, Error> {
         let config = self.config.clone();
-        let inner = traced(&config, "BEGIN", self.inner.transaction()).await?;
-        Ok(Client { inner, config })
+        let inner = traced(&config, "BEGIN", self.inner.generic_mut().transaction()).await?;
+        Ok(Client::shared(inner, config))
     }
 }
 

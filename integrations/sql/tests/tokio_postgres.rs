@@ -166,7 +166,7 @@ async fn transactions_and_prepared_statements_are_traced() {
 }
 
 /// A statement prepared in a transaction.
-async fn statement_of<C: tokio_postgres::GenericClient + Sync>(
+async fn statement_of<C: tracekit_sql::tokio_postgres::Backend>(
     client: &Client<C>,
     sql: &str,
 ) -> tracekit_sql::tokio_postgres::Statement {
