@@ -26,6 +26,7 @@ pub struct DbConfig {
     pub(crate) server: Option<(Cow<'static, str>, u16)>,
     pub(crate) query_text: bool,
     pub(crate) rows: bool,
+    pub(crate) parameters: bool,
     pub(crate) root_spans: bool,
     pub(crate) sqlcommenter: bool,
 }
@@ -39,6 +40,7 @@ impl DbConfig {
             server: None,
             query_text: true,
             rows: false,
+            parameters: false,
             root_spans: false,
             sqlcommenter: false,
         }
@@ -99,6 +101,20 @@ impl DbConfig {
     /// (`db.response.affected_rows`). Off by default.
     pub fn record_rows(mut self, record: bool) -> Self {
         self.rows = record;
+        self
+    }
+
+    /// Records the bound parameters of a statement, as
+    /// `db.query.parameter.<index>` (their `Debug` text, cut to the
+    /// tracer's limit). Off by default: parameters are the values a
+    /// sanitized text leaves out. Positional parameters have no name for
+    /// the secret-name policy to match, so turn on
+    /// [`TracerBuilder::scrub_values`](tracekit_runtime::TracerBuilder::scrub_values)
+    /// with this (tokens, card numbers and e-mail addresses are then
+    /// replaced before export). Clients that do not show their
+    /// parameters (rusqlite) record none.
+    pub fn record_parameters(mut self, record: bool) -> Self {
+        self.parameters = record;
         self
     }
 

@@ -91,6 +91,25 @@ impl QuerySpan {
         }
     }
 
+    /// Records bound parameters as `db.query.parameter.<index>`, when
+    /// the configuration asks for them: `show` gives each one's text.
+    #[cfg_attr(not(feature = "tokio-postgres"), allow(dead_code))]
+    pub(crate) fn parameters<T>(
+        &mut self,
+        config: &DbConfig,
+        parameters: &[T],
+        show: impl Fn(&T) -> String,
+    ) {
+        if !config.parameters {
+            return;
+        }
+        if let Some(span) = &mut self.span {
+            for (index, parameter) in parameters.iter().enumerate() {
+                span.set_tag(format!("db.query.parameter.{index}"), show(parameter));
+            }
+        }
+    }
+
     /// Records how long getting the connection from its pool waited
     /// (`db.client.connection.wait_time`, in seconds).
     #[cfg_attr(not(feature = "deadpool-postgres"), allow(dead_code))]

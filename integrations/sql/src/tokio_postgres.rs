@@ -212,6 +212,7 @@ macro_rules! run_query {
         if let Some(waited) = $self.take_wait() {
             span.waited(waited);
         }
+        span.parameters(&$self.config, $params, |parameter| format!("{parameter:?}"));
         let client = $self.inner.generic();
         let result = match $query.statement() {
             Either::Text(text) => {

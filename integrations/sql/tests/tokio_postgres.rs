@@ -209,3 +209,32 @@ async fn sqlcommenter_sends_the_spans_traceparent_to_the_server() {
     );
     assert_eq!(tag(span, "db.query.text"), text("SELECT current_query()"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameters_are_recorded_only_when_asked() {
+    let server = Postgres::start();
+    let quiet = client(&server, DbConfig::postgres()).await;
+    let (_, spans) = testing::capture_async(async {
+        quiet
+            .query_one("SELECT count FROM stock WHERE item = $1", &[&"apple"])
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(tag(&spans[0], "db.query.parameter.0"), None);
+    let told = Client::with_config(
+        quiet.into_inner(),
+        DbConfig::postgres().record_parameters(true),
+    );
+    let (_, spans) = testing::capture_async(async {
+        told.query_one(
+            "SELECT count FROM stock WHERE item = $1 AND count > $2",
+            &[&"apple", &1i32],
+        )
+        .await
+        .unwrap();
+    })
+    .await;
+    assert_eq!(tag(&spans[0], "db.query.parameter.0"), text("\"apple\""));
+    assert_eq!(tag(&spans[0], "db.query.parameter.1"), text("1"));
+}
