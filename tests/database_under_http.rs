@@ -1,0 +1,113 @@
+//! One trace across HTTP and a database: a request through the reqwest
+//! middleware reaches a real axum server behind `ServerLayer` on
+//! loopback, whose handler queries SQLite through the traced client; the
+//! query's span is a child of the handler's server span, in the caller's
+//! trace.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use tracekit::export::Memory;
+use tracekit::http::{ServerLayer, TracingMiddleware};
+use tracekit::sql::rusqlite::Connection;
+use tracekit::{FutureExt, SpanKind, SpanRecord};
+
+fn memory() -> &'static Memory {
+    static MEMORY: OnceLock<Memory> = OnceLock::new();
+    MEMORY.get_or_init(|| {
+        let memory = Memory::new();
+        std::mem::forget(
+            tracekit::Tracer::builder()
+                .exporter(memory.clone())
+                .install(),
+        );
+        memory
+    })
+}
+
+type Db = Arc<Mutex<Connection>>;
+
+async fn stock(State(db): State<Db>, Path(item): Path<String>) -> String {
+    let db = db.lock().unwrap();
+    let count: i64 = db
+        .query_row("SELECT count FROM stock WHERE item = ?1", [item], |row| {
+            row.get(0)
+        })
+        .unwrap_or(0);
+    count.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_in_a_handler_is_a_child_of_its_request_span_in_the_callers_trace() {
+    let memory = memory();
+    let db = Connection::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER); INSERT INTO stock VALUES ('apple', 5);")
+        .unwrap();
+    let app = Router::new()
+        .route("/stock/{item}", get(stock))
+        .with_state(Arc::new(Mutex::new(db)))
+        .layer(ServerLayer::new());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(TracingMiddleware::default())
+        .build();
+
+    let caller = tracekit::global().span("caller").start();
+    let trace = caller.trace_id();
+    let answer = async {
+        client
+            .get(format!("http://{address}/stock/apple"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+    .in_span(caller)
+    .await;
+    assert_eq!(answer, "5");
+
+    // The caller, its client span, the server span and the query.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let spans: Vec<SpanRecord> = loop {
+        tracekit::global().flush().unwrap();
+        let spans: Vec<SpanRecord> = memory
+            .spans()
+            .into_iter()
+            .filter(|s| s.trace_id == trace)
+            .collect();
+        if spans.len() >= 4 || Instant::now() > deadline {
+            break spans;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(spans.len(), 4, "{spans:#?}");
+    let server = spans
+        .iter()
+        .find(|s| s.kind == SpanKind::Server)
+        .expect("a server span");
+    let query = spans
+        .iter()
+        .find(|s| s.name == "SELECT stock")
+        .expect("the query's span");
+    assert_eq!(server.name, "GET /stock/{item}");
+    assert_eq!(query.kind, SpanKind::Client);
+    assert_eq!(
+        query.parent_id,
+        Some(server.span_id),
+        "the query is the handler's child"
+    );
+}
