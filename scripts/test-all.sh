@@ -75,3 +75,43 @@ for expected in \
     fi
 done
 echo "shop: ok"
+
+echo "== the shop on PostgreSQL behind a Redis cache: servers of its own on loopback"
+servers=$(mktemp -d)
+as_unprivileged() { # PostgreSQL refuses to run as root
+    if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi
+}
+[ "$(id -u)" = 0 ] && chown nobody "$servers"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pg_bin=$(dirname "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | tail -1)")
+pg_port=$(free_port)
+redis_port=$(free_port)
+as_unprivileged "$pg_bin/initdb" -D "$servers/pg" -A trust -U postgres --no-sync >/dev/null
+as_unprivileged "$pg_bin/pg_ctl" -D "$servers/pg" -l "$servers/pg.log" -w start \
+    -o "-p $pg_port -k $servers -c listen_addresses=127.0.0.1 -c fsync=off" >/dev/null
+pg_pid=$(head -1 "$servers/pg/postmaster.pid")
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+redis_pid=$!
+stop_servers() { kill -QUIT "$pg_pid" 2>/dev/null || true; kill "$redis_pid" 2>/dev/null || true; sleep 0.5; rm -rf "$servers"; }
+trap stop_servers EXIT
+for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.05; done
+output=$(SHOP_POSTGRES_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=postgres" \
+    SHOP_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo run --quiet --locked --example shop)
+for expected in \
+    "buy a kiwi (the failing path) -> 502 Bad Gateway" \
+    "                            ├── GET (inventory, client) " \
+    "├── SELECT stock (inventory, client) " \
+    "├── SELECT crates crates (inventory, client) " \
+    "db.system.name=postgresql" \
+    "└── SETEX (inventory, client) " \
+    "db.system.name=redis"; do
+    if ! grep -qF -- "$expected" <<<"$output"; then
+        echo "shop (PostgreSQL, Redis) output lacks: $expected" >&2
+        echo "$output" >&2
+        exit 1
+    fi
+done
+stop_servers
+trap - EXIT
+echo "shop on PostgreSQL and Redis: ok"
+

@@ -8,9 +8,15 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use redis::AsyncCommands;
+use redis::aio::MultiplexedConnection;
+use tokio::sync::OnceCell;
 use tracekit::http::ServerLayer;
+use tracekit::sql::DbConfig;
+use tracekit::sql::deadpool_postgres::Pool;
 use tracekit::sql::rusqlite::Connection;
 use tracekit::{Context, traced};
+use tracekit_redis::Traced;
 
 #[derive(Debug)]
 pub enum StockError {
@@ -27,67 +33,178 @@ impl std::fmt::Display for StockError {
     }
 }
 
-/// The stock, in a real SQLite database (in memory), reached through the
-/// traced client: each statement run under a request is a span.
+/// The stock, in a real database reached through a traced client: SQLite
+/// in memory by default; PostgreSQL when `SHOP_POSTGRES_URL` is set; and
+/// a Redis cache in front of it when `SHOP_REDIS_URL` is set. Each
+/// statement and command run under a request is a span.
 #[derive(Clone)]
 struct Stock {
-    db: Arc<Mutex<Connection>>,
+    store: Store,
+    /// The Redis cache, connected on first use.
+    cache: Option<Arc<OnceCell<Traced<MultiplexedConnection>>>>,
 }
 
+#[derive(Clone)]
+enum Store {
+    Sqlite(Arc<Mutex<Connection>>),
+    /// The pool, and its tables made on first use.
+    Postgres(Pool, Arc<OnceCell<()>>),
+}
+
+/// The schema and the data, the same in both databases. Durians come in
+/// crates, counted by hand: the slow path.
+const SCHEMA: &str = "CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER NOT NULL);
+     INSERT INTO stock VALUES ('apple', 5), ('kiwi', 0), ('durian', 2);
+     CREATE TABLE crates (item TEXT NOT NULL, weight INTEGER NOT NULL);";
+const CRATES: &str =
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
+     INSERT INTO crates SELECT 'durian', i % 7 FROM n";
+const COUNT: &str = "SELECT count FROM stock WHERE item = $1";
+const COUNT_CRATES: &str =
+    "SELECT count(*) / 1125000 FROM crates a JOIN crates b ON a.item = b.item WHERE a.item = $1";
+
 impl Stock {
-    /// Created and filled at start, before any request: no span (a
-    /// statement with no active span makes none).
+    /// The store the environment names. SQLite is created and filled
+    /// here, before any request: no span (a statement with no active span
+    /// makes none).
     fn open() -> Stock {
-        let db = Connection::open_in_memory().expect("an in-memory database");
-        db.execute_batch(
-            "CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER NOT NULL);
-             INSERT INTO stock VALUES ('apple', 5), ('kiwi', 0), ('durian', 2);
-             CREATE TABLE crates (item TEXT NOT NULL, weight INTEGER NOT NULL);",
-        )
-        .expect("the stock");
-        // Durians come in crates, counted by hand: the slow path.
-        db.execute(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
-             INSERT INTO crates SELECT 'durian', i % 7 FROM n",
-            [],
-        )
-        .expect("the crates");
-        Stock {
-            db: Arc::new(Mutex::new(db)),
-        }
+        let store = match std::env::var("SHOP_POSTGRES_URL") {
+            Ok(url) => {
+                let config: tokio_postgres::Config = url.parse().expect("SHOP_POSTGRES_URL");
+                let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+                let pool = deadpool_postgres::Pool::builder(manager)
+                    .build()
+                    .expect("a pool");
+                let traced = Pool::new(pool, DbConfig::postgres().namespace("postgres"));
+                Store::Postgres(traced, Arc::new(OnceCell::new()))
+            }
+            Err(_) => {
+                let db = Connection::open_in_memory().expect("an in-memory database");
+                db.execute_batch(SCHEMA).expect("the stock");
+                db.execute(&CRATES.replace("$1", "?1"), [])
+                    .expect("the crates");
+                Store::Sqlite(Arc::new(Mutex::new(db)))
+            }
+        };
+        let cache = std::env::var("SHOP_REDIS_URL")
+            .is_ok()
+            .then(|| Arc::new(OnceCell::new()));
+        Stock { store, cache }
     }
 
-    /// How many `item`s there are: one query, or for durians a count of
-    /// every pair of crates (a real slow query).
-    fn count(&self, item: &str) -> Result<i64, StockError> {
-        let db = self
-            .db
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let counted = if item == "durian" {
-            db.query_row(
-                "SELECT count(*) / 1125000 FROM crates a JOIN crates b ON a.item = b.item WHERE a.item = ?1",
-                [item],
-                |row| row.get(0),
-            )
-        } else {
-            db.query_row("SELECT count FROM stock WHERE item = ?1", [item], |row| {
-                row.get(0)
-            })
+    /// How many `item`s there are: from the cache, else from the store
+    /// (then cached for a minute).
+    async fn count(&self, item: &str) -> Result<i64, StockError> {
+        let failed = |error: &dyn std::fmt::Display| StockError::Database(error.to_string());
+        let mut cache = match &self.cache {
+            Some(cell) => Some(
+                cell.get_or_try_init(|| untraced(connect_cache()))
+                    .await
+                    .map_err(|e| failed(&e))?
+                    .clone(),
+            ),
+            None => None,
         };
-        counted.map_err(|error| StockError::Database(error.to_string()))
+        let key = format!("stock:{item}");
+        if let Some(cache) = &mut cache
+            && let Some(count) = cache
+                .get::<_, Option<i64>>(&key)
+                .await
+                .map_err(|e| failed(&e))?
+        {
+            return Ok(count);
+        }
+        let count = self.count_in_store(item).await?;
+        if let Some(cache) = &mut cache {
+            let _: () = cache
+                .set_ex(&key, count, 60)
+                .await
+                .map_err(|e| failed(&e))?;
+        }
+        Ok(count)
     }
+
+    async fn count_in_store(&self, item: &str) -> Result<i64, StockError> {
+        let failed = |error: &dyn std::fmt::Display| StockError::Database(error.to_string());
+        let query = if item == "durian" {
+            COUNT_CRATES
+        } else {
+            COUNT
+        };
+        match &self.store {
+            Store::Sqlite(db) => {
+                // The query blocks: it runs on a blocking thread, in this
+                // span's context, so its span is this one's child.
+                let context = Context::current();
+                let (db, item) = (db.clone(), item.to_owned());
+                tokio::task::spawn_blocking(move || {
+                    context.run(|| {
+                        let db = db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        db.query_row(&query.replace("$1", "?1"), [&item], |row| row.get(0))
+                    })
+                })
+                .await
+                .map_err(|e| failed(&e))?
+                .map_err(|e| failed(&e))
+            }
+            Store::Postgres(pool, tables) => {
+                let setup = pool.clone();
+                tables
+                    .get_or_try_init(|| untraced(make_tables(setup)))
+                    .await
+                    .map_err(|e| failed(&e))?;
+                let db = pool.get().await.map_err(|e| failed(&e))?;
+                let row = db
+                    .query_one(query, &[&item])
+                    .await
+                    .map_err(|e| failed(&e))?;
+                // count(*) is a bigint; the stock's count an integer.
+                Ok(row
+                    .try_get::<_, i64>(0)
+                    .or_else(|_| row.try_get::<_, i32>(0).map(i64::from))
+                    .map_err(|e| failed(&e))?)
+            }
+        }
+    }
+}
+
+/// Runs `work` on a task of its own, outside any span: setting up is not
+/// a request's work.
+async fn untraced<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, String>> + Send + 'static,
+) -> Result<T, String> {
+    tokio::spawn(work).await.map_err(|e| e.to_string())?
+}
+
+async fn connect_cache() -> Result<Traced<MultiplexedConnection>, String> {
+    let url = std::env::var("SHOP_REDIS_URL").map_err(|e| e.to_string())?;
+    let client = redis::Client::open(url).map_err(|e| e.to_string())?;
+    let connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut traced = Traced::new(connection);
+    // A fresh cache for each run of the shop.
+    let _: () = redis::cmd("FLUSHDB")
+        .query_async(&mut traced)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(traced)
+}
+
+async fn make_tables(pool: Pool) -> Result<(), String> {
+    let db = pool.get().await.map_err(|e| e.to_string())?;
+    db.batch_execute("DROP TABLE IF EXISTS stock; DROP TABLE IF EXISTS crates;")
+        .await
+        .map_err(|e| e.to_string())?;
+    db.batch_execute(SCHEMA).await.map_err(|e| e.to_string())?;
+    db.execute(CRATES, &[]).await.map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 #[traced(skip(stock))]
 async fn check_stock(stock: &Stock, item: String) -> Result<i64, StockError> {
-    // The query blocks: it runs on a blocking thread, in this span's
-    // context, so its span is this one's child.
-    let context = Context::current();
-    let (stock, name) = (stock.clone(), item.clone());
-    let count = tokio::task::spawn_blocking(move || context.run(|| stock.count(&name)))
-        .await
-        .map_err(|error| StockError::Database(error.to_string()))??;
+    let count = stock.count(&item).await?;
     if count == 0 {
         return Err(StockError::OutOfStock(item));
     }

@@ -16,7 +16,11 @@
 //! - the inventory keeps its stock in SQLite, through the traced client
 //!   (`tracekit::sql::rusqlite::Connection`): each statement a request
 //!   runs is a client span (`SELECT stock`), the schema and data created
-//!   at start make none (no request is active then);
+//!   at start make none (no request is active then). With
+//!   `SHOP_POSTGRES_URL` (a tokio-postgres connection string) it keeps it
+//!   in PostgreSQL through the traced deadpool pool, and with
+//!   `SHOP_REDIS_URL` it caches the counts in Redis through the traced
+//!   connection (`GET`, `SETEX` spans beside the query's);
 //! - one slow path (a real slow query), one failing path (a 500 in the
 //!   inventory, a 502 in the gateway), one nested router, baggage from the
 //!   driver to the inventory;
