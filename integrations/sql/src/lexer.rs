@@ -63,25 +63,30 @@ impl Iterator for Tokens<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Token> {
-        let at = self.at;
-        if at >= self.sql.len() {
+        if self.at >= self.sql.len() {
             return None;
         }
-        let bytes = self.sql.as_bytes();
-        let (kind, end) = next(bytes, at, self.dialect);
-        // Every token ends past its start and on a character boundary
-        // (nearly always already: most end at an ASCII byte).
-        let mut end = end.max(at + 1);
-        if end < bytes.len() && (bytes[end] as i8) < -0x40 {
-            end = boundary(self.sql, end);
-        }
-        let end = end.min(bytes.len());
-        self.at = end;
-        Some(Token {
-            kind,
-            start: at,
-            end,
-        })
+        let token = token_at(self.sql, self.at, self.dialect);
+        self.at = token.end;
+        Some(token)
+    }
+}
+
+/// The token that starts at `at` (before the end of `sql`).
+#[inline]
+pub(crate) fn token_at(sql: &str, at: usize, dialect: Dialect) -> Token {
+    let bytes = sql.as_bytes();
+    let (kind, end) = next(bytes, at, dialect);
+    // Every token ends past its start and on a character boundary
+    // (nearly always already: most end at an ASCII byte).
+    let mut end = end.max(at + 1);
+    if end < bytes.len() && (bytes[end] as i8) < -0x40 {
+        end = boundary(sql, end);
+    }
+    Token {
+        kind,
+        start: at,
+        end: end.min(bytes.len()),
     }
 }
 
@@ -97,6 +102,15 @@ fn boundary(sql: &str, mut at: usize) -> usize {
 #[inline]
 fn next(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     let c = b[at];
+    // Names and spaces, most of a statement, first: one look at the
+    // class table.
+    let class = CLASS[usize::from(c)];
+    if class & (NAME | DIGIT) == NAME {
+        return word(b, at, dialect);
+    }
+    if class & SPACE != 0 {
+        return (Kind::Space, run_of(b, at, SPACE));
+    }
     let peek = |n: usize| b.get(at + n).copied();
     match c {
         c if c.is_ascii_whitespace() => (Kind::Space, run_of(b, at, SPACE)),

@@ -5,7 +5,7 @@
 //! keywords, operators and placeholders (`$1`, `?`, `:name`) stay as
 //! written.
 
-use crate::lexer::{Dialect, Kind, tokens};
+use crate::lexer::{Dialect, Kind, token_at};
 
 /// `sql` without its values (see the module docs).
 ///
@@ -30,8 +30,12 @@ pub fn sanitize(sql: &str, dialect: Dialect) -> String {
     // An `IN (` list being read: where its `(` was written, how many
     // values it has so far, and whether a value is expected next.
     let mut list: Option<(usize, usize, bool)> = None;
-    let mut tokens = tokens(sql, dialect).peekable();
-    while let Some(token) = tokens.next() {
+    // Tokens are read in place, one after another; a comment looks at the
+    // one after it.
+    let mut at = 0;
+    while at < sql.len() {
+        let token = token_at(sql, at, dialect);
+        at = token.end;
         match token.kind {
             Kind::Space => continue,
             // A comment between two tokens still separates them, by one
@@ -40,13 +44,14 @@ pub fn sanitize(sql: &str, dialect: Dialect) -> String {
                 out.skip(token.start, token.end);
                 let after_space =
                     out.text.is_empty() || out.text.ends_with(|c: char| c.is_ascii_whitespace());
-                match tokens.peek() {
-                    Some(space) if space.kind == Kind::Space && after_space => {
-                        out.skip(space.start, space.end);
-                        tokens.next();
+                if at < sql.len() {
+                    let next = token_at(sql, at, dialect);
+                    if next.kind == Kind::Space && after_space {
+                        out.skip(next.start, next.end);
+                        at = next.end;
+                    } else if next.kind != Kind::Space && !after_space {
+                        out.text.push(' ');
                     }
-                    Some(next) if next.kind != Kind::Space && !after_space => out.text.push(' '),
-                    _ => {}
                 }
                 continue;
             }
