@@ -17,9 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use opentelemetry::trace::TracerProvider as _;
-use support::{CountingExporter, OtelCounter, YieldOnce, block_on};
-use tracing_subscriber::layer::SubscriberExt;
+use support::{CountingExporter, YieldOnce, block_on, otel_subscriber};
 
 const CHILDREN: u64 = 1000;
 
@@ -215,12 +213,8 @@ fn spans(c: &mut Criterion) {
     });
 
     // tracing + tracing-opentelemetry over the OpenTelemetry SDK.
-    let otel = OtelCounter::default();
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_span_processor(otel.clone())
-        .build();
-    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    let (subscriber, otel) = otel_subscriber();
+    tracing::subscriber::with_default(subscriber, || {
         group.bench_function("tracing + opentelemetry", |b| {
             b.iter(|| {
                 produced.add(CHILDREN + 1);

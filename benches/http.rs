@@ -17,10 +17,8 @@ use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use opentelemetry::trace::TracerProvider as _;
-use support::{CountingExporter, OtelCounter, block_on};
+use support::{CountingExporter, block_on, otel_subscriber};
 use tower::{Service, ServiceBuilder, ServiceExt};
-use tracing_subscriber::layer::SubscriberExt;
 
 fn request() -> Request<Full<Bytes>> {
     Request::get("/items/42?color=red")
@@ -116,15 +114,11 @@ fn server(c: &mut Criterion) {
         b.iter(|| serve_one(&mut traced))
     });
 
-    let otel = OtelCounter::default();
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_span_processor(otel.clone())
-        .build();
-    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
+    let (subscriber, otel) = otel_subscriber();
     let mut peer = ServiceBuilder::new()
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .service_fn(answer);
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    tracing::subscriber::with_default(subscriber, || {
         serve_one(&mut peer);
         assert_eq!(
             otel.0.load(Ordering::Relaxed),

@@ -13,10 +13,8 @@ use std::hint::black_box;
 use std::sync::atomic::Ordering;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use opentelemetry::trace::TracerProvider as _;
-use support::{CountingExporter, OtelCounter};
+use support::{CountingExporter, otel_subscriber};
 use tracekit_sql::{Dialect, sanitize, sanitized};
-use tracing_subscriber::layer::SubscriberExt;
 
 const QUERY: &str = "SELECT count FROM stock WHERE item = ?1";
 
@@ -77,12 +75,8 @@ fn queries(c: &mut Criterion) {
     tracekit::global().flush().expect("flushed");
     assert!(exported.0.load(Ordering::Relaxed) > 0);
 
-    let otel = OtelCounter::default();
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_span_processor(otel.clone())
-        .build();
-    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    let (subscriber, otel) = otel_subscriber();
+    tracing::subscriber::with_default(subscriber, || {
         let request = tracing::info_span!("request");
         let _entered = request.enter();
         group.bench_function("tracing + opentelemetry span, same attributes", |b| {

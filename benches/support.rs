@@ -41,6 +41,21 @@ impl opentelemetry_sdk::trace::SpanProcessor for OtelCounter {
     }
 }
 
+/// A `tracing` subscriber that sends its spans through
+/// tracing-opentelemetry to the OpenTelemetry SDK, as its users set it
+/// up, and the counter of the spans the SDK finished. (The layer's tracer
+/// keeps its provider alive.)
+pub fn otel_subscriber() -> (impl tracing::Subscriber + Send + Sync, OtelCounter) {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let otel = OtelCounter::default();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_span_processor(otel.clone())
+        .build();
+    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
+    (tracing_subscriber::registry().with(layer), otel)
+}
+
 /// Polls a future to completion on this thread.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);

@@ -6,6 +6,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# expect NAME OUTPUT LINE...: each LINE is in OUTPUT, or the script fails
+# showing it.
+expect() {
+    local name=$1 output=$2
+    shift 2
+    for expected in "$@"; do
+        if ! grep -qF -- "$expected" <<<"$output"; then
+            echo "$name output lacks: $expected" >&2
+            echo "$output" >&2
+            exit 1
+        fi
+    done
+    echo "$name: ok"
+}
+
 echo "== the Python interop peers (OpenTelemetry's propagators, OTLP classes, FastAPI and requests instrumentation, pinned)"
 venv=target/interop-venv
 peers="import opentelemetry.propagators.b3, opentelemetry.propagators.jaeger"
@@ -38,24 +53,17 @@ cargo test --locked -p tracekit-otlp --features grpc
 
 echo "== the quickstart example prints its traces"
 output=$(cargo run --quiet --locked --example quickstart)
-for expected in \
+expect "quickstart" "$output" \
     "Checkout::checkout " \
     "├── Checkout::load_cart " \
     "user.tier=gold card=[redacted]" \
     "! error quickstart::PaymentError: card declined (code 51)" \
     "└── inventory.lookup " \
-    "! error panic: quantity must be a number"; do
-    if ! grep -qF -- "$expected" <<<"$output"; then
-        echo "quickstart output lacks: $expected" >&2
-        echo "$output" >&2
-        exit 1
-    fi
-done
-echo "quickstart: ok"
+    "! error panic: quantity must be a number"
 
 echo "== the shop example: one trace across three processes"
 output=$(cargo run --quiet --locked --example shop)
-for expected in \
+expect "shop" "$output" \
     "31 spans from 3 processes (driver, gateway, inventory)" \
     "buy a kiwi (the failing path) -> 502 Bad Gateway" \
     "    └── GET /shop/buy/{item} (gateway, server) " \
@@ -67,14 +75,7 @@ for expected in \
     "error.type=shop::inventory::StockError ERROR" \
     "                            └── SELECT stock (inventory, client) " \
     "└── SELECT crates crates (inventory, client) " \
-    "└── GET /admin/audit/{item} (inventory, server) "; do
-    if ! grep -qF -- "$expected" <<<"$output"; then
-        echo "shop output lacks: $expected" >&2
-        echo "$output" >&2
-        exit 1
-    fi
-done
-echo "shop: ok"
+    "└── GET /admin/audit/{item} (inventory, server) "
 
 echo "== the shop on PostgreSQL behind a Redis cache: servers of its own on loopback"
 servers=$(mktemp -d)
@@ -97,21 +98,14 @@ trap stop_servers EXIT
 for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.05; done
 output=$(SHOP_POSTGRES_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=postgres" \
     SHOP_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo run --quiet --locked --example shop)
-for expected in \
+expect "shop on PostgreSQL and Redis" "$output" \
     "buy a kiwi (the failing path) -> 502 Bad Gateway" \
     "                            ├── GET (inventory, client) " \
     "├── SELECT stock (inventory, client) " \
     "├── SELECT crates crates (inventory, client) " \
     "db.system.name=postgresql" \
     "└── SETEX (inventory, client) " \
-    "db.system.name=redis"; do
-    if ! grep -qF -- "$expected" <<<"$output"; then
-        echo "shop (PostgreSQL, Redis) output lacks: $expected" >&2
-        echo "$output" >&2
-        exit 1
-    fi
-done
+    "db.system.name=redis"
 stop_servers
 trap - EXIT
-echo "shop on PostgreSQL and Redis: ok"
 

@@ -264,8 +264,7 @@ fn the_scrubber_replaces_tokens_cards_and_addresses_before_export() {
         .scrub_values(true)
         .build();
     let span = tracer.span("signup").start();
-    let header = "Bearer eyJhbGciOi.J9x-y_z";
-    span.set_tag("header", header);
+    span.set_tag("header", "Bearer eyJhbGciOi.J9x-y_z");
     span.set_tag("note", "card 4111-1111-1111-1111 for bob@example.com");
     span.set_tag("count", 4111111111111111u64);
     span.log([("message", "mailed ada@example.org")]);
@@ -286,10 +285,6 @@ fn the_scrubber_replaces_tokens_cards_and_addresses_before_export() {
     assert_eq!(
         span.logs[0].fields[0].1,
         TagValue::from("mailed [redacted]")
-    );
-    assert_eq!(
-        header, "Bearer eyJhbGciOi.J9x-y_z",
-        "the caller's value is its own"
     );
 }
 

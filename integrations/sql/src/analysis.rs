@@ -18,9 +18,10 @@ use crate::summary::{Summary, summarize};
     allow(dead_code)
 )]
 pub(crate) struct Analysis {
+    /// `db.query.text`.
     pub sanitized: Cow<'static, str>,
-    /// The span name: the summary, else the system's name (filled in at
-    /// each span).
+    /// `db.query.summary`, and the span's name (the system's name when
+    /// there is none).
     pub summary: Option<Cow<'static, str>>,
     pub operation: Option<Cow<'static, str>>,
     pub collection: Option<Cow<'static, str>>,

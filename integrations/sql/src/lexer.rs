@@ -113,7 +113,6 @@ fn next(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     }
     let peek = |n: usize| b.get(at + n).copied();
     match c {
-        c if c.is_ascii_whitespace() => (Kind::Space, run_of(b, at, SPACE)),
         b'-' if peek(1) == Some(b'-') && line_comment_after_dashes(b, at, dialect) => {
             (Kind::Comment, line_end(b, at))
         }
@@ -125,13 +124,12 @@ fn next(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
         b'[' if dialect == Dialect::Sqlite => (Kind::Quoted, bracket_end(b, at)),
         b'$' if dialect == Dialect::Postgres => dollar(b, at),
         b'$' | b':' | b'@' if dialect == Dialect::Sqlite && peek(1).is_some_and(is_word_byte) => {
-            (Kind::Placeholder, run(b, at + 1, is_word_byte))
+            (Kind::Placeholder, run_of(b, at + 1, NAME | DOLLAR))
         }
         b':' if peek(1) == Some(b':') => (Kind::Punct, at + 2),
-        b'?' => (Kind::Placeholder, run(b, at + 1, |c| c.is_ascii_digit())),
+        b'?' => (Kind::Placeholder, run_of(b, at + 1, DIGIT)),
         b'0'..=b'9' => number(b, at, dialect),
         b'.' if peek(1).is_some_and(|c| c.is_ascii_digit()) => number(b, at, dialect),
-        c if is_word_start(c) => word(b, at, dialect),
         _ => (Kind::Punct, at + 1),
     }
 }
@@ -163,10 +161,6 @@ static CLASS: [u8; 256] = {
     }
     class
 };
-
-fn is_word_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
-}
 
 fn is_word_byte(c: u8) -> bool {
     CLASS[usize::from(c)] & (NAME | DOLLAR) != 0
@@ -256,7 +250,7 @@ fn bracket_end(b: &[u8], at: usize) -> usize {
 /// PostgreSQL's `$1` placeholder, or a `$tag$ .. $tag$` string.
 fn dollar(b: &[u8], at: usize) -> (Kind, usize) {
     if b.get(at + 1).is_some_and(u8::is_ascii_digit) {
-        return (Kind::Placeholder, run(b, at + 1, |c| c.is_ascii_digit()));
+        return (Kind::Placeholder, run_of(b, at + 1, DIGIT));
     }
     let tag_end = run(b, at + 1, |c| {
         c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
@@ -316,7 +310,7 @@ fn number(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     // `1st_column` in MySQL is a name that starts with digits; elsewhere
     // a number followed by a name (`123abc` is `123 AS abc`).
     if dialect == Dialect::MySql && peek(i).is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') {
-        return (Kind::Word, run(b, i, is_word_byte));
+        return (Kind::Word, run_of(b, i, NAME | DOLLAR));
     }
     (Kind::Literal, i)
 }

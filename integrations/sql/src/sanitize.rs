@@ -124,23 +124,3 @@ impl Out<'_> {
         self.copied = end;
     }
 }
-
-/// `message` with each `"…"` and `'…'` part replaced by `?`: a database's
-/// error message quotes names and values alike.
-#[cfg_attr(not(feature = "tokio-postgres"), allow(dead_code))]
-pub(crate) fn unquoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut quote = None;
-    for c in message.chars() {
-        match quote {
-            Some(open) if c == open => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                out.push('?');
-            }
-            None => out.push(c),
-        }
-    }
-    out
-}

@@ -319,11 +319,30 @@ fn failed(span: &mut QuerySpan, error: &Error) {
     }
     let status = error.code().map(|code| code.code().to_owned());
     let message = match error.as_db_error() {
-        Some(db) => crate::sanitize::unquoted(db.message()),
+        Some(db) => unquoted(db.message()),
         None => error.to_string(),
     };
     let kind = status
         .clone()
         .unwrap_or_else(|| "tokio_postgres::Error".to_owned());
     span.failed(status, &kind, &message);
+}
+
+/// `message` with each `"…"` and `'…'` part replaced by `?`: a database's
+/// error message quotes names and values alike.
+fn unquoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                out.push('?');
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }

@@ -137,14 +137,14 @@ impl<T, E, F: From<E>> FromResidual<Result<Infallible, E>> for Poll<Option<Resul
 mod tests {
     use super::*;
 
-    /// What `?` gives, and what `Branch` and `FromResidual` give, side by
-    /// side for each type.
+    /// What `?` leaves with (`by_question`), and what `Branch` and
+    /// `FromResidual` make of `value`, which must make `?` leave.
     fn same<T: Branch, R>(value: T, by_question: R)
     where
         R: FromResidual<T::Residual> + PartialEq + std::fmt::Debug,
     {
         let mirrored = match value.__tracekit_branch() {
-            ControlFlow::Continue(_) => return,
+            ControlFlow::Continue(_) => panic!("each value here makes `?` leave"),
             ControlFlow::Break(residual) => R::__tracekit_from_residual(residual),
         };
         assert_eq!(mirrored, by_question);
