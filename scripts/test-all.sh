@@ -32,9 +32,12 @@ if ! "$venv/bin/python" -c "$peers" 2>/dev/null; then
 fi
 export TRACEKIT_PYTHON="$PWD/$venv/bin/python"
 
-echo "== the servers the integration tests start (Redis and PostgreSQL, from the distribution's packages when missing)"
+echo "== the servers the integration tests start (Redis, PostgreSQL and MariaDB, from the distribution's packages when missing)"
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+    missing+=(mariadb-server)
+fi
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     missing+=(postgresql)
 fi
@@ -44,6 +47,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 redis-server --version
+"$(command -v mariadbd || echo /usr/sbin/mariadbd)" --version
 
 echo "== cargo test --workspace (unit, integration, ui, doc, interop)"
 cargo test --workspace --locked

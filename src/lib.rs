@@ -633,7 +633,10 @@
 //!
 //! The feature `tokio-postgres` adds `tracekit::sql::tokio_postgres::Client`
 //! around a tokio-postgres client, and `deadpool-postgres` a traced pool
-//! that records the wait for a connection. A statement is traced only under an
+//! that records the wait for a connection. With `sqlx-postgres`,
+//! `sqlx-mysql` or `sqlx-sqlite`, `tracekit::sql::sqlx::Pool::new(pool)`
+//! is a sqlx `Executor` itself: `sqlx::query(..).fetch_all(&pool)` stays
+//! as it is, transactions included. A statement is traced only under an
 //! active span (a request's, a traced function's), unless
 //! `DbConfig::root_spans` says otherwise.
 //!
@@ -759,8 +762,9 @@ pub use tracekit_zipkin as zipkin;
 #[cfg(feature = "http")]
 pub use tracekit_http as http;
 
-/// SQL instrumentation (feature `sql`, on by default; `rusqlite` and
-/// `tokio-postgres` add the traced clients): a client span for every statement, named after
+/// SQL instrumentation (feature `sql`, on by default; `rusqlite`,
+/// `tokio-postgres`, `deadpool-postgres` and `sqlx-*` add the traced
+/// clients): a client span for every statement, named after
 /// what it does, with OpenTelemetry's database attributes and the query
 /// text without its values ([`sql::sanitize`]).
 #[cfg(feature = "sql")]

@@ -12,6 +12,9 @@
 //!   PostgreSQL client (or transaction); `deadpool_postgres::Pool`
 //!   (feature `deadpool-postgres`): its pool, the wait for a connection
 //!   recorded.
+//! - `sqlx::Pool` and `sqlx::Connection` (feature `sqlx`, with the
+//!   drivers' features `sqlx-postgres`, `sqlx-mysql`, `sqlx-sqlite`):
+//!   sqlx's `Executor`, traced; needs Rust 1.94, as sqlx 0.9 does.
 //!
 //! A span is made only under an active parent span (a request's, a traced
 //! function's): a cache or database call with no parent would start a
@@ -25,7 +28,7 @@ mod config;
 mod intern;
 mod lexer;
 mod sanitize;
-#[cfg(any(feature = "rusqlite", feature = "tokio-postgres"))]
+#[cfg(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx"))]
 mod span;
 mod summary;
 
@@ -33,6 +36,8 @@ mod summary;
 pub mod deadpool_postgres;
 #[cfg(feature = "rusqlite")]
 pub mod rusqlite;
+#[cfg(feature = "sqlx")]
+pub mod sqlx;
 #[cfg(feature = "tokio-postgres")]
 pub mod tokio_postgres;
 

@@ -112,7 +112,10 @@ impl QuerySpan {
 
     /// Records how long getting the connection from its pool waited
     /// (`db.client.connection.wait_time`, in seconds).
-    #[cfg_attr(not(feature = "deadpool-postgres"), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "deadpool-postgres", feature = "sqlx")),
+        allow(dead_code)
+    )]
     pub(crate) fn waited(&mut self, waited: std::time::Duration) {
         if let Some(span) = &mut self.span {
             span.set_tag("db.client.connection.wait_time", waited.as_secs_f64());
@@ -168,4 +171,27 @@ impl Drop for QuerySpan {
             span.set_tag("cancelled", true);
         }
     }
+}
+
+/// `message` with each `"…"` and `'…'` part replaced by `?`: a database's
+/// error message quotes names and values alike.
+#[cfg_attr(
+    not(any(feature = "tokio-postgres", feature = "sqlx")),
+    allow(dead_code)
+)]
+pub(crate) fn unquoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                out.push('?');
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }

@@ -33,7 +33,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Error, GenericClient, Row, Transaction};
 
 use crate::config::DbConfig;
-use crate::span::QuerySpan;
+use crate::span::{QuerySpan, unquoted};
 
 /// A tokio-postgres client (`C` is a `tokio_postgres::Client`, a
 /// `Transaction`, or with the feature `deadpool-postgres` a pooled
@@ -326,23 +326,4 @@ fn failed(span: &mut QuerySpan, error: &Error) {
         .clone()
         .unwrap_or_else(|| "tokio_postgres::Error".to_owned());
     span.failed(status, &kind, &message);
-}
-
-/// `message` with each `"…"` and `'…'` part replaced by `?`: a database's
-/// error message quotes names and values alike.
-fn unquoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut quote = None;
-    for c in message.chars() {
-        match quote {
-            Some(open) if c == open => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                out.push('?');
-            }
-            None => out.push(c),
-        }
-    }
-    out
 }

@@ -1,12 +1,11 @@
 //! The traced deadpool-postgres pool against a real PostgreSQL server:
 //! the wait for a connection is a tag on the first statement's span.
 
-#[path = "support/postgres.rs"]
-mod postgres;
+mod support;
 
 use std::time::Duration;
 
-use postgres::Postgres;
+use support::postgres::Postgres;
 use tracekit::{TagValue, testing};
 use tracekit_sql::DbConfig;
 use tracekit_sql::deadpool_postgres::Pool;

@@ -3,9 +3,11 @@
 //! SQLite's codes, transactions, rows, the parent-only default and the
 //! sqlcommenter comment SQLite receives.
 
-use std::sync::{Mutex, OnceLock};
+mod support;
 
-use tracekit::export::Memory;
+use std::sync::Mutex;
+
+use support::{exported, tag, text};
 use tracekit::{SpanKind, SpanRecord, TagValue, testing};
 use tracekit_sql::DbConfig;
 use tracekit_sql::rusqlite::Connection;
@@ -19,29 +21,6 @@ fn stock() -> Connection {
         )
         .expect("the table");
     db
-}
-
-fn text(value: &str) -> Option<TagValue> {
-    Some(TagValue::from(value.to_owned()))
-}
-
-fn tag(span: &SpanRecord, key: &str) -> Option<TagValue> {
-    span.tag(key).cloned()
-}
-
-/// The tests' tracer, exporting to memory: what is made with no capture
-/// (no parent) is found there.
-fn exported() -> &'static Memory {
-    static MEMORY: OnceLock<Memory> = OnceLock::new();
-    MEMORY.get_or_init(|| {
-        let memory = Memory::new();
-        std::mem::forget(
-            tracekit::Tracer::builder()
-                .exporter(memory.clone())
-                .install(),
-        );
-        memory
-    })
 }
 
 #[test]

@@ -3,23 +3,15 @@
 //! prepared statements, rows, a cancelled query, and the traceparent the
 //! server receives.
 
-#[path = "support/postgres.rs"]
-mod postgres;
+mod support;
 
 use std::time::Duration;
 
-use postgres::Postgres;
+use support::postgres::Postgres;
+use support::{tag, text};
 use tracekit::{SpanKind, SpanRecord, TagValue, testing};
 use tracekit_sql::DbConfig;
 use tracekit_sql::tokio_postgres::Client;
-
-fn text(value: &str) -> Option<TagValue> {
-    Some(TagValue::from(value.to_owned()))
-}
-
-fn tag(span: &SpanRecord, key: &str) -> Option<TagValue> {
-    span.tag(key).cloned()
-}
 
 /// A traced client of `server`, its stock table filled.
 async fn client(server: &Postgres, config: DbConfig) -> Client {
