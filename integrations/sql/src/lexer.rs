@@ -136,14 +136,17 @@ fn next(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
 
 /// Classes of bytes, looked up in [`CLASS`]: the loops that read names,
 /// spaces and digits test one bit per byte.
-const SPACE: u8 = 1;
+pub(crate) const SPACE: u8 = 1;
 /// Letters, digits, `_` and the bytes of non-ASCII characters.
-const NAME: u8 = 2;
+pub(crate) const NAME: u8 = 2;
 /// `$`, which names may hold after their first character (not in SQLite).
-const DOLLAR: u8 = 4;
-const DIGIT: u8 = 8;
+pub(crate) const DOLLAR: u8 = 4;
+pub(crate) const DIGIT: u8 = 8;
+/// Punctuation that is a token of one byte in every dialect and starts
+/// nothing else (not `(`, which may open an `IN` list).
+pub(crate) const PUNCT: u8 = 16;
 
-static CLASS: [u8; 256] = {
+pub(crate) static CLASS: [u8; 256] = {
     let mut class = [0u8; 256];
     let mut c = 0;
     while c < 256 {
@@ -156,6 +159,13 @@ static CLASS: [u8; 256] = {
             class[c] = NAME | DIGIT;
         } else if b == b'$' {
             class[c] = DOLLAR;
+        } else if b.is_ascii_punctuation()
+            && !matches!(
+                b,
+                b'(' | b'-' | b'#' | b'/' | b'\'' | b'"' | b'`' | b'[' | b':' | b'@' | b'?' | b'.'
+            )
+        {
+            class[c] = PUNCT;
         }
         c += 1;
     }
@@ -168,7 +178,7 @@ fn is_word_byte(c: u8) -> bool {
 
 /// The end of the run of bytes from `at` whose class has a bit of `mask`.
 #[inline]
-fn run_of(b: &[u8], at: usize, mask: u8) -> usize {
+pub(crate) fn run_of(b: &[u8], at: usize, mask: u8) -> usize {
     let mut i = at;
     while i < b.len() && CLASS[usize::from(b[i])] & mask != 0 {
         i += 1;
