@@ -10,6 +10,7 @@
 //! Run with `cargo bench --bench compare` (add `-- --quick` for a fast pass).
 
 #[path = "support.rs"]
+#[allow(dead_code)] // the process CPU clock serves the other benches
 mod support;
 
 use std::hint::black_box;

@@ -2,18 +2,23 @@
 //! same in-memory SQLite database through rusqlite alone, through the
 //! traced client (a sampled parent, a counting exporter), and inside a
 //! `tracing` span with the same attributes over tracing-opentelemetry;
-//! and the sanitizer on a 1 KB statement, first seen and seen before.
+//! the same three on a PostgreSQL server of the bench's own, on loopback
+//! (skipped, with a note, when PostgreSQL is not installed); and the
+//! sanitizer on a 1 KB statement, first seen and seen before.
 //!
 //! `cargo bench --bench sql`
 
 #[allow(dead_code)] // the async helpers serve the comparison bench
 mod support;
+// The tests' servers: PostgreSQL in a directory of its own.
+#[path = "../integrations/sql/tests/support/mod.rs"]
+mod servers;
 
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use support::{CountingExporter, otel_subscriber};
+use support::{CountingExporter, otel_subscriber, process_cpu_nanos};
 use tracekit_sql::{Dialect, sanitize, sanitized};
 
 const QUERY: &str = "SELECT count FROM stock WHERE item = ?1";
@@ -98,6 +103,8 @@ fn queries(c: &mut Criterion) {
     assert!(otel.0.load(Ordering::Relaxed) > 0);
     group.finish();
 
+    postgres_queries(c, &exported);
+
     let mut group = c.benchmark_group("sanitizer");
     let statement = kilobyte_statement();
     group.bench_function(format!("{} bytes, first seen", statement.len()), |b| {
@@ -107,6 +114,107 @@ fn queries(c: &mut Criterion) {
         b.iter(|| black_box(sanitized(black_box(&statement), Dialect::Postgres)))
     });
     group.finish();
+}
+
+const PG_QUERY: &str = "SELECT count FROM stock WHERE item = $1";
+
+async fn pg_count(client: &tokio_postgres::Client) -> i32 {
+    let row = client
+        .query_one(PG_QUERY, &[&"apple"])
+        .await
+        .expect("a row");
+    row.get(0)
+}
+
+/// The same three on a PostgreSQL server on loopback, timed by the CPU
+/// time of this process (every thread, the exporter's included): the
+/// round trip, waited for, is left out, and its noise (a few µs from run
+/// to run) with it; the server's own work is in another process.
+fn postgres_queries(c: &mut Criterion, exported: &CountingExporter) {
+    let Ok(server) = std::panic::catch_unwind(servers::postgres::Postgres::start) else {
+        eprintln!("postgresql query, loopback: skipped (PostgreSQL is not installed)");
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let connect = || {
+        runtime.block_on(async {
+            let (client, connection) =
+                tokio_postgres::connect(&server.conninfo(), tokio_postgres::NoTls)
+                    .await
+                    .expect("connected");
+            tokio::spawn(connection);
+            client
+        })
+    };
+    // One connection for all three: the same server process answers.
+    let traced = tracekit_sql::tokio_postgres::Client::new(connect());
+    let plain = traced.untraced();
+    runtime
+        .block_on(plain.batch_execute(
+            "CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER NOT NULL);
+             INSERT INTO stock VALUES ('apple', 5), ('kiwi', 0), ('pear', 2);",
+        ))
+        .expect("the table");
+    let mut group = c.benchmark_group("postgresql query, loopback, process CPU");
+    group.bench_function("tokio-postgres alone", |b| {
+        on_cpu(b, || black_box(runtime.block_on(pg_count(plain))))
+    });
+
+    let before = exported.0.load(Ordering::Relaxed);
+    let root = tracekit::global().span("request").start();
+    let scope = root.activate();
+    group.bench_function("tracekit-sql, sampled", |b| {
+        on_cpu(b, || {
+            runtime.block_on(async {
+                let row = traced
+                    .query_one(PG_QUERY, &[&"apple"])
+                    .await
+                    .expect("a row");
+                black_box(row.get::<_, i32>(0))
+            })
+        })
+    });
+    drop(scope);
+    drop(root);
+    tracekit::global().flush().expect("flushed");
+    assert!(exported.0.load(Ordering::Relaxed) > before);
+
+    let (subscriber, otel) = otel_subscriber();
+    tracing::subscriber::with_default(subscriber, || {
+        let request = tracing::info_span!("request");
+        let _entered = request.enter();
+        group.bench_function("tracing + opentelemetry span, same attributes", |b| {
+            on_cpu(b, || {
+                let span = tracing::info_span!(
+                    "SELECT stock",
+                    otel.kind = "client",
+                    db.system.name = "postgresql",
+                    db.operation.name = "SELECT",
+                    db.collection.name = "stock",
+                    db.query.summary = "SELECT stock",
+                    db.query.text = PG_QUERY,
+                );
+                let _entered = span.enter();
+                black_box(runtime.block_on(pg_count(plain)))
+            })
+        });
+    });
+    assert!(otel.0.load(Ordering::Relaxed) > 0);
+    group.finish();
+}
+
+/// Times `run` by the CPU time of the process.
+fn on_cpu<R>(b: &mut criterion::Bencher<'_>, mut run: impl FnMut() -> R) {
+    b.iter_custom(|iters| {
+        let before = process_cpu_nanos();
+        for _ in 0..iters {
+            black_box(run());
+        }
+        std::time::Duration::from_nanos(process_cpu_nanos() - before)
+    })
 }
 
 criterion_group!(benches, queries);

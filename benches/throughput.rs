@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use support::CountingExporter;
+use support::{CountingExporter, process_cpu_nanos};
 
 /// Counts every allocation in the process, on every thread.
 struct CountingAllocator;
@@ -341,16 +341,4 @@ fn run_to_flush(tracer: &tracekit::Tracer) -> EndToEnd {
         delivered: median(delivered),
         cpu_nanos_per_span: median(cpu),
     }
-}
-
-/// CPU time used so far by every thread of this process.
-fn process_cpu_nanos() -> u64 {
-    let mut time = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `time` is a valid, writable timespec.
-    let read = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut time) };
-    assert_eq!(read, 0, "the process CPU clock is readable");
-    time.tv_sec as u64 * 1_000_000_000 + time.tv_nsec as u64
 }
