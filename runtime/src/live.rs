@@ -110,6 +110,12 @@ impl LiveSpan {
         }
     }
 
+    pub(crate) fn add_follows_from(&mut self, cause: SpanContext) {
+        if let Some(extra) = self.extra() {
+            extra.push_follows_from(cause);
+        }
+    }
+
     pub(crate) fn rename(&mut self, name: Cow<'static, str>) {
         if self.recording {
             self.name = name;

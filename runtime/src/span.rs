@@ -206,6 +206,29 @@ impl SpanRef {
         }
     }
 
+    /// Adds a follows-from reference to `cause` after the start (a span
+    /// this one was caused by, without running under it). Nothing happens
+    /// when `cause` has no context or this span records nothing.
+    ///
+    /// ```
+    /// let (_, spans) = tracekit_runtime::testing::capture(|| {
+    ///     let tracer = tracekit_runtime::global();
+    ///     let cause = tracer.span("enqueue").start();
+    ///     let work = tracer.span("work").ignore_active().start();
+    ///     work.add_follows_from(&cause);
+    /// });
+    /// let cause = spans.iter().find(|s| s.name == "enqueue").unwrap();
+    /// let work = spans.iter().find(|s| s.name == "work").unwrap();
+    /// assert_eq!(work.follows_from[0].span_id(), cause.span_id);
+    /// ```
+    pub fn add_follows_from(&self, cause: impl AsParent) {
+        if let Some(cause) = cause.as_parent()
+            && self.records()
+        {
+            self.with_live(|live| live.add_follows_from(cause));
+        }
+    }
+
     /// Renames the span (a name longer than the tracer's limit is cut).
     pub fn set_operation_name(&self, name: impl Into<Cow<'static, str>>) {
         let name = crate::cut::cow(name.into(), self.limit_len());

@@ -1,0 +1,44 @@
+//! The `tracing` spans entered on this thread, each with the scope that
+//! made its tracekit span the active one: what makes
+//! `tracekit::context::current()` name the entered `tracing` span, and a
+//! `#[traced]` call or a tracekit span started inside it its child.
+
+use std::cell::RefCell;
+
+use tracekit_runtime::Scope;
+
+/// A thread enters spans inside spans only so deep; an enter whose exit
+/// never comes (a guard forgotten) must not grow this without bound.
+const MAX_ENTERED: usize = 1024;
+
+thread_local! {
+    static ENTERED: RefCell<Vec<(u64, Scope)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Notes that span `id` was entered with `scope`.
+pub(crate) fn push(id: u64, scope: Scope) {
+    let _ = ENTERED.try_with(|entered| {
+        let oldest = {
+            let mut entered = entered.borrow_mut();
+            let oldest = (entered.len() == MAX_ENTERED).then(|| entered.remove(0));
+            entered.push((id, scope));
+            oldest
+        };
+        // Its scope left, its span no longer active; after the borrow.
+        drop(oldest);
+    });
+}
+
+/// Leaves the latest entry of span `id` (tracing exits a span on the
+/// thread that entered it, most often the latest).
+pub(crate) fn pop(id: u64) {
+    let _ = ENTERED.try_with(|entered| {
+        let scope = {
+            let mut entered = entered.borrow_mut();
+            let at = entered.iter().rposition(|(entry, _)| *entry == id);
+            at.map(|at| entered.remove(at))
+        };
+        // Dropped after the borrow ends.
+        drop(scope);
+    });
+}
