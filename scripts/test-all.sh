@@ -68,7 +68,7 @@ expect "quickstart" "$output" \
 echo "== the shop example: one trace across three processes"
 output=$(cargo run --quiet --locked --example shop)
 expect "shop" "$output" \
-    "31 spans from 3 processes (driver, gateway, inventory)" \
+    "35 spans from 3 processes (driver, gateway, inventory)" \
     "buy a kiwi (the failing path) -> 502 Bad Gateway" \
     "    └── GET /shop/buy/{item} (gateway, server) " \
     "                    └── GET /stock/{item} (inventory, server) " \
@@ -77,9 +77,12 @@ expect "shop" "$output" \
     "order.item=kiwi order.quantity=1" \
     "customer=ada" \
     "error.type=shop::inventory::StockError ERROR" \
-    "                            └── SELECT stock (inventory, client) " \
+    "                        └── request (inventory, internal) " \
+    "                                └── SELECT stock (inventory, client) " \
     "└── SELECT crates crates (inventory, client) " \
-    "└── GET /admin/audit/{item} (inventory, server) "
+    "└── GET /admin/audit/{item} (inventory, server) " \
+    "INFO request{method=GET uri=/stock/apple version=HTTP/1.1}: shop::inventory: stock counted item=apple count=5" \
+    "WARN request{method=GET uri=/stock/kiwi version=HTTP/1.1}: shop::inventory: none left item=kiwi"
 
 echo "== the shop on PostgreSQL behind a Redis cache: servers of its own on loopback"
 servers=$(mktemp -d)
@@ -104,7 +107,7 @@ output=$(SHOP_POSTGRES_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=po
     SHOP_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo run --quiet --locked --example shop)
 expect "shop on PostgreSQL and Redis" "$output" \
     "buy a kiwi (the failing path) -> 502 Bad Gateway" \
-    "                            ├── GET (inventory, client) " \
+    "                                ├── GET (inventory, client) " \
     "├── SELECT stock (inventory, client) " \
     "├── SELECT crates crates (inventory, client) " \
     "db.system.name=postgresql" \

@@ -646,6 +646,28 @@
 //! each command a span whose text keeps the command and its key's
 //! pattern, never a value (`SET user:?:email ?`).
 //!
+//! ## Libraries that speak `tracing`, and log lines
+//!
+//! With the feature `tracing`, `tracekit::tracing::layer()` is a
+//! `tracing_subscriber` layer: the spans of hyper, tower-http, sqlx or
+//! your own `#[instrument]` code become tracekit spans, in one context
+//! with `#[traced]` (each nests in the other), their events the spans'
+//! logs. `tracekit::tracing::fmt::TraceIds` wraps a fmt layer's format so
+//! each line carries the active span's `trace_id` and `span_id` (JSON or
+//! text); with the feature `log`, `tracekit::tracing::log::TraceIds` does
+//! the same around any `log` logger.
+//!
+//! ```no_run
+//! use tracing_subscriber::layer::SubscriberExt;
+//!
+//! let lines = tracing_subscriber::fmt::layer()
+//!     .event_format(tracekit_tracing::fmt::TraceIds::new(tracing_subscriber::fmt::format()));
+//! let subscriber = tracing_subscriber::registry()
+//!     .with(tracekit_tracing::layer())
+//!     .with(lines);
+//! tracing::subscriber::set_global_default(subscriber).unwrap();
+//! ```
+//!
 //! ## Export
 //!
 //! Finished spans leave the calling thread without a lock: each thread
@@ -776,6 +798,14 @@ pub use tracekit_sql as sql;
 /// client span that never records a value.
 #[cfg(feature = "redis")]
 pub use tracekit_redis as redis;
+
+/// The `tracing` bridge (feature `tracing`; `log` adds the `log` crate's
+/// side): [`tracing::layer()`] makes the spans and events of libraries
+/// that speak `tracing` part of tracekit's traces, in one context with
+/// `#[traced]`; [`tracing::fmt::TraceIds`] puts the trace ids on
+/// tracing-subscriber's log lines.
+#[cfg(feature = "tracing")]
+pub use tracekit_tracing as tracing;
 
 /// Installs a tracer configured from the `OTEL_*` environment variables
 /// (see [`from_env`] and [`TracerBuilder::from_env_with`]), where

@@ -77,13 +77,20 @@ pub fn run() {
     inventory.stop();
     println!();
     crate::tree::print(&spans);
+    let log = crate::service::log_file(&spans);
+    println!("\nThe services' log lines, each with the ids of its span:");
+    for line in std::fs::read_to_string(&log).unwrap_or_default().lines() {
+        println!("  {line}");
+    }
     let _ = std::fs::remove_file(&spans);
+    let _ = std::fs::remove_file(&log);
 }
 
 /// A fresh file for this run's spans.
 fn span_file() -> PathBuf {
     let path = std::env::temp_dir().join(format!("tracekit-shop-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(crate::service::log_file(&path));
     path
 }
 

@@ -205,6 +205,7 @@ async fn make_tables(pool: Pool) -> Result<(), String> {
 async fn check_stock(stock: &Stock, item: String) -> Result<i64, StockError> {
     let count = stock.count(&item).await?;
     if count == 0 {
+        tracing::warn!(%item, "none left");
         return Err(StockError::OutOfStock(item));
     }
     tracekit::with_active_span(|span| {
@@ -212,6 +213,8 @@ async fn check_stock(stock: &Stock, item: String) -> Result<i64, StockError> {
             span.set_tag("customer", customer);
         }
     });
+    // A log line with the trace's ids, and a log of this span.
+    tracing::info!(%item, count, "stock counted");
     Ok(count)
 }
 
@@ -239,5 +242,8 @@ pub fn app() -> Router {
         .route("/stock/{item}", get(stock))
         .with_state(Stock::open())
         .nest("/admin", admin)
+        // tower-http's span of each request, made with `tracing`: through
+        // the bridge, the server span's child and the handler's parent.
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(ServerLayer::new())
 }

@@ -21,6 +21,12 @@
 //!   in PostgreSQL through the traced deadpool pool, and with
 //!   `SHOP_REDIS_URL` it caches the counts in Redis through the traced
 //!   connection (`GET`, `SETEX` spans beside the query's);
+//! - the inventory's requests also pass tower-http's `TraceLayer`, whose
+//!   spans are made with `tracing`: the `tracing` bridge
+//!   (`tracekit_tracing::layer()`) puts them in the same traces, between
+//!   the server span and the handler's; `tracing` events are logs of the
+//!   spans they happen in, and each service's log lines carry the ids of
+//!   their span (`tracekit_tracing::fmt::TraceIds`), printed at the end;
 //! - one slow path (a real slow query), one failing path (a 500 in the
 //!   inventory, a 502 in the gateway), one nested router, baggage from the
 //!   driver to the inventory;

@@ -1,11 +1,16 @@
 //! What both services share: a tracer that appends to the shop's JSON-lines
-//! file, a server on an ephemeral loopback port (announced on stdout), and
-//! a graceful shutdown on SIGTERM or Ctrl-C that ends with the flush.
+//! file, log lines that carry the trace ids in the shop's log file, a
+//! server on an ephemeral loopback port (announced on stdout), and a
+//! graceful shutdown on SIGTERM or Ctrl-C that ends with the flush.
 
 use std::io::Write;
 use std::net::SocketAddr;
 
 use tracekit::jsonl::JsonLines;
+use tracekit_tracing::fmt::TraceIds;
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Serves `app` as the service `name` until SIGTERM or Ctrl-C.
 pub fn run(name: &'static str, app: axum::Router) {
@@ -44,7 +49,10 @@ pub fn traced_client() -> reqwest_middleware::ClientWithMiddleware {
 }
 
 /// What each of the shop's processes starts with: a tracer named `name`
-/// appending to the shop's span file at `spans`, and a tokio runtime.
+/// appending to the shop's span file at `spans`, the `tracing` bridge (the
+/// spans of the libraries that speak `tracing`, tower-http's here, in the
+/// same traces) with log lines that carry the trace ids, appended to the
+/// shop's log file next to `spans`, and a tokio runtime.
 pub fn traced_process(
     name: &'static str,
     spans: &std::path::Path,
@@ -54,10 +62,37 @@ pub fn traced_process(
         .service_name(name)
         .exporter(exporter)
         .install();
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_file(spans))
+        .expect("the shop's log file");
+    let lines = tracing_subscriber::fmt::layer()
+        .event_format(TraceIds::new(
+            tracing_subscriber::fmt::format().without_time(),
+        ))
+        .with_ansi(false)
+        .with_writer(std::sync::Arc::new(log));
+    // tower-http's request spans and events (DEBUG), the shop's own
+    // events, and warnings from anything else.
+    let levels = Targets::new()
+        .with_target("tower_http", Level::DEBUG)
+        .with_target("shop", Level::INFO)
+        .with_default(Level::WARN);
+    let subscriber = tracing_subscriber::registry()
+        .with(levels)
+        .with(tracekit_tracing::layer())
+        .with(lines);
+    tracing::subscriber::set_global_default(subscriber).expect("one subscriber per process");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
     (tracer, runtime)
+}
+
+/// The shop's log file, next to its span file.
+pub fn log_file(spans: &std::path::Path) -> std::path::PathBuf {
+    spans.with_extension("log")
 }

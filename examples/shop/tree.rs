@@ -21,8 +21,10 @@ struct Node {
 }
 
 /// The tags worth a place in the tree.
-const SHOWN: [&str; 6] = [
+const SHOWN: [&str; 7] = [
     "http.response.status_code",
+    // tower-http's request span, through the `tracing` bridge.
+    "uri",
     "error.type",
     "order.item",
     "order.quantity",

@@ -1,0 +1,102 @@
+//! A real library's `tracing` spans in a tracekit trace: a request
+//! through the reqwest middleware reaches an axum server on loopback
+//! behind `ServerLayer` and tower-http's `TraceLayer`; tower-http's span
+//! (made with `tracing`) is the server span's child, the `#[traced]`
+//! handler is tower-http's span's child, and the events of both are logs
+//! of the spans they were emitted in.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use tracekit::export::Memory;
+use tracekit::http::{ServerLayer, TracingMiddleware};
+use tracekit::{FutureExt, SpanKind, SpanRecord, traced};
+use tracing_subscriber::layer::SubscriberExt;
+
+fn memory() -> &'static Memory {
+    static MEMORY: OnceLock<Memory> = OnceLock::new();
+    MEMORY.get_or_init(|| {
+        let memory = Memory::new();
+        std::mem::forget(
+            tracekit::Tracer::builder()
+                .exporter(memory.clone())
+                .install(),
+        );
+        let subscriber = tracing_subscriber::registry().with(tracekit_tracing::layer());
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        memory
+    })
+}
+
+#[traced]
+async fn stock() -> &'static str {
+    tracing::info!(item = "apple", "counted");
+    "5"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tower_https_span_sits_between_the_server_span_and_the_handler() {
+    let memory = memory();
+    let app = Router::new()
+        .route("/stock", get(stock))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(ServerLayer::new());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(TracingMiddleware::default())
+        .build();
+    let caller = tracekit::global().span("caller").start();
+    let trace = caller.trace_id();
+    let answer = async {
+        let response = client.get(format!("http://{address}/stock")).send();
+        response.await.unwrap().text().await.unwrap()
+    }
+    .in_span(caller)
+    .await;
+    assert_eq!(answer, "5");
+
+    // The caller, its client span, the server span, tower-http's, the handler's.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let spans: Vec<SpanRecord> = loop {
+        tracekit::global().flush().unwrap();
+        let spans: Vec<SpanRecord> = memory
+            .spans()
+            .into_iter()
+            .filter(|span| span.trace_id == trace)
+            .collect();
+        if spans.len() >= 5 || Instant::now() > deadline {
+            break spans;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(spans.len(), 5, "{spans:#?}");
+    let server = spans.iter().find(|s| s.kind == SpanKind::Server).unwrap();
+    let tower = spans
+        .iter()
+        .find(|s| s.name == "request")
+        .expect("tower-http's span");
+    let handler = spans
+        .iter()
+        .find(|s| s.name == "stock")
+        .expect("the handler's span");
+    assert_eq!(tower.parent_id, Some(server.span_id));
+    assert_eq!(tower.tag("method").and_then(|v| v.as_str()), Some("GET"));
+    assert_eq!(tower.tag("uri").and_then(|v| v.as_str()), Some("/stock"));
+    assert_eq!(handler.parent_id, Some(tower.span_id));
+    assert!(handler.log_event("counted").is_some(), "{handler:?}");
+    assert!(
+        tower.log_event("finished processing request").is_some(),
+        "tower-http's own event: {tower:?}"
+    );
+}
