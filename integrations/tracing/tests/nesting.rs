@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use tracekit::{SpanRecord, testing, traced};
+use tracekit::{FutureExt as _, SpanRecord, testing, traced};
 use tracing::Instrument;
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt;
@@ -138,6 +138,31 @@ fn under_a_global_filter_a_contextual_child_goes_to_the_nearest_traced_span() {
     assert_eq!(spans.len(), 2);
 }
 
+#[test]
+fn under_an_env_filter_spans_below_its_level_leave_their_children_to_the_nearest() {
+    let filter = tracing_subscriber::EnvFilter::new("info,noisy=off");
+    let subscriber = tracing_subscriber::registry()
+        .with(tracekit_tracing::layer().with_filter(filter))
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
+    let (_, spans) = testing::capture(|| {
+        tracing::subscriber::with_default(subscriber, || {
+            let outer = tracing::info_span!("outer");
+            let _outer = outer.enter();
+            // Below the filter's level, and a span the filter names off.
+            let detail = tracing::debug_span!("detail");
+            let _detail = detail.enter();
+            let noisy = tracing::info_span!(target: "noisy", "noisy");
+            let _noisy = noisy.enter();
+            drop(tracing::info_span!("kept"));
+            tracing::debug!("a debug event, filtered");
+        })
+    });
+    let names: Vec<&str> = spans.iter().map(|span| span.name.as_ref()).collect();
+    assert_eq!(names, ["kept", "outer"]);
+    assert_eq!(spans[0].parent_id, Some(spans[1].span_id));
+    assert!(spans[1].logs.is_empty());
+}
+
 #[traced]
 async fn traced_async() {
     tokio::task::yield_now().await;
@@ -165,6 +190,16 @@ async fn across_await_spawn_and_threads() {
                 .instrument(tracing::info_span!("spawned")),
             );
             task.await.unwrap();
+            // A task that carries tracekit's current context: the entered
+            // `tracing` span.
+            let carried = tokio::spawn(
+                async {
+                    tokio::task::yield_now().await;
+                    drop(tracing::info_span!("in a carried task"));
+                }
+                .with_current_context(),
+            );
+            carried.await.unwrap();
             // A thread, entering a span made here.
             let on_thread = tracing::info_span!("on thread");
             std::thread::spawn(move || {
@@ -189,5 +224,9 @@ async fn across_await_spawn_and_threads() {
     assert_eq!(spawned.parent_id, Some(request.span_id));
     assert!(spawned.log_event("in the task").is_some());
     assert_eq!(on_thread.parent_id, Some(request.span_id));
+    assert_eq!(
+        named(&spans, "in a carried task").parent_id,
+        Some(request.span_id)
+    );
     assert_eq!(child.parent_id, Some(on_thread.span_id));
 }

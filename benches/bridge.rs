@@ -1,0 +1,163 @@
+//! The `tracing` bridge against its peers, on the shape users benchmark:
+//! one root and 99 children made with `tracing::info_span!`, two fields
+//! each, every span entered. Three subscribers, each as its users set it
+//! up: tracekit's layer (a counting exporter), tracing-opentelemetry over
+//! the OpenTelemetry SDK with its batch exporter (a counting exporter),
+//! and fastrace-tracing (a counting reporter; under a fastrace root, as
+//! that layer needs). Criterion's medians per iteration (100 spans), then
+//! the CPU time of the whole process (every thread: the exporters'
+//! included) per delivered span.
+//!
+//! `cargo bench --bench bridge`
+
+#[allow(dead_code)] // the async helpers serve the comparison bench
+mod support;
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use support::{CountingExporter, process_cpu_nanos};
+use tracing_subscriber::layer::SubscriberExt;
+
+const CHILDREN: u64 = 99;
+
+/// The shape: a root and its children, two fields each.
+fn shape() {
+    let root = tracing::info_span!("root", user = 7u64, path = "/orders");
+    let _root = root.enter();
+    for index in 0..CHILDREN {
+        let child = tracing::info_span!("child", index, table = "orders");
+        let _child = child.enter();
+        black_box(index);
+    }
+}
+
+/// An OpenTelemetry SDK exporter that counts the spans its batch
+/// processor hands it.
+#[derive(Debug, Clone, Default)]
+struct OtelExported(Arc<AtomicU64>);
+
+impl opentelemetry_sdk::trace::SpanExporter for OtelExported {
+    fn export(
+        &self,
+        batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> impl std::future::Future<Output = opentelemetry_sdk::error::OTelSdkResult> + Send {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        std::future::ready(Ok(()))
+    }
+}
+
+#[derive(Clone, Default)]
+struct FastraceReported(Arc<AtomicU64>);
+
+impl fastrace::collector::Reporter for FastraceReported {
+    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
+        self.0.fetch_add(spans.len() as u64, Ordering::Relaxed);
+    }
+}
+
+/// The CPU time of the process per delivered span, over `iterations` of
+/// `run` then `flush`, with what `delivered` counted meanwhile.
+fn cpu_per_span(
+    name: &str,
+    iterations: u64,
+    spans_per_iteration: u64,
+    delivered: &AtomicU64,
+    run: impl Fn(),
+    flush: impl Fn(),
+) {
+    // What criterion's runs left in the pipeline is not counted.
+    flush();
+    let before = delivered.load(Ordering::Relaxed);
+    let cpu = process_cpu_nanos();
+    for _ in 0..iterations {
+        run();
+    }
+    flush();
+    let cpu = process_cpu_nanos() - cpu;
+    let delivered = delivered.load(Ordering::Relaxed) - before;
+    let produced = iterations * spans_per_iteration;
+    println!(
+        "{name}: {delivered} of {produced} spans delivered, {:.0} ns of process CPU per delivered span",
+        cpu as f64 / delivered.max(1) as f64
+    );
+}
+
+fn bridge(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tracing bridge: 1 root + 99 children, 2 fields each");
+    const CPU_ITERATIONS: u64 = 5_000;
+
+    // The floor: the registry alone, every span made, entered and closed,
+    // no layer to see them.
+    tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+        group.bench_function("tracing-subscriber's registry, no layer", |b| b.iter(shape));
+    });
+
+    let exported = CountingExporter::default();
+    let _tracer = tracekit::Tracer::builder()
+        .exporter(exported.clone())
+        .install();
+    let subscriber = tracing_subscriber::registry().with(tracekit_tracing::layer());
+    tracing::subscriber::with_default(subscriber, || {
+        group.bench_function("tracekit-tracing", |b| b.iter(shape));
+        cpu_per_span(
+            "tracekit-tracing",
+            CPU_ITERATIONS,
+            100,
+            &exported.0,
+            shape,
+            || {
+                // Spans the queue could not hold are counted, not delivered.
+                let _ = tracekit::global().flush();
+            },
+        );
+    });
+
+    let otel = OtelExported::default();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(otel.clone())
+        .build();
+    {
+        use opentelemetry::trace::TracerProvider as _;
+        let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            group.bench_function("tracing-opentelemetry, batch exporter", |b| b.iter(shape));
+            cpu_per_span(
+                "tracing-opentelemetry, batch exporter",
+                CPU_ITERATIONS,
+                100,
+                &otel.0,
+                shape,
+                || provider.force_flush().expect("flushed"),
+            );
+        });
+    }
+
+    let reported = FastraceReported::default();
+    fastrace::set_reporter(reported.clone(), fastrace::collector::Config::default());
+    let under_fastrace_root = || {
+        let root = fastrace::Span::root("request", fastrace::collector::SpanContext::random());
+        let _parent = root.set_local_parent();
+        shape();
+    };
+    let subscriber =
+        tracing_subscriber::registry().with(fastrace_tracing::FastraceCompatLayer::new());
+    tracing::subscriber::with_default(subscriber, || {
+        group.bench_function("fastrace-tracing", |b| b.iter(under_fastrace_root));
+        cpu_per_span(
+            "fastrace-tracing (+ its fastrace root)",
+            CPU_ITERATIONS,
+            101,
+            &reported.0,
+            under_fastrace_root,
+            fastrace::flush,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bridge);
+criterion_main!(benches);
