@@ -214,7 +214,7 @@ impl SpanRef {
     /// let (_, spans) = tracekit_runtime::testing::capture(|| {
     ///     let tracer = tracekit_runtime::global();
     ///     let cause = tracer.span("enqueue").start();
-    ///     let work = tracer.span("work").ignore_active().start();
+    ///     let work = tracer.span("work").start();
     ///     work.add_follows_from(&cause);
     /// });
     /// let cause = spans.iter().find(|s| s.name == "enqueue").unwrap();

@@ -1,0 +1,393 @@
+//! The store: spans in one SQLite file, kept across restarts, bounded by a
+//! size the user sets. Past it, whole traces go, the oldest first, and
+//! what went is counted (in the file too).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use crate::model::Span;
+
+/// What a span costs the store beyond its text: its row, its indexes.
+const ROW_OVERHEAD: u64 = 96;
+
+const SCHEMA: &str = "
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS traces (
+        trace_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        root_name TEXT NOT NULL,
+        root_service TEXT NOT NULL,
+        span_count INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS traces_seq ON traces (seq);
+    CREATE INDEX IF NOT EXISTS traces_start ON traces (start);
+    CREATE TABLE IF NOT EXISTS spans (
+        trace_id TEXT NOT NULL,
+        span_id TEXT NOT NULL,
+        parent_id TEXT,
+        name TEXT NOT NULL,
+        service TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        error INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (trace_id, span_id)
+    ) WITHOUT ROWID;
+";
+
+/// The store's counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub traces: u64,
+    pub spans: u64,
+    /// What the kept spans take, as the store counts them.
+    pub bytes: u64,
+    pub max_bytes: u64,
+    /// Traces evicted to stay within `max_bytes`, since the file was made.
+    pub evicted_traces: u64,
+    pub evicted_spans: u64,
+}
+
+/// A trace in the list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub trace_id: String,
+    pub root_name: String,
+    pub root_service: String,
+    pub services: Vec<String>,
+    pub start: i64,
+    pub duration: i64,
+    pub span_count: u64,
+    pub errors: u64,
+}
+
+/// What the list is filtered by; every field is optional.
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// A service any span of the trace belongs to.
+    pub service: Option<String>,
+    /// Part of the name of any span of the trace.
+    pub name: Option<String>,
+    /// A tag of any span: its key, and its value as text (any value when
+    /// `None`).
+    pub tag: Option<(String, Option<String>)>,
+    /// Only traces with a failed span.
+    pub error: bool,
+    /// The trace's duration, in nanoseconds.
+    pub min_duration: Option<i64>,
+    pub max_duration: Option<i64>,
+    /// Only traces whose root has this exact name (what comparisons pick
+    /// from).
+    pub root_name: Option<String>,
+    pub limit: usize,
+}
+
+/// A stored span: its columns and its detail (tags, logs, links, ...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    pub span_id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub service: String,
+    pub kind: String,
+    pub start: i64,
+    pub end: i64,
+    pub error: bool,
+    pub detail: Value,
+}
+
+/// The store, one SQLite file.
+pub struct Store {
+    db: Connection,
+    max_bytes: u64,
+}
+
+impl Store {
+    /// Opens (or makes) the store at `path`, bounded by `max_bytes`.
+    pub fn open(path: &Path, max_bytes: u64) -> rusqlite::Result<Store> {
+        let db = Connection::open(path)?;
+        db.execute_batch(SCHEMA)?;
+        let mut store = Store { db, max_bytes };
+        // A smaller bound than the file was kept with applies at once.
+        store.evict()?;
+        Ok(store)
+    }
+
+    fn meta(&self, key: &str) -> rusqlite::Result<u64> {
+        let value: Option<i64> = self
+            .db
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(value.unwrap_or(0).max(0) as u64)
+    }
+
+    fn add_meta(&self, key: &str, delta: i64) -> rusqlite::Result<()> {
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = value + ?2",
+            params![key, delta],
+        )?;
+        Ok(())
+    }
+
+    /// Adds `spans` (a span sent again replaces the first), then evicts
+    /// what the bound requires; all in one transaction.
+    pub fn insert(&mut self, spans: &[Span]) -> rusqlite::Result<()> {
+        let tx = self.db.transaction()?;
+        let mut traces = BTreeSet::new();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO spans
+                 (trace_id, span_id, parent_id, name, service, kind, start, end, error, bytes, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for span in spans {
+                let detail = span.detail().to_string();
+                let bytes = ROW_OVERHEAD
+                    + (detail.len() + span.name.len() + span.service.len() + span.kind.len())
+                        as u64;
+                insert.execute(params![
+                    span.trace_id,
+                    span.span_id,
+                    span.parent_id,
+                    span.name,
+                    span.service,
+                    span.kind,
+                    span.start,
+                    span.end,
+                    span.error,
+                    bytes as i64,
+                    detail,
+                ])?;
+                traces.insert(span.trace_id.as_str());
+            }
+        }
+        for trace_id in traces {
+            summarize(&tx, trace_id)?;
+        }
+        tx.commit()?;
+        self.evict()
+    }
+
+    /// The traces' bytes, as their rows sum them.
+    fn total_bytes(&self) -> rusqlite::Result<u64> {
+        let bytes: i64 =
+            self.db
+                .query_row("SELECT coalesce(sum(bytes), 0) FROM traces", [], |row| {
+                    row.get(0)
+                })?;
+        Ok(bytes.max(0) as u64)
+    }
+
+    /// Drops the oldest traces (first seen first) until the rest fit.
+    fn evict(&mut self) -> rusqlite::Result<()> {
+        let mut total = self.total_bytes()?;
+        if total <= self.max_bytes {
+            return Ok(());
+        }
+        let tx = self.db.transaction()?;
+        let (mut traces, mut spans) = (0i64, 0i64);
+        {
+            let mut oldest =
+                tx.prepare("SELECT trace_id, span_count, bytes FROM traces ORDER BY seq")?;
+            let mut rows = oldest.query([])?;
+            let mut gone = Vec::new();
+            while total > self.max_bytes {
+                let Some(row) = rows.next()? else { break };
+                let (trace_id, count, bytes): (String, i64, i64) =
+                    (row.get(0)?, row.get(1)?, row.get(2)?);
+                total = total.saturating_sub(bytes.max(0) as u64);
+                traces += 1;
+                spans += count;
+                gone.push(trace_id);
+            }
+            drop(rows);
+            for trace_id in gone {
+                tx.execute("DELETE FROM spans WHERE trace_id = ?1", [&trace_id])?;
+                tx.execute("DELETE FROM traces WHERE trace_id = ?1", [&trace_id])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('evicted_traces', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = value + ?1",
+            [traces],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('evicted_spans', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = value + ?1",
+            [spans],
+        )?;
+        tx.commit()
+    }
+
+    /// The store's counts.
+    pub fn stats(&self) -> rusqlite::Result<Stats> {
+        let (traces, spans): (i64, i64) = self.db.query_row(
+            "SELECT count(*), coalesce(sum(span_count), 0) FROM traces",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(Stats {
+            traces: traces as u64,
+            spans: spans as u64,
+            bytes: self.total_bytes()?,
+            max_bytes: self.max_bytes,
+            evicted_traces: self.meta("evicted_traces")?,
+            evicted_spans: self.meta("evicted_spans")?,
+        })
+    }
+
+    /// Notes lines of an imported file that were not spans.
+    pub fn note_skipped(&self, lines: usize) -> rusqlite::Result<()> {
+        self.add_meta("skipped_lines", lines as i64)
+    }
+
+    /// The traces that match `search`, the most recent first.
+    pub fn search(&self, search: &Search) -> rusqlite::Result<Vec<Summary>> {
+        let mut sql = String::from(
+            "SELECT trace_id, root_name, root_service, start, end - start, span_count, errors
+             FROM traces t WHERE 1",
+        );
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut bind = |sql: &mut String, clause: &str, value: rusqlite::types::Value| {
+            values.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(service) = &search.service {
+            bind(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND s.service = ?)",
+                service.clone().into(),
+            );
+        }
+        if let Some(name) = &search.name {
+            bind(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND instr(s.name, ?) > 0)",
+                name.clone().into(),
+            );
+        }
+        if let Some(root) = &search.root_name {
+            bind(&mut sql, " AND t.root_name = ?", root.clone().into());
+        }
+        if let Some((key, value)) = &search.tag {
+            let path = format!(
+                "$.tags.\"{}\"",
+                key.replace('\\', "\\\\").replace('"', "\\\"")
+            );
+            match value {
+                Some(value) => {
+                    bind(
+                        &mut sql,
+                        " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND CAST(json_extract(s.detail, ?",
+                        path.into(),
+                    );
+                    bind(&mut sql, ") AS TEXT) = ?)", value.clone().into());
+                }
+                None => bind(
+                    &mut sql,
+                    " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND json_type(s.detail, ?) IS NOT NULL)",
+                    path.into(),
+                ),
+            }
+        }
+        if search.error {
+            sql.push_str(" AND t.errors > 0");
+        }
+        if let Some(min) = search.min_duration {
+            bind(&mut sql, " AND t.end - t.start >= ?", min.into());
+        }
+        if let Some(max) = search.max_duration {
+            bind(&mut sql, " AND t.end - t.start <= ?", max.into());
+        }
+        sql.push_str(" ORDER BY t.start DESC LIMIT ");
+        sql.push_str(&search.limit.clamp(1, 1000).to_string());
+        let mut statement = self.db.prepare(&sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(values), |row| {
+            Ok(Summary {
+                trace_id: row.get(0)?,
+                root_name: row.get(1)?,
+                root_service: row.get(2)?,
+                services: Vec::new(),
+                start: row.get(3)?,
+                duration: row.get(4)?,
+                span_count: row.get::<_, i64>(5)? as u64,
+                errors: row.get::<_, i64>(6)? as u64,
+            })
+        })?;
+        let mut found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut services = self.db.prepare_cached(
+            "SELECT DISTINCT service FROM spans WHERE trace_id = ?1 ORDER BY service",
+        )?;
+        for summary in &mut found {
+            summary.services = services
+                .query_map([&summary.trace_id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(found)
+    }
+
+    /// The spans of a trace, in the order they started.
+    pub fn trace(&self, trace_id: &str) -> rusqlite::Result<Vec<Stored>> {
+        let mut statement = self.db.prepare_cached(
+            "SELECT span_id, parent_id, name, service, kind, start, end, error, detail
+             FROM spans WHERE trace_id = ?1 ORDER BY start, span_id",
+        )?;
+        let rows = statement.query_map([trace_id], |row| {
+            let detail: String = row.get(8)?;
+            Ok(Stored {
+                span_id: row.get(0)?,
+                parent_id: row.get(1)?,
+                name: row.get(2)?,
+                service: row.get(3)?,
+                kind: row.get(4)?,
+                start: row.get(5)?,
+                end: row.get(6)?,
+                error: row.get(7)?,
+                detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+            })
+        })?;
+        rows.collect()
+    }
+}
+
+/// Recomputes the summary row of `trace_id` from its spans.
+fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result<()> {
+    let (start, end, count, errors, bytes): (i64, i64, i64, i64, i64) = tx.query_row(
+        "SELECT min(start), max(end), count(*), sum(error), sum(bytes) FROM spans WHERE trace_id = ?1",
+        [trace_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+    )?;
+    // The root: a span without a parent in the trace, the first to start.
+    let (root_name, root_service): (String, String) = tx
+        .query_row(
+            "SELECT name, service FROM spans s WHERE trace_id = ?1 AND (parent_id IS NULL
+                OR NOT EXISTS (SELECT 1 FROM spans p WHERE p.trace_id = s.trace_id AND p.span_id = s.parent_id))
+             ORDER BY parent_id IS NOT NULL, start LIMIT 1",
+            [trace_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or_default();
+    tx.execute(
+        "INSERT INTO traces (trace_id, seq, start, end, root_name, root_service, span_count, errors, bytes)
+         VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM traces), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (trace_id) DO UPDATE SET start = ?2, end = ?3, root_name = ?4,
+             root_service = ?5, span_count = ?6, errors = ?7, bytes = ?8",
+        params![trace_id, start, end, root_name, root_service, count, errors, bytes],
+    )?;
+    Ok(())
+}
