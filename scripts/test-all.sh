@@ -26,18 +26,20 @@ venv=target/interop-venv
 peers="import opentelemetry.propagators.b3, opentelemetry.propagators.jaeger"
 peers="$peers, opentelemetry.proto.collector.trace.v1.trace_service_pb2, grpc, google.rpc.error_details_pb2"
 peers="$peers, fastapi, uvicorn, requests, opentelemetry.instrumentation.fastapi, opentelemetry.instrumentation.requests"
+peers="$peers, playwright.sync_api"
 if ! "$venv/bin/python" -c "$peers" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
 fi
 export TRACEKIT_PYTHON="$PWD/$venv/bin/python"
 
-echo "== the servers the integration tests start (Redis, PostgreSQL and MariaDB, from the distribution's packages when missing)"
+echo "== the servers the integration tests start (Redis, PostgreSQL and MariaDB) and the viewer's browser (Chromium), from the distribution's packages when missing"
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
     missing+=(mariadb-server)
 fi
+[ -x "${TRACEKIT_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     missing+=(postgresql)
 fi
@@ -83,6 +85,11 @@ expect "shop" "$output" \
     "└── GET /admin/audit/{item} (inventory, server) " \
     "INFO request{method=GET uri=/stock/apple version=HTTP/1.1}: shop::inventory: stock counted item=apple count=5" \
     "WARN request{method=GET uri=/stock/kiwi version=HTTP/1.1}: shop::inventory: none left item=kiwi"
+
+echo "== the shop's traces in tracekit-view, started in-process"
+output=$(echo | cargo run --quiet --locked --example shop -- --view)
+expect "shop with the viewer" "$output" \
+    "tracekit-view holds 4 traces (35 spans): open http://127.0.0.1:"
 
 echo "== the shop on PostgreSQL behind a Redis cache: servers of its own on loopback"
 servers=$(mktemp -d)

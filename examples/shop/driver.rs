@@ -56,8 +56,24 @@ impl Service {
     }
 }
 
-pub fn run() {
+/// Runs the shop; with `view`, also shows its traces in tracekit-view:
+/// one already running at `view`'s address, or (`view` empty) one started
+/// here.
+pub fn run(view: Option<String>) {
     let spans = span_file();
+    let viewer = view
+        .as_deref()
+        .filter(|url| url.is_empty())
+        .map(|_| start_viewer(&spans));
+    let view_url = match (&viewer, view) {
+        (Some(viewer), _) => Some(format!("http://{}", viewer.address())),
+        (None, Some(url)) => Some(url),
+        (None, None) => None,
+    };
+    if let Some(url) = &view_url {
+        // SAFETY: set before any thread of this process is started.
+        unsafe { std::env::set_var(crate::service::VIEW_VARIABLE, url) };
+    }
     let inventory = Service::start("inventory", &spans, &[]);
     let gateway = Service::start(
         "gateway",
@@ -84,6 +100,44 @@ pub fn run() {
     }
     let _ = std::fs::remove_file(&spans);
     let _ = std::fs::remove_file(&log);
+    if let Some(url) = view_url {
+        show_in_viewer(&url, viewer);
+    }
+}
+
+/// A viewer in this process, its store next to the span file.
+fn start_viewer(spans: &Path) -> tracekit_view::Viewer {
+    let store = spans.with_extension("view.db");
+    let _ = std::fs::remove_file(&store);
+    tracekit_view::start(tracekit_view::Config {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        store,
+        ..tracekit_view::Config::default()
+    })
+    .expect("tracekit-view starts")
+}
+
+/// Says what the viewer at `url` holds and where to open it; a viewer of
+/// this process's own serves until Enter (or the end of input).
+fn show_in_viewer(url: &str, viewer: Option<tracekit_view::Viewer>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let stats: serde_json::Value = runtime
+        .block_on(async { reqwest::get(format!("{url}/api/stats")).await?.text().await })
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    println!(
+        "\ntracekit-view holds {} traces ({} spans): open {url}/",
+        stats["traces"], stats["spans"]
+    );
+    if let Some(viewer) = viewer {
+        println!("(press Enter to stop it)");
+        let _ = std::io::stdin().read_line(&mut String::new());
+        viewer.stop();
+    }
 }
 
 /// A fresh file for this run's spans.

@@ -32,7 +32,11 @@
 //!   driver to the inventory;
 //! - each service stops gracefully on SIGTERM and flushes its spans to a
 //!   JSON-lines file the three processes share, which the driver then
-//!   reads and prints.
+//!   reads and prints;
+//! - with `-- --view`, the three processes also send their spans over
+//!   OTLP/HTTP to tracekit-view, which the driver starts in-process and
+//!   whose address it prints (`-- --view=http://127.0.0.1:4318` sends
+//!   them to one already running).
 
 mod driver;
 mod gateway;
@@ -48,6 +52,13 @@ fn main() {
                 std::env::var("INVENTORY_URL").expect("INVENTORY_URL, set by the driver");
             service::run("gateway", gateway::app(inventory));
         }
-        _ => driver::run(),
+        // `--view`: the traces also in tracekit-view, started here;
+        // `--view=http://127.0.0.1:4318`: in one already running.
+        Some(view) if view.starts_with("--view") => driver::run(Some(
+            view.trim_start_matches("--view")
+                .trim_start_matches('=')
+                .to_owned(),
+        )),
+        _ => driver::run(None),
     }
 }

@@ -58,10 +58,18 @@ pub fn traced_process(
     spans: &std::path::Path,
 ) -> (tracekit::TracerGuard, tokio::runtime::Runtime) {
     let exporter = JsonLines::append(spans).expect("the shop's span file");
-    let tracer = tracekit::Tracer::builder()
+    let mut tracer = tracekit::Tracer::builder()
         .service_name(name)
-        .exporter(exporter)
-        .install();
+        .exporter(exporter);
+    // With `--view`, the spans also go to the viewer, over OTLP/HTTP.
+    if let Ok(viewer) = std::env::var(VIEW_VARIABLE) {
+        let otlp = tracekit::otlp::OtlpExporter::builder()
+            .endpoint(&viewer)
+            .build()
+            .expect("the viewer's address");
+        tracer = tracer.exporter(otlp);
+    }
+    let tracer = tracer.install();
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -91,6 +99,10 @@ pub fn traced_process(
         .expect("a tokio runtime");
     (tracer, runtime)
 }
+
+/// Where the processes send their spans when the driver was asked to
+/// show them in tracekit-view (`--view`).
+pub const VIEW_VARIABLE: &str = "SHOP_VIEW_URL";
 
 /// The shop's log file, next to its span file.
 pub fn log_file(spans: &std::path::Path) -> std::path::PathBuf {

@@ -57,12 +57,16 @@ fn walk<'a>(
     }
 }
 
-/// One row of a comparison: a span's place in the tree (the names from
-/// the root, and which of its name it is there), its duration in each
-/// trace (absent where it did not appear).
+/// One row of a comparison: a span's place in the tree (`service:name#n`
+/// of each span from the root down, joined by ` > `: the n-th span of
+/// that name under its parent), its name, service and depth, and its
+/// duration in each trace (absent where it did not appear).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Difference {
     pub path: String,
+    pub name: String,
+    pub service: String,
+    pub depth: usize,
     pub a: Option<i64>,
     pub b: Option<i64>,
 }
@@ -74,34 +78,47 @@ pub fn compare(a: &[Stored], b: &[Stored]) -> Vec<Difference> {
     let b_paths = paths(b);
     let b_by_path: HashMap<&str, i64> = b_paths
         .iter()
-        .map(|(path, duration)| (path.as_str(), *duration))
+        .map(|place| (place.path.as_str(), place.duration))
         .collect();
-    let a_known: HashSet<&str> = a_paths.iter().map(|(path, _)| path.as_str()).collect();
+    let a_known: HashSet<&str> = a_paths.iter().map(|place| place.path.as_str()).collect();
+    let row = |place: &Place<'_>, a: Option<i64>, b: Option<i64>| Difference {
+        path: place.path.clone(),
+        name: place.span.name.clone(),
+        service: place.span.service.clone(),
+        depth: place.depth,
+        a,
+        b,
+    };
     let mut rows: Vec<Difference> = a_paths
         .iter()
-        .map(|(path, duration)| Difference {
-            path: path.clone(),
-            a: Some(*duration),
-            b: b_by_path.get(path.as_str()).copied(),
+        .map(|place| {
+            row(
+                place,
+                Some(place.duration),
+                b_by_path.get(place.path.as_str()).copied(),
+            )
         })
         .collect();
     rows.extend(
         b_paths
             .iter()
-            .filter(|(path, _)| !a_known.contains(path.as_str()))
-            .map(|(path, duration)| Difference {
-                path: path.clone(),
-                a: None,
-                b: Some(*duration),
-            }),
+            .filter(|place| !a_known.contains(place.path.as_str()))
+            .map(|place| row(place, None, Some(place.duration))),
     );
     rows
 }
 
-/// Each span's path (`service:name` from the root down, with `#n` for
-/// the n-th of that name under one parent) and duration, depth first in
-/// the order spans started.
-fn paths(spans: &[Stored]) -> Vec<(String, i64)> {
+/// A span's place in its trace's tree.
+struct Place<'a> {
+    span: &'a Stored,
+    path: String,
+    depth: usize,
+    duration: i64,
+}
+
+/// Each span's place (see [`Difference::path`]), depth first in the
+/// order spans started.
+fn paths(spans: &[Stored]) -> Vec<Place<'_>> {
     let ids: HashSet<&str> = spans.iter().map(|span| span.span_id.as_str()).collect();
     let mut children: BTreeMap<Option<&str>, Vec<&Stored>> = BTreeMap::new();
     for span in spans {
@@ -114,8 +131,8 @@ fn paths(spans: &[Stored]) -> Vec<(String, i64)> {
     for list in children.values_mut() {
         list.sort_by_key(|span| (span.start, span.span_id.clone()));
     }
-    // Each level's paths, numbered among siblings of the same name.
-    let level = |parent: Option<&str>, prefix: &str| -> Vec<(&Stored, String)> {
+    // A level's places, numbered among siblings of the same name.
+    let level = |parent: Option<&str>, prefix: &str, depth: usize| -> Vec<Place<'_>> {
         let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
         children
             .get(&parent)
@@ -124,22 +141,33 @@ fn paths(spans: &[Stored]) -> Vec<(String, i64)> {
                     .map(|span| {
                         let n = seen.entry((&span.service, &span.name)).or_default();
                         *n += 1;
-                        (
-                            *span,
-                            format!("{prefix}/{}:{}#{n}", span.service, span.name),
-                        )
+                        let step = format!("{}:{}#{n}", span.service, span.name);
+                        Place {
+                            span,
+                            path: if prefix.is_empty() {
+                                step
+                            } else {
+                                format!("{prefix} > {step}")
+                            },
+                            depth,
+                            duration: span.end - span.start,
+                        }
                     })
                     .collect()
             })
             .unwrap_or_default()
     };
     let mut out = Vec::with_capacity(spans.len());
-    let mut pending: Vec<(&Stored, String)> = level(None, "");
+    let mut pending = level(None, "", 0);
     pending.reverse();
-    while let Some((span, path)) = pending.pop() {
-        let mut below = level(Some(span.span_id.as_str()), &path);
+    while let Some(place) = pending.pop() {
+        let mut below = level(
+            Some(place.span.span_id.as_str()),
+            &place.path,
+            place.depth + 1,
+        );
         below.reverse();
-        out.push((path, span.end - span.start));
+        out.push(place);
         pending.extend(below);
     }
     out
@@ -214,13 +242,15 @@ mod tests {
         ];
         let rows = compare(&a, &b);
         let row = |path: &str| rows.iter().find(|r| r.path == path).unwrap().clone();
-        assert_eq!(row("/shop:GET /buy#1").a, Some(100));
-        assert_eq!(row("/shop:GET /buy#1").b, Some(300));
-        assert_eq!(row("/shop:GET /buy#1/shop:SELECT#1").b, Some(250));
-        assert_eq!(row("/shop:GET /buy#1/shop:SELECT#2").a, Some(10));
-        assert_eq!(row("/shop:GET /buy#1/shop:cache#1").b, None, "gone in b");
-        assert_eq!(row("/shop:GET /buy#1/shop:pay#1").a, None, "new in b");
+        assert_eq!(row("shop:GET /buy#1").a, Some(100));
+        assert_eq!(row("shop:GET /buy#1").b, Some(300));
+        assert_eq!(row("shop:GET /buy#1 > shop:SELECT#1").b, Some(250));
+        assert_eq!(row("shop:GET /buy#1 > shop:SELECT#2").a, Some(10));
+        assert_eq!(row("shop:GET /buy#1 > shop:cache#1").b, None, "gone in b");
+        assert_eq!(row("shop:GET /buy#1 > shop:pay#1").a, None, "new in b");
         assert_eq!(rows.len(), 5);
-        assert_eq!(rows[0].path, "/shop:GET /buy#1", "the tree's order");
+        assert_eq!(row("shop:GET /buy#1 > shop:pay#1").depth, 1);
+        assert_eq!(row("shop:GET /buy#1 > shop:pay#1").name, "pay");
+        assert_eq!(rows[0].path, "shop:GET /buy#1", "the tree's order");
     }
 }

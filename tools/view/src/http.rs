@@ -327,7 +327,16 @@ async fn compare(
     }
     let rows: Vec<Value> = analysis::compare(&first, &second)
         .iter()
-        .map(|row| json!({"path": row.path, "a": row.a, "b": row.b}))
+        .map(|row| {
+            json!({
+                "path": row.path,
+                "name": row.name,
+                "service": row.service,
+                "depth": row.depth,
+                "a": row.a,
+                "b": row.b,
+            })
+        })
         .collect();
     Ok(axum::Json(json!({"a": a, "b": b, "rows": rows})).into_response())
 }

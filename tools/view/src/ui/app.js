@@ -268,10 +268,8 @@ async function showCompare(a, b) {
   const rows = data.rows.map((row) => {
     const delta = row.a !== null && row.b !== null ? row.b - row.a : null;
     const state = row.a === null ? "appeared" : row.b === null ? "disappeared" : delta > 0 ? "slower" : delta < 0 ? "faster" : "same";
-    const depth = row.path.split("/").length - 2;
-    const name = row.path.split("/").pop().replace(/#1$/, "");
-    const nameCell = el("td", {}, el("span", { class: "indent" }), name);
-    nameCell.firstChild.style.width = `${depth * 14}px`;
+    const nameCell = el("td", {}, el("span", { class: "indent" }), row.name, " ", el("span", { class: "service" }, row.service));
+    nameCell.firstChild.style.width = `${row.depth * 14}px`;
     return el("tr", { class: `diff ${state}`, "data-state": state, "data-path": row.path },
       nameCell,
       el("td", { class: "number" }, row.a === null ? "—" : millis(row.a)),
