@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::{Span, is_id};
+use crate::model::{Detail, Span, is_id};
 
 /// The spans of the lines of `text`, and how many lines were skipped.
 pub fn read(text: &str) -> (Vec<Span>, usize) {
@@ -36,7 +36,7 @@ fn span(line: &Value) -> Option<Span> {
     let trace_id = text("trace_id").filter(|id| is_id(id, 32))?.to_owned();
     let span_id = text("span_id").filter(|id| is_id(id, 16))?.to_owned();
     let resource = object("resource");
-    let logs = line
+    let logs: Vec<Value> = line
         .get("logs")
         .and_then(Value::as_array)
         .map(|logs| {
@@ -60,7 +60,7 @@ fn span(line: &Value) -> Option<Span> {
                 .collect()
         })
         .unwrap_or_default();
-    let links = line
+    let links: Vec<Value> = line
         .get("follows_from")
         .and_then(Value::as_array)
         .map(|links| {
@@ -93,11 +93,15 @@ fn span(line: &Value) -> Option<Span> {
         start,
         end: nanos("end_unix_nano")?.max(start),
         error: line.get("error").and_then(Value::as_bool).unwrap_or(false),
-        tags: object("tags"),
-        logs,
-        links,
-        baggage: object("baggage"),
-        resource,
-        status_message: None,
+        detail: {
+            let mut detail = Detail::default();
+            detail.value("tags", &object("tags"));
+            detail.value("logs", &logs);
+            detail.value("links", &links);
+            detail.value("baggage", &object("baggage"));
+            detail.value("status_message", &None::<String>);
+            detail.finish()
+        },
+        resource: std::sync::Arc::new(resource),
     })
 }

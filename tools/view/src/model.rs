@@ -2,6 +2,8 @@
 //! OTLP JSON, tracekit's JSON lines): the columns it is searched and drawn
 //! by, and the rest as JSON for the page.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 /// One span.
@@ -20,31 +22,81 @@ pub struct Span {
     pub start: i64,
     pub end: i64,
     pub error: bool,
-    /// Tags, as the page shows them: key and JSON value.
-    pub tags: Map<String, Value>,
-    /// Logs (events): `{"time": nanos, "name": .., "fields": {..}}`.
-    pub logs: Vec<Value>,
-    /// Links and follows-from references: `{"trace_id", "span_id", "attributes"}`.
-    pub links: Vec<Value>,
-    pub baggage: Map<String, Value>,
-    /// The process's resource (`service.name`, ...).
-    pub resource: Map<String, Value>,
-    /// The status message of a failed span, when one was given.
-    pub status_message: Option<String>,
+    /// What the page shows beside the columns, as JSON text: `tags`
+    /// (key and value), `logs` (`{"time", "name", "fields"}`), `links`
+    /// (`{"trace_id", "span_id", "attributes"}`), `baggage`,
+    /// `status_message`. Written straight from what was received (see
+    /// [`Detail`]), not built as values first: most of ingesting is this.
+    pub detail: String,
+    /// The process's resource (`service.name`, ...), shared by the spans
+    /// of one process (and kept once in the store).
+    pub resource: Arc<Map<String, Value>>,
 }
 
-impl Span {
-    /// What the page reads beside the columns.
-    pub fn detail(&self) -> Value {
-        serde_json::json!({
-            "tags": self.tags,
-            "logs": self.logs,
-            "links": self.links,
-            "baggage": self.baggage,
-            "resource": self.resource,
-            "status_message": self.status_message,
-        })
+/// A span's detail being written as JSON text, member by member.
+pub struct Detail {
+    text: String,
+}
+
+impl Default for Detail {
+    fn default() -> Self {
+        Detail {
+            text: String::with_capacity(384),
+        }
     }
+}
+
+impl Detail {
+    /// Starts the member `name` (a plain ASCII key); its value is written
+    /// to the returned text next.
+    pub fn member(&mut self, name: &str) -> &mut String {
+        self.text.push(if self.text.is_empty() { '{' } else { ',' });
+        self.text.push('"');
+        self.text.push_str(name);
+        self.text.push_str("\":");
+        &mut self.text
+    }
+
+    /// The member `name` as a JSON value.
+    pub fn value(&mut self, name: &str, value: &impl serde::Serialize) {
+        let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+        self.member(name).push_str(&text);
+    }
+
+    /// The object.
+    pub fn finish(mut self) -> String {
+        if self.text.is_empty() {
+            self.text.push('{');
+        }
+        self.text.push('}');
+        self.text
+    }
+}
+
+/// Writes `text` as a JSON string.
+pub fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut plain = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain..at]);
+        if escaped.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escaped);
+        }
+        plain = at + 1;
+    }
+    out.push_str(&text[plain..]);
+    out.push('"');
 }
 
 /// Lower-case hex of `bytes`.

@@ -1,13 +1,15 @@
 //! OTLP/HTTP trace requests, protobuf or JSON, as the viewer's spans. A
 //! request that is not one is refused whole, with the reason.
 
+use std::sync::Arc;
+
 use prost::Message;
 use serde_json::{Map, Value};
 use tracekit_otlp::proto::collector::ExportTraceServiceRequest;
 use tracekit_otlp::proto::common::{AnyValue, KeyValue, any_value};
 use tracekit_otlp::proto::trace::{Span as OtlpSpan, span::SpanKind, status::StatusCode};
 
-use crate::model::{Span, hex, is_id};
+use crate::model::{Detail, Span, hex, is_id, push_json_string};
 
 /// Why a request was refused.
 #[derive(Debug, PartialEq)]
@@ -25,12 +27,12 @@ pub fn decode_protobuf(body: &[u8]) -> Result<Vec<Span>, Refused> {
         .map_err(|error| Refused(format!("not an OTLP ExportTraceServiceRequest: {error}")))?;
     let mut spans = Vec::new();
     for resource_spans in request.resource_spans {
-        let resource = attributes(
+        let resource = Arc::new(attributes(
             &resource_spans
                 .resource
                 .map(|resource| resource.attributes)
                 .unwrap_or_default(),
-        );
+        ));
         let service = service_of(&resource);
         for scope_spans in resource_spans.scope_spans {
             for span in scope_spans.spans {
@@ -63,32 +65,50 @@ fn id(bytes: &[u8], len: usize, what: &str) -> Result<String, Refused> {
 fn from_protobuf(
     span: OtlpSpan,
     service: &str,
-    resource: &Map<String, Value>,
+    resource: &Arc<Map<String, Value>>,
 ) -> Result<Span, Refused> {
     let status = span.status.unwrap_or_default();
     let error = status.code == StatusCode::Error as i32;
-    let logs = span
-        .events
-        .iter()
-        .map(|event| {
-            serde_json::json!({
-                "time": event.time_unix_nano.to_string(),
-                "name": event.name,
-                "fields": attributes(&event.attributes),
-            })
-        })
-        .collect();
-    let links = span
-        .links
-        .iter()
-        .map(|link| {
-            serde_json::json!({
-                "trace_id": hex(&link.trace_id),
-                "span_id": hex(&link.span_id),
-                "attributes": attributes(&link.attributes),
-            })
-        })
-        .collect();
+    let mut detail = Detail::default();
+    write_attributes(detail.member("tags"), &span.attributes);
+    let logs = detail.member("logs");
+    logs.push('[');
+    for (n, event) in span.events.iter().enumerate() {
+        if n > 0 {
+            logs.push(',');
+        }
+        logs.push_str(&format!(
+            "{{\"time\":\"{}\",\"name\":",
+            event.time_unix_nano
+        ));
+        push_json_string(logs, &event.name);
+        logs.push_str(",\"fields\":");
+        write_attributes(logs, &event.attributes);
+        logs.push('}');
+    }
+    logs.push(']');
+    let links = detail.member("links");
+    links.push('[');
+    for (n, link) in span.links.iter().enumerate() {
+        if n > 0 {
+            links.push(',');
+        }
+        links.push_str(&format!(
+            "{{\"trace_id\":\"{}\",\"span_id\":\"{}\",\"attributes\":",
+            hex(&link.trace_id),
+            hex(&link.span_id)
+        ));
+        write_attributes(links, &link.attributes);
+        links.push('}');
+    }
+    links.push(']');
+    detail.member("baggage").push_str("{}");
+    let message = detail.member("status_message");
+    if error && !status.message.is_empty() {
+        push_json_string(message, &status.message);
+    } else {
+        message.push_str("null");
+    }
     Ok(Span {
         trace_id: id(&span.trace_id, 16, "trace id")?,
         span_id: id(&span.span_id, 8, "span id")?,
@@ -103,13 +123,50 @@ fn from_protobuf(
         start: nanos(span.start_time_unix_nano),
         end: nanos(span.end_time_unix_nano.max(span.start_time_unix_nano)),
         error,
-        tags: attributes(&span.attributes),
-        logs,
-        links,
-        baggage: Map::new(),
+        detail: detail.finish(),
         resource: resource.clone(),
-        status_message: (error && !status.message.is_empty()).then_some(status.message),
     })
+}
+
+/// Attributes as a JSON object, written in place.
+fn write_attributes(out: &mut String, list: &[KeyValue]) {
+    out.push('{');
+    for (n, kv) in list.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        push_json_string(out, &kv.key);
+        out.push(':');
+        write_any(out, kv.value.as_ref());
+    }
+    out.push('}');
+}
+
+fn write_any(out: &mut String, value: Option<&AnyValue>) {
+    match value.and_then(|value| value.value.as_ref()) {
+        Some(any_value::Value::StringValue(text)) => push_json_string(out, text),
+        Some(any_value::Value::BoolValue(flag)) => {
+            out.push_str(if *flag { "true" } else { "false" })
+        }
+        Some(any_value::Value::IntValue(number)) => out.push_str(&number.to_string()),
+        Some(any_value::Value::DoubleValue(number)) if number.is_finite() => out.push_str(
+            &serde_json::Number::from_f64(*number).map_or("null".to_owned(), |n| n.to_string()),
+        ),
+        Some(any_value::Value::ArrayValue(array)) => {
+            out.push('[');
+            for (n, item) in array.values.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                write_any(out, Some(item));
+            }
+            out.push(']');
+        }
+        Some(any_value::Value::KvlistValue(list)) => write_attributes(out, &list.values),
+        Some(any_value::Value::BytesValue(bytes)) => push_json_string(out, &hex(bytes)),
+        // Not finite, an index into a profile's string table, or nothing.
+        _ => out.push_str("null"),
+    }
 }
 
 fn nanos(unix_nanos: u64) -> i64 {
@@ -159,11 +216,11 @@ pub fn decode_json(body: &[u8]) -> Result<Vec<Span>, Refused> {
     let object = request.as_object().ok_or_else(|| shape("not an object"))?;
     let mut spans = Vec::new();
     for resource_spans in array(object.get("resourceSpans"), "resourceSpans")? {
-        let resource = json_attributes(
+        let resource = Arc::new(json_attributes(
             resource_spans
                 .get("resource")
                 .and_then(|resource| resource.get("attributes")),
-        )?;
+        )?);
         let service = service_of(&resource);
         for scope_spans in array(resource_spans.get("scopeSpans"), "scopeSpans")? {
             for span in array(scope_spans.get("spans"), "spans")? {
@@ -210,7 +267,11 @@ fn json_u64(span: &Value, key: &str) -> Result<u64, Refused> {
     }
 }
 
-fn from_json(span: &Value, service: &str, resource: &Map<String, Value>) -> Result<Span, Refused> {
+fn from_json(
+    span: &Value,
+    service: &str,
+    resource: &Arc<Map<String, Value>>,
+) -> Result<Span, Refused> {
     let trace_id = json_id(span, "traceId", 32)?
         .ok_or_else(|| Refused("a span has no `traceId`".to_owned()))?;
     let span_id =
@@ -266,12 +327,16 @@ fn from_json(span: &Value, service: &str, resource: &Map<String, Value>) -> Resu
         start: nanos(start),
         end: nanos(end),
         error,
-        tags: json_attributes(span.get("attributes"))?,
-        logs,
-        links,
-        baggage: Map::new(),
+        detail: {
+            let mut detail = Detail::default();
+            detail.value("tags", &json_attributes(span.get("attributes"))?);
+            detail.value("logs", &logs);
+            detail.value("links", &links);
+            detail.value("baggage", &Map::new());
+            detail.value("status_message", &message.filter(|_| error));
+            detail.finish()
+        },
         resource: resource.clone(),
-        status_message: message.filter(|_| error).map(str::to_owned),
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::model::Span;
 
@@ -30,6 +30,7 @@ const SCHEMA: &str = "
     );
     CREATE INDEX IF NOT EXISTS traces_seq ON traces (seq);
     CREATE INDEX IF NOT EXISTS traces_start ON traces (start);
+    CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
     CREATE TABLE IF NOT EXISTS spans (
         trace_id TEXT NOT NULL,
         span_id TEXT NOT NULL,
@@ -41,6 +42,7 @@ const SCHEMA: &str = "
         end INTEGER NOT NULL,
         error INTEGER NOT NULL,
         bytes INTEGER NOT NULL,
+        resource_id INTEGER NOT NULL,
         detail TEXT NOT NULL,
         PRIMARY KEY (trace_id, span_id)
     ) WITHOUT ROWID;
@@ -118,6 +120,12 @@ impl Store {
     pub fn open(path: &Path, max_bytes: u64) -> rusqlite::Result<Store> {
         let db = Connection::open(path)?;
         db.execute_batch(SCHEMA)?;
+        // The running total of a file written before it was kept.
+        db.execute(
+            "INSERT OR IGNORE INTO meta (key, value)
+             SELECT 'bytes', coalesce(sum(bytes), 0) FROM traces",
+            [],
+        )?;
         let mut store = Store { db, max_bytes };
         // A smaller bound than the file was kept with applies at once.
         store.evict()?;
@@ -151,11 +159,22 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO spans
-                 (trace_id, span_id, parent_id, name, service, kind, start, end, error, bytes, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 (trace_id, span_id, parent_id, name, service, kind, start, end, error, bytes, resource_id, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
+            // A process's resource, kept once: looked up once a batch.
+            let mut resources: Vec<(*const Map<String, Value>, i64)> = Vec::new();
             for span in spans {
-                let detail = span.detail().to_string();
+                let key = std::sync::Arc::as_ptr(&span.resource);
+                let resource_id = match resources.iter().find(|(known, _)| *known == key) {
+                    Some((_, id)) => *id,
+                    None => {
+                        let id = resource_id(&tx, &span.resource)?;
+                        resources.push((key, id));
+                        id
+                    }
+                };
+                let detail = &span.detail;
                 let bytes = ROW_OVERHEAD
                     + (detail.len() + span.name.len() + span.service.len() + span.kind.len())
                         as u64;
@@ -170,6 +189,7 @@ impl Store {
                     span.end,
                     span.error,
                     bytes as i64,
+                    resource_id,
                     detail,
                 ])?;
                 traces.insert(span.trace_id.as_str());
@@ -219,11 +239,21 @@ impl Store {
                 tx.execute("DELETE FROM spans WHERE trace_id = ?1", [&trace_id])?;
                 tx.execute("DELETE FROM traces WHERE trace_id = ?1", [&trace_id])?;
             }
+            // The resources no span names any more.
+            tx.execute(
+                "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans)",
+                [],
+            )?;
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('evicted_traces', ?1)
              ON CONFLICT (key) DO UPDATE SET value = value + ?1",
             [traces],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('bytes', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = ?1",
+            [total as i64],
         )?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('evicted_spans', ?1)
@@ -343,11 +373,20 @@ impl Store {
     /// The spans of a trace, in the order they started.
     pub fn trace(&self, trace_id: &str) -> rusqlite::Result<Vec<Stored>> {
         let mut statement = self.db.prepare_cached(
-            "SELECT span_id, parent_id, name, service, kind, start, end, error, detail
-             FROM spans WHERE trace_id = ?1 ORDER BY start, span_id",
+            "SELECT span_id, parent_id, name, service, kind, start, end, error, detail, r.json
+             FROM spans JOIN resources r ON r.id = resource_id
+             WHERE trace_id = ?1 ORDER BY start, span_id",
         )?;
         let rows = statement.query_map([trace_id], |row| {
             let detail: String = row.get(8)?;
+            let resource: String = row.get(9)?;
+            let mut detail: Value = serde_json::from_str(&detail).unwrap_or(Value::Null);
+            if let Value::Object(members) = &mut detail {
+                members.insert(
+                    "resource".to_owned(),
+                    serde_json::from_str(&resource).unwrap_or(Value::Null),
+                );
+            }
             Ok(Stored {
                 span_id: row.get(0)?,
                 parent_id: row.get(1)?,
@@ -357,11 +396,26 @@ impl Store {
                 start: row.get(5)?,
                 end: row.get(6)?,
                 error: row.get(7)?,
-                detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+                detail,
             })
         })?;
         rows.collect()
     }
+}
+
+/// The id of `resource` in the store, kept once.
+fn resource_id(
+    tx: &rusqlite::Transaction<'_>,
+    resource: &Map<String, Value>,
+) -> rusqlite::Result<i64> {
+    let json = serde_json::to_string(resource).unwrap_or_else(|_| "{}".to_owned());
+    tx.execute(
+        "INSERT OR IGNORE INTO resources (json) VALUES (?1)",
+        [&json],
+    )?;
+    tx.query_row("SELECT id FROM resources WHERE json = ?1", [&json], |row| {
+        row.get(0)
+    })
 }
 
 /// Recomputes the summary row of `trace_id` from its spans.
@@ -382,6 +436,19 @@ fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result
         )
         .optional()?
         .unwrap_or_default();
+    let before: i64 = tx
+        .query_row(
+            "SELECT bytes FROM traces WHERE trace_id = ?1",
+            [trace_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('bytes', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = value + ?1",
+        [bytes - before],
+    )?;
     tx.execute(
         "INSERT INTO traces (trace_id, seq, start, end, root_name, root_service, span_count, errors, bytes)
          VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM traces), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
