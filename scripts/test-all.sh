@@ -26,7 +26,7 @@ venv=target/interop-venv
 peers="import opentelemetry.propagators.b3, opentelemetry.propagators.jaeger"
 peers="$peers, opentelemetry.proto.collector.trace.v1.trace_service_pb2, grpc, google.rpc.error_details_pb2"
 peers="$peers, fastapi, uvicorn, requests, opentelemetry.instrumentation.fastapi, opentelemetry.instrumentation.requests"
-peers="$peers, playwright.sync_api"
+peers="$peers, playwright.sync_api, opentelemetry.exporter.otlp.proto.http.trace_exporter"
 if ! "$venv/bin/python" -c "$peers" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt

@@ -1,0 +1,78 @@
+//! Ingest from OpenTelemetry's own Python SDK and OTLP/HTTP exporter
+//! (`interop/view_sender.py`, in the test command's virtualenv): the
+//! trace it sends is kept with its nesting, kinds, attributes, event and
+//! error status. Without the virtualenv this test fails; it never skips.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn python() -> PathBuf {
+    let path = std::env::var_os("TRACEKIT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repository().join("target/interop-venv/bin/python"));
+    assert!(
+        path.exists(),
+        "the Python peers are not set up ({}): run scripts/test-all.sh, which makes them",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn a_trace_from_opentelemetrys_python_sdk_is_kept_whole() {
+    let store =
+        std::env::temp_dir().join(format!("tracekit-view-python-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&store);
+    let viewer = tracekit_view::start(tracekit_view::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        store: store.clone(),
+        ..tracekit_view::Config::default()
+    })
+    .unwrap();
+    let out = Command::new(python())
+        .arg(repository().join("interop/view_sender.py"))
+        .arg(format!("http://{}", viewer.address()))
+        .output()
+        .expect("the Python sender runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace_id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("http://{}/api/traces/{trace_id}", viewer.address());
+    let text = runtime.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() });
+    let trace: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}"));
+    let spans = trace["spans"].as_array().unwrap();
+    assert_eq!(spans.len(), 2, "{trace}");
+    let root = spans.iter().find(|s| s["name"] == "POST /orders").unwrap();
+    let charge = spans.iter().find(|s| s["name"] == "charge card").unwrap();
+    assert_eq!(root["parent_id"], Value::Null);
+    assert_eq!(charge["parent_id"], root["span_id"]);
+    assert_eq!(root["service"], "python-shop");
+    assert_eq!(root["kind"], "server");
+    assert_eq!(charge["kind"], "client");
+    assert_eq!(root["detail"]["tags"]["http.route"], "/orders");
+    assert_eq!(root["detail"]["tags"]["order.items"], 3);
+    assert_eq!(charge["error"], true);
+    assert_eq!(charge["detail"]["status_message"], "card declined");
+    assert_eq!(charge["detail"]["logs"][0]["name"], "retry");
+    assert_eq!(charge["detail"]["logs"][0]["fields"]["attempt"], 2);
+    assert_eq!(
+        root["detail"]["resource"]["telemetry.sdk.language"],
+        "python"
+    );
+    viewer.stop();
+    let _ = std::fs::remove_file(&store);
+}
