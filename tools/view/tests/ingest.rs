@@ -331,3 +331,14 @@ fn json_lines_files_are_read_in_at_start() {
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(&store);
 }
+
+#[test]
+fn it_listens_on_loopback_unless_told_otherwise() {
+    let config = Config::default();
+    assert!(config.listen.ip().is_loopback(), "{}", config.listen);
+    assert_eq!(config.listen.port(), 4318, "OTLP/HTTP's port");
+    let store = store_path();
+    let viewer = viewer(&store, 1 << 20);
+    assert!(viewer.address().ip().is_loopback());
+    let _ = std::fs::remove_file(&store);
+}
