@@ -74,7 +74,13 @@ impl<'a, S: Sink> Fields<'a, S> {
 
     /// A field of text: special by its name, else a tag.
     fn text(&mut self, field: &Field, text: Cow<'_, str>) {
-        match field.name() {
+        let name = field.name();
+        // Most fields are plain tags: one comparison tells them apart.
+        if !name.starts_with("otel.") && name != "error" {
+            self.sink.tag(name, TagValue::Str(Text::new(&text)));
+            return;
+        }
+        match name {
             "otel.name" => self.special.name = Some(text.into_owned()),
             "otel.kind" => self.special.kind = kind(&text),
             "otel.status_code" => self.special.status_error = text.eq_ignore_ascii_case("error"),

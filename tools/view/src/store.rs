@@ -425,17 +425,28 @@ fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result
         [trace_id],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
     )?;
-    // The root: a span without a parent in the trace, the first to start.
-    let (root_name, root_service): (String, String) = tx
-        .query_row(
-            "SELECT name, service FROM spans s WHERE trace_id = ?1 AND (parent_id IS NULL
-                OR NOT EXISTS (SELECT 1 FROM spans p WHERE p.trace_id = s.trace_id AND p.span_id = s.parent_id))
-             ORDER BY parent_id IS NOT NULL, start LIMIT 1",
-            [trace_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?
-        .unwrap_or_default();
+    // The root: a span without a parent, the first to start; else (the
+    // root not received yet) one whose parent is not in the trace.
+    let names = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
+    let root: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT name, service FROM spans WHERE trace_id = ?1 AND parent_id IS NULL
+             ORDER BY start LIMIT 1",
+        )?
+        .query_row([trace_id], names)
+        .optional()?;
+    let (root_name, root_service) = match root {
+        Some(root) => root,
+        None => tx
+            .prepare_cached(
+                "SELECT name, service FROM spans s WHERE trace_id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.trace_id = s.trace_id AND p.span_id = s.parent_id)
+                 ORDER BY start LIMIT 1",
+            )?
+            .query_row([trace_id], names)
+            .optional()?
+            .unwrap_or_default(),
+    };
     let before: i64 = tx
         .query_row(
             "SELECT bytes FROM traces WHERE trace_id = ?1",
