@@ -13,12 +13,15 @@ use crate::model::Span;
 /// What a span costs the store beyond its text: its row, its indexes.
 const ROW_OVERHEAD: u64 = 96;
 
+/// The file's format (`PRAGMA user_version`): ids as bytes.
+const FORMAT: i64 = 1;
+
 const SCHEMA: &str = "
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = NORMAL;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS traces (
-        trace_id TEXT PRIMARY KEY,
+        trace_id BLOB PRIMARY KEY,
         seq INTEGER NOT NULL,
         start INTEGER NOT NULL,
         end INTEGER NOT NULL,
@@ -32,9 +35,9 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS traces_start ON traces (start);
     CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
     CREATE TABLE IF NOT EXISTS spans (
-        trace_id TEXT NOT NULL,
-        span_id TEXT NOT NULL,
-        parent_id TEXT,
+        trace_id BLOB NOT NULL,
+        span_id BLOB NOT NULL,
+        parent_id BLOB,
         name TEXT NOT NULL,
         service TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -119,7 +122,20 @@ impl Store {
     /// Opens (or makes) the store at `path`, bounded by `max_bytes`.
     pub fn open(path: &Path, max_bytes: u64) -> rusqlite::Result<Store> {
         let db = Connection::open(path)?;
+        let format: i64 = db.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let tables: i64 = db.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |row| row.get(0),
+        )?;
+        if tables > 0 && format != FORMAT {
+            return Err(rusqlite::Error::InvalidParameterName(format!(
+                "{} was written by another version of tracekit-view (format {format}, not {FORMAT}): remove it or give another --store",
+                path.display()
+            )));
+        }
         db.execute_batch(SCHEMA)?;
+        db.pragma_update(None, "user_version", FORMAT)?;
         // The running total of a file written before it was kept.
         db.execute(
             "INSERT OR IGNORE INTO meta (key, value)
@@ -160,7 +176,7 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO spans
                  (trace_id, span_id, parent_id, name, service, kind, start, end, error, bytes, resource_id, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 VALUES (unhex(?1), unhex(?2), unhex(?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             // A process's resource, kept once: looked up once a batch.
             let mut resources: Vec<(*const Map<String, Value>, i64)> = Vec::new();
@@ -227,7 +243,7 @@ impl Store {
             let mut gone = Vec::new();
             while total > self.max_bytes {
                 let Some(row) = rows.next()? else { break };
-                let (trace_id, count, bytes): (String, i64, i64) =
+                let (trace_id, count, bytes): (Vec<u8>, i64, i64) =
                     (row.get(0)?, row.get(1)?, row.get(2)?);
                 total = total.saturating_sub(bytes.max(0) as u64);
                 traces += 1;
@@ -288,7 +304,7 @@ impl Store {
     /// The traces that match `search`, the most recent first.
     pub fn search(&self, search: &Search) -> rusqlite::Result<Vec<Summary>> {
         let mut sql = String::from(
-            "SELECT trace_id, root_name, root_service, start, end - start, span_count, errors
+            "SELECT lower(hex(trace_id)), root_name, root_service, start, end - start, span_count, errors
              FROM traces t WHERE 1",
         );
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
@@ -360,7 +376,7 @@ impl Store {
         })?;
         let mut found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         let mut services = self.db.prepare_cached(
-            "SELECT DISTINCT service FROM spans WHERE trace_id = ?1 ORDER BY service",
+            "SELECT DISTINCT service FROM spans WHERE trace_id = unhex(?1) ORDER BY service",
         )?;
         for summary in &mut found {
             summary.services = services
@@ -373,9 +389,9 @@ impl Store {
     /// The spans of a trace, in the order they started.
     pub fn trace(&self, trace_id: &str) -> rusqlite::Result<Vec<Stored>> {
         let mut statement = self.db.prepare_cached(
-            "SELECT span_id, parent_id, name, service, kind, start, end, error, detail, r.json
+            "SELECT lower(hex(span_id)), lower(hex(parent_id)), name, service, kind, start, end, error, detail, r.json
              FROM spans JOIN resources r ON r.id = resource_id
-             WHERE trace_id = ?1 ORDER BY start, span_id",
+             WHERE trace_id = unhex(?1) ORDER BY start, span_id",
         )?;
         let rows = statement.query_map([trace_id], |row| {
             let detail: String = row.get(8)?;
@@ -389,7 +405,8 @@ impl Store {
             }
             Ok(Stored {
                 span_id: row.get(0)?,
-                parent_id: row.get(1)?,
+                // `hex(NULL)` is the empty text.
+                parent_id: Some(row.get::<_, String>(1)?).filter(|id| !id.is_empty()),
                 name: row.get(2)?,
                 service: row.get(3)?,
                 kind: row.get(4)?,
@@ -421,7 +438,7 @@ fn resource_id(
 /// Recomputes the summary row of `trace_id` from its spans.
 fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result<()> {
     let (start, end, count, errors, bytes): (i64, i64, i64, i64, i64) = tx.query_row(
-        "SELECT min(start), max(end), count(*), sum(error), sum(bytes) FROM spans WHERE trace_id = ?1",
+        "SELECT min(start), max(end), count(*), sum(error), sum(bytes) FROM spans WHERE trace_id = unhex(?1)",
         [trace_id],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
     )?;
@@ -430,7 +447,7 @@ fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result
     let names = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
     let root: Option<(String, String)> = tx
         .prepare_cached(
-            "SELECT name, service FROM spans WHERE trace_id = ?1 AND parent_id IS NULL
+            "SELECT name, service FROM spans WHERE trace_id = unhex(?1) AND parent_id IS NULL
              ORDER BY start LIMIT 1",
         )?
         .query_row([trace_id], names)
@@ -439,7 +456,7 @@ fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result
         Some(root) => root,
         None => tx
             .prepare_cached(
-                "SELECT name, service FROM spans s WHERE trace_id = ?1
+                "SELECT name, service FROM spans s WHERE trace_id = unhex(?1)
                  AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.trace_id = s.trace_id AND p.span_id = s.parent_id)
                  ORDER BY start LIMIT 1",
             )?
@@ -449,7 +466,7 @@ fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result
     };
     let before: i64 = tx
         .query_row(
-            "SELECT bytes FROM traces WHERE trace_id = ?1",
+            "SELECT bytes FROM traces WHERE trace_id = unhex(?1)",
             [trace_id],
             |row| row.get(0),
         )
@@ -462,7 +479,7 @@ fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result
     )?;
     tx.execute(
         "INSERT INTO traces (trace_id, seq, start, end, root_name, root_service, span_count, errors, bytes)
-         VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM traces), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         VALUES (unhex(?1), (SELECT coalesce(max(seq), 0) + 1 FROM traces), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (trace_id) DO UPDATE SET start = ?2, end = ?3, root_name = ?4,
              root_service = ?5, span_count = ?6, errors = ?7, bytes = ?8",
         params![trace_id, start, end, root_name, root_service, count, errors, bytes],

@@ -342,3 +342,24 @@ fn it_listens_on_loopback_unless_told_otherwise() {
     assert!(viewer.address().ip().is_loopback());
     let _ = std::fs::remove_file(&store);
 }
+
+#[test]
+fn a_store_of_another_format_is_refused_with_the_reason() {
+    let store = store_path();
+    let other = rusqlite::Connection::open(&store).unwrap();
+    other
+        .execute_batch("CREATE TABLE spans (trace_id TEXT)")
+        .unwrap();
+    drop(other);
+    let refused = tracekit_view::start(Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        store: store.clone(),
+        ..Config::default()
+    });
+    let error = refused.err().expect("refused").to_string();
+    assert!(
+        error.contains("another version of tracekit-view"),
+        "{error}"
+    );
+    let _ = std::fs::remove_file(&store);
+}
