@@ -4,30 +4,18 @@
 //! query's span is a child of the handler's server span, in the caller's
 //! trace.
 
+#[path = "support/exported.rs"]
+mod exported;
+
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use tracekit::export::Memory;
 use tracekit::http::{ServerLayer, TracingMiddleware};
 use tracekit::sql::rusqlite::Connection;
-use tracekit::{FutureExt, SpanKind, SpanRecord};
-
-fn memory() -> &'static Memory {
-    static MEMORY: OnceLock<Memory> = OnceLock::new();
-    MEMORY.get_or_init(|| {
-        let memory = Memory::new();
-        std::mem::forget(
-            tracekit::Tracer::builder()
-                .exporter(memory.clone())
-                .install(),
-        );
-        memory
-    })
-}
+use tracekit::{FutureExt, SpanKind};
 
 type Db = Arc<Mutex<Connection>>;
 
@@ -43,7 +31,7 @@ async fn stock(State(db): State<Db>, Path(item): Path<String>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_in_a_handler_is_a_child_of_its_request_span_in_the_callers_trace() {
-    let memory = memory();
+    exported::memory();
     let db = Connection::open_in_memory().unwrap();
     db.execute_batch("CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER); INSERT INTO stock VALUES ('apple', 5);")
         .unwrap();
@@ -81,19 +69,7 @@ async fn a_query_in_a_handler_is_a_child_of_its_request_span_in_the_callers_trac
     assert_eq!(answer, "5");
 
     // The caller, its client span, the server span and the query.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let spans: Vec<SpanRecord> = loop {
-        tracekit::global().flush().unwrap();
-        let spans: Vec<SpanRecord> = memory
-            .spans()
-            .into_iter()
-            .filter(|s| s.trace_id == trace)
-            .collect();
-        if spans.len() >= 4 || Instant::now() > deadline {
-            break spans;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let spans = exported::spans_of(trace, 4).await;
     assert_eq!(spans.len(), 4, "{spans:#?}");
     let server = spans
         .iter()

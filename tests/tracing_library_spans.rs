@@ -5,30 +5,26 @@
 //! handler is tower-http's span's child, and the events of both are logs
 //! of the spans they were emitted in.
 
+#[path = "support/exported.rs"]
+mod exported;
+
 use std::net::SocketAddr;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use tracekit::export::Memory;
 use tracekit::http::{ServerLayer, TracingMiddleware};
-use tracekit::{FutureExt, SpanKind, SpanRecord, traced};
+use tracekit::{FutureExt, SpanKind, traced};
 use tracing_subscriber::layer::SubscriberExt;
 
-fn memory() -> &'static Memory {
-    static MEMORY: OnceLock<Memory> = OnceLock::new();
-    MEMORY.get_or_init(|| {
-        let memory = Memory::new();
-        std::mem::forget(
-            tracekit::Tracer::builder()
-                .exporter(memory.clone())
-                .install(),
-        );
+/// The tests' tracer, and the bridge as the process's subscriber.
+fn install() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        exported::memory();
         let subscriber = tracing_subscriber::registry().with(tracekit_tracing::layer());
         tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
-        memory
-    })
+    });
 }
 
 #[traced]
@@ -39,7 +35,7 @@ async fn stock() -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tower_https_span_sits_between_the_server_span_and_the_handler() {
-    let memory = memory();
+    install();
     let app = Router::new()
         .route("/stock", get(stock))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -67,19 +63,7 @@ async fn tower_https_span_sits_between_the_server_span_and_the_handler() {
     assert_eq!(answer, "5");
 
     // The caller, its client span, the server span, tower-http's, the handler's.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let spans: Vec<SpanRecord> = loop {
-        tracekit::global().flush().unwrap();
-        let spans: Vec<SpanRecord> = memory
-            .spans()
-            .into_iter()
-            .filter(|span| span.trace_id == trace)
-            .collect();
-        if spans.len() >= 5 || Instant::now() > deadline {
-            break spans;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let spans = exported::spans_of(trace, 5).await;
     assert_eq!(spans.len(), 5, "{spans:#?}");
     let server = spans.iter().find(|s| s.kind == SpanKind::Server).unwrap();
     let tower = spans

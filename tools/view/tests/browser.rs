@@ -7,29 +7,16 @@
 //! go to `target/tmp/view-screenshots/`. Without Chromium or the
 //! virtualenv this test fails; it never skips.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
+use support::{python, repository};
 use tracekit::{BatchConfig, SpanKind, Tracer};
 use tracekit_otlp::OtlpExporter;
-
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let path = std::env::var_os("TRACEKIT_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repository().join("target/interop-venv/bin/python"));
-    assert!(
-        path.exists(),
-        "the Python peers are not set up ({}): run scripts/test-all.sh, which makes them",
-        path.display()
-    );
-    path
-}
 
 fn chromium() -> PathBuf {
     let path = std::env::var_os("TRACEKIT_CHROMIUM")

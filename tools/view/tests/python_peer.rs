@@ -3,26 +3,12 @@
 //! trace it sends is kept with its nesting, kinds, attributes, event and
 //! error status. Without the virtualenv this test fails; it never skips.
 
-use std::path::{Path, PathBuf};
+mod support;
+
 use std::process::Command;
 
 use serde_json::Value;
-
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let path = std::env::var_os("TRACEKIT_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repository().join("target/interop-venv/bin/python"));
-    assert!(
-        path.exists(),
-        "the Python peers are not set up ({}): run scripts/test-all.sh, which makes them",
-        path.display()
-    );
-    path
-}
+use support::{python, repository};
 
 #[test]
 fn a_trace_from_opentelemetrys_python_sdk_is_kept_whole() {
