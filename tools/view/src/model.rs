@@ -13,14 +13,19 @@ pub struct Span {
     pub trace_id: String,
     /// 16 lower-case hex digits.
     pub span_id: String,
+    /// The parent's span id; `None` for a root.
     pub parent_id: Option<String>,
+    /// The operation's name.
     pub name: String,
+    /// The `service.name` of the process that made it.
     pub service: String,
     /// `internal`, `server`, `client`, `producer`, `consumer`.
     pub kind: String,
     /// Nanoseconds since the Unix epoch.
     pub start: i64,
+    /// Nanoseconds since the Unix epoch (never before `start`).
     pub end: i64,
+    /// Whether it failed.
     pub error: bool,
     /// What the page shows beside the columns, as JSON text: `tags`
     /// (key and value), `logs` (`{"time", "name", "fields"}`), `links`

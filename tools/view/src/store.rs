@@ -54,26 +54,38 @@ const SCHEMA: &str = "
 /// The store's counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Traces kept.
     pub traces: u64,
+    /// Spans kept.
     pub spans: u64,
     /// What the kept spans take, as the store counts them.
     pub bytes: u64,
+    /// The bound.
     pub max_bytes: u64,
     /// Traces evicted to stay within `max_bytes`, since the file was made.
     pub evicted_traces: u64,
+    /// Their spans.
     pub evicted_spans: u64,
 }
 
 /// A trace in the list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
+    /// 32 hex digits.
     pub trace_id: String,
+    /// The root span's name (the first to start among those without a parent here).
     pub root_name: String,
+    /// The root span's service.
     pub root_service: String,
+    /// Every service with a span in it, sorted.
     pub services: Vec<String>,
+    /// When its first span started, in nanoseconds since the Unix epoch.
     pub start: i64,
+    /// From its first start to its last end, in nanoseconds.
     pub duration: i64,
+    /// How many spans it has.
     pub span_count: u64,
+    /// How many of them failed.
     pub errors: u64,
 }
 
@@ -91,24 +103,35 @@ pub struct Search {
     pub error: bool,
     /// The trace's duration, in nanoseconds.
     pub min_duration: Option<i64>,
+    /// The longest duration, in nanoseconds.
     pub max_duration: Option<i64>,
     /// Only traces whose root has this exact name (what comparisons pick
     /// from).
     pub root_name: Option<String>,
+    /// How many traces at most (1 to 1,000).
     pub limit: usize,
 }
 
 /// A stored span: its columns and its detail (tags, logs, links, ...).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stored {
+    /// 16 hex digits.
     pub span_id: String,
+    /// The parent's span id; `None` for a root.
     pub parent_id: Option<String>,
+    /// The operation's name.
     pub name: String,
+    /// The `service.name` of the process that made it.
     pub service: String,
+    /// `internal`, `server`, `client`, `producer`, `consumer`.
     pub kind: String,
+    /// When its first span started, in nanoseconds since the Unix epoch.
     pub start: i64,
+    /// Nanoseconds since the Unix epoch.
     pub end: i64,
+    /// Whether it failed.
     pub error: bool,
+    /// Tags, logs, links, baggage, the status message and the resource.
     pub detail: Value,
 }
 
