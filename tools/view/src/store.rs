@@ -125,7 +125,7 @@ pub struct Stored {
     pub service: String,
     /// `internal`, `server`, `client`, `producer`, `consumer`.
     pub kind: String,
-    /// When its first span started, in nanoseconds since the Unix epoch.
+    /// Nanoseconds since the Unix epoch.
     pub start: i64,
     /// Nanoseconds since the Unix epoch.
     pub end: i64,
