@@ -13,12 +13,15 @@ use crate::model::Span;
 /// What a span costs the store beyond its text: its row, its indexes.
 const ROW_OVERHEAD: u64 = 96;
 
-/// The file's format (`PRAGMA user_version`): ids as bytes.
-const FORMAT: i64 = 1;
+/// The file's format (`PRAGMA user_version`): ids as bytes, spans in a
+/// rowid table (rows of a few hundred bytes append at its end; the ids'
+/// index stays small).
+const FORMAT: i64 = 2;
 
 const SCHEMA: &str = "
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = NORMAL;
+    PRAGMA cache_size = -16384;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS traces (
         trace_id BLOB PRIMARY KEY,
@@ -46,9 +49,9 @@ const SCHEMA: &str = "
         error INTEGER NOT NULL,
         bytes INTEGER NOT NULL,
         resource_id INTEGER NOT NULL,
-        detail TEXT NOT NULL,
-        PRIMARY KEY (trace_id, span_id)
-    ) WITHOUT ROWID;
+        detail TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS spans_ids ON spans (trace_id, span_id);
 ";
 
 /// The store's counts.
@@ -278,11 +281,16 @@ impl Store {
                 tx.execute("DELETE FROM spans WHERE trace_id = ?1", [&trace_id])?;
                 tx.execute("DELETE FROM traces WHERE trace_id = ?1", [&trace_id])?;
             }
-            // The resources no span names any more.
-            tx.execute(
-                "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans)",
-                [],
-            )?;
+            // The resources no span names any more, once there are more
+            // than a few processes' worth (the check reads every span).
+            let resources: i64 =
+                tx.query_row("SELECT count(*) FROM resources", [], |row| row.get(0))?;
+            if resources > 256 {
+                tx.execute(
+                    "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans)",
+                    [],
+                )?;
+            }
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('evicted_traces', ?1)
