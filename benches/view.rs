@@ -19,6 +19,8 @@ use tracekit::{Resource, SpanRecord};
 
 const SPANS_PER_BATCH: usize = 512;
 const BATCHES: usize = 400;
+/// Clients sending at once (processes exporting to one viewer).
+const CLIENTS: usize = 2;
 
 /// One trace of 512 spans with the tags and log a request's span has.
 fn batch() -> Vec<SpanRecord> {
