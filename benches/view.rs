@@ -73,7 +73,7 @@ fn start(store: &Path, max_bytes: u64) -> tracekit_view::Viewer {
     .expect("the viewer starts")
 }
 
-/// Sends every body to `viewer`, two clients at once; the seconds taken.
+/// Sends every body to `viewer`, `CLIENTS` at once; the seconds taken.
 fn send_all(
     runtime: &tokio::runtime::Runtime,
     viewer: &tracekit_view::Viewer,
@@ -83,15 +83,15 @@ fn send_all(
     let client = reqwest::Client::new();
     let started = Instant::now();
     runtime.block_on(async {
-        let halves: Vec<Vec<Vec<u8>>> = bodies
-            .chunks(bodies.len().div_ceil(2))
+        let shares: Vec<Vec<Vec<u8>>> = bodies
+            .chunks(bodies.len().div_ceil(CLIENTS))
             .map(<[Vec<u8>]>::to_vec)
             .collect();
         let mut senders = Vec::new();
-        for half in halves {
+        for share in shares {
             let (client, url) = (client.clone(), url.clone());
             senders.push(tokio::spawn(async move {
-                for body in half {
+                for body in share {
                     let response = client
                         .post(&url)
                         .header("content-type", "application/x-protobuf")
