@@ -21,6 +21,9 @@ const FORMAT: i64 = 2;
 const SCHEMA: &str = "
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = NORMAL;
+    -- Checkpoints (each copies the log into the file and syncs it) every
+    -- 64 MB of log, not every 4 MB: a quarter of ingest's time went there.
+    PRAGMA wal_autocheckpoint = 16384;
     PRAGMA cache_size = -16384;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS traces (
