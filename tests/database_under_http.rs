@@ -6,16 +6,17 @@
 
 #[path = "support/exported.rs"]
 mod exported;
+#[path = "support/loopback.rs"]
+mod loopback;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use tracekit::http::{ServerLayer, TracingMiddleware};
+use tracekit::SpanKind;
+use tracekit::http::ServerLayer;
 use tracekit::sql::rusqlite::Connection;
-use tracekit::{FutureExt, SpanKind};
 
 type Db = Arc<Mutex<Connection>>;
 
@@ -39,33 +40,7 @@ async fn a_query_in_a_handler_is_a_child_of_its_request_span_in_the_callers_trac
         .route("/stock/{item}", get(stock))
         .with_state(Arc::new(Mutex::new(db)))
         .layer(ServerLayer::new());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(TracingMiddleware::default())
-        .build();
-
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let answer = async {
-        client
-            .get(format!("http://{address}/stock/apple"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-    .in_span(caller)
-    .await;
+    let (answer, trace) = loopback::get_from_caller(app, "/stock/apple").await;
     assert_eq!(answer, "5");
 
     // The caller, its client span, the server span and the query.

@@ -7,14 +7,15 @@
 
 #[path = "support/exported.rs"]
 mod exported;
+#[path = "support/loopback.rs"]
+mod loopback;
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use axum::Router;
 use axum::routing::get;
-use tracekit::http::{ServerLayer, TracingMiddleware};
-use tracekit::{FutureExt, SpanKind, traced};
+use tracekit::http::ServerLayer;
+use tracekit::{SpanKind, traced};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// The tests' tracer, and the bridge as the process's subscriber.
@@ -40,26 +41,7 @@ async fn tower_https_span_sits_between_the_server_span_and_the_handler() {
         .route("/stock", get(stock))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(ServerLayer::new());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(TracingMiddleware::default())
-        .build();
-    let caller = tracekit::global().span("caller").start();
-    let trace = caller.trace_id();
-    let answer = async {
-        let response = client.get(format!("http://{address}/stock")).send();
-        response.await.unwrap().text().await.unwrap()
-    }
-    .in_span(caller)
-    .await;
+    let (answer, trace) = loopback::get_from_caller(app, "/stock").await;
     assert_eq!(answer, "5");
 
     // The caller, its client span, the server span, tower-http's, the handler's.

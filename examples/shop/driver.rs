@@ -70,22 +70,20 @@ pub fn run(view: Option<String>) {
         (None, Some(url)) => Some(url),
         (None, None) => None,
     };
+    // The services learn the viewer's address from their environment.
+    let mut env: Vec<(&str, String)> = Vec::new();
     if let Some(url) = &view_url {
-        // SAFETY: set before any thread of this process is started.
-        unsafe { std::env::set_var(crate::service::VIEW_VARIABLE, url) };
+        env.push((crate::service::VIEW_VARIABLE, url.clone()));
     }
-    let inventory = Service::start("inventory", &spans, &[]);
-    let gateway = Service::start(
-        "gateway",
-        &spans,
-        &[("INVENTORY_URL", format!("http://{}", inventory.address))],
-    );
+    let inventory = Service::start("inventory", &spans, &env);
+    env.push(("INVENTORY_URL", format!("http://{}", inventory.address)));
+    let gateway = Service::start("gateway", &spans, &env);
     println!(
         "inventory on {}, gateway on {}\n",
         inventory.address, gateway.address
     );
 
-    let (tracer, runtime) = crate::service::traced_process("driver", &spans);
+    let (tracer, runtime) = crate::service::traced_process("driver", &spans, view_url.as_deref());
     runtime.block_on(send_requests(&gateway.address, &inventory.address));
     let _ = tracer.flush();
 

@@ -17,7 +17,8 @@ pub fn run(name: &'static str, app: axum::Router) {
     let path =
         std::env::var("TRACEKIT_JSONL_PATH").expect("TRACEKIT_JSONL_PATH, set by the driver");
     // The guard flushes when it drops, after the server has stopped.
-    let (_tracer, runtime) = traced_process(name, std::path::Path::new(&path));
+    let view = std::env::var(VIEW_VARIABLE).ok();
+    let (_tracer, runtime) = traced_process(name, std::path::Path::new(&path), view.as_deref());
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -52,19 +53,21 @@ pub fn traced_client() -> reqwest_middleware::ClientWithMiddleware {
 /// appending to the shop's span file at `spans`, the `tracing` bridge (the
 /// spans of the libraries that speak `tracing`, tower-http's here, in the
 /// same traces) with log lines that carry the trace ids, appended to the
-/// shop's log file next to `spans`, and a tokio runtime.
+/// shop's log file next to `spans`, and a tokio runtime. With `view` (a
+/// tracekit-view address, `--view`), the spans also go there over
+/// OTLP/HTTP.
 pub fn traced_process(
     name: &'static str,
     spans: &std::path::Path,
+    view: Option<&str>,
 ) -> (tracekit::TracerGuard, tokio::runtime::Runtime) {
     let exporter = JsonLines::append(spans).expect("the shop's span file");
     let mut tracer = tracekit::Tracer::builder()
         .service_name(name)
         .exporter(exporter);
-    // With `--view`, the spans also go to the viewer, over OTLP/HTTP.
-    if let Ok(viewer) = std::env::var(VIEW_VARIABLE) {
+    if let Some(viewer) = view {
         let otlp = tracekit::otlp::OtlpExporter::builder()
-            .endpoint(&viewer)
+            .endpoint(viewer)
             .build()
             .expect("the viewer's address");
         tracer = tracer.exporter(otlp);
@@ -100,8 +103,8 @@ pub fn traced_process(
     (tracer, runtime)
 }
 
-/// Where the processes send their spans when the driver was asked to
-/// show them in tracekit-view (`--view`).
+/// The variable the driver gives its services tracekit-view's address in
+/// (`--view`).
 pub const VIEW_VARIABLE: &str = "SHOP_VIEW_URL";
 
 /// The shop's log file, next to its span file.

@@ -181,7 +181,7 @@ fn a_transaction_is_its_begin_its_statements_and_its_commit_or_rollback() {
 
 #[test]
 fn with_no_active_span_no_span_is_made_unless_root_spans_are_asked_for() {
-    let memory = exported();
+    let memory = exported::memory();
     // A table of this test's own: other tests' captured spans are
     // exported too, and are told apart by their names.
     let db = stock();

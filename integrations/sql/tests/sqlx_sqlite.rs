@@ -277,7 +277,7 @@ async fn a_query_given_up_on_ends_cancelled() {
 
 #[tokio::test]
 async fn with_no_active_span_no_span_is_made_unless_root_spans_are_asked_for() {
-    let memory = exported();
+    let memory = exported::memory();
     let pool = pool(DbConfig::sqlite()).await;
     // A table of this test's own: other tests' spans are exported too.
     pool.untraced()

@@ -42,3 +42,26 @@ pub(crate) fn pop(id: u64) {
         drop(scope);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries() -> usize {
+        ENTERED.with(|entered| entered.borrow().len())
+    }
+
+    #[test]
+    fn enters_never_exited_keep_at_most_the_bound() {
+        for id in 0..(MAX_ENTERED as u64 + 500) {
+            push(id, tracekit_runtime::Context::default().attach());
+        }
+        assert_eq!(entries(), MAX_ENTERED);
+        // The latest are kept: the oldest kept is the 500th.
+        pop(MAX_ENTERED as u64 + 499);
+        pop(0);
+        assert_eq!(entries(), MAX_ENTERED - 1, "0 was let go already");
+        pop(500);
+        assert_eq!(entries(), MAX_ENTERED - 2);
+    }
+}

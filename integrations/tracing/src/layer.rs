@@ -138,15 +138,12 @@ struct Timing {
     depth: u32,
 }
 
-/// The tracekit context of the span `id` or, when it is not traced, of
-/// its nearest traced ancestor (that this layer's filter lets through).
-fn traced_context<S>(ctx: &Context<'_, S>, id: &Id) -> Option<SpanContext>
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    let span = ctx.span(id)?;
-    span.scope()
-        .find_map(|span| Some(span.extensions().get::<Bridged>()?.span.context()))
+/// The tracekit context of the first traced span of `scope` (a span and
+/// its ancestors, less those this layer's filter dropped).
+fn traced_context<'a, R: LookupSpan<'a> + 'a>(
+    mut scope: impl Iterator<Item = tracing_subscriber::registry::SpanRef<'a, R>>,
+) -> Option<SpanContext> {
+    scope.find_map(|span| Some(span.extensions().get::<Bridged>()?.span.context()))
 }
 
 /// Fails `span` with `message` (OpenTelemetry's `_OTHER`: the error's type
@@ -175,11 +172,7 @@ where
         } else if attrs.parent().is_some() {
             // An explicit parent: its span, or its nearest traced ancestor
             // (the span's scope skips what this layer's filter dropped).
-            let parent = registered
-                .scope()
-                .skip(1)
-                .find_map(|ancestor| Some(ancestor.extensions().get::<Bridged>()?.span.context()));
-            builder = match parent {
+            builder = match traced_context(registered.scope().skip(1)) {
                 Some(context) => builder.child_of(context),
                 None => builder.ignore_active(),
             };
@@ -244,7 +237,10 @@ where
 
     fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
         // A cause already closed is gone from the registry: nothing to add.
-        let Some(cause) = traced_context(&ctx, follows) else {
+        let Some(cause) = ctx
+            .span(follows)
+            .and_then(|cause| traced_context(cause.scope()))
+        else {
             return;
         };
         if let Some(registered) = ctx.span(id)

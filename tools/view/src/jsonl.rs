@@ -87,7 +87,7 @@ fn span(line: &Value) -> Option<Span> {
         service: resource
             .get("service.name")
             .and_then(Value::as_str)
-            .unwrap_or("unknown_service")
+            .unwrap_or(crate::otlp::UNKNOWN_SERVICE)
             .to_owned(),
         kind: text("kind").unwrap_or("internal").to_owned(),
         start,
@@ -102,6 +102,6 @@ fn span(line: &Value) -> Option<Span> {
             detail.value("status_message", &None::<String>);
             detail.finish()
         },
-        resource: std::sync::Arc::new(resource),
+        resource: std::sync::Arc::from(Value::Object(resource).to_string()),
     })
 }

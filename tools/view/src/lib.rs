@@ -105,7 +105,12 @@ pub fn start(config: Config) -> std::io::Result<Viewer> {
         let text = std::fs::read_to_string(path)?;
         let (spans, skipped) = jsonl::read(&text);
         store.insert(&spans).map_err(io_error)?;
-        store.note_skipped(skipped).map_err(io_error)?;
+        if skipped > 0 {
+            eprintln!(
+                "tracekit-view: {skipped} lines of {} are not tracekit spans, left out",
+                path.display()
+            );
+        }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
 /// One span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Span {
@@ -33,9 +31,10 @@ pub struct Span {
     /// `status_message`. Written straight from what was received (see
     /// [`Detail`]), not built as values first: most of ingesting is this.
     pub detail: String,
-    /// The process's resource (`service.name`, ...), shared by the spans
-    /// of one process (and kept once in the store).
-    pub resource: Arc<Map<String, Value>>,
+    /// The process's resource (`service.name`, ...) as a JSON object's
+    /// text, shared by the spans of one process (and kept once in the
+    /// store).
+    pub resource: Arc<str>,
 }
 
 /// A span's detail being written as JSON text, member by member.

@@ -27,13 +27,21 @@ pub fn decode_protobuf(body: &[u8]) -> Result<Vec<Span>, Refused> {
         .map_err(|error| Refused(format!("not an OTLP ExportTraceServiceRequest: {error}")))?;
     let mut spans = Vec::new();
     for resource_spans in request.resource_spans {
-        let resource = Arc::new(attributes(
-            &resource_spans
-                .resource
-                .map(|resource| resource.attributes)
-                .unwrap_or_default(),
-        ));
-        let service = service_of(&resource);
+        let attributes = resource_spans
+            .resource
+            .map(|resource| resource.attributes)
+            .unwrap_or_default();
+        let service = attributes
+            .iter()
+            .find(|kv| kv.key == "service.name")
+            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                any_value::Value::StringValue(name) => Some(name.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| UNKNOWN_SERVICE.to_owned());
+        let mut resource = String::new();
+        write_attributes(&mut resource, &attributes);
+        let resource: Arc<str> = Arc::from(resource);
         for scope_spans in resource_spans.scope_spans {
             for span in scope_spans.spans {
                 spans.push(from_protobuf(span, &service, &resource)?);
@@ -43,11 +51,14 @@ pub fn decode_protobuf(body: &[u8]) -> Result<Vec<Span>, Refused> {
     Ok(spans)
 }
 
+/// The service of a process that named none, as OpenTelemetry says.
+pub(crate) const UNKNOWN_SERVICE: &str = "unknown_service";
+
 fn service_of(resource: &Map<String, Value>) -> String {
     resource
         .get("service.name")
         .and_then(Value::as_str)
-        .unwrap_or("unknown_service")
+        .unwrap_or(UNKNOWN_SERVICE)
         .to_owned()
 }
 
@@ -62,11 +73,7 @@ fn id(bytes: &[u8], len: usize, what: &str) -> Result<String, Refused> {
     }
 }
 
-fn from_protobuf(
-    span: OtlpSpan,
-    service: &str,
-    resource: &Arc<Map<String, Value>>,
-) -> Result<Span, Refused> {
+fn from_protobuf(span: OtlpSpan, service: &str, resource: &Arc<str>) -> Result<Span, Refused> {
     let status = span.status.unwrap_or_default();
     let error = status.code == StatusCode::Error as i32;
     let mut detail = Detail::default();
@@ -183,30 +190,6 @@ fn kind_name(kind: i32) -> &'static str {
     }
 }
 
-fn attributes(list: &[KeyValue]) -> Map<String, Value> {
-    list.iter()
-        .map(|kv| (kv.key.clone(), any(kv.value.as_ref())))
-        .collect()
-}
-
-fn any(value: Option<&AnyValue>) -> Value {
-    match value.and_then(|value| value.value.as_ref()) {
-        Some(any_value::Value::StringValue(text)) => Value::from(text.as_str()),
-        Some(any_value::Value::BoolValue(flag)) => Value::from(*flag),
-        Some(any_value::Value::IntValue(number)) => Value::from(*number),
-        Some(any_value::Value::DoubleValue(number)) => {
-            serde_json::Number::from_f64(*number).map_or(Value::Null, Value::Number)
-        }
-        Some(any_value::Value::ArrayValue(array)) => {
-            Value::Array(array.values.iter().map(|v| any(Some(v))).collect())
-        }
-        Some(any_value::Value::KvlistValue(list)) => Value::Object(attributes(&list.values)),
-        Some(any_value::Value::BytesValue(bytes)) => Value::from(hex(bytes)),
-        // An index into a profile's string table: no meaning in a trace.
-        Some(any_value::Value::StringValueStrindex(_)) | None => Value::Null,
-    }
-}
-
 /// The spans of an `ExportTraceServiceRequest` in OTLP's JSON mapping
 /// (ids as hex, 64-bit integers as numbers or strings, enums as numbers).
 pub fn decode_json(body: &[u8]) -> Result<Vec<Span>, Refused> {
@@ -216,12 +199,13 @@ pub fn decode_json(body: &[u8]) -> Result<Vec<Span>, Refused> {
     let object = request.as_object().ok_or_else(|| shape("not an object"))?;
     let mut spans = Vec::new();
     for resource_spans in array(object.get("resourceSpans"), "resourceSpans")? {
-        let resource = Arc::new(json_attributes(
+        let attributes = json_attributes(
             resource_spans
                 .get("resource")
                 .and_then(|resource| resource.get("attributes")),
-        )?);
-        let service = service_of(&resource);
+        )?;
+        let service = service_of(&attributes);
+        let resource: Arc<str> = Arc::from(Value::Object(attributes).to_string());
         for scope_spans in array(resource_spans.get("scopeSpans"), "scopeSpans")? {
             for span in array(scope_spans.get("spans"), "spans")? {
                 spans.push(from_json(span, &service, &resource)?);
@@ -267,11 +251,7 @@ fn json_u64(span: &Value, key: &str) -> Result<u64, Refused> {
     }
 }
 
-fn from_json(
-    span: &Value,
-    service: &str,
-    resource: &Arc<Map<String, Value>>,
-) -> Result<Span, Refused> {
+fn from_json(span: &Value, service: &str, resource: &Arc<str>) -> Result<Span, Refused> {
     let trace_id = json_id(span, "traceId", 32)?
         .ok_or_else(|| Refused("a span has no `traceId`".to_owned()))?;
     let span_id =

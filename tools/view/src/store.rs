@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model::Span;
 
@@ -187,15 +187,6 @@ impl Store {
         Ok(value.unwrap_or(0).max(0) as u64)
     }
 
-    fn add_meta(&self, key: &str, delta: i64) -> rusqlite::Result<()> {
-        self.db.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = value + ?2",
-            params![key, delta],
-        )?;
-        Ok(())
-    }
-
     /// Adds `spans` (a span sent again replaces the first), then evicts
     /// what the bound requires; all in one transaction.
     pub fn insert(&mut self, spans: &[Span]) -> rusqlite::Result<()> {
@@ -208,9 +199,9 @@ impl Store {
                  VALUES (unhex(?1), unhex(?2), unhex(?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             // A process's resource, kept once: looked up once a batch.
-            let mut resources: Vec<(*const Map<String, Value>, i64)> = Vec::new();
+            let mut resources: Vec<(*const u8, i64)> = Vec::new();
             for span in spans {
-                let key = std::sync::Arc::as_ptr(&span.resource);
+                let key = span.resource.as_ptr();
                 let resource_id = match resources.iter().find(|(known, _)| *known == key) {
                     Some((_, id)) => *id,
                     None => {
@@ -328,11 +319,6 @@ impl Store {
             evicted_traces: self.meta("evicted_traces")?,
             evicted_spans: self.meta("evicted_spans")?,
         })
-    }
-
-    /// Notes lines of an imported file that were not spans.
-    pub fn note_skipped(&self, lines: usize) -> rusqlite::Result<()> {
-        self.add_meta("skipped_lines", lines as i64)
     }
 
     /// The traces that match `search`, the most recent first.
@@ -454,19 +440,17 @@ impl Store {
     }
 }
 
-/// The id of `resource` in the store, kept once.
-fn resource_id(
-    tx: &rusqlite::Transaction<'_>,
-    resource: &Map<String, Value>,
-) -> rusqlite::Result<i64> {
-    let json = serde_json::to_string(resource).unwrap_or_else(|_| "{}".to_owned());
+/// The id of `resource` (a JSON object's text) in the store, kept once.
+fn resource_id(tx: &rusqlite::Transaction<'_>, resource: &str) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT OR IGNORE INTO resources (json) VALUES (?1)",
-        [&json],
+        [resource],
     )?;
-    tx.query_row("SELECT id FROM resources WHERE json = ?1", [&json], |row| {
-        row.get(0)
-    })
+    tx.query_row(
+        "SELECT id FROM resources WHERE json = ?1",
+        [resource],
+        |row| row.get(0),
+    )
 }
 
 /// Recomputes the summary row of `trace_id` from its spans.

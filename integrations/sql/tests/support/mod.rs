@@ -4,13 +4,14 @@
 // Each test binary starts the servers it needs, not all of them.
 #![allow(dead_code)]
 
+// The facade's tests' tracer, exporting to memory: what is made with no
+// capture (no parent) is found there.
+#[path = "../../../../tests/support/exported.rs"]
+pub mod exported;
 pub mod mariadb;
 pub mod postgres;
 mod process;
 
-use std::sync::OnceLock;
-
-use tracekit::export::Memory;
 use tracekit::{SpanRecord, TagValue};
 
 /// A string tag's value, as `span.tag` gives it.
@@ -21,19 +22,4 @@ pub fn text(value: &str) -> Option<TagValue> {
 /// The value of `span`'s tag `key`.
 pub fn tag(span: &SpanRecord, key: &str) -> Option<TagValue> {
     span.tag(key).cloned()
-}
-
-/// The tests' tracer, exporting to memory: what is made with no capture
-/// (no parent) is found there.
-pub fn exported() -> &'static Memory {
-    static MEMORY: OnceLock<Memory> = OnceLock::new();
-    MEMORY.get_or_init(|| {
-        let memory = Memory::new();
-        std::mem::forget(
-            tracekit::Tracer::builder()
-                .exporter(memory.clone())
-                .install(),
-        );
-        memory
-    })
 }
