@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::analysis;
 use crate::model::Span;
 use crate::otlp::{self, Refused};
-use crate::store::{Search, Store, Stored};
+use crate::store::{Batch, Search, Store, Stored};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -156,7 +156,11 @@ async fn receive(
         otlp::decode_protobuf(&body)
     };
     let spans: Vec<Span> = decoded.map_err(|Refused(why)| refused(StatusCode::BAD_REQUEST, why))?;
-    with_store(&shared, move |store| store.insert(&spans)).await?;
+    // Written as the store keeps it here, while other requests do the
+    // same: the store takes one writer at a time.
+    let batch = Batch::new(&spans);
+    drop(spans);
+    with_store(&shared, move |store| store.insert_batch(&batch)).await?;
     // An empty ExportTraceServiceResponse: all taken.
     Ok(if json {
         ([(header::CONTENT_TYPE, "application/json")], "{}").into_response()

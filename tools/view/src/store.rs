@@ -1,22 +1,29 @@
 //! The store: spans in one SQLite file, kept across restarts, bounded by a
 //! size the user sets. Past it, whole traces go, the oldest first, and
 //! what went is counted (in the file too).
+//!
+//! A request's spans of one trace and one process are written as one row,
+//! a chunk (their ids, names and JSON text together), not a row each:
+//! ingest is bound by the one writer, and a row's cost (its B-tree cells,
+//! its index entry, its statement) was most of it. A trace's summary row
+//! is kept from what each request adds, without reading its spans back.
+//! A span sent again (an exporter's retry) is counted once, and the copy
+//! received last is the one shown.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-use crate::model::Span;
+use crate::model::{Span, push_json_string};
 
-/// What a span costs the store beyond its text: its row, its indexes.
-const ROW_OVERHEAD: u64 = 96;
+/// What a chunk costs the store beyond its text: its row, its index entry.
+const CHUNK_OVERHEAD: u64 = 64;
 
-/// The file's format (`PRAGMA user_version`): ids as bytes, spans in a
-/// rowid table (rows of a few hundred bytes append at its end; the ids'
-/// index stays small).
-const FORMAT: i64 = 2;
+/// The file's format (`PRAGMA user_version`): spans in chunks, a row per
+/// trace, process and request.
+const FORMAT: i64 = 3;
 
 const SCHEMA: &str = "
     PRAGMA journal_mode = WAL;
@@ -33,6 +40,9 @@ const SCHEMA: &str = "
         end INTEGER NOT NULL,
         root_name TEXT NOT NULL,
         root_service TEXT NOT NULL,
+        -- The root's start, and whether it has a parent (not received).
+        root_start INTEGER NOT NULL,
+        root_parented INTEGER NOT NULL,
         span_count INTEGER NOT NULL,
         errors INTEGER NOT NULL,
         bytes INTEGER NOT NULL
@@ -40,21 +50,21 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS traces_seq ON traces (seq);
     CREATE INDEX IF NOT EXISTS traces_start ON traces (start);
     CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
-    CREATE TABLE IF NOT EXISTS spans (
+    -- Spans of one trace and one process, received in one request:
+    -- `ids` their span ids (8 bytes each, in order), `names` their
+    -- distinct names (a JSON array), `spans` a JSON array of objects
+    -- (`span_id`, `parent_id`, `name`, `kind`, `start`, `end`, `error`,
+    -- `detail`).
+    CREATE TABLE IF NOT EXISTS chunks (
+        id INTEGER PRIMARY KEY,
         trace_id BLOB NOT NULL,
-        span_id BLOB NOT NULL,
-        parent_id BLOB,
-        name TEXT NOT NULL,
         service TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        start INTEGER NOT NULL,
-        end INTEGER NOT NULL,
-        error INTEGER NOT NULL,
-        bytes INTEGER NOT NULL,
         resource_id INTEGER NOT NULL,
-        detail TEXT NOT NULL
+        ids BLOB NOT NULL,
+        names TEXT NOT NULL,
+        spans TEXT NOT NULL
     );
-    CREATE UNIQUE INDEX IF NOT EXISTS spans_ids ON spans (trace_id, span_id);
+    CREATE INDEX IF NOT EXISTS chunks_trace ON chunks (trace_id);
 ";
 
 /// The store's counts.
@@ -147,6 +157,219 @@ pub struct Store {
     max_bytes: u64,
 }
 
+/// Spans made ready to store: grouped into chunks (a trace's spans of one
+/// process) and written as JSON text. Made before the store is locked, so
+/// requests do this work side by side and the one writer only writes.
+///
+/// ```
+/// use tracekit_view::{otlp, store::{Batch, Store}};
+///
+/// let body = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{
+///     "traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7",
+///     "name":"GET /","startTimeUnixNano":"1000","endTimeUnixNano":"2000"}]}]}]}"#;
+/// let batch = Batch::new(&otlp::decode_json(body).expect("OTLP"));
+/// let path = std::env::temp_dir().join(format!("tracekit-view-doc-{}.db", std::process::id()));
+/// let mut store = Store::open(&path, 1 << 20)?;
+/// store.insert_batch(&batch)?;
+/// assert_eq!(store.trace("4bf92f3577b34da6a3ce929d0e0e4736")?[0].name, "GET /");
+/// # drop(store);
+/// # for suffix in ["", "-wal", "-shm"] { let _ = std::fs::remove_file(format!("{}{suffix}", path.display())); }
+/// # Ok::<(), rusqlite::Error>(())
+/// ```
+pub struct Batch {
+    chunks: Vec<Chunk>,
+}
+
+/// One chunk of a [`Batch`].
+struct Chunk {
+    trace_id: [u8; 16],
+    service: String,
+    resource: std::sync::Arc<str>,
+    /// Span ids, 8 bytes each, big-endian, in the order of `spans`.
+    ids: Vec<u8>,
+    /// Which of them failed.
+    failed: Vec<bool>,
+    names: Vec<String>,
+    /// A JSON array's text.
+    spans: String,
+    start: i64,
+    end: i64,
+    /// The span that would be the trace's root, of those in the chunk.
+    root: Root,
+}
+
+/// A candidate for a trace's root: a span without a parent beats one
+/// with a parent (its parent not received), then the first to start.
+#[derive(Clone, Debug, PartialEq)]
+struct Root {
+    parented: bool,
+    start: i64,
+    name: String,
+    service: String,
+}
+
+impl Root {
+    fn beats(&self, other: &Root) -> bool {
+        (self.parented, self.start) < (other.parented, other.start)
+    }
+}
+
+impl Batch {
+    /// Groups `spans` into chunks and writes their text.
+    pub fn new(spans: &[Span]) -> Batch {
+        let mut chunks: Vec<Chunk> = Vec::new();
+        // A request holds few traces and processes: a short scan finds
+        // a span's chunk.
+        let mut last = usize::MAX;
+        for span in spans {
+            let trace_id = id_bytes::<16>(&span.trace_id);
+            let fits = |chunk: &Chunk| {
+                chunk.trace_id == trace_id
+                    && std::sync::Arc::ptr_eq(&chunk.resource, &span.resource)
+                    && chunk.service == span.service
+            };
+            if last >= chunks.len() || !fits(&chunks[last]) {
+                last = match chunks.iter().position(fits) {
+                    Some(found) => found,
+                    None => {
+                        chunks.push(Chunk::new(trace_id, span));
+                        chunks.len() - 1
+                    }
+                };
+            }
+            chunks[last].push(span);
+        }
+        for chunk in &mut chunks {
+            chunk.spans.push(']');
+        }
+        Batch { chunks }
+    }
+
+    /// How many spans it holds.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|chunk| chunk.failed.len()).sum()
+    }
+
+    /// Whether it holds no span.
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+}
+
+impl Chunk {
+    fn new(trace_id: [u8; 16], first: &Span) -> Chunk {
+        Chunk {
+            trace_id,
+            service: first.service.clone(),
+            resource: first.resource.clone(),
+            ids: Vec::new(),
+            failed: Vec::new(),
+            names: Vec::new(),
+            spans: String::with_capacity(64 << 10),
+            start: i64::MAX,
+            end: i64::MIN,
+            root: Root {
+                parented: true,
+                start: i64::MAX,
+                name: String::new(),
+                service: String::new(),
+            },
+        }
+    }
+
+    fn push(&mut self, span: &Span) {
+        self.ids.extend_from_slice(&id_bytes::<8>(&span.span_id));
+        self.failed.push(span.error);
+        if !self.names.contains(&span.name) {
+            self.names.push(span.name.clone());
+        }
+        self.start = self.start.min(span.start);
+        self.end = self.end.max(span.end);
+        let root = Root {
+            parented: span.parent_id.is_some(),
+            start: span.start,
+            name: String::new(),
+            service: String::new(),
+        };
+        if root.beats(&self.root) {
+            self.root = Root {
+                name: span.name.clone(),
+                service: span.service.clone(),
+                ..root
+            };
+        }
+        let out = &mut self.spans;
+        out.push(if out.is_empty() { '[' } else { ',' });
+        out.push_str("{\"span_id\":\"");
+        out.push_str(&span.span_id);
+        out.push_str("\",\"parent_id\":");
+        match &span.parent_id {
+            Some(parent) => {
+                out.push('"');
+                out.push_str(parent);
+                out.push('"');
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"name\":");
+        push_json_string(out, &span.name);
+        out.push_str(",\"kind\":");
+        push_json_string(out, &span.kind);
+        out.push_str(&format!(
+            ",\"start\":{},\"end\":{},\"error\":{},\"detail\":",
+            span.start, span.end, span.error
+        ));
+        out.push_str(&span.detail);
+        out.push('}');
+    }
+
+    /// What the chunk costs the store.
+    fn bytes(&self) -> i64 {
+        (CHUNK_OVERHEAD
+            + (self.spans.len() + self.ids.len() + self.service.len()) as u64
+            + self
+                .names
+                .iter()
+                .map(|name| name.len() as u64 + 3)
+                .sum::<u64>()) as i64
+    }
+
+    fn names_json(&self) -> String {
+        let mut out = String::from("[");
+        for (at, name) in self.names.iter().enumerate() {
+            if at > 0 {
+                out.push(',');
+            }
+            push_json_string(&mut out, name);
+        }
+        out.push(']');
+        out
+    }
+}
+
+/// A hex id (checked when it was received) as bytes.
+fn id_bytes<const N: usize>(hex: &str) -> [u8; N] {
+    let mut bytes = [0u8; N];
+    for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        let digit = |d: u8| (d as char).to_digit(16).unwrap_or(0) as u8;
+        *byte = digit(pair[0]) << 4 | pair.get(1).map_or(0, |&d| digit(d));
+    }
+    bytes
+}
+
+/// A trace the store holds: its summary row and its spans' ids.
+type Known = (TraceRow, HashSet<[u8; 8]>);
+
+/// A trace's summary row as it stands.
+struct TraceRow {
+    start: i64,
+    end: i64,
+    span_count: i64,
+    errors: i64,
+    bytes: i64,
+    root: Root,
+}
+
 impl Store {
     /// Opens (or makes) the store at `path`, bounded by `max_bytes`.
     pub fn open(path: &Path, max_bytes: u64) -> rusqlite::Result<Store> {
@@ -165,10 +388,8 @@ impl Store {
         }
         db.execute_batch(SCHEMA)?;
         db.pragma_update(None, "user_version", FORMAT)?;
-        // The running total of a file written before it was kept.
         db.execute(
-            "INSERT OR IGNORE INTO meta (key, value)
-             SELECT 'bytes', coalesce(sum(bytes), 0) FROM traces",
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('bytes', 0)",
             [],
         )?;
         let mut store = Store { db, max_bytes };
@@ -187,70 +408,94 @@ impl Store {
         Ok(value.unwrap_or(0).max(0) as u64)
     }
 
-    /// Adds `spans` (a span sent again replaces the first), then evicts
-    /// what the bound requires; all in one transaction.
+    /// Adds `spans` (see [`insert_batch`](Self::insert_batch)).
     pub fn insert(&mut self, spans: &[Span]) -> rusqlite::Result<()> {
+        self.insert_batch(&Batch::new(spans))
+    }
+
+    /// Adds `batch`, then evicts what the bound requires; all in one
+    /// transaction. A span the trace already holds is not counted again,
+    /// and its new copy is the one shown.
+    pub fn insert_batch(&mut self, batch: &Batch) -> rusqlite::Result<()> {
         let tx = self.db.transaction()?;
-        let mut traces = BTreeSet::new();
         {
             let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO spans
-                 (trace_id, span_id, parent_id, name, service, kind, start, end, error, bytes, resource_id, detail)
-                 VALUES (unhex(?1), unhex(?2), unhex(?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO chunks (trace_id, service, resource_id, ids, names, spans)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             // A process's resource, kept once: looked up once a batch.
             let mut resources: Vec<(*const u8, i64)> = Vec::new();
-            for span in spans {
-                let key = span.resource.as_ptr();
+            let mut traces: HashMap<[u8; 16], Option<Known>> = HashMap::new();
+            let mut added = 0i64;
+            for chunk in &batch.chunks {
+                let key = chunk.resource.as_ptr();
                 let resource_id = match resources.iter().find(|(known, _)| *known == key) {
                     Some((_, id)) => *id,
                     None => {
-                        let id = resource_id(&tx, &span.resource)?;
+                        let id = resource_id(&tx, &chunk.resource)?;
                         resources.push((key, id));
                         id
                     }
                 };
-                let detail = &span.detail;
-                let bytes = ROW_OVERHEAD
-                    + (detail.len() + span.name.len() + span.service.len() + span.kind.len())
-                        as u64;
+                let trace = match traces.entry(chunk.trace_id) {
+                    std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(new) => {
+                        new.insert(stored_trace(&tx, &chunk.trace_id)?)
+                    }
+                };
+                let (row, seen) = trace.get_or_insert_with(|| {
+                    (
+                        TraceRow {
+                            start: i64::MAX,
+                            end: i64::MIN,
+                            span_count: 0,
+                            errors: 0,
+                            bytes: 0,
+                            root: chunk.root.clone(),
+                        },
+                        HashSet::new(),
+                    )
+                });
+                for (id, failed) in chunk.ids.chunks_exact(8).zip(&chunk.failed) {
+                    if seen.insert(id.try_into().unwrap_or_default()) {
+                        row.span_count += 1;
+                        row.errors += i64::from(*failed);
+                    }
+                }
+                row.start = row.start.min(chunk.start);
+                row.end = row.end.max(chunk.end);
+                let bytes = chunk.bytes();
+                row.bytes += bytes;
+                added += bytes;
+                if chunk.root.beats(&row.root) {
+                    row.root = chunk.root.clone();
+                }
                 insert.execute(params![
-                    span.trace_id,
-                    span.span_id,
-                    span.parent_id,
-                    span.name,
-                    span.service,
-                    span.kind,
-                    span.start,
-                    span.end,
-                    span.error,
-                    bytes as i64,
+                    &chunk.trace_id[..],
+                    chunk.service,
                     resource_id,
-                    detail,
+                    chunk.ids,
+                    chunk.names_json(),
+                    chunk.spans,
                 ])?;
-                traces.insert(span.trace_id.as_str());
             }
-        }
-        for trace_id in traces {
-            summarize(&tx, trace_id)?;
+            for (trace_id, trace) in &traces {
+                if let Some((row, _)) = trace {
+                    write_trace(&tx, trace_id, row)?;
+                }
+            }
+            tx.execute(
+                "UPDATE meta SET value = value + ?1 WHERE key = 'bytes'",
+                [added],
+            )?;
         }
         tx.commit()?;
         self.evict()
     }
 
-    /// The traces' bytes, as their rows sum them.
-    fn total_bytes(&self) -> rusqlite::Result<u64> {
-        let bytes: i64 =
-            self.db
-                .query_row("SELECT coalesce(sum(bytes), 0) FROM traces", [], |row| {
-                    row.get(0)
-                })?;
-        Ok(bytes.max(0) as u64)
-    }
-
     /// Drops the oldest traces (first seen first) until the rest fit.
     fn evict(&mut self) -> rusqlite::Result<()> {
-        let mut total = self.total_bytes()?;
+        let mut total = self.meta("bytes")?;
         if total <= self.max_bytes {
             return Ok(());
         }
@@ -272,16 +517,16 @@ impl Store {
             }
             drop(rows);
             for trace_id in gone {
-                tx.execute("DELETE FROM spans WHERE trace_id = ?1", [&trace_id])?;
+                tx.execute("DELETE FROM chunks WHERE trace_id = ?1", [&trace_id])?;
                 tx.execute("DELETE FROM traces WHERE trace_id = ?1", [&trace_id])?;
             }
-            // The resources no span names any more, once there are more
-            // than a few processes' worth (the check reads every span).
+            // The resources no chunk names any more, once there are more
+            // than a few processes' worth.
             let resources: i64 =
                 tx.query_row("SELECT count(*) FROM resources", [], |row| row.get(0))?;
             if resources > 256 {
                 tx.execute(
-                    "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans)",
+                    "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM chunks)",
                     [],
                 )?;
             }
@@ -292,8 +537,7 @@ impl Store {
             [traces],
         )?;
         tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('bytes', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = ?1",
+            "UPDATE meta SET value = ?1 WHERE key = 'bytes'",
             [total as i64],
         )?;
         tx.execute(
@@ -314,7 +558,7 @@ impl Store {
         Ok(Stats {
             traces: traces as u64,
             spans: spans as u64,
-            bytes: self.total_bytes()?,
+            bytes: self.meta("bytes")?,
             max_bytes: self.max_bytes,
             evicted_traces: self.meta("evicted_traces")?,
             evicted_spans: self.meta("evicted_spans")?,
@@ -335,14 +579,15 @@ impl Store {
         if let Some(service) = &search.service {
             bind(
                 &mut sql,
-                " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND s.service = ?)",
+                " AND EXISTS (SELECT 1 FROM chunks c WHERE c.trace_id = t.trace_id AND c.service = ?)",
                 service.clone().into(),
             );
         }
         if let Some(name) = &search.name {
             bind(
                 &mut sql,
-                " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND instr(s.name, ?) > 0)",
+                " AND EXISTS (SELECT 1 FROM chunks c, json_each(c.names) n
+                   WHERE c.trace_id = t.trace_id AND instr(n.value, ?) > 0)",
                 name.clone().into(),
             );
         }
@@ -351,21 +596,23 @@ impl Store {
         }
         if let Some((key, value)) = &search.tag {
             let path = format!(
-                "$.tags.\"{}\"",
+                "$.detail.tags.\"{}\"",
                 key.replace('\\', "\\\\").replace('"', "\\\"")
             );
+            let spans = " AND EXISTS (SELECT 1 FROM chunks c, json_each(c.spans) s
+                 WHERE c.trace_id = t.trace_id AND ";
             match value {
                 Some(value) => {
                     bind(
                         &mut sql,
-                        " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND CAST(json_extract(s.detail, ?",
+                        &format!("{spans}CAST(json_extract(s.value, ?"),
                         path.into(),
                     );
                     bind(&mut sql, ") AS TEXT) = ?)", value.clone().into());
                 }
                 None => bind(
                     &mut sql,
-                    " AND EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND json_type(s.detail, ?) IS NOT NULL)",
+                    &format!("{spans}json_type(s.value, ?) IS NOT NULL)"),
                     path.into(),
                 ),
             }
@@ -396,7 +643,7 @@ impl Store {
         })?;
         let mut found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         let mut services = self.db.prepare_cached(
-            "SELECT DISTINCT service FROM spans WHERE trace_id = unhex(?1) ORDER BY service",
+            "SELECT DISTINCT service FROM chunks WHERE trace_id = unhex(?1) ORDER BY service",
         )?;
         for summary in &mut found {
             summary.services = services
@@ -406,101 +653,159 @@ impl Store {
         Ok(found)
     }
 
-    /// The spans of a trace, in the order they started.
+    /// The spans of a trace, in the order they started; of a span
+    /// received twice, the copy received last.
     pub fn trace(&self, trace_id: &str) -> rusqlite::Result<Vec<Stored>> {
         let mut statement = self.db.prepare_cached(
-            "SELECT lower(hex(span_id)), lower(hex(parent_id)), name, service, kind, start, end, error, detail, r.json
-             FROM spans JOIN resources r ON r.id = resource_id
-             WHERE trace_id = unhex(?1) ORDER BY start, span_id",
+            "SELECT c.service, r.json, c.spans
+             FROM chunks c JOIN resources r ON r.id = c.resource_id
+             WHERE c.trace_id = unhex(?1) ORDER BY c.id",
         )?;
-        let rows = statement.query_map([trace_id], |row| {
-            let detail: String = row.get(8)?;
-            let resource: String = row.get(9)?;
-            let mut detail: Value = serde_json::from_str(&detail).unwrap_or(Value::Null);
-            if let Value::Object(members) = &mut detail {
-                members.insert(
-                    "resource".to_owned(),
-                    serde_json::from_str(&resource).unwrap_or(Value::Null),
-                );
+        let mut rows = statement.query([trace_id])?;
+        let mut spans: Vec<Stored> = Vec::new();
+        let mut found: HashMap<String, usize> = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let service: String = row.get(0)?;
+            let resource: Value =
+                serde_json::from_str(row.get_ref(1)?.as_str()?).unwrap_or(Value::Null);
+            let chunk: Value =
+                serde_json::from_str(row.get_ref(2)?.as_str()?).unwrap_or(Value::Null);
+            let Value::Array(chunk) = chunk else { continue };
+            for span in chunk {
+                let Some(stored) = stored(span, &service, &resource) else {
+                    continue;
+                };
+                match found.get(&stored.span_id) {
+                    Some(&at) => spans[at] = stored,
+                    None => {
+                        found.insert(stored.span_id.clone(), spans.len());
+                        spans.push(stored);
+                    }
+                }
             }
-            Ok(Stored {
-                span_id: row.get(0)?,
-                // `hex(NULL)` is the empty text.
-                parent_id: Some(row.get::<_, String>(1)?).filter(|id| !id.is_empty()),
-                name: row.get(2)?,
-                service: row.get(3)?,
-                kind: row.get(4)?,
-                start: row.get(5)?,
-                end: row.get(6)?,
-                error: row.get(7)?,
-                detail,
-            })
-        })?;
-        rows.collect()
+        }
+        spans.sort_by(|a, b| (a.start, &a.span_id).cmp(&(b.start, &b.span_id)));
+        Ok(spans)
     }
+}
+
+/// A span of a chunk's JSON as the page gets it, with its process's
+/// service and resource.
+fn stored(span: Value, service: &str, resource: &Value) -> Option<Stored> {
+    let Value::Object(mut span) = span else {
+        return None;
+    };
+    let mut text = |key: &str| match span.remove(key) {
+        Some(Value::String(text)) => Some(text),
+        _ => None,
+    };
+    let (span_id, parent_id, name, kind) = (
+        text("span_id")?,
+        text("parent_id"),
+        text("name")?,
+        text("kind")?,
+    );
+    let number = |key: &str| span.get(key).and_then(Value::as_i64);
+    let (start, end) = (number("start")?, number("end")?);
+    let error = span.get("error").and_then(Value::as_bool).unwrap_or(false);
+    let mut detail = span.remove("detail").unwrap_or(Value::Null);
+    if let Value::Object(members) = &mut detail {
+        members.insert("resource".to_owned(), resource.clone());
+    }
+    Some(Stored {
+        span_id,
+        parent_id,
+        name,
+        service: service.to_owned(),
+        kind,
+        start,
+        end,
+        error,
+        detail,
+    })
 }
 
 /// The id of `resource` (a JSON object's text) in the store, kept once.
 fn resource_id(tx: &rusqlite::Transaction<'_>, resource: &str) -> rusqlite::Result<i64> {
-    tx.execute(
-        "INSERT OR IGNORE INTO resources (json) VALUES (?1)",
-        [resource],
-    )?;
-    tx.query_row(
-        "SELECT id FROM resources WHERE json = ?1",
-        [resource],
-        |row| row.get(0),
-    )
+    let known = tx
+        .prepare_cached("SELECT id FROM resources WHERE json = ?1")?
+        .query_row([resource], |row| row.get(0))
+        .optional()?;
+    match known {
+        Some(id) => Ok(id),
+        None => {
+            tx.prepare_cached("INSERT INTO resources (json) VALUES (?1)")?
+                .execute([resource])?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
 }
 
-/// Recomputes the summary row of `trace_id` from its spans.
-fn summarize(tx: &rusqlite::Transaction<'_>, trace_id: &str) -> rusqlite::Result<()> {
-    let (start, end, count, errors, bytes): (i64, i64, i64, i64, i64) = tx.query_row(
-        "SELECT min(start), max(end), count(*), sum(error), sum(bytes) FROM spans WHERE trace_id = unhex(?1)",
-        [trace_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
-    )?;
-    // The root: a span without a parent, the first to start; else (the
-    // root not received yet) one whose parent is not in the trace.
-    let names = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
-    let root: Option<(String, String)> = tx
+/// The summary row of `trace_id` and the span ids it holds, if the store
+/// has the trace.
+fn stored_trace(
+    tx: &rusqlite::Transaction<'_>,
+    trace_id: &[u8; 16],
+) -> rusqlite::Result<Option<Known>> {
+    let row = tx
         .prepare_cached(
-            "SELECT name, service FROM spans WHERE trace_id = unhex(?1) AND parent_id IS NULL
-             ORDER BY start LIMIT 1",
+            "SELECT start, end, span_count, errors, bytes, root_name, root_service, root_start, root_parented
+             FROM traces WHERE trace_id = ?1",
         )?
-        .query_row([trace_id], names)
+        .query_row([&trace_id[..]], |row| {
+            Ok(TraceRow {
+                start: row.get(0)?,
+                end: row.get(1)?,
+                span_count: row.get(2)?,
+                errors: row.get(3)?,
+                bytes: row.get(4)?,
+                root: Root {
+                    name: row.get(5)?,
+                    service: row.get(6)?,
+                    start: row.get(7)?,
+                    parented: row.get(8)?,
+                },
+            })
+        })
         .optional()?;
-    let (root_name, root_service) = match root {
-        Some(root) => root,
-        None => tx
-            .prepare_cached(
-                "SELECT name, service FROM spans s WHERE trace_id = unhex(?1)
-                 AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.trace_id = s.trace_id AND p.span_id = s.parent_id)
-                 ORDER BY start LIMIT 1",
-            )?
-            .query_row([trace_id], names)
-            .optional()?
-            .unwrap_or_default(),
-    };
-    let before: i64 = tx
-        .query_row(
-            "SELECT bytes FROM traces WHERE trace_id = unhex(?1)",
-            [trace_id],
-            |row| row.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ('bytes', ?1)
-         ON CONFLICT (key) DO UPDATE SET value = value + ?1",
-        [bytes - before],
-    )?;
-    tx.execute(
-        "INSERT INTO traces (trace_id, seq, start, end, root_name, root_service, span_count, errors, bytes)
-         VALUES (unhex(?1), (SELECT coalesce(max(seq), 0) + 1 FROM traces), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    let Some(row) = row else { return Ok(None) };
+    let mut seen = HashSet::new();
+    let mut ids = tx.prepare_cached("SELECT ids FROM chunks WHERE trace_id = ?1")?;
+    let mut chunks = ids.query([&trace_id[..]])?;
+    while let Some(chunk) = chunks.next()? {
+        for id in chunk.get_ref(0)?.as_blob()?.chunks_exact(8) {
+            seen.insert(id.try_into().unwrap_or_default());
+        }
+    }
+    Ok(Some((row, seen)))
+}
+
+/// Writes the summary row of `trace_id`: a new trace takes the next
+/// sequence number (the eviction order).
+fn write_trace(
+    tx: &rusqlite::Transaction<'_>,
+    trace_id: &[u8; 16],
+    row: &TraceRow,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO traces (trace_id, seq, start, end, root_name, root_service, root_start,
+             root_parented, span_count, errors, bytes)
+         VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM traces), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (trace_id) DO UPDATE SET start = ?2, end = ?3, root_name = ?4,
-             root_service = ?5, span_count = ?6, errors = ?7, bytes = ?8",
-        params![trace_id, start, end, root_name, root_service, count, errors, bytes],
-    )?;
+             root_service = ?5, root_start = ?6, root_parented = ?7, span_count = ?8,
+             errors = ?9, bytes = ?10",
+    )?
+    .execute(params![
+        &trace_id[..],
+        row.start,
+        row.end,
+        row.root.name,
+        row.root.service,
+        row.root.start,
+        row.root.parented,
+        row.span_count,
+        row.errors,
+        row.bytes,
+    ])?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! and JSON, gzip or not) over real HTTP on loopback; bodies that are not
 //! OTLP, too large or of another type refused with a 4xx and nothing
 //! changed; traces kept across a restart; whole traces evicted oldest
-//! first past the bound, and counted exactly; JSON-lines files read in.
+//! first past the bound, and counted exactly; a span sent again counted
+//! once; JSON-lines files read in.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -190,6 +191,80 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
+}
+
+/// An OTLP/JSON body of `spans` (span id, parent id, name, start) of
+/// the trace `TRACE`, from the service `shop`.
+fn json_body(spans: &[(&str, Option<&str>, &str, u64)]) -> Vec<u8> {
+    let spans: Vec<Value> = spans
+        .iter()
+        .map(|(id, parent, name, start)| {
+            serde_json::json!({
+                "traceId": TRACE,
+                "spanId": id,
+                "parentSpanId": parent.unwrap_or(""),
+                "name": name,
+                "startTimeUnixNano": start.to_string(),
+                "endTimeUnixNano": (start + 1_000).to_string(),
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "shop"}}]},
+        "scopeSpans": [{"spans": spans}],
+    }]}))
+    .unwrap()
+}
+
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+#[test]
+fn a_span_sent_again_is_counted_once_and_shown_as_last_sent() {
+    let store = store_path();
+    let viewer = viewer(&store, 64 << 20);
+    let (root, child) = ("00f067aa0ba902b7", "00f067aa0ba902b8");
+    // The child first, its root not sent yet; then the same request again,
+    // as an exporter retries one whose answer it missed.
+    let first = json_body(&[(child, Some(root), "query v1", 2_000)]);
+    for _ in 0..2 {
+        assert_eq!(
+            post(&viewer, "application/json", None, first.clone()).0,
+            200
+        );
+    }
+    let summary = |viewer: &Viewer| get(viewer, "/api/traces")["traces"][0].clone();
+    assert_eq!(get(&viewer, "/api/stats")["spans"], 1);
+    assert_eq!(summary(&viewer)["root_name"], "query v1");
+    // The root arrives, with the child sent once more, changed.
+    let second = json_body(&[
+        (root, None, "GET /orders", 1_000),
+        (child, Some(root), "query v2", 2_000),
+    ]);
+    assert_eq!(post(&viewer, "application/json", None, second).0, 200);
+    assert_eq!(get(&viewer, "/api/stats")["spans"], 2);
+    assert_eq!(summary(&viewer)["span_count"], 2);
+    assert_eq!(summary(&viewer)["root_name"], "GET /orders");
+    let trace = get(&viewer, &format!("/api/traces/{TRACE}"));
+    let names: Vec<&str> = trace["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|span| span["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["GET /orders", "query v2"]);
+    // Evicted, it counts what the list counted.
+    viewer.stop();
+    let again = self::viewer(&store, 0);
+    let stats = get(&again, "/api/stats");
+    assert_eq!(
+        (
+            stats["evicted_traces"].clone(),
+            stats["evicted_spans"].clone()
+        ),
+        (1.into(), 2.into())
+    );
+    assert_eq!(stats["bytes"], 0);
+    let _ = std::fs::remove_file(&store);
 }
 
 #[test]
