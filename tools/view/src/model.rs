@@ -106,12 +106,17 @@ pub fn push_json_string(out: &mut String, text: &str) {
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 15)]));
-    }
-    text
+    let digits: Vec<u8> = bytes
+        .iter()
+        .flat_map(|byte| {
+            [
+                DIGITS[usize::from(byte >> 4)],
+                DIGITS[usize::from(byte & 15)],
+            ]
+        })
+        .collect();
+    // Hex digits are ASCII: this never fails.
+    String::from_utf8(digits).unwrap_or_default()
 }
 
 /// Whether `text` is `len` hex digits, not all zero (an id).

@@ -1,58 +1,13 @@
-//! OTLP/HTTP trace requests, protobuf or JSON, as the viewer's spans. A
-//! request that is not one is refused whole, with the reason.
+//! OTLP/HTTP's JSON mapping of a trace request, as the viewer's spans.
 
 use std::sync::Arc;
 
-use prost::Message;
 use serde_json::{Map, Value};
-use tracekit_otlp::proto::collector::ExportTraceServiceRequest;
-use tracekit_otlp::proto::common::{AnyValue, KeyValue, any_value};
-use tracekit_otlp::proto::trace::{Span as OtlpSpan, span::SpanKind, status::StatusCode};
 
-use crate::model::{Detail, Span, hex, is_id, push_json_string};
+use super::{Refused, UNKNOWN_SERVICE, kind_name, nanos};
+use crate::model::{Detail, Span, is_id};
 
-/// Why a request was refused.
-#[derive(Debug, PartialEq)]
-pub struct Refused(pub String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The spans of a protobuf `ExportTraceServiceRequest`.
-pub fn decode_protobuf(body: &[u8]) -> Result<Vec<Span>, Refused> {
-    let request = ExportTraceServiceRequest::decode(body)
-        .map_err(|error| Refused(format!("not an OTLP ExportTraceServiceRequest: {error}")))?;
-    let mut spans = Vec::new();
-    for resource_spans in request.resource_spans {
-        let attributes = resource_spans
-            .resource
-            .map(|resource| resource.attributes)
-            .unwrap_or_default();
-        let service = attributes
-            .iter()
-            .find(|kv| kv.key == "service.name")
-            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-                any_value::Value::StringValue(name) => Some(name.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| UNKNOWN_SERVICE.to_owned());
-        let mut resource = String::new();
-        write_attributes(&mut resource, &attributes);
-        let resource: Arc<str> = Arc::from(resource);
-        for scope_spans in resource_spans.scope_spans {
-            for span in scope_spans.spans {
-                spans.push(from_protobuf(span, &service, &resource)?);
-            }
-        }
-    }
-    Ok(spans)
-}
-
-/// The service of a process that named none, as OpenTelemetry says.
-pub(crate) const UNKNOWN_SERVICE: &str = "unknown_service";
+const STATUS_CODE_ERROR: i64 = 2;
 
 fn service_of(resource: &Map<String, Value>) -> String {
     resource
@@ -60,134 +15,6 @@ fn service_of(resource: &Map<String, Value>) -> String {
         .and_then(Value::as_str)
         .unwrap_or(UNKNOWN_SERVICE)
         .to_owned()
-}
-
-fn id(bytes: &[u8], len: usize, what: &str) -> Result<String, Refused> {
-    let text = hex(bytes);
-    if is_id(&text, len * 2) {
-        Ok(text)
-    } else {
-        Err(Refused(format!(
-            "a span's {what} is not {len} bytes, not all zero"
-        )))
-    }
-}
-
-fn from_protobuf(span: OtlpSpan, service: &str, resource: &Arc<str>) -> Result<Span, Refused> {
-    let status = span.status.unwrap_or_default();
-    let error = status.code == StatusCode::Error as i32;
-    let mut detail = Detail::default();
-    write_attributes(detail.member("tags"), &span.attributes);
-    let logs = detail.member("logs");
-    logs.push('[');
-    for (n, event) in span.events.iter().enumerate() {
-        if n > 0 {
-            logs.push(',');
-        }
-        logs.push_str(&format!(
-            "{{\"time\":\"{}\",\"name\":",
-            event.time_unix_nano
-        ));
-        push_json_string(logs, &event.name);
-        logs.push_str(",\"fields\":");
-        write_attributes(logs, &event.attributes);
-        logs.push('}');
-    }
-    logs.push(']');
-    let links = detail.member("links");
-    links.push('[');
-    for (n, link) in span.links.iter().enumerate() {
-        if n > 0 {
-            links.push(',');
-        }
-        links.push_str(&format!(
-            "{{\"trace_id\":\"{}\",\"span_id\":\"{}\",\"attributes\":",
-            hex(&link.trace_id),
-            hex(&link.span_id)
-        ));
-        write_attributes(links, &link.attributes);
-        links.push('}');
-    }
-    links.push(']');
-    detail.member("baggage").push_str("{}");
-    let message = detail.member("status_message");
-    if error && !status.message.is_empty() {
-        push_json_string(message, &status.message);
-    } else {
-        message.push_str("null");
-    }
-    Ok(Span {
-        trace_id: id(&span.trace_id, 16, "trace id")?,
-        span_id: id(&span.span_id, 8, "span id")?,
-        parent_id: if span.parent_span_id.is_empty() {
-            None
-        } else {
-            Some(id(&span.parent_span_id, 8, "parent span id")?)
-        },
-        name: span.name,
-        service: service.to_owned(),
-        kind: kind_name(span.kind).to_owned(),
-        start: nanos(span.start_time_unix_nano),
-        end: nanos(span.end_time_unix_nano.max(span.start_time_unix_nano)),
-        error,
-        detail: detail.finish(),
-        resource: resource.clone(),
-    })
-}
-
-/// Attributes as a JSON object, written in place.
-fn write_attributes(out: &mut String, list: &[KeyValue]) {
-    out.push('{');
-    for (n, kv) in list.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        push_json_string(out, &kv.key);
-        out.push(':');
-        write_any(out, kv.value.as_ref());
-    }
-    out.push('}');
-}
-
-fn write_any(out: &mut String, value: Option<&AnyValue>) {
-    match value.and_then(|value| value.value.as_ref()) {
-        Some(any_value::Value::StringValue(text)) => push_json_string(out, text),
-        Some(any_value::Value::BoolValue(flag)) => {
-            out.push_str(if *flag { "true" } else { "false" })
-        }
-        Some(any_value::Value::IntValue(number)) => out.push_str(&number.to_string()),
-        Some(any_value::Value::DoubleValue(number)) if number.is_finite() => out.push_str(
-            &serde_json::Number::from_f64(*number).map_or("null".to_owned(), |n| n.to_string()),
-        ),
-        Some(any_value::Value::ArrayValue(array)) => {
-            out.push('[');
-            for (n, item) in array.values.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                write_any(out, Some(item));
-            }
-            out.push(']');
-        }
-        Some(any_value::Value::KvlistValue(list)) => write_attributes(out, &list.values),
-        Some(any_value::Value::BytesValue(bytes)) => push_json_string(out, &hex(bytes)),
-        // Not finite, an index into a profile's string table, or nothing.
-        _ => out.push_str("null"),
-    }
-}
-
-fn nanos(unix_nanos: u64) -> i64 {
-    i64::try_from(unix_nanos).unwrap_or(i64::MAX)
-}
-
-fn kind_name(kind: i32) -> &'static str {
-    match SpanKind::try_from(kind) {
-        Ok(SpanKind::Server) => "server",
-        Ok(SpanKind::Client) => "client",
-        Ok(SpanKind::Producer) => "producer",
-        Ok(SpanKind::Consumer) => "consumer",
-        _ => "internal",
-    }
 }
 
 /// The spans of an `ExportTraceServiceRequest` in OTLP's JSON mapping
@@ -258,7 +85,7 @@ fn from_json(span: &Value, service: &str, resource: &Arc<str>) -> Result<Span, R
         json_id(span, "spanId", 16)?.ok_or_else(|| Refused("a span has no `spanId`".to_owned()))?;
     let status = span.get("status");
     let code = status.and_then(|status| status.get("code"));
-    let error = code.and_then(Value::as_i64) == Some(StatusCode::Error as i64)
+    let error = code.and_then(Value::as_i64) == Some(STATUS_CODE_ERROR)
         || code.and_then(Value::as_str) == Some("STATUS_CODE_ERROR");
     let start = json_u64(span, "startTimeUnixNano")?;
     let end = json_u64(span, "endTimeUnixNano")?.max(start);
