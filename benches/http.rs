@@ -17,7 +17,7 @@ use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use support::{CountingExporter, block_on, otel_subscriber};
+use support::{CountingExporter, block_on, flush_global, otel_subscriber};
 use tower::{Service, ServiceBuilder, ServiceExt};
 
 fn request() -> Request<Full<Bytes>> {
@@ -196,7 +196,7 @@ where
 {
     let before = exported.0.load(Ordering::Relaxed);
     serve_one(service);
-    tracekit::global().flush().expect("flushed");
+    flush_global();
     assert_eq!(
         exported.0.load(Ordering::Relaxed),
         before + 1,

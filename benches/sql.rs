@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::sync::atomic::Ordering;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use support::{CountingExporter, otel_subscriber, process_cpu_nanos};
+use support::{CountingExporter, flush_global, otel_subscriber, process_cpu_nanos};
 use tracekit_sql::{Dialect, sanitize, sanitized};
 
 const QUERY: &str = "SELECT count FROM stock WHERE item = ?1";
@@ -77,7 +77,7 @@ fn queries(c: &mut Criterion) {
     });
     drop(scope);
     drop(root);
-    tracekit::global().flush().expect("flushed");
+    flush_global();
     assert!(exported.0.load(Ordering::Relaxed) > 0);
 
     let (subscriber, otel) = otel_subscriber();
@@ -179,7 +179,7 @@ fn postgres_queries(c: &mut Criterion, exported: &CountingExporter) {
     });
     drop(scope);
     drop(root);
-    tracekit::global().flush().expect("flushed");
+    flush_global();
     assert!(exported.0.load(Ordering::Relaxed) > before);
 
     let (subscriber, otel) = otel_subscriber();

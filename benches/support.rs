@@ -95,3 +95,16 @@ pub fn process_cpu_nanos() -> u64 {
     assert_eq!(read, 0, "the process CPU clock is readable");
     time.tv_sec as u64 * 1_000_000_000 + time.tv_nsec as u64
 }
+
+/// Flushes the global tracer after a case: spans the full queue could not
+/// hold are dropped and counted (said here), as the pipeline promises; a
+/// flush that times out fails the bench.
+pub fn flush_global() {
+    match tracekit::global().flush() {
+        Ok(()) => {}
+        Err(tracekit::FlushError::Dropped { spans }) => {
+            eprintln!("{spans} spans dropped by the full export queue (counted)")
+        }
+        Err(error) => panic!("flush: {error}"),
+    }
+}
