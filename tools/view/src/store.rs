@@ -89,7 +89,9 @@ pub struct Stats {
 pub struct Summary {
     /// 32 hex digits.
     pub trace_id: String,
-    /// The root span's name (the first to start among those without a parent here).
+    /// The root span's name: the first to start of those without a parent;
+    /// while none has arrived (a trace whose root is elsewhere or late), the
+    /// first to start.
     pub root_name: String,
     /// The root span's service.
     pub root_service: String,
