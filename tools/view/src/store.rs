@@ -415,9 +415,9 @@ impl Store {
         self.insert_batch(&Batch::new(spans))
     }
 
-    /// Adds `batch`, then evicts what the bound requires; all in one
-    /// transaction. A span the trace already holds is not counted again,
-    /// and its new copy is the one shown.
+    /// Adds `batch` in one transaction, then evicts what the bound
+    /// requires in another. A span the trace already holds is not counted
+    /// again, and its new copy is the one shown.
     pub fn insert_batch(&mut self, batch: &Batch) -> rusqlite::Result<()> {
         let tx = self.db.transaction()?;
         {
