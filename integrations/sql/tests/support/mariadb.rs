@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 
 use super::process::{
-    free_port, pid_in, run_unprivileged, spawn_unprivileged, stop, temp_dir, tool, wait_for_port,
+    free_port, make_server_dir, pid_in, run_unprivileged, spawn_unprivileged, stop, temp_dir, tool,
+    wait_for_port,
 };
 
 pub struct MariaDb {
@@ -20,11 +21,18 @@ impl MariaDb {
         let dir = temp_dir("mariadb");
         let data = dir.join("data");
         let data_arg = format!("--datadir={}", data.display());
+        // Temporary tables in a directory of this server's own: two
+        // servers bootstrapping at once in `/tmp` have removed each
+        // other's (`Unknown table 'mysql.tmp_user_sys'`).
+        let tmp = dir.join("tmp");
+        make_server_dir(&tmp);
+        let tmp_arg = format!("--tmpdir={}", tmp.display());
         run_unprivileged(
             &tool("mariadb-install-db", None),
             &[
                 "--no-defaults",
                 &data_arg,
+                &tmp_arg,
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
                 "--skip-name-resolve",
@@ -37,6 +45,7 @@ impl MariaDb {
             &[
                 "--no-defaults",
                 &data_arg,
+                &tmp_arg,
                 &format!("--port={port}"),
                 "--bind-address=127.0.0.1",
                 &format!("--socket={}", dir.join("socket").display()),

@@ -64,16 +64,21 @@ pub fn temp_dir(server: &str) -> PathBuf {
         N.fetch_add(1, Ordering::Relaxed)
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a directory");
+    make_server_dir(&dir);
+    dir
+}
+
+/// Makes the directory `dir`, writable by the user servers run as.
+pub fn make_server_dir(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("a directory");
     if is_root() {
         let status = Command::new("chown")
             .arg("nobody")
-            .arg(&dir)
+            .arg(dir)
             .status()
             .expect("chown");
         assert!(status.success());
     }
-    dir
 }
 
 /// A loopback port nothing listens on.
