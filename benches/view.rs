@@ -12,8 +12,14 @@
 //! `cargo bench --bench view` (`-- ingest`, `-- memory` or `-- page` for
 //! one of them).
 
+// The viewer's test helpers: a store file of its own, a viewer on it.
+#[path = "../tools/view/tests/support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+use support::{remove_store, store_path, viewer};
 
 use tracekit::{Resource, SpanRecord};
 
@@ -46,31 +52,6 @@ fn encoded(spans: &[SpanRecord]) -> Vec<u8> {
     let mut body = Vec::new();
     tracekit::otlp::wire::write_request(&Resource::new("bench"), spans, &mut body);
     body
-}
-
-fn store_path(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "tracekit-view-bench-{}-{name}.db",
-        std::process::id()
-    ));
-    remove_store(&path);
-    path
-}
-
-fn remove_store(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
-fn start(store: &Path, max_bytes: u64) -> tracekit_view::Viewer {
-    tracekit_view::start(tracekit_view::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        store: store.to_owned(),
-        max_bytes,
-        ..tracekit_view::Config::default()
-    })
-    .expect("the viewer starts")
 }
 
 /// Sends every body to `viewer`, `CLIENTS` at once; the seconds taken.
@@ -154,7 +135,7 @@ fn main() {
             break;
         }
         let store = store_path(&format!("ingest-{round}"));
-        let viewer = start(&store, 1 << 30);
+        let viewer = viewer(&store, 1 << 30);
         let seconds = send_all(&runtime, &viewer, &bodies);
         let kept = stats(&runtime, &viewer)["spans"].as_u64().unwrap();
         assert_eq!(kept as f64, spans, "every span kept");
@@ -184,7 +165,7 @@ fn main() {
 fn memory(runtime: &tokio::runtime::Runtime, bodies: &[Vec<u8>], body_mb: f64) {
     let bound: u64 = 32 << 20;
     let store = store_path("memory");
-    let viewer = start(&store, bound);
+    let viewer = viewer(&store, bound);
     // The first round's peak holds the bench's own copies of the bodies
     // and the buffers of requests in flight; the nine after it show what
     // the viewer keeps as more is sent.
@@ -222,7 +203,7 @@ fn page_timing() {
         return;
     }
     let store = store_path("page");
-    let viewer = start(&store, 1 << 30);
+    let viewer = viewer(&store, 1 << 30);
     let exporter = tracekit::otlp::OtlpExporter::builder()
         .endpoint(&format!("http://{}", viewer.address()))
         .build()

@@ -485,10 +485,7 @@ impl Store {
                     write_trace(&tx, trace_id, row)?;
                 }
             }
-            tx.execute(
-                "UPDATE meta SET value = value + ?1 WHERE key = 'bytes'",
-                [added],
-            )?;
+            add_to_meta(&tx, "bytes", added)?;
         }
         tx.commit()?;
         self.evict()
@@ -532,19 +529,11 @@ impl Store {
                 )?;
             }
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('evicted_traces', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = value + ?1",
-            [traces],
-        )?;
+        add_to_meta(&tx, "evicted_traces", traces)?;
+        add_to_meta(&tx, "evicted_spans", spans)?;
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'bytes'",
             [total as i64],
-        )?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('evicted_spans', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = value + ?1",
-            [spans],
         )?;
         tx.commit()
     }
@@ -724,6 +713,16 @@ fn stored(span: Value, service: &str, resource: &Value) -> Option<Stored> {
         error,
         detail,
     })
+}
+
+/// Adds `by` to the count `key` (made at 0 the first time).
+fn add_to_meta(tx: &rusqlite::Transaction<'_>, key: &str, by: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = value + ?2",
+    )?
+    .execute(params![key, by])?;
+    Ok(())
 }
 
 /// The id of `resource` (a JSON object's text) in the store, kept once.

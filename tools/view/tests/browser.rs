@@ -14,8 +14,8 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
-use support::{python, repository};
-use tracekit::{BatchConfig, SpanKind, Tracer};
+use support::{python, remove_store, repository, store_path, viewer};
+use tracekit::{BatchConfig, Tracer};
 use tracekit_otlp::OtlpExporter;
 
 fn chromium() -> PathBuf {
@@ -50,22 +50,7 @@ const HOSTILE: &str =
     "<img src=x onerror=\"window.__hostile=1\"><script>window.__hostile=1</script>";
 
 fn checkout(viewer: &tracekit_view::Viewer) -> String {
-    let tracer = tracer(viewer, "inventory");
-    let root = tracer.span("GET /checkout").kind(SpanKind::Server).start();
-    let id = root.trace_id().to_string();
-    {
-        let pay = tracer
-            .span("pay")
-            .child_of(&root)
-            .kind(SpanKind::Client)
-            .start();
-        pay.record_error("CardDeclined", "card declined");
-        let card = tracer.span("check card").child_of(&pay).start();
-        card.set_tag("note", HOSTILE);
-    }
-    drop(root);
-    tracer.flush().unwrap();
-    id
+    support::checkout(&tracer(viewer, "inventory"), ("note", HOSTILE))
 }
 
 /// 1 root, 100 children, 99 grandchildren each: 10,001 spans; a
@@ -134,15 +119,8 @@ fn compared(viewer: &tracekit_view::Viewer) -> (String, String) {
 #[test]
 fn the_page_in_a_real_browser() {
     let (python, chromium) = (python(), chromium());
-    let store =
-        std::env::temp_dir().join(format!("tracekit-view-browser-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&store);
-    let viewer = tracekit_view::start(tracekit_view::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        store: store.clone(),
-        ..tracekit_view::Config::default()
-    })
-    .unwrap();
+    let store = store_path("browser");
+    let viewer = viewer(&store, 256 << 20);
     let checkout = checkout(&viewer);
     let big = big(&viewer);
     let (a, b) = compared(&viewer);
@@ -245,5 +223,5 @@ fn the_page_in_a_real_browser() {
         assert!(shots.join(shot).exists(), "{shot} saved");
     }
     viewer.stop();
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }

@@ -5,38 +5,12 @@
 //! first past the bound, and counted exactly; a span sent again counted
 //! once; JSON-lines files read in.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
 
 use serde_json::Value;
-use tracekit::SpanKind;
+use support::{checkout, remove_store, store_path, viewer};
 use tracekit_otlp::{Compression, OtlpExporter, Protocol};
 use tracekit_view::{Config, Viewer};
-
-/// A store file of this test's own.
-fn store_path() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "tracekit-view-test-{}-{}.db",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
-
-fn viewer(store: &Path, max_bytes: u64) -> Viewer {
-    tracekit_view::start(Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        store: store.to_owned(),
-        max_bytes,
-        max_body: 1 << 20,
-        import: Vec::new(),
-    })
-    .expect("the viewer starts")
-}
 
 fn get(viewer: &Viewer, path: &str) -> Value {
     let url = format!("http://{}{path}", viewer.address());
@@ -75,9 +49,8 @@ fn post(
     })
 }
 
-/// A checkout trace (a server root, a client child that failed, a
-/// grandchild) sent by a tracer of its own through tracekit's OTLP
-/// exporter; its trace id.
+/// The checkout trace (see [`support::checkout`]) sent by a tracer of its
+/// own through tracekit's OTLP exporter; its trace id.
 fn send_checkout(viewer: &Viewer, protocol: Protocol, compression: Compression) -> String {
     let exporter = OtlpExporter::builder()
         .endpoint(&format!("http://{}", viewer.address()))
@@ -89,33 +62,12 @@ fn send_checkout(viewer: &Viewer, protocol: Protocol, compression: Compression) 
         .service_name("shop")
         .exporter(exporter)
         .build();
-    let root = tracer
-        .span("GET /checkout")
-        .kind(SpanKind::Server)
-        .tag("http.route", "/checkout")
-        .start();
-    let trace_id = root.trace_id().to_string();
-    {
-        let pay = tracer
-            .span("pay")
-            .child_of(&root)
-            .kind(SpanKind::Client)
-            .start();
-        pay.record_error("CardDeclined", "card declined");
-        let _check = tracer
-            .span("check card")
-            .child_of(&pay)
-            .tag("card.kind", "<script>alert(1)</script>")
-            .start();
-    }
-    drop(root);
-    tracer.flush().expect("delivered");
-    trace_id
+    checkout(&tracer, ("card.kind", "<script>alert(1)</script>"))
 }
 
 #[test]
 fn traces_from_tracekits_exporter_in_every_encoding_are_kept_and_shown() {
-    let store = store_path();
+    let store = store_path("ingest");
     let viewer = viewer(&store, 64 << 20);
     let sent = [
         send_checkout(&viewer, Protocol::HttpProtobuf, Compression::None),
@@ -150,12 +102,12 @@ fn traces_from_tracekits_exporter_in_every_encoding_are_kept_and_shown() {
     assert_eq!(summary["span_count"], 3);
     assert_eq!(summary["errors"], 1);
     assert_eq!(summary["services"], serde_json::json!(["shop"]));
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 #[test]
 fn bodies_that_are_not_otlp_are_refused_and_change_nothing() {
-    let store = store_path();
+    let store = store_path("ingest");
     let viewer = viewer(&store, 64 << 20);
     send_checkout(&viewer, Protocol::HttpProtobuf, Compression::None);
     let before = get(&viewer, "/api/stats");
@@ -183,7 +135,7 @@ fn bodies_that_are_not_otlp_are_refused_and_change_nothing() {
         assert!(!why.is_empty() || status == 413, "a reason is given");
     }
     assert_eq!(get(&viewer, "/api/stats"), before);
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -220,7 +172,7 @@ const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 #[test]
 fn a_span_sent_again_is_counted_once_and_shown_as_last_sent() {
-    let store = store_path();
+    let store = store_path("ingest");
     let viewer = viewer(&store, 64 << 20);
     let (root, child) = ("00f067aa0ba902b7", "00f067aa0ba902b8");
     // The child first, its root not sent yet; then the same request again,
@@ -264,24 +216,24 @@ fn a_span_sent_again_is_counted_once_and_shown_as_last_sent() {
         (1.into(), 2.into())
     );
     assert_eq!(stats["bytes"], 0);
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 #[test]
 fn a_restart_keeps_the_traces_and_the_counts() {
-    let store = store_path();
+    let store = store_path("ingest");
     let viewer = viewer(&store, 64 << 20);
     let trace_id = send_checkout(&viewer, Protocol::HttpProtobuf, Compression::None);
     viewer.stop();
     let again = self::viewer(&store, 64 << 20);
     let trace = get(&again, &format!("/api/traces/{trace_id}"));
     assert_eq!(trace["spans"].as_array().unwrap().len(), 3);
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 #[test]
 fn past_the_bound_whole_traces_go_oldest_first_and_are_counted_exactly() {
-    let store = store_path();
+    let store = store_path("ingest");
     // Room for a few checkout traces (about 1.5 KB each).
     let viewer = viewer(&store, 8 << 10);
     let sent: Vec<String> = (0..20)
@@ -322,12 +274,12 @@ fn past_the_bound_whole_traces_go_oldest_first_and_are_counted_exactly() {
         20
     );
     assert!(stats["evicted_traces"].as_u64().unwrap() > evicted);
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 #[test]
 fn the_list_is_searched_by_service_name_tag_error_and_duration() {
-    let store = store_path();
+    let store = store_path("ingest");
     let viewer = viewer(&store, 64 << 20);
     let checkout = send_checkout(&viewer, Protocol::HttpProtobuf, Compression::None);
     let exporter = OtlpExporter::builder()
@@ -372,12 +324,12 @@ fn the_list_is_searched_by_service_name_tag_error_and_duration() {
         .status()
     });
     assert_eq!(status.as_u16(), 400);
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 #[test]
 fn json_lines_files_are_read_in_at_start() {
-    let store = store_path();
+    let store = store_path("ingest");
     let file = store.with_extension("jsonl");
     let tracer = tracekit::Tracer::builder()
         .service_name("driver")
@@ -404,7 +356,7 @@ fn json_lines_files_are_read_in_at_start() {
     assert_eq!(trace["spans"].as_array().unwrap().len(), 2);
     assert_eq!(trace["spans"][0]["service"], "driver");
     let _ = std::fs::remove_file(&file);
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 #[test]
@@ -412,15 +364,15 @@ fn it_listens_on_loopback_unless_told_otherwise() {
     let config = Config::default();
     assert!(config.listen.ip().is_loopback(), "{}", config.listen);
     assert_eq!(config.listen.port(), 4318, "OTLP/HTTP's port");
-    let store = store_path();
+    let store = store_path("ingest");
     let viewer = viewer(&store, 1 << 20);
     assert!(viewer.address().ip().is_loopback());
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }
 
 #[test]
 fn a_store_of_another_format_is_refused_with_the_reason() {
-    let store = store_path();
+    let store = store_path("ingest");
     let other = rusqlite::Connection::open(&store).unwrap();
     other
         .execute_batch("CREATE TABLE spans (trace_id TEXT)")
@@ -436,5 +388,5 @@ fn a_store_of_another_format_is_refused_with_the_reason() {
         error.contains("another version of tracekit-view"),
         "{error}"
     );
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }

@@ -8,19 +8,12 @@ mod support;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{python, repository};
+use support::{python, remove_store, repository, store_path, viewer};
 
 #[test]
 fn a_trace_from_opentelemetrys_python_sdk_is_kept_whole() {
-    let store =
-        std::env::temp_dir().join(format!("tracekit-view-python-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&store);
-    let viewer = tracekit_view::start(tracekit_view::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        store: store.clone(),
-        ..tracekit_view::Config::default()
-    })
-    .unwrap();
+    let store = store_path("python");
+    let viewer = viewer(&store, 256 << 20);
     let out = Command::new(python())
         .arg(repository().join("interop/view_sender.py"))
         .arg(format!("http://{}", viewer.address()))
@@ -60,5 +53,5 @@ fn a_trace_from_opentelemetrys_python_sdk_is_kept_whole() {
         "python"
     );
     viewer.stop();
-    let _ = std::fs::remove_file(&store);
+    remove_store(&store);
 }

@@ -67,7 +67,9 @@ fn resource_spans(
         }
     }
     let service = service.flatten().unwrap_or(UNKNOWN_SERVICE);
-    let resource: Arc<str> = Arc::from(closed(&resource, '{', '}'));
+    let mut object = String::new();
+    push_closed(&mut object, '{', &resource, '}');
+    let resource: Arc<str> = Arc::from(object);
     let mut fields = Fields::new(bytes);
     while let Some((number, value)) = fields.next_field()? {
         if number != 2 {
@@ -83,14 +85,13 @@ fn resource_spans(
     Ok(())
 }
 
-/// `items` (comma-separated JSON, perhaps empty) between `open` and
-/// `close`.
-fn closed(items: &str, open: char, close: char) -> String {
-    let mut text = String::with_capacity(items.len() + 2);
-    text.push(open);
-    text.push_str(items);
-    text.push(close);
-    text
+/// Writes `items` (comma-separated JSON, perhaps empty) between `open`
+/// and `close`.
+fn push_closed(out: &mut String, open: char, items: &str, close: char) {
+    out.reserve(items.len() + 2);
+    out.push(open);
+    out.push_str(items);
+    out.push(close);
 }
 
 fn span(
@@ -142,18 +143,9 @@ fn span(
     }
     let error = code == STATUS_CODE_ERROR;
     let mut detail = Detail::default();
-    let out = detail.member("tags");
-    out.push('{');
-    out.push_str(tags);
-    out.push('}');
-    let out = detail.member("logs");
-    out.push('[');
-    out.push_str(logs);
-    out.push(']');
-    let out = detail.member("links");
-    out.push('[');
-    out.push_str(links);
-    out.push(']');
+    push_closed(detail.member("tags"), '{', tags, '}');
+    push_closed(detail.member("logs"), '[', logs, ']');
+    push_closed(detail.member("links"), '[', links, ']');
     detail.member("baggage").push_str("{}");
     let out = detail.member("status_message");
     if error && !message.is_empty() {
@@ -332,9 +324,7 @@ fn push_any(out: &mut String, value: Option<&[u8]>, depth: u32) -> Result<(), Re
                     push_attribute(&mut members, item.bytes("an attribute")?, depth + 1)?;
                 }
             }
-            out.push('{');
-            out.push_str(&members);
-            out.push('}');
+            push_closed(out, '{', &members, '}');
         }
         Some((7, value)) => push_json_string(out, &hex(value.bytes("a bytes value")?)),
         Some((8, value)) => {
