@@ -199,7 +199,16 @@ impl TracedCall {
     /// traced function holds a call here and no more.
     #[inline(never)]
     fn start_on_stack(site: &'static CallSite, references: Option<&mut References>) -> TracedCall {
-        Self::from_started(global().start_traced::<false>(site.name, site.kind, references))
+        let tracer = global();
+        if references.is_none()
+            && let Some(id) = tracer.starter().start_sampled_child(site.name, site.kind)
+        {
+            return TracedCall {
+                id,
+                recording: true,
+            };
+        }
+        Self::from_started(tracer.start_traced::<false>(site.name, site.kind, references))
     }
 
     /// [`start_on_stack`](Self::start_on_stack) for an async call.

@@ -76,13 +76,34 @@ impl Chunk {
     /// number of spans it published so far and below the capacity.
     #[inline(always)]
     pub(crate) unsafe fn push(&self, index: usize, build: impl FnOnce() -> RawSpan) {
+        // SAFETY: passed on from the caller; `write` fills the slot.
+        unsafe {
+            self.push_written(index, |slot| {
+                slot.write(build());
+            });
+        }
+    }
+
+    /// Lets `write` fill slot `index` where it lies, field by field, and
+    /// publishes it: a span moved out of the scope stack is then stored
+    /// once, not built on the stack and copied.
+    ///
+    /// # Safety
+    ///
+    /// As for [`push`](Self::push), and `write` initialises the slot
+    /// whole. If `write` unwinds, the slot stays unpublished (what it
+    /// wrote leaks; nothing is dropped twice).
+    #[inline(always)]
+    pub(crate) unsafe fn push_written(
+        &self,
+        index: usize,
+        write: impl FnOnce(&mut MaybeUninit<RawSpan>),
+    ) {
         debug_assert_eq!(index, self.published.load(Ordering::Relaxed));
         debug_assert!(index < self.slots.len());
         // SAFETY: the slot is past the published count, so no reader looks
         // at it, and the caller is the only writer.
-        unsafe {
-            (*self.slots.get_unchecked(index).get()).write(build());
-        }
+        unsafe { write(&mut *self.slots.get_unchecked(index).get()) };
         self.published.store(index + 1, Ordering::Release);
     }
 

@@ -24,9 +24,10 @@ thread_local! {
     static NEXT_ENTRY_ID: Cell<u64> = const { Cell::new(0) };
 }
 
-/// A new entry id. Ids come in blocks of 2^32 per thread, so an id names
-/// one entry in the whole process: a handle used on the wrong thread, or
-/// a loan whose span is gone, finds nothing.
+/// A new entry id. Ids come in blocks of 2^32 (this cell draws from one,
+/// each thread's stack from another; see `Stack::entry_id`), so an id
+/// names one entry in the whole process: a handle used on the wrong
+/// thread, or a loan whose span is gone, finds nothing.
 #[inline(always)]
 pub(crate) fn next_entry_id() -> u64 {
     NEXT_ENTRY_ID.with(|next| {
@@ -40,7 +41,7 @@ pub(crate) fn next_entry_id() -> u64 {
 }
 
 #[cold]
-fn new_block() -> u64 {
+pub(super) fn new_block() -> u64 {
     static BLOCKS: AtomicU64 = AtomicU64::new(1);
     BLOCKS.fetch_add(1, Ordering::Relaxed) << 32
 }

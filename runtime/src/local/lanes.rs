@@ -5,6 +5,7 @@
 //! thread does next), or the thread queues the chunk itself when it is full
 //! and when the thread exits.
 
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use crate::export::Shared;
@@ -40,12 +41,24 @@ impl LocalLane {
         }
     }
 
+    /// Publishes the span `write` stores into the next slot, showing it to
+    /// open test captures first.
+    ///
+    /// # Safety
+    ///
+    /// `write` initialises the slot whole.
     #[inline(always)]
-    fn push(&mut self, build: impl FnOnce() -> RawSpan) {
+    unsafe fn push_written(&mut self, write: impl FnOnce(&mut MaybeUninit<RawSpan>)) {
         Lane::bump(&self.lane.finished);
         // SAFETY: this thread is the chunk's only writer, and `written`
-        // counts what it published.
-        unsafe { self.chunk.push(self.written, build) };
+        // counts what it published; the caller's `write` fills the slot,
+        // so it may be read before it is published.
+        unsafe {
+            self.chunk.push_written(self.written, |slot| {
+                write(slot);
+                crate::observe::show(slot.assume_init_ref());
+            });
+        }
         self.written += 1;
         if self.written == self.capacity {
             self.seal();
@@ -89,6 +102,14 @@ impl Buffers {
     /// This thread's lane for `shared`, opened on first use.
     #[inline]
     fn lane(&mut self, shared: &Arc<Shared>) -> &mut LocalLane {
+        // Most threads trace for one tracer: its lane is the first.
+        if self
+            .lanes
+            .first()
+            .is_some_and(|l| Arc::ptr_eq(&l.shared, shared))
+        {
+            return &mut self.lanes[0];
+        }
         match self
             .lanes
             .iter()
@@ -124,13 +145,11 @@ impl Buffers {
     /// straight there.
     #[inline(always)]
     pub(crate) fn submit_built(&mut self, shared: &Arc<Shared>, build: impl FnOnce() -> RawSpan) {
-        let lane = self.lane(shared);
-        if crate::observe::watching() {
-            let span = build();
-            crate::observe::show(&span);
-            lane.push(|| span);
-        } else {
-            lane.push(build);
+        // SAFETY: the slot is written whole.
+        unsafe {
+            self.lane(shared).push_written(|slot| {
+                slot.write(build());
+            });
         }
     }
 
@@ -147,6 +166,28 @@ impl Buffers {
         match pipeline {
             Some(shared) => self.submit_built(shared, || live.finish_leaving(end)),
             None => crate::observe::show(&live.finish_leaving(end)),
+        }
+    }
+
+    /// Ends the recording span at `live` at `end`, moving it field by field
+    /// into its slot, and buffers it for `shared`.
+    ///
+    /// # Safety
+    ///
+    /// `live` points to a span this thread owns and no longer holds
+    /// anywhere else: it is moved out, and must not be used or dropped
+    /// afterwards.
+    #[inline(always)]
+    pub(crate) unsafe fn submit_moved(
+        &mut self,
+        shared: &Arc<Shared>,
+        live: *mut LiveSpan,
+        end: u64,
+    ) {
+        // SAFETY: passed on from the caller; `move_out` fills the slot.
+        unsafe {
+            self.lane(shared)
+                .push_written(|slot| LiveSpan::move_out(live, end, slot));
         }
     }
 }

@@ -12,7 +12,8 @@
 //!   the lanes, the id generator and the spare async boxes, so a span
 //!   visits one thread-local to start and one to finish. Beside it, plain
 //!   cells with no destructor ([`cells`]: the "top is unsampled" flag,
-//!   `LENT` and `LENT_ID`, the next entry id) and `TEARDOWN`.
+//!   `LENT` and `LENT_ID`, the next entry id of the ids drawn outside a
+//!   visit; the stack draws its own) and `TEARDOWN`.
 //! - **Scopes close in any order.** An entry is removed by its id, wherever
 //!   it sits; ids are unique in the process, so a handle used on the wrong
 //!   thread finds nothing.
@@ -45,7 +46,7 @@ pub(crate) use start::Starter;
 pub use start::{Parent, References};
 pub(crate) use thread::{
     ActiveSpan, active_span, enter, enter_span, finish_carried, has_top, leave, new_span_id,
-    new_trace_id, take_carried, top, with_local, with_thread,
+    new_trace_id, take_carried, top, with_local, with_plain_stack, with_thread,
 };
 
 #[cfg(test)]
@@ -102,6 +103,61 @@ mod tests {
         assert_eq!(stack.entries.last().map(|e| e.id), Some(sampled));
         assert!(!top_is_unsampled(), "the flag follows the new top");
         assert_eq!(stack.find(unsampled), None, "an entry goes once");
+    }
+
+    #[test]
+    fn the_short_paths_take_only_their_own_case_and_change_nothing_otherwise() {
+        use crate::record::SpanKind;
+        use crate::sampler::Sampler;
+
+        let mut stack = Stack::new();
+        let always = Sampler::Always;
+        // An empty stack, and a context on top: the general path's cases.
+        assert!(
+            stack
+                .push_sampled_child(&always, None, "c", SpanKind::Internal)
+                .is_none()
+        );
+        stack.push(context(true));
+        assert!(
+            stack
+                .push_sampled_child(&always, None, "c", SpanKind::Internal)
+                .is_none()
+        );
+        // A sampled local span on top: its child is pushed under it.
+        let parent = stack.push(Active::Local(*sampled_live()));
+        stack.entries.reserve(1);
+        let (child, sampled) = stack
+            .push_sampled_child(&always, None, "c", SpanKind::Internal)
+            .expect("the common case");
+        assert!(sampled);
+        let live = stack
+            .entries
+            .last()
+            .and_then(|e| e.active.live())
+            .expect("live");
+        assert_eq!(live.trace_id, TraceId::from_u128(9));
+        assert!(live.recording);
+        // A sampler that declines: nothing pushed, nothing drawn.
+        let depth = stack.entries.len();
+        assert!(
+            stack
+                .push_sampled_child(&Sampler::Never, None, "c", SpanKind::Internal)
+                .is_none()
+        );
+        assert_eq!(stack.entries.len(), depth);
+        // Finishing on the short path: only the top's id, only recording.
+        let shared = crate::Tracer::builder()
+            .exporter(crate::export::Memory::new())
+            .build()
+            .pipeline()
+            .cloned()
+            .expect("a pipeline");
+        assert!(stack.finish_top_recording(parent, 1, &shared).is_none());
+        assert_eq!(stack.entries.len(), depth, "the parent is not on top");
+        assert!(stack.finish_top_recording(child, 1, &shared).is_some());
+        assert_eq!(stack.entries.last().map(|e| e.id), Some(parent));
+        assert!(stack.finish_top_recording(child, 1, &shared).is_none());
     }
 
     #[test]

@@ -2,18 +2,21 @@
 //! and the thread's other state that a span visits with it: its lanes to
 //! the export pipelines, its id generator, its spare async boxes.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::Arc;
 
-use super::cells::{LENT, LENT_ID, next_entry_id, set_top_is_unsampled};
+use super::cells::{LENT, LENT_ID, new_block, set_top_is_unsampled};
 use super::lanes::Buffers;
 use super::shared::{LocalParent, SharedSpan};
 use crate::export::Shared;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
+use crate::record::SpanKind;
 use crate::sampler::Sampler;
 
 /// What an entry of the stack makes active.
+#[repr(u8)]
 pub(crate) enum Active {
     /// A span whose state is shared (it may be active on several threads).
     Span(Arc<SharedSpan>),
@@ -107,6 +110,11 @@ impl Active {
 pub(super) struct Entry {
     pub(super) id: u64,
     pub(super) active: Active,
+    /// Whether `active` is a parent whose trace is not sampled, decided
+    /// once at the push (a span's sampling never changes): the flag
+    /// `top_is_unsampled` is set from it when the entry becomes the top
+    /// again, without looking inside `active`.
+    unsampled_parent: bool,
 }
 
 /// Everything a thread keeps for tracing, in one thread-local so a span
@@ -116,6 +124,9 @@ pub(crate) struct Stack {
     pub(super) entries: Vec<Entry>,
     /// The id generator's state (0: not seeded yet).
     rng: u64,
+    /// The next entry id (0: a new block is needed); a field here, not a
+    /// thread-local of its own, as every push visits the stack anyway.
+    next_entry: u64,
     pub(crate) buffers: Buffers,
     /// Boxes of finished async spans, kept for reuse.
     #[allow(
@@ -130,6 +141,7 @@ impl Stack {
         Stack {
             entries: Vec::new(),
             rng: 0,
+            next_entry: 0,
             buffers: Buffers::new(),
             spare_live: Vec::new(),
         }
@@ -138,16 +150,35 @@ impl Stack {
     /// Pushes what `build` returns; returns the new entry's id.
     #[inline(always)]
     pub(super) fn push_with(&mut self, build: impl FnOnce(&mut Stack) -> Active) -> u64 {
-        let id = next_entry_id();
+        let id = self.entry_id();
         self.push_as(id, build)
+    }
+
+    /// A new entry id, from this stack's block (see `next_entry_id`).
+    #[inline(always)]
+    fn entry_id(&mut self) -> u64 {
+        if self.next_entry & 0xffff_ffff == 0 {
+            self.next_entry = new_block();
+        }
+        let id = self.next_entry;
+        self.next_entry += 1;
+        id
     }
 
     /// Pushes what `build` returns as the entry `id`.
     #[inline(always)]
     fn push_as(&mut self, id: u64, build: impl FnOnce(&mut Stack) -> Active) -> u64 {
         let active = build(self);
-        set_top_is_unsampled(active.is_unsampled_parent());
-        crate::in_place::push_in_place(&mut self.entries, Entry { id, active });
+        let unsampled_parent = active.is_unsampled_parent();
+        set_top_is_unsampled(unsampled_parent);
+        crate::in_place::push_in_place(
+            &mut self.entries,
+            Entry {
+                id,
+                active,
+                unsampled_parent,
+            },
+        );
         id
     }
 
@@ -174,6 +205,91 @@ impl Stack {
             Active::Local(live)
         });
         (id, sampled)
+    }
+
+    /// The common traced call on its shortest path: a sampled child of the
+    /// span on top (a sync call's, or a shared one), read and written in
+    /// place. `None`, with
+    /// nothing changed, for anything else (another kind of top, a child
+    /// the sampler declines, a full vector): the general path takes those.
+    #[inline(always)]
+    pub(crate) fn push_sampled_child(
+        &mut self,
+        sampler: &Sampler,
+        pipeline: Option<&Arc<Shared>>,
+        name: &'static str,
+        kind: SpanKind,
+    ) -> Option<(u64, bool)> {
+        let len = self.entries.len();
+        if len == self.entries.capacity() {
+            return None;
+        }
+        // The enum is matched once: its tag shares a word with the span's
+        // name, and decoding it costs more than this pair's.
+        let parent = match &self.entries.last()?.active {
+            Active::Local(parent) => Ok(parent),
+            Active::Span(parent) => Err(&**parent),
+            _ => return None,
+        };
+        let (trace_id, parent_sampled) = match parent {
+            Ok(local) => (local.trace_id, local.sampled),
+            Err(shared) => (shared.trace_id, shared.sampled),
+        };
+        if !(sampler.decide(Some(parent_sampled), trace_id)
+            || crate::observe::forces_sampling(trace_id))
+        {
+            return None;
+        }
+        let (parent_id, random_trace_id, baggage, trace_state) = match parent {
+            Ok(local) => (
+                local.span_id,
+                local.random_trace_id,
+                local.baggage.clone(),
+                local.trace_state.clone(),
+            ),
+            Err(shared) => {
+                let parent = shared.as_parent();
+                (
+                    parent.span_id,
+                    parent.random_trace_id,
+                    parent.baggage,
+                    parent.trace_state,
+                )
+            }
+        };
+        let span_id = self.span_id();
+        if let Some(shared) = pipeline {
+            self.buffers.started(shared);
+        }
+        let id = self.entry_id();
+        set_top_is_unsampled(false);
+        let entry = Entry {
+            id,
+            active: Active::Local(LiveSpan {
+                trace_id,
+                span_id,
+                parent_id: Some(parent_id),
+                name: Cow::Borrowed(name),
+                baggage,
+                trace_state,
+                extra: None,
+                kind,
+                sampled: true,
+                random_trace_id,
+                recording: true,
+                parent_is_remote: false,
+                // Read last, so the span's time leaves out the tracer's work.
+                start: crate::clock::now(),
+            }),
+            unsampled_parent: false,
+        };
+        // SAFETY: `len < capacity`, checked above: the slot is allocated
+        // and holds nothing; it is written before the length takes it in.
+        unsafe {
+            self.entries.as_mut_ptr().add(len).write(entry);
+            self.entries.set_len(len + 1);
+        }
+        Some((id, true))
     }
 
     /// Pushes an async call's span, which `start` writes into a box (one of
@@ -283,7 +399,7 @@ impl Stack {
         set_top_is_unsampled(
             self.entries
                 .last()
-                .is_some_and(|entry| entry.active.is_unsampled_parent()),
+                .is_some_and(|entry| entry.unsampled_parent),
         );
     }
 
@@ -378,22 +494,18 @@ impl Stack {
     /// written straight into its buffer.
     #[inline]
     pub(crate) fn finish_local(&mut self, id: u64, end: u64, pipeline: Option<&Arc<Shared>>) {
+        // First the common case, a sync call's span on top, on its own
+        // short path.
+        if let Some(shared) = pipeline
+            && self.finish_top_recording(id, end, shared).is_some()
+        {
+            return;
+        }
         let Some(position) = self.find(id) else {
             return;
         };
         // Everything a recording span owns moves into its record, so its
-        // emptied state leaves the stack with nothing to drop. First the
-        // common case, a sync call's span on top, on its own short path.
-        if let Some(shared) = pipeline
-            && position + 1 == self.entries.len()
-            && let Active::Local(live) = &mut self.entries[position].active
-            && live.recording
-        {
-            self.buffers
-                .submit_built(shared, || live.finish_leaving(end));
-            self.pop_emptied();
-            return;
-        }
+        // emptied state leaves the stack with nothing to drop.
         if let Active::Carried(_) = self.entries[position].active {
             if let Some(carried) = self.remove_carried(position) {
                 self.finish_carried(carried, end, pipeline);
@@ -412,6 +524,38 @@ impl Stack {
         } else {
             self.discard(position);
         }
+    }
+
+    /// Finishes the local span `id` at `end` if it is a recording sync
+    /// call's span on top (the common case), moving it whole into its
+    /// slot for `shared`; `None`, with nothing changed, otherwise.
+    #[inline(always)]
+    pub(crate) fn finish_top_recording(
+        &mut self,
+        id: u64,
+        end: u64,
+        shared: &Arc<Shared>,
+    ) -> Option<()> {
+        let position = self.entries.len().checked_sub(1)?;
+        let entry = &mut self.entries[position];
+        if entry.id != id {
+            return None;
+        }
+        let Active::Local(live) = &mut entry.active else {
+            return None;
+        };
+        if !live.recording {
+            return None;
+        }
+        let live: *mut LiveSpan = live;
+        // SAFETY: the entry leaves the vector first, its drop glue never to
+        // run; its span is then moved out whole, once.
+        unsafe {
+            self.entries.set_len(position);
+            self.buffers.submit_moved(shared, live, end);
+        }
+        self.top_changed();
+        Some(())
     }
 
     /// Finishes an async call's span at `end`, off the stack already, and

@@ -174,6 +174,22 @@ impl Starter {
         })
     }
 
+    /// The span of a traced sync call that is a sampled child of the span
+    /// active on this thread (a sync call's or a shared one), on its
+    /// shortest path; `None`
+    /// for every other case, which [`start_traced`](Self::start_traced)
+    /// then takes.
+    #[inline(always)]
+    pub(crate) fn start_sampled_child(&self, name: &'static str, kind: SpanKind) -> Option<u64> {
+        if !self.enabled {
+            return None;
+        }
+        local::with_plain_stack(|stack| {
+            stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name, kind)
+        })
+        .map(|(id, _)| id)
+    }
+
     /// The common traced call: a child of the active span, or a root. The
     /// parent's facts are read in place and the span is written straight
     /// into its stack slot; the clock is read last.
@@ -324,6 +340,13 @@ impl Starter {
     /// for export.
     #[inline]
     pub(crate) fn finish_local(&self, id: u64, end: u64) {
-        local::with_thread(|stack| stack.finish_local(id, end, self.pipeline.shared()));
+        let pipeline = self.pipeline.shared();
+        if let Some(shared) = pipeline
+            && local::with_plain_stack(|stack| stack.finish_top_recording(id, end, shared))
+                .is_some()
+        {
+            return;
+        }
+        local::with_thread(|stack| stack.finish_local(id, end, pipeline));
     }
 }

@@ -77,6 +77,21 @@ pub(crate) fn with_thread<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     on_fresh_stack(f)
 }
 
+/// Runs `f` on this thread's stack as it is, when nothing needs doing
+/// first: no poll lent a span, and the stack is there (not torn down).
+/// `None` otherwise, or when `f` declines: the caller then takes the
+/// general path ([`with_thread`]).
+#[inline(always)]
+pub(crate) fn with_plain_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
+    if !LENT.with(Cell::get).is_null() {
+        return None;
+    }
+    STACK
+        .try_with(|stack| f(&mut *stack.try_borrow_mut().ok()?))
+        .ok()
+        .flatten()
+}
+
 /// Runs `f` on a stack of its own: only if this thread's stack was
 /// borrowed already, which no code path does.
 #[cold]
