@@ -74,6 +74,17 @@ impl Sampler {
         }
     }
 
+    /// [`decide`](Self::decide) for a child of a parent in this process
+    /// whose sampled flag is `parent_sampled`: the samplers that follow
+    /// the parent answer with one comparison.
+    #[inline(always)]
+    pub(crate) fn decide_child(&self, parent_sampled: bool, trace_id: TraceId) -> bool {
+        if let Sampler::ParentBased(_) = self {
+            return parent_sampled;
+        }
+        self.decide(Some(parent_sampled), trace_id)
+    }
+
     /// Whether every child of an unsampled parent stays unsampled, in any
     /// trace (the samplers that follow the parent, and `Never`).
     #[inline(always)]

@@ -82,13 +82,26 @@ impl SharedSpan {
             span_id: self.span_id,
             sampled: self.sampled,
             random_trace_id: self.random_trace_id,
-            baggage: if self.has_baggage.load(Ordering::Acquire) {
-                self.lock().baggage.clone()
-            } else {
-                Baggage::new()
-            },
+            baggage: self.baggage(),
             trace_state: self.trace_state.clone(),
         }
+    }
+
+    /// The baggage a child inherits: read under the lock only when there
+    /// may be some.
+    #[inline(always)]
+    pub(crate) fn baggage(&self) -> Baggage {
+        if self.has_baggage.load(Ordering::Acquire) {
+            self.locked_baggage()
+        } else {
+            Baggage::new()
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn locked_baggage(&self) -> Baggage {
+        self.lock().baggage.clone()
     }
 
     /// Finishes the span at `end`.

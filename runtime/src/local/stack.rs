@@ -154,6 +154,19 @@ impl Stack {
         self.push_as(id, build)
     }
 
+    /// Seeds the id generator and takes a block of entry ids, as needed:
+    /// the short path's draws then call nothing.
+    #[cold]
+    #[inline(never)]
+    fn prepare_draws(&mut self) {
+        if self.rng == 0 {
+            self.rng = crate::local::ids::seed();
+        }
+        if self.next_entry & 0xffff_ffff == 0 {
+            self.next_entry = new_block();
+        }
+    }
+
     /// A new entry id, from this stack's block (see `next_entry_id`).
     #[inline(always)]
     fn entry_id(&mut self) -> u64 {
@@ -224,6 +237,10 @@ impl Stack {
         if len == self.entries.capacity() {
             return None;
         }
+        // The draws below then call nothing: values stay in registers.
+        if self.rng == 0 || self.next_entry & 0xffff_ffff == 0 {
+            self.prepare_draws();
+        }
         // The enum is matched once: its tag shares a word with the span's
         // name, and decoding it costs more than this pair's.
         let parent = match &self.entries.last()?.active {
@@ -235,9 +252,9 @@ impl Stack {
             Ok(local) => (local.trace_id, local.sampled),
             Err(shared) => (shared.trace_id, shared.sampled),
         };
-        if !(sampler.decide(Some(parent_sampled), trace_id)
-            || crate::observe::forces_sampling(trace_id))
-        {
+        // A child the sampler declines (which a test capture may force)
+        // takes the general path.
+        if !sampler.decide_child(parent_sampled, trace_id) {
             return None;
         }
         let (parent_id, random_trace_id, baggage, trace_state) = match parent {
@@ -247,21 +264,23 @@ impl Stack {
                 local.baggage.clone(),
                 local.trace_state.clone(),
             ),
-            Err(shared) => {
-                let parent = shared.as_parent();
-                (
-                    parent.span_id,
-                    parent.random_trace_id,
-                    parent.baggage,
-                    parent.trace_state,
-                )
+            Err(shared) => (
+                shared.span_id,
+                shared.random_trace_id,
+                shared.baggage(),
+                shared.trace_state.clone(),
+            ),
+        };
+        let span_id = loop {
+            if let Some(id) = SpanId::new(crate::local::ids::draw(&mut self.rng)) {
+                break id;
             }
         };
-        let span_id = self.span_id();
         if let Some(shared) = pipeline {
             self.buffers.started(shared);
         }
-        let id = self.entry_id();
+        let id = self.next_entry;
+        self.next_entry += 1;
         set_top_is_unsampled(false);
         let entry = Entry {
             id,
