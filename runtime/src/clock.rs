@@ -14,6 +14,8 @@
 //! whole life of the process at each renewal, so a calibration error
 //! shrinks as the process runs instead of growing into drift.
 
+#[cfg(target_arch = "x86_64")]
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -48,12 +50,19 @@ pub(crate) fn init() {
     calibration();
 }
 
+/// Set once the clock reads the TSC: the hot path then tests this one
+/// flag, instead of the clock's initialisation and then its source.
+#[cfg(target_arch = "x86_64")]
+static READS_TSC: AtomicBool = AtomicBool::new(false);
+
 #[inline]
 fn clock() -> &'static Clock {
     static CLOCK: OnceLock<Clock> = OnceLock::new();
     CLOCK.get_or_init(|| {
         let base = Instant::now();
         let source = tsc::calibrate().unwrap_or(Source::Instant);
+        #[cfg(target_arch = "x86_64")]
+        READS_TSC.store(matches!(source, Source::Tsc { .. }), Ordering::Relaxed);
         Clock { source, base }
     })
 }
@@ -68,8 +77,13 @@ pub(crate) fn now_if(records: bool) -> u64 {
 /// A stamp of now: the raw reading, nothing converted.
 #[inline]
 pub(crate) fn now() -> u64 {
-    let clock = clock();
-    read(clock) & !WALL
+    // A raw TSC reading needs nothing of the clock's state; converting it
+    // does, and goes through `clock()`.
+    #[cfg(target_arch = "x86_64")]
+    if READS_TSC.load(Ordering::Relaxed) {
+        return tsc::read() & !WALL;
+    }
+    read(clock()) & !WALL
 }
 
 #[inline(always)]
