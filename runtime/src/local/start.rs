@@ -138,9 +138,23 @@ impl Starter {
         if !self.enabled {
             return None;
         }
-        let parent = parent.resolve(stack);
         let mut extra = extra;
-        let live = self.begin(name, kind, parent, || extra.take(), start, stack);
+        // A child of a span of this process reads its parent in place,
+        // without building the parent's context (baggage and trace state
+        // cloned into it, then taken apart again).
+        let local_parent = match parent {
+            Parent::Active => stack.active_parent(),
+            Parent::Of(_) => None,
+        };
+        let live = match local_parent {
+            Some(local_parent) => {
+                self.begin_built_under(local_parent, name, kind, || extra.take(), start, stack)
+            }
+            None => {
+                let parent = parent.resolve(stack);
+                self.begin(name, kind, parent, || extra.take(), start, stack)
+            }
+        };
         if let Some(unused) = extra {
             // Not sampled: the box goes back to the pool, emptied.
             unused.emptied().give_back();
@@ -244,6 +258,38 @@ impl Starter {
             recording: sampled,
             parent_is_remote: false,
             start: clock::now_if(sampled),
+        }
+    }
+
+    /// [`begin_under`](Self::begin_under) for a builder's span: its name,
+    /// its tags (`extra`, taken only if sampled) and its start time, if it
+    /// was given one.
+    #[inline]
+    fn begin_built_under(
+        &self,
+        parent: LocalParent,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        extra: impl FnOnce() -> Option<Box<Extra>>,
+        start: Option<u64>,
+        stack: &mut Stack,
+    ) -> LiveSpan {
+        let (sampled, span_id) = self.draw_child(&parent, stack);
+        LiveSpan {
+            trace_id: parent.trace_id,
+            span_id,
+            parent_id: Some(parent.span_id),
+            name,
+            baggage: parent.baggage,
+            trace_state: parent.trace_state,
+            extra: if sampled { extra() } else { None },
+            kind,
+            sampled,
+            random_trace_id: parent.random_trace_id,
+            recording: sampled,
+            parent_is_remote: false,
+            // Read last, so the span's time leaves out the tracer's work.
+            start: start.unwrap_or_else(|| clock::now_if(sampled)),
         }
     }
 
