@@ -127,17 +127,16 @@ mod tests {
         // A sampled local span on top: its child is pushed under it.
         let parent = stack.push(Active::Local(*sampled_live()));
         stack.entries.reserve(1);
-        let (child, sampled) = stack
+        let child = stack
             .push_sampled_child(&always, None, "c", SpanKind::Internal)
             .expect("the common case");
-        assert!(sampled);
         let live = stack
             .entries
             .last()
             .and_then(|e| e.active.live())
             .expect("live");
         assert_eq!(live.trace_id, TraceId::from_u128(9));
-        assert!(live.recording);
+        assert!(live.sampled && live.recording);
         // A sampler that declines: nothing pushed, nothing drawn.
         let depth = stack.entries.len();
         assert!(

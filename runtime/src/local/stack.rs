@@ -222,9 +222,9 @@ impl Stack {
 
     /// The common traced call on its shortest path: a sampled child of the
     /// span on top (a sync call's, or a shared one), read and written in
-    /// place. `None`, with
-    /// nothing changed, for anything else (another kind of top, a child
-    /// the sampler declines, a full vector): the general path takes those.
+    /// place; returns its entry id. `None`, with nothing changed, for
+    /// anything else (another kind of top, a child the sampler declines, a
+    /// full vector): the general path takes those.
     #[inline(always)]
     pub(crate) fn push_sampled_child(
         &mut self,
@@ -232,7 +232,7 @@ impl Stack {
         pipeline: Option<&Arc<Shared>>,
         name: &'static str,
         kind: SpanKind,
-    ) -> Option<(u64, bool)> {
+    ) -> Option<u64> {
         let len = self.entries.len();
         if len == self.entries.capacity() {
             return None;
@@ -241,8 +241,7 @@ impl Stack {
         if self.rng == 0 || self.next_entry & 0xffff_ffff == 0 {
             self.prepare_draws();
         }
-        // The enum is matched once: its tag shares a word with the span's
-        // name, and decoding it costs more than this pair's.
+        // The entry is matched once; the pair below is cheaper to match.
         let parent = match &self.entries.last()?.active {
             Active::Local(parent) => Ok(parent),
             Active::Span(parent) => Err(&**parent),
@@ -271,11 +270,7 @@ impl Stack {
                 shared.trace_state.clone(),
             ),
         };
-        let span_id = loop {
-            if let Some(id) = SpanId::new(crate::local::ids::draw(&mut self.rng)) {
-                break id;
-            }
-        };
+        let span_id = self.draw_span_id();
         if let Some(shared) = pipeline {
             self.buffers.started(shared);
         }
@@ -308,7 +303,7 @@ impl Stack {
             self.entries.as_mut_ptr().add(len).write(entry);
             self.entries.set_len(len + 1);
         }
-        Some((id, true))
+        Some(id)
     }
 
     /// Pushes an async call's span, which `start` writes into a box (one of
@@ -480,8 +475,17 @@ impl Stack {
     /// A new span id (never zero), drawn from this thread's generator.
     #[inline]
     pub(crate) fn span_id(&mut self) -> SpanId {
+        if self.rng == 0 {
+            self.rng = crate::local::ids::seed();
+        }
+        self.draw_span_id()
+    }
+
+    /// A new span id from a generator already seeded.
+    #[inline(always)]
+    fn draw_span_id(&mut self) -> SpanId {
         loop {
-            if let Some(id) = SpanId::new(self.next_u64()) {
+            if let Some(id) = SpanId::new(crate::local::ids::draw(&mut self.rng)) {
                 return id;
             }
         }

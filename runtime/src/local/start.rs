@@ -201,7 +201,6 @@ impl Starter {
         local::with_plain_stack(|stack| {
             stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name, kind)
         })
-        .map(|(id, _)| id)
     }
 
     /// The common traced call: a child of the active span, or a root. The
@@ -243,28 +242,13 @@ impl Starter {
         kind: SpanKind,
         stack: &mut Stack,
     ) -> LiveSpan {
-        let (sampled, span_id) = self.draw_child(&parent, stack);
-        LiveSpan {
-            trace_id: parent.trace_id,
-            span_id,
-            parent_id: Some(parent.span_id),
-            name: Cow::Borrowed(name),
-            baggage: parent.baggage,
-            trace_state: parent.trace_state,
-            extra: None,
-            kind,
-            sampled,
-            random_trace_id: parent.random_trace_id,
-            recording: sampled,
-            parent_is_remote: false,
-            start: clock::now_if(sampled),
-        }
+        self.begin_built_under(parent, Cow::Borrowed(name), kind, || None, None, stack)
     }
 
     /// [`begin_under`](Self::begin_under) for a builder's span: its name,
     /// its tags (`extra`, taken only if sampled) and its start time, if it
     /// was given one.
-    #[inline]
+    #[inline(always)]
     fn begin_built_under(
         &self,
         parent: LocalParent,
