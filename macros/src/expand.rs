@@ -6,6 +6,10 @@
 //!    and runs `before_call`;
 //! 3. runs the user's body, untouched, in a closure (sync) or an `async move`
 //!    block (async) under the span, and records the outcome.
+//!
+//! A sync call with nothing to record before its body (no arguments, or
+//! `skip_all`; no `tags(..)`, no references) hands its body to the runtime
+//! in one call that does 2 and 3 (`TracedCall::run_whole`).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -18,7 +22,6 @@ use crate::function::{Arg, Function, Shape, can_annotate_let, tag_name};
 pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let shape = function.shape();
     let site = call_site(options, &function);
-    let start = start_span(options, &function);
     let reader = outcome_reader(options, &function);
     // `_reading` with the closure that reads the outcome, if there is one.
     let (reading, finish) = match &reader {
@@ -30,18 +33,30 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
     let run_async = format_ident!("run_async{}", reading.to_string());
     let hint = function.return_type().and_then(return_hint);
     let body = &function.body;
-    let run = match shape {
-        Shape::Sync if function.tracks_caller() => run_inline(&function, reader.as_ref()),
+    // A sync call that records nothing before its body runs whole in the
+    // runtime: one call, and no handle between the start and the body.
+    let whole = shape == Shape::Sync
+        && !function.tracks_caller()
+        && records_nothing_first(options, &function);
+    let start = (!whole).then(|| start_span(options, &function));
+    let sync_body = if function.diverges() {
         // A closure declared `-> !` lets the call have the type `!` too.
-        Shape::Sync if function.diverges() => quote! {
-            let __tracekit_body = __tracekit_crate::__private_0_1::once(move || -> ! #body);
-            __tracekit.#run_sync(&__TRACEKIT_SITE, __tracekit_body #finish)
-        },
-        Shape::Sync => quote! {
+        quote!(let __tracekit_body = __tracekit_crate::__private_0_1::once(move || -> ! #body);)
+    } else {
+        quote! {
             #[allow(unused_braces)]
             let __tracekit_body = __tracekit_crate::__private_0_1::once(move || { #hint #body });
-            __tracekit.#run_sync(&__TRACEKIT_SITE, __tracekit_body #finish)
-        },
+        }
+    };
+    let sync_run = if whole {
+        let run_whole = format_ident!("run_whole{}", reading.to_string());
+        quote!(__tracekit_crate::__private_0_1::TracedCall::#run_whole(&__TRACEKIT_SITE, __tracekit_body #finish))
+    } else {
+        quote!(__tracekit.#run_sync(&__TRACEKIT_SITE, __tracekit_body #finish))
+    };
+    let run = match shape {
+        Shape::Sync if function.tracks_caller() => run_inline(&function, reader.as_ref()),
+        Shape::Sync => quote!(#sync_body #sync_run),
         Shape::ReturnsImplFuture => quote! {
             #[allow(unused_braces)]
             let __tracekit_body = __tracekit_crate::__private_0_1::once(move || #body);
@@ -80,6 +95,16 @@ pub(crate) fn expand(options: &Options, mut function: Function) -> TokenStream {
             #run
         }
     }
+}
+
+/// Whether a call has nothing to do between its span's start and its body:
+/// no references to pass, no tags or arguments to record.
+fn records_nothing_first(options: &Options, function: &Function) -> bool {
+    options.root.is_none()
+        && options.child_of.is_none()
+        && options.follows_from.is_none()
+        && options.tags.is_empty()
+        && recorded_args(options, function).is_empty()
 }
 
 /// The body of a `#[track_caller]` function, run inline rather than in a

@@ -75,7 +75,7 @@ pub(crate) fn now_if(records: bool) -> u64 {
 }
 
 /// A stamp of now: the raw reading, nothing converted.
-#[inline]
+#[inline(always)]
 pub(crate) fn now() -> u64 {
     // A raw TSC reading needs nothing of the clock's state; converting it
     // does, and goes through `clock()`.

@@ -16,7 +16,7 @@ use crate::record::{Field, SpanKind};
 use crate::redaction::SecretNames;
 use crate::span::SpanRef;
 use crate::tag::TagValue;
-use crate::tracer::{global, has_global_hooks, skips_unsampled_children};
+use crate::tracer::{Tracer, global, has_global_hooks, skips_unsampled_children};
 
 /// The static facts of one traced function, built once in a `static`.
 pub struct CallSite {
@@ -131,17 +131,24 @@ struct SyncRun<B, R, P> {
 
 impl<B: FnOnce() -> R, R, P: ReadOutcome<R>> Steps for SyncRun<B, R, P> {
     #[inline(always)]
-    fn run_body(&mut self) {
-        if let Some(body) = self.body.take() {
-            self.out = Some(body());
+    fn run(&mut self, call: &TracedCall, site: &'static CallSite) -> u64 {
+        let Some(body) = self.body.take() else {
+            return 0;
+        };
+        let out = self.out.insert(body());
+        // The span ends with the body; what the outcome adds is recorded
+        // into it before it is finished.
+        let end = call.end_stamp();
+        if call.recording {
+            let mut finish = ManuallyDrop::new(read_outcome(true, out, &self.reader));
+            if !finish.is_empty() {
+                call.complete_read(site, &mut finish);
+            } else if has_hooks(site) {
+                // Last, so it is a jump: the common call keeps no frame.
+                return call.complete_unread_at(site, end);
+            }
         }
-    }
-
-    #[inline(always)]
-    fn complete(&mut self, call: &TracedCall, site: &'static CallSite) {
-        if let Some(out) = &self.out {
-            call.complete_returned(site, read_outcome(true, out, &self.reader));
-        }
+        end
     }
 }
 
@@ -326,17 +333,93 @@ impl TracedCall {
     /// panic continues. Compiled once for every function.
     #[inline(never)]
     fn run_steps(self, site: &'static CallSite, steps: &mut dyn Steps) {
-        let caught = catch_unwind(AssertUnwindSafe(|| steps.run_body()));
-        // The span ends with the body; what the outcome adds is recorded
-        // into it before it is finished.
-        let end = self.end_stamp();
-        if let Err(payload) = caught {
-            self.finish_panicked(site, end, payload);
+        self.run_steps_inline(global(), site, steps);
+    }
+
+    /// [`run_steps`](Self::run_steps), inlined into its caller, for the
+    /// global `tracer`.
+    #[inline(always)]
+    fn run_steps_inline(self, tracer: &Tracer, site: &'static CallSite, steps: &mut dyn Steps) {
+        let end = match catch_unwind(AssertUnwindSafe(|| steps.run(&self, site))) {
+            Ok(end) => end,
+            Err(payload) => {
+                let end = self.end_stamp();
+                self.finish_panicked(site, end, payload)
+            }
+        };
+        tracer.starter().finish_local_inline(self.id, end);
+    }
+
+    /// A whole synchronous call that records nothing before its body (no
+    /// arguments, no `tags(..)`, no references): the span started, the
+    /// body run, the outcome read and the span finished, in one frame.
+    #[inline(always)]
+    pub fn run_whole<R>(site: &'static CallSite, body: impl FnOnce() -> R) -> R {
+        Self::run_whole_with(site, body, Unread)
+    }
+
+    /// [`run_whole`](Self::run_whole), recording also what `reader` reads
+    /// from the returned value.
+    #[inline(always)]
+    pub fn run_whole_reading<R>(
+        site: &'static CallSite,
+        body: impl FnOnce() -> R,
+        reader: impl Fn(&R) -> Finish,
+    ) -> R {
+        Self::run_whole_with(site, body, reader)
+    }
+
+    #[inline(always)]
+    fn run_whole_with<R, P: ReadOutcome<R>>(
+        site: &'static CallSite,
+        body: impl FnOnce() -> R,
+        reader: P,
+    ) -> R {
+        if !crate::tracer::is_installed() {
+            return body();
         }
-        if self.recording {
-            steps.complete(&self, site);
+        let mut run = SyncRun {
+            body: Some(body),
+            out: None,
+            reader,
+        };
+        Self::run_whole_steps(site, &mut run);
+        match run.out {
+            Some(out) => out,
+            None => body_did_not_return(),
         }
-        global().finish_local(self.id, end);
+    }
+
+    /// The runtime's side of [`run_whole`](Self::run_whole): compiled
+    /// once, the short paths of the start and the finish inlined into it.
+    #[inline(never)]
+    fn run_whole_steps(site: &'static CallSite, steps: &mut dyn Steps) {
+        if skips_unsampled_children() && local::top_is_unsampled() {
+            steps.run(&TracedCall::disabled(), site);
+            return;
+        }
+        let tracer = global();
+        let call = match tracer.starter().start_sampled_child(site.name, site.kind) {
+            Some(id) => TracedCall {
+                id,
+                recording: true,
+            },
+            None => Self::start_general(site),
+        };
+        if call.id == 0 {
+            steps.run(&call, site);
+            return;
+        }
+        if call.recording {
+            call.before_call(site);
+        }
+        call.run_steps_inline(tracer, site, steps);
+    }
+
+    /// The start of a call the short path does not take.
+    #[inline(never)]
+    fn start_general(site: &'static CallSite) -> TracedCall {
+        Self::from_started(global().start_traced::<false>(site.name, site.kind, None))
     }
 
     /// Starts running the body inline, for a `#[track_caller]` function
@@ -398,6 +481,13 @@ impl TracedCall {
     #[inline(never)]
     fn complete_unread(&self, site: &'static CallSite) {
         self.record_returned(site, Finish::default());
+    }
+
+    /// [`complete_unread`](Self::complete_unread), returning `end`.
+    #[inline(never)]
+    fn complete_unread_at(&self, site: &'static CallSite, end: u64) -> u64 {
+        self.complete_unread(site);
+        end
     }
 
     /// The ending of a call whose value had something to record, which

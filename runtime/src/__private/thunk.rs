@@ -35,14 +35,12 @@ impl<F: FnMut(&mut ArgTags)> Gather for F {
 }
 
 /// A traced call's body and the reading of its outcome, driven by the
-/// runtime: it runs the body, then, if the span records, records what the
-/// body returned (generic code, so a reader with nothing to find compiles
-/// to nothing).
+/// runtime through one dynamic call: it runs the body, stamps the span's
+/// end, then, if the span records, records what the body returned (generic
+/// code, so a reader with nothing to find compiles to nothing) and runs
+/// the `after_call` hooks.
 pub(super) trait Steps {
-    /// Runs the body, keeping what it returns.
-    fn run_body(&mut self);
-
-    /// Records what the body returned on `call`'s span, and runs the
-    /// `after_call` hooks.
-    fn complete(&mut self, call: &TracedCall, site: &'static CallSite);
+    /// Runs the body, keeping what it returns, and completes `call`'s
+    /// span with it; returns the stamp the span ends at.
+    fn run(&mut self, call: &TracedCall, site: &'static CallSite) -> u64;
 }

@@ -54,10 +54,14 @@ impl LocalLane {
         // counts what it published; the caller's `write` fills the slot,
         // so it may be read before it is published.
         unsafe {
-            self.chunk.push_written(self.written, |slot| {
-                write(slot);
-                crate::observe::show(slot.assume_init_ref());
-            });
+            self.chunk.push_written(
+                self.written,
+                #[inline(always)]
+                |slot| {
+                    write(slot);
+                    crate::observe::show(slot.assume_init_ref());
+                },
+            );
         }
         self.written += 1;
         if self.written == self.capacity {
@@ -100,7 +104,7 @@ impl Buffers {
     }
 
     /// This thread's lane for `shared`, opened on first use.
-    #[inline]
+    #[inline(always)]
     fn lane(&mut self, shared: &Arc<Shared>) -> &mut LocalLane {
         // Most threads trace for one tracer: its lane is the first.
         if self
@@ -110,6 +114,12 @@ impl Buffers {
         {
             return &mut self.lanes[0];
         }
+        self.other_lane(shared)
+    }
+
+    /// The lane for `shared` when it is not the first.
+    #[inline(never)]
+    fn other_lane(&mut self, shared: &Arc<Shared>) -> &mut LocalLane {
         match self
             .lanes
             .iter()
@@ -135,7 +145,7 @@ impl Buffers {
     }
 
     /// Counts a sampled span started on this thread.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn started(&mut self, shared: &Arc<Shared>) {
         Lane::bump(&self.lane(shared).lane.started);
     }
@@ -186,8 +196,10 @@ impl Buffers {
     ) {
         // SAFETY: passed on from the caller; `move_out` fills the slot.
         unsafe {
-            self.lane(shared)
-                .push_written(|slot| LiveSpan::move_out(live, end, slot));
+            self.lane(shared).push_written(
+                #[inline(always)]
+                |slot| LiveSpan::move_out(live, end, slot),
+            );
         }
     }
 }

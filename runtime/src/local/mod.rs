@@ -160,6 +160,38 @@ mod tests {
     }
 
     #[test]
+    fn the_short_paths_reach_the_threads_stack_and_deliver_the_span() {
+        use crate::record::SpanKind;
+
+        let memory = crate::export::Memory::new();
+        let tracer = crate::Tracer::builder().exporter(memory.clone()).build();
+        let starter = tracer.starter();
+        // Under a context the short start declines; under a local span it
+        // pushes on this thread's stack, and the short finish takes it off.
+        let context = with_thread(|stack| stack.push(context(true)));
+        assert_eq!(starter.start_sampled_child("c", SpanKind::Internal), None);
+        let parent = with_thread(|stack| stack.push(Active::Local(*sampled_live())));
+        let depth = with_stack(|stack| Some(stack.entries.len()));
+        let child = starter
+            .start_sampled_child("c", SpanKind::Client)
+            .expect("the common case");
+        assert_eq!(with_stack(|stack| stack.find(child)), depth);
+        starter.finish_local_inline(child, crate::clock::now());
+        assert_eq!(with_stack(|stack| Some(stack.entries.len())), depth);
+        tracer.flush().expect("flushed");
+        let spans = memory.spans();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(
+            (spans[0].name.as_ref(), spans[0].kind),
+            ("c", SpanKind::Client)
+        );
+        assert_eq!(spans[0].trace_id, TraceId::from_u128(9));
+        for id in [parent, context] {
+            with_thread(|stack| stack.finish_local(id, 0, None));
+        }
+    }
+
+    #[test]
     fn a_lent_span_comes_back_however_the_poll_ends() {
         // Never pushed: the same box comes back from the loan itself.
         let live = sampled_live();

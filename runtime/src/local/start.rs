@@ -198,9 +198,10 @@ impl Starter {
         if !self.enabled {
             return None;
         }
-        local::with_plain_stack(|stack| {
-            stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name, kind)
-        })
+        local::with_plain_stack(
+            #[inline(always)]
+            |stack| stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name, kind),
+        )
     }
 
     /// The common traced call: a child of the active span, or a root. The
@@ -370,13 +371,30 @@ impl Starter {
     /// for export.
     #[inline]
     pub(crate) fn finish_local(&self, id: u64, end: u64) {
+        self.finish_local_inline(id, end);
+    }
+
+    /// [`finish_local`](Self::finish_local) with its short path inlined
+    /// into the caller, for the one frame a whole traced call runs in.
+    #[inline(always)]
+    pub(crate) fn finish_local_inline(&self, id: u64, end: u64) {
         let pipeline = self.pipeline.shared();
         if let Some(shared) = pipeline
-            && local::with_plain_stack(|stack| stack.finish_top_recording(id, end, shared))
-                .is_some()
+            && local::with_plain_stack(
+                #[inline(always)]
+                |stack| stack.finish_top_recording(id, end, shared),
+            )
+            .is_some()
         {
             return;
         }
+        self.finish_local_general(id, end);
+    }
+
+    /// Every case but a recording sync call's span on top.
+    #[inline(never)]
+    fn finish_local_general(&self, id: u64, end: u64) {
+        let pipeline = self.pipeline.shared();
         local::with_thread(|stack| stack.finish_local(id, end, pipeline));
     }
 }
