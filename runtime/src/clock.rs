@@ -71,7 +71,7 @@ fn clock() -> &'static Clock {
 /// nothing, as it keeps no times (and the clock is not read).
 #[inline(always)]
 pub(crate) fn now_if(records: bool) -> u64 {
-    if records { now() } else { 0 }
+    if records { now_compact() } else { 0 }
 }
 
 /// A stamp of now: the raw reading, nothing converted.
@@ -83,6 +83,23 @@ pub(crate) fn now() -> u64 {
     if READS_TSC.load(Ordering::Relaxed) {
         return tsc::read() & !WALL;
     }
+    read(clock()) & !WALL
+}
+
+/// [`now`] for generic code, compiled once per traced function (and for
+/// the paths that are not the hottest): inline only where the clock is
+/// the TSC, every other source read out of line.
+#[inline(always)]
+pub(crate) fn now_compact() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if READS_TSC.load(Ordering::Relaxed) {
+        return tsc::read() & !WALL;
+    }
+    now_from_clock()
+}
+
+#[inline(never)]
+fn now_from_clock() -> u64 {
     read(clock()) & !WALL
 }
 
