@@ -20,9 +20,10 @@ fn literal(dialect: Dialect, style: u8, text: &str) -> String {
         }
         (Dialect::Postgres, 1) => format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
         (Dialect::Postgres, 2) => {
-            // A tag the text does not hold.
+            // A tag the text does not hold, nor end the start of
+            // (`..$q` before `$q$` would close it early).
             let mut tag = String::from("q");
-            while text.contains(&format!("${tag}$")) {
+            while format!("{text}$").contains(&format!("${tag}$")) {
                 tag.push('q');
             }
             format!("${tag}${text}${tag}$")
