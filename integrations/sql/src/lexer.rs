@@ -226,7 +226,7 @@ fn block_comment_end(b: &[u8], at: usize, dialect: Dialect) -> usize {
 
 /// A string opened by the quote at `at`: the quote doubled is one quote;
 /// with `backslashes`, a backslash escapes the next byte.
-fn string_end(b: &[u8], at: usize, backslashes: bool) -> usize {
+pub(crate) fn string_end(b: &[u8], at: usize, backslashes: bool) -> usize {
     let quote = b[at];
     let mut i = at + 1;
     while i < b.len() {
@@ -279,7 +279,7 @@ fn dollar(b: &[u8], at: usize) -> (Kind, usize) {
 
 /// A number: digits with a fraction and an exponent, `0x..` hex, `0b..`
 /// bits (digits may be grouped with `_`, as PostgreSQL 16 allows).
-fn number(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
+pub(crate) fn number(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     let peek = |i: usize| b.get(i).copied();
     if b[at] == b'0'
         && matches!(peek(at + 1), Some(b'x' | b'X'))

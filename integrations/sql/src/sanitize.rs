@@ -5,7 +5,9 @@
 //! keywords, operators and placeholders (`$1`, `?`, `:name`) stay as
 //! written.
 
-use crate::lexer::{CLASS, DIGIT, DOLLAR, Dialect, Kind, NAME, PUNCT, SPACE, run_of, token_at};
+use crate::lexer::{
+    CLASS, DIGIT, DOLLAR, Dialect, Kind, NAME, PUNCT, SPACE, number, run_of, string_end, token_at,
+};
 
 /// `sql` without its values (see the module docs).
 ///
@@ -25,7 +27,8 @@ pub fn sanitize(sql: &str, dialect: Dialect) -> String {
 
 /// The sanitizer; with `SHORTCUTS`, the tokens that change nothing (spaces,
 /// plain words, punctuation outside `IN` lists: most of a statement) are
-/// stepped over without being made tokens. Without, every token is read
+/// stepped over without being made tokens, and the common literals
+/// replaced as they are found. Without, every token is read
 /// as the lexer gives it: the tests check both give the same text.
 fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
     let bytes = sql.as_bytes();
@@ -49,31 +52,53 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
     let mut at = 0;
     while at < sql.len() {
         if SHORTCUTS && list.is_none() {
-            let class = CLASS[usize::from(bytes[at])];
+            let byte = bytes[at];
+            let class = CLASS[usize::from(byte)];
             if class & SPACE != 0 {
                 at = run_of(bytes, at + 1, SPACE);
                 continue;
             }
-            // A `.` starts a number only before a digit (`.5`).
+            // A `(` opens a list only after `IN`; a `.` starts a number
+            // only before a digit (`.5`).
             if class & PUNCT != 0
-                || (bytes[at] == b'.' && !bytes.get(at + 1).is_some_and(u8::is_ascii_digit))
+                || (byte == b'(' && !after_in)
+                || (byte == b'.' && !bytes.get(at + 1).is_some_and(u8::is_ascii_digit))
             {
                 after_in = false;
                 at += 1;
                 continue;
             }
-            if class & (NAME | DIGIT) == NAME {
-                // A word, unless it prefixes a string (`E'..'`, `U&'..'`)
-                // or is a boolean: those are read as tokens.
+            // The common literals (a boolean, a string, a number) become
+            // `?` here too; a word that prefixes a string (`E'..'`,
+            // `U&'..'`) is read as a token.
+            let literal_end = if class & (NAME | DIGIT) == NAME {
                 let end = run_of(bytes, at + 1, word_bytes);
                 let word = &bytes[at..end];
-                let prefixes = matches!(bytes.get(end), Some(b'\'' | b'&'));
-                let boolean = matches!(word.len(), 4 | 5) && is_boolean(word);
-                if !prefixes && !boolean {
+                if matches!(bytes.get(end), Some(b'\'' | b'&')) {
+                    None
+                } else if matches!(word.len(), 4 | 5) && is_boolean(word) {
+                    Some(end)
+                } else {
                     after_in = word.len() == 2 && word.eq_ignore_ascii_case(b"in");
                     at = end;
                     continue;
                 }
+            } else if byte == b'\'' {
+                Some(string_end(bytes, at, dialect == Dialect::MySql))
+            } else if class & DIGIT != 0 {
+                match number(bytes, at, dialect) {
+                    (Kind::Literal, end) => Some(end),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            if let Some(end) = literal_end {
+                after_in = false;
+                out.skip(at, end);
+                out.text.push('?');
+                at = end;
+                continue;
             }
         }
         let token = token_at(sql, at, dialect);
