@@ -342,12 +342,18 @@ impl TracedCall {
     fn run_steps_inline(self, tracer: &Tracer, site: &'static CallSite, steps: &mut dyn Steps) {
         let end = match catch_unwind(AssertUnwindSafe(|| steps.run(&self, site))) {
             Ok(end) => end,
-            Err(payload) => {
-                let end = self.end_stamp();
-                self.finish_panicked(site, end, payload)
-            }
+            Err(payload) => self.panicked(site, payload),
         };
         tracer.starter().finish_local_inline(self.id, end);
+    }
+
+    /// Ends the span of a call whose body panicked, now, and lets the
+    /// panic continue: out of line, as it is the rare way out.
+    #[cold]
+    #[inline(never)]
+    fn panicked(self, site: &'static CallSite, payload: Box<dyn Any + Send>) -> ! {
+        let end = self.end_stamp();
+        self.finish_panicked(site, end, payload)
     }
 
     /// A whole synchronous call that records nothing before its body (no
