@@ -52,26 +52,40 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
     let mut at = 0;
     while at < sql.len() {
         if SHORTCUTS && list.is_none() {
-            let byte = bytes[at];
-            let class = CLASS[usize::from(byte)];
-            if class & SPACE != 0 {
-                at = run_of(bytes, at + 1, SPACE);
-                continue;
+            // Step over what needs no look (spaces, punctuation, names)
+            // to the next byte that may start something else.
+            let from = at;
+            let mut p = at;
+            loop {
+                while p < bytes.len() && !STOPS[usize::from(bytes[p])] {
+                    p += 1;
+                }
+                let Some(&byte) = bytes.get(p) else { break };
+                // Inside a name, a digit, a `$` or a letter that may start
+                // a boolean or `IN` is more of the name; a `(` opens a
+                // list only right after `IN`.
+                let more = if CLASS[usize::from(byte)] & word_bytes != 0 {
+                    p > from && CLASS[usize::from(bytes[p - 1])] & word_bytes != 0
+                } else {
+                    byte == b'(' && !(after_in && only_spaces(&bytes[from..p]))
+                };
+                if !more {
+                    break;
+                }
+                p += 1;
             }
-            // A `(` opens a list only after `IN`; a `.` starts a number
-            // only before a digit (`.5`).
-            if class & PUNCT != 0
-                || (byte == b'(' && !after_in)
-                || (byte == b'.' && !bytes.get(at + 1).is_some_and(u8::is_ascii_digit))
-            {
+            // What was stepped over ends an `IN` unless it was spaces.
+            if after_in && !only_spaces(&bytes[from..p]) {
                 after_in = false;
-                at += 1;
-                continue;
             }
+            at = p;
+            let Some(&byte) = bytes.get(at) else { break };
+            let class = CLASS[usize::from(byte)];
             // The common literals (a boolean, a string, a number) become
-            // `?` here too; a word that prefixes a string (`E'..'`,
-            // `U&'..'`) is read as a token.
+            // `?` here; `IN` is noted; anything else is read as a token.
             let literal_end = if class & (NAME | DIGIT) == NAME {
+                // A word that starts with a letter of `IN`, `TRUE` or
+                // `FALSE`, unless it prefixes a string (`E'..'`).
                 let end = run_of(bytes, at + 1, word_bytes);
                 let word = &bytes[at..end];
                 if matches!(bytes.get(end), Some(b'\'' | b'&')) {
@@ -84,8 +98,28 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
                     continue;
                 }
             } else if byte == b'\'' {
-                Some(string_end(bytes, at, dialect == Dialect::MySql))
+                // A name just before the quote may prefix it (`E'..'`,
+                // `U&'..'`, `_utf8mb4'..'`): the lexer reads it from its
+                // start, which is past `from`, the last token's end.
+                let mut start = at;
+                if start > from && bytes[start - 1] == b'&' {
+                    start -= 1;
+                }
+                while start > from && CLASS[usize::from(bytes[start - 1])] & word_bytes != 0 {
+                    start -= 1;
+                }
+                if start < at {
+                    at = start;
+                    None
+                } else {
+                    Some(string_end(bytes, at, dialect == Dialect::MySql))
+                }
             } else if class & DIGIT != 0 {
+                // A `.` just before starts the number (`.5`): the scan
+                // steps over a `.`, a token alone before anything else.
+                if at > from && bytes[at - 1] == b'.' {
+                    at -= 1;
+                }
                 match number(bytes, at, dialect) {
                     (Kind::Literal, end) => Some(end),
                     _ => None,
@@ -165,6 +199,34 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
     text
 }
 
+/// Whether `bytes` are all spaces (or none).
+#[inline]
+fn only_spaces(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| CLASS[usize::from(b)] & SPACE != 0)
+}
+
+/// The bytes the sanitizer's shortcut stops at: all but spaces,
+/// punctuation that is a token alone, `.` (which starts a number only
+/// before a digit, where the digit stops the scan), and the bytes of
+/// names other than digits, `$` and the first letters of `IN`, `TRUE`
+/// and `FALSE`.
+static STOPS: [bool; 256] = {
+    let mut stops = [true; 256];
+    let mut c = 0;
+    while c < 256 {
+        let class = CLASS[c];
+        let b = c as u8;
+        let quiet_name = class & NAME != 0
+            && class & DIGIT == 0
+            && !matches!(b, b'i' | b'I' | b't' | b'T' | b'f' | b'F');
+        if class & (SPACE | PUNCT) != 0 || quiet_name || b == b'.' {
+            stops[c] = false;
+        }
+        c += 1;
+    }
+    stops
+};
+
 fn is_boolean(word: &[u8]) -> bool {
     word.eq_ignore_ascii_case(b"true") || word.eq_ignore_ascii_case(b"false")
 }
@@ -234,6 +296,7 @@ mod tests {
             "select `a`, \"b\", [c] from t where a$1 = $tag$ x $tag$ and b = :name and c = @v and d = 1e5 # x",
             "INSERT INTO t VALUES (FALSE, .5, 0x1F, 0b01, 1_000, _utf8mb4'x', N'y', B'01')",
             "SELECT é, \"ü\", 'ß' FROM tbl WHERE col IN /* x */ (1,2) OR c::int > 2 AND t.5x = 1st",
+            "SELECT a.5, x1'q', 1.2.5, t.flag, tRuE, fin (2), in(1) , iN  (a) FROM t WHERE u&'x' = b&'y'",
         ];
         for sql in statements {
             for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
