@@ -7,33 +7,39 @@
 //! another span active.
 
 use std::panic::catch_unwind;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
 
-use tracekit::export::Memory;
 use tracekit::{Call, Hooks, Outcome, SpanId, SpanRecord, SpanRef, TagValue, TraceId, traced};
+
+#[path = "support/exported.rs"]
+#[allow(dead_code)] // its wait for spans from other tasks is not needed here
+mod exported;
+use exported::memory as exported;
 
 /// Tests share the global tracer; each finds its spans by trace id.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn exported() -> &'static Memory {
-    static MEMORY: OnceLock<Memory> = OnceLock::new();
-    MEMORY.get_or_init(|| {
-        let memory = Memory::new();
-        std::mem::forget(
-            tracekit::Tracer::builder()
-                .exporter(memory.clone())
-                .install(),
-        );
-        memory
-    })
-}
 
 /// The spans of `trace`, in the order they finished.
 fn spans_of(trace: TraceId) -> Vec<SpanRecord> {
     tracekit::global().flush().expect("flushed");
     let spans = exported().spans();
     spans.into_iter().filter(|s| s.trace_id == trace).collect()
+}
+
+/// Runs `body` under a builder span ("root") active on this thread, then
+/// finishes the root; returns the spans of its trace. `body` is given
+/// the trace id.
+fn under_root(body: impl FnOnce(TraceId)) -> Vec<SpanRecord> {
+    exported();
+    let root = tracekit::global().span("root").ignore_active().start();
+    let trace = root.context().trace_id();
+    {
+        let _active = root.activate();
+        body(trace);
+    }
+    root.finish();
+    spans_of(trace)
 }
 
 fn one<'a>(spans: &'a [SpanRecord], name: &str) -> &'a SpanRecord {
@@ -69,15 +75,9 @@ fn outer() -> TraceId {
 #[test]
 fn nested_calls_make_a_chain_under_a_builder_span() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    exported();
-    let root = tracekit::global().span("root").ignore_active().start();
-    let trace = root.context().trace_id();
-    {
-        let _active = root.activate();
+    let spans = under_root(|trace| {
         assert_eq!(outer(), trace, "the call's span is active in its body");
-    }
-    root.finish();
-    let spans = spans_of(trace);
+    });
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
     assert_eq!(names, ["leaf", "leaf", "middle", "outer", "root"]);
     let (root, outer, middle) = (
@@ -142,11 +142,7 @@ fn never_returns() -> ! {
 #[test]
 fn an_error_a_panic_and_a_diverging_body_are_recorded_and_the_stack_stays_clean() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    exported();
-    let root = tracekit::global().span("root").ignore_active().start();
-    let trace = root.context().trace_id();
-    {
-        let _active = root.activate();
+    let spans = under_root(|_| {
         assert!(refuses().is_err());
         let caught = catch_unwind(explodes).expect_err("the panic goes on");
         assert_eq!(
@@ -157,10 +153,8 @@ fn an_error_a_panic_and_a_diverging_body_are_recorded_and_the_stack_stays_clean(
         // The panics left nothing on the stack: the next call is a child
         // of the root again.
         assert_eq!(leaf(), 7);
-    }
-    let root_id = root.context().span_id();
-    root.finish();
-    let spans = spans_of(trace);
+    });
+    let root_id = one(&spans, "root").span_id;
     let refused = one(&spans, "refuses");
     assert!(refused.is_error());
     assert_eq!(
@@ -220,18 +214,12 @@ fn hooked_skipping(secret: &str) -> usize {
 #[test]
 fn hooks_run_around_the_body_and_skip_all_takes_the_same_way() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    exported();
-    let root = tracekit::global().span("root").ignore_active().start();
-    let trace = root.context().trace_id();
-    {
-        let _active = root.activate();
+    let spans = under_root(|_| {
         assert_eq!(hooked(), 3);
         assert_eq!(hooked_skipping("hunter2"), 7);
-    }
-    root.finish();
+    });
     assert_eq!(COUNTING.before.load(Ordering::SeqCst), 2);
     assert_eq!(COUNTING.after.load(Ordering::SeqCst), 2);
-    let spans = spans_of(trace);
     for name in ["hooked", "hooked_skipping"] {
         let span = one(&spans, name);
         assert_eq!(
