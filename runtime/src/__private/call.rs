@@ -144,7 +144,7 @@ impl<B: FnOnce() -> R, R, P: ReadOutcome<R>> Steps for SyncRun<B, R, P> {
             if !finish.is_empty() {
                 call.complete_read(site, &mut finish);
             } else if has_hooks(site) {
-                // Last, so it is a jump: the common call keeps no frame.
+                // Last, so it is a tail jump: nothing waits on its return.
                 return call.complete_unread_at(site, end);
             }
         }
