@@ -335,7 +335,8 @@ fn outcome_reader(options: &Options, function: &Function) -> Option<TokenStream>
     // Without a declared return type there is no `Err` to find, and a body
     // that only panics would leave nothing for the probe to infer from.
     let returns_something = function.return_type().is_some() && !function.diverges();
-    let error = (options.records_errors() && returns_something).then(|| {
+    let may_fail = function.return_type().is_some_and(|ty| !never_an_error(ty));
+    let error = (options.records_errors() && returns_something && may_fail).then(|| {
         quote!((&&&__tracekit_crate::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_err())
     });
     let ret = options.ret.as_ref().map(|_| {
@@ -354,6 +355,29 @@ fn outcome_reader(options: &Options, function: &Function) -> Option<TokenStream>
             __tracekit_crate::__private_0_1::Finish::of(#error, #ret)
         }
     })
+}
+
+/// Whether a return type can hold no `Err`: a primitive, `String`, `&str`
+/// or `()`, written as such. Such a call then has no outcome reader, and
+/// the runtime skips reading its value. (A type alias that shadows one of
+/// these names with a `Result` loses its errors' tags: no code does that.)
+fn never_an_error(ty: &Type) -> bool {
+    const NAMES: &[&str] = &[
+        "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+        "i128", "isize", "f32", "f64", "String",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| NAMES.iter().any(|name| ident == name)),
+        Type::Reference(reference) => {
+            matches!(&*reference.elem, Type::Path(path) if path.path.is_ident("str"))
+        }
+        Type::Tuple(tuple) => tuple.elems.is_empty(),
+        Type::Paren(inner) => never_an_error(&inner.elem),
+        _ => false,
+    }
 }
 
 /// A dead `return` of the declared type: it makes `?` and coercions in the
@@ -426,5 +450,32 @@ fn hold(cfgs: &[syn::Attribute], name: TokenStream) -> TokenStream {
         #(#cfgs)*
         #[allow(clippy::no_effect_underscore_binding)]
         let _ = &#name;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::never_an_error;
+
+    #[test]
+    fn only_types_that_cannot_hold_an_err_go_without_a_reader() {
+        for ty in ["u64", "String", "&str", "&'a str", "()", "bool", "(f64)"] {
+            let ty: syn::Type = syn::parse_str(ty).expect("a type");
+            assert!(never_an_error(&ty), "{}", quote::quote!(#ty));
+        }
+        for ty in [
+            "Result<u64, E>",
+            "io::Result<()>",
+            "Option<u8>",
+            "T",
+            "Self",
+            "std::string::String",
+            "&String",
+            "(u8, u8)",
+            "Box<dyn std::error::Error>",
+        ] {
+            let ty: syn::Type = syn::parse_str(ty).expect("a type");
+            assert!(!never_an_error(&ty), "{}", quote::quote!(#ty));
+        }
     }
 }

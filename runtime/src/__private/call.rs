@@ -136,20 +136,42 @@ impl<B: FnOnce() -> R, R, P: ReadOutcome<R>> Steps for SyncRun<B, R, P> {
             return 0;
         };
         let out = self.out.insert(body());
-        // The span ends with the body; what the outcome adds is recorded
-        // into it before it is finished.
-        let end = call.end_stamp();
-        if call.recording {
-            let mut finish = ManuallyDrop::new(read_outcome(true, out, &self.reader));
-            if !finish.is_empty() {
-                call.complete_read(site, &mut finish);
-            } else if has_hooks(site) {
-                // Last, so it is a tail jump: nothing waits on its return.
-                return call.complete_unread_at(site, end);
-            }
+        if !call.recording {
+            return 0;
         }
-        end
+        // Last, so a tail jump: nothing waits on its return.
+        end_and_complete(out, &self.reader, call, site)
     }
+}
+
+/// Stamps the end of a recording call's span, then reads what the call
+/// returned and completes the span; returns the end. Out of line and
+/// generic over the value and the reader only, not the body: this is the
+/// same code for every function that returns the same type (and for all
+/// that have nothing to read), which the compiler keeps once.
+#[inline(never)]
+fn end_and_complete<R, P: ReadOutcome<R>>(
+    out: &R,
+    reader: &P,
+    call: &TracedCall,
+    site: &'static CallSite,
+) -> u64 {
+    // The span ends with the body; what the outcome adds is recorded
+    // into it before it is finished.
+    let end = clock::now();
+    if !P::READS {
+        if has_hooks(site) {
+            call.complete_unread(site);
+        }
+        return end;
+    }
+    let mut finish = ManuallyDrop::new(read_outcome(true, out, reader));
+    if !finish.is_empty() {
+        call.complete_read(site, &mut finish);
+    } else if has_hooks(site) {
+        call.complete_unread(site);
+    }
+    end
 }
 
 /// One traced synchronous call in progress: the id of its span on this
@@ -487,13 +509,6 @@ impl TracedCall {
     #[inline(never)]
     fn complete_unread(&self, site: &'static CallSite) {
         self.record_returned(site, Finish::default());
-    }
-
-    /// [`complete_unread`](Self::complete_unread), returning `end`.
-    #[inline(never)]
-    fn complete_unread_at(&self, site: &'static CallSite, end: u64) -> u64 {
-        self.complete_unread(site);
-        end
     }
 
     /// The ending of a call whose value had something to record, which
