@@ -158,7 +158,7 @@ fn end_and_complete<R, P: ReadOutcome<R>>(
 ) -> u64 {
     // The span ends with the body; what the outcome adds is recorded
     // into it before it is finished.
-    let end = clock::now();
+    let end = clock::now_compact();
     if !P::READS {
         if has_hooks(site) {
             call.complete_unread(site);
