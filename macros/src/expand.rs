@@ -332,11 +332,12 @@ fn recorded_args(options: &Options, function: &Function) -> Vec<Arg> {
 /// The closure that reads the outcome from the returned value, if there
 /// is anything to read.
 fn outcome_reader(options: &Options, function: &Function) -> Option<TokenStream> {
-    // Without a declared return type there is no `Err` to find, and a body
-    // that only panics would leave nothing for the probe to infer from.
-    let returns_something = function.return_type().is_some() && !function.diverges();
-    let may_fail = function.return_type().is_some_and(|ty| !never_an_error(ty));
-    let error = (options.records_errors() && returns_something && may_fail).then(|| {
+    // Without a declared return type, or with one that cannot hold an
+    // `Err`, there is no `Err` to find, and a body that only panics would
+    // leave nothing for the probe to infer from.
+    let may_return_err =
+        !function.diverges() && function.return_type().is_some_and(|ty| !never_an_error(ty));
+    let error = (options.records_errors() && may_return_err).then(|| {
         quote!((&&&__tracekit_crate::__private_0_1::probe::Probe(__tracekit_out)).__tracekit_err())
     });
     let ret = options.ret.as_ref().map(|_| {

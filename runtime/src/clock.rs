@@ -77,13 +77,7 @@ pub(crate) fn now_if(records: bool) -> u64 {
 /// A stamp of now: the raw reading, nothing converted.
 #[inline(always)]
 pub(crate) fn now() -> u64 {
-    // A raw TSC reading needs nothing of the clock's state; converting it
-    // does, and goes through `clock()`.
-    #[cfg(target_arch = "x86_64")]
-    if READS_TSC.load(Ordering::Relaxed) {
-        return tsc::read() & !WALL;
-    }
-    read(clock()) & !WALL
+    now_tsc().unwrap_or_else(now_from_clock_inline)
 }
 
 /// [`now`] for generic code, compiled once per traced function (and for
@@ -91,15 +85,27 @@ pub(crate) fn now() -> u64 {
 /// the TSC, every other source read out of line.
 #[inline(always)]
 pub(crate) fn now_compact() -> u64 {
+    now_tsc().unwrap_or_else(now_from_clock)
+}
+
+/// A raw TSC reading, when that is the clock's source: it needs nothing
+/// of the clock's state (converting it does, through `clock()`).
+#[inline(always)]
+fn now_tsc() -> Option<u64> {
     #[cfg(target_arch = "x86_64")]
     if READS_TSC.load(Ordering::Relaxed) {
-        return tsc::read() & !WALL;
+        return Some(tsc::read() & !WALL);
     }
-    now_from_clock()
+    None
 }
 
 #[inline(never)]
 fn now_from_clock() -> u64 {
+    now_from_clock_inline()
+}
+
+#[inline(always)]
+fn now_from_clock_inline() -> u64 {
     read(clock()) & !WALL
 }
 

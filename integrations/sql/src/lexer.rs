@@ -355,10 +355,15 @@ fn word(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     {
         return (Kind::Literal, string_end(b, end + 1, false));
     }
-    if text.eq_ignore_ascii_case(b"true") || text.eq_ignore_ascii_case(b"false") {
+    if is_boolean(text) {
         return (Kind::Literal, end);
     }
     (Kind::Word, end)
+}
+
+/// Whether a word is `TRUE` or `FALSE`, in any case.
+pub(crate) fn is_boolean(word: &[u8]) -> bool {
+    word.eq_ignore_ascii_case(b"true") || word.eq_ignore_ascii_case(b"false")
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! written.
 
 use crate::lexer::{
-    CLASS, DIGIT, DOLLAR, Dialect, Kind, NAME, PUNCT, SPACE, number, run_of, string_end, token_at,
+    CLASS, DIGIT, DOLLAR, Dialect, Kind, NAME, PUNCT, SPACE, is_boolean, number, run_of,
+    string_end, token_at,
 };
 
 /// `sql` without its values (see the module docs).
@@ -67,7 +68,7 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
                 let more = if CLASS[usize::from(byte)] & word_bytes != 0 {
                     p > from && CLASS[usize::from(bytes[p - 1])] & word_bytes != 0
                 } else {
-                    byte == b'(' && !(after_in && only_spaces(&bytes[from..p]))
+                    byte == b'(' && !(after_in && run_of(bytes, from, SPACE) >= p)
                 };
                 if !more {
                     break;
@@ -75,7 +76,7 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
                 p += 1;
             }
             // What was stepped over ends an `IN` unless it was spaces.
-            if after_in && !only_spaces(&bytes[from..p]) {
+            if after_in && run_of(bytes, from, SPACE) < p {
                 after_in = false;
             }
             at = p;
@@ -199,12 +200,6 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
     text
 }
 
-/// Whether `bytes` are all spaces (or none).
-#[inline]
-fn only_spaces(bytes: &[u8]) -> bool {
-    bytes.iter().all(|&b| CLASS[usize::from(b)] & SPACE != 0)
-}
-
 /// The bytes the sanitizer's shortcut stops at: all but spaces,
 /// punctuation that is a token alone, `.` (which starts a number only
 /// before a digit, where the digit stops the scan), and the bytes of
@@ -226,10 +221,6 @@ static STOPS: [bool; 256] = {
     }
     stops
 };
-
-fn is_boolean(word: &[u8]) -> bool {
-    word.eq_ignore_ascii_case(b"true") || word.eq_ignore_ascii_case(b"false")
-}
 
 /// The sanitized text being written: what is kept of the input is copied
 /// in runs, when something else must be written.

@@ -159,12 +159,6 @@ fn end_and_complete<R, P: ReadOutcome<R>>(
     // The span ends with the body; what the outcome adds is recorded
     // into it before it is finished.
     let end = clock::now_compact();
-    if !P::READS {
-        if has_hooks(site) {
-            call.complete_unread(site);
-        }
-        return end;
-    }
     let mut finish = ManuallyDrop::new(read_outcome(true, out, reader));
     if !finish.is_empty() {
         call.complete_read(site, &mut finish);

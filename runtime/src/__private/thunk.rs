@@ -35,10 +35,10 @@ impl<F: FnMut(&mut ArgTags)> Gather for F {
 }
 
 /// A traced call's body and the reading of its outcome, driven by the
-/// runtime through one dynamic call: it runs the body, stamps the span's
-/// end, then, if the span records, records what the body returned (generic
-/// code, so a reader with nothing to find compiles to nothing) and runs
-/// the `after_call` hooks.
+/// runtime through one dynamic call: it runs the body, then, if the span
+/// records, stamps its end, records what the body returned and runs the
+/// `after_call` hooks (`end_and_complete`, generic over the returned type
+/// only, so a reader with nothing to find compiles to nothing).
 pub(super) trait Steps {
     /// Runs the body, keeping what it returns, and completes `call`'s
     /// span with it; returns the stamp the span ends at.
