@@ -361,9 +361,20 @@ fn word(b: &[u8], at: usize, dialect: Dialect) -> (Kind, usize) {
     (Kind::Word, end)
 }
 
-/// Whether a word is `TRUE` or `FALSE`, in any case.
+/// Whether a word is `TRUE` or `FALSE`, in any case: four bytes compared
+/// at once, lowered by setting the bit that tells case apart (which maps
+/// no other byte onto these letters).
+#[inline]
 pub(crate) fn is_boolean(word: &[u8]) -> bool {
-    word.eq_ignore_ascii_case(b"true") || word.eq_ignore_ascii_case(b"false")
+    const LOWER: u32 = 0x2020_2020;
+    match *word {
+        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]) | LOWER == u32::from_le_bytes(*b"true"),
+        [a, b, c, d, e] => {
+            u32::from_le_bytes([a, b, c, d]) | LOWER == u32::from_le_bytes(*b"fals")
+                && e | 0x20 == b'e'
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -448,5 +459,24 @@ mod tests {
                 assert!(tokens.windows(2).all(|w| w[0].end == w[1].start));
             }
         }
+    }
+
+    /// The case-folding compare knows the booleans in every case and
+    /// nothing else: every byte of each position tried.
+    #[test]
+    fn booleans_in_any_case_and_nothing_else() {
+        for word in [b"true".as_slice(), b"false"] {
+            for at in 0..word.len() {
+                for byte in 0..=255u8 {
+                    let mut tried = word.to_vec();
+                    tried[at] = byte;
+                    let expected =
+                        tried.eq_ignore_ascii_case(b"true") || tried.eq_ignore_ascii_case(b"false");
+                    assert_eq!(is_boolean(&tried), expected, "{tried:?}");
+                }
+            }
+        }
+        assert!(is_boolean(b"TrUe") && is_boolean(b"FALSE"));
+        assert!(!is_boolean(b"tru") && !is_boolean(b"falsey") && !is_boolean(b""));
     }
 }
