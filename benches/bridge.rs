@@ -6,10 +6,12 @@
 //! and fastrace-tracing (a counting reporter; under a fastrace root, as
 //! that layer needs). Criterion's medians per iteration (100 spans), then
 //! the CPU time of the whole process (every thread: the exporters'
-//! included) per delivered span.
+//! included) per delivered span; then the four timed in alternating
+//! rounds (see `rounds.rs`), with tracekit's ratio to each peer per round.
 //!
 //! `cargo bench --bench bridge`
 
+mod rounds;
 #[allow(dead_code)] // the async helpers serve the comparison bench
 mod support;
 
@@ -127,8 +129,9 @@ fn bridge(c: &mut Criterion) {
     let _tracer = tracekit::Tracer::builder()
         .exporter(exported.clone())
         .install();
-    let subscriber = tracing_subscriber::registry().with(tracekit_tracing::layer());
-    tracing::subscriber::with_default(subscriber, || {
+    let tracekit_dispatch =
+        tracing::Dispatch::new(tracing_subscriber::registry().with(tracekit_tracing::layer()));
+    tracing::dispatcher::with_default(&tracekit_dispatch, || {
         group.bench_function("tracekit-tracing", |b| b.iter(shape));
         cpu_per_span(
             "tracekit-tracing",
@@ -144,14 +147,15 @@ fn bridge(c: &mut Criterion) {
     });
 
     let otel = OtelExported::default();
+    let otel_dispatch;
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_batch_exporter(otel.clone())
         .build();
     {
         use opentelemetry::trace::TracerProvider as _;
         let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
-        let subscriber = tracing_subscriber::registry().with(layer);
-        tracing::subscriber::with_default(subscriber, || {
+        otel_dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+        tracing::dispatcher::with_default(&otel_dispatch, || {
             group.bench_function("tracing-opentelemetry, batch exporter", |b| b.iter(shape));
             cpu_per_span(
                 "tracing-opentelemetry, batch exporter",
@@ -175,9 +179,10 @@ fn bridge(c: &mut Criterion) {
         let _parent = root.set_local_parent();
         shape();
     };
-    let subscriber =
-        tracing_subscriber::registry().with(fastrace_tracing::FastraceCompatLayer::new());
-    tracing::subscriber::with_default(subscriber, || {
+    let fastrace_dispatch = tracing::Dispatch::new(
+        tracing_subscriber::registry().with(fastrace_tracing::FastraceCompatLayer::new()),
+    );
+    tracing::dispatcher::with_default(&fastrace_dispatch, || {
         group.bench_function("fastrace-tracing", |b| {
             b.iter(|| under_fastrace_root(false))
         });
@@ -191,6 +196,39 @@ fn bridge(c: &mut Criterion) {
         );
     });
     group.finish();
+
+    // The four again, in alternating rounds; each case's time per span.
+    const ITERATIONS: u32 = 200;
+    let per_span = |dispatch: &tracing::Dispatch, run: &dyn Fn()| {
+        tracing::dispatcher::with_default(dispatch, || {
+            let began = std::time::Instant::now();
+            for _ in 0..ITERATIONS {
+                run();
+            }
+            began.elapsed().as_nanos() as f64 / f64::from(ITERATIONS * 100)
+        })
+    };
+    let registry = tracing::Dispatch::new(tracing_subscriber::registry());
+    let table = rounds::time_in_rounds(
+        31,
+        &mut [
+            &mut || per_span(&registry, &shape),
+            &mut || per_span(&tracekit_dispatch, &shape),
+            &mut || per_span(&otel_dispatch, &shape),
+            &mut || per_span(&fastrace_dispatch, &|| under_fastrace_root(false)),
+        ],
+    );
+    let column = |case: usize| -> Vec<f64> { table.iter().map(|row| row[case]).collect() };
+    let ratio = |peer: usize| -> Vec<f64> { table.iter().map(|row| row[1] / row[peer]).collect() };
+    println!("tracing bridge, rounds (ns per span):");
+    rounds::report("  tracing-subscriber's registry, no layer", &column(0));
+    rounds::report("  tracekit-tracing", &column(1));
+    rounds::report("  tracing-opentelemetry, batch exporter", &column(2));
+    rounds::report("  fastrace-tracing", &column(3));
+    rounds::report("  tracekit ÷ tracing-opentelemetry, per round", &ratio(2));
+    rounds::report("  tracekit ÷ fastrace-tracing, per round", &ratio(3));
+    let _ = tracekit::global().flush();
+    provider.force_flush().expect("flushed");
 }
 
 criterion_group!(benches, bridge);

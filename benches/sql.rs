@@ -4,10 +4,15 @@
 //! `tracing` span with the same attributes over tracing-opentelemetry;
 //! the same three on a PostgreSQL server of the bench's own, on loopback
 //! (skipped, with a note, when PostgreSQL is not installed); and the
-//! sanitizer on a 1 KB statement, first seen and seen before.
+//! sanitizer on a 1 KB statement, first seen and seen before. After
+//! criterion's cases, the SQLite overheads again in alternating rounds
+//! (see `rounds.rs`), with their ratio per round. (PostgreSQL's are not:
+//! the process's CPU time moves by more than the overheads from one round
+//! to the next.)
 //!
 //! `cargo bench --bench sql`
 
+mod rounds;
 #[allow(dead_code)] // the async helpers serve the comparison bench
 mod support;
 // The tests' servers: PostgreSQL in a directory of its own.
@@ -34,6 +39,22 @@ fn stock(db: &rusqlite::Connection) {
 fn count(db: &rusqlite::Connection) -> i64 {
     db.query_row(QUERY, ["apple"], |row| row.get(0))
         .expect("a row")
+}
+
+/// The query inside a `tracing` span with the attributes tracekit-sql
+/// records.
+fn count_in_tracing_span(db: &rusqlite::Connection) -> i64 {
+    let span = tracing::info_span!(
+        "SELECT stock",
+        otel.kind = "client",
+        db.system.name = "sqlite",
+        db.namespace = "main",
+        db.operation.name = "SELECT",
+        db.collection.name = "stock",
+        db.query.summary = "SELECT stock",
+        db.query.text = QUERY,
+    );
+    span.in_scope(|| black_box(count(db)))
 }
 
 /// A statement of about 1 KB with literals of every kind.
@@ -85,24 +106,13 @@ fn queries(c: &mut Criterion) {
         let request = tracing::info_span!("request");
         let _entered = request.enter();
         group.bench_function("tracing + opentelemetry span, same attributes", |b| {
-            b.iter(|| {
-                let span = tracing::info_span!(
-                    "SELECT stock",
-                    otel.kind = "client",
-                    db.system.name = "sqlite",
-                    db.namespace = "main",
-                    db.operation.name = "SELECT",
-                    db.collection.name = "stock",
-                    db.query.summary = "SELECT stock",
-                    db.query.text = QUERY,
-                );
-                span.in_scope(|| black_box(count(&plain)))
-            })
+            b.iter(|| count_in_tracing_span(&plain))
         });
     });
     assert!(otel.0.load(Ordering::Relaxed) > 0);
     group.finish();
 
+    sqlite_overhead_in_rounds(&plain, &traced);
     postgres_queries(c, &exported);
 
     let mut group = c.benchmark_group("sanitizer");
@@ -114,6 +124,76 @@ fn queries(c: &mut Criterion) {
         b.iter(|| black_box(sanitized(black_box(&statement), Dialect::Postgres)))
     });
     group.finish();
+}
+
+/// The overheads on SQLite again, the three cases timed in alternating
+/// rounds (see `rounds.rs`), with each round's ratio of the two
+/// overheads: the same query alone, through tracekit-sql under a sampled
+/// root, and inside a `tracing` span with the same attributes under
+/// tracing-opentelemetry.
+fn sqlite_overhead_in_rounds(
+    plain: &rusqlite::Connection,
+    traced: &tracekit_sql::rusqlite::Connection,
+) {
+    const QUERIES: u32 = 4_000;
+    let per_query = |run: &mut dyn FnMut()| {
+        let began = std::time::Instant::now();
+        for _ in 0..QUERIES {
+            run();
+        }
+        began.elapsed().as_nanos() as f64 / f64::from(QUERIES)
+    };
+    let root = tracekit::global().span("request").start();
+    let (subscriber, _otel) = otel_subscriber();
+    let dispatch = tracing::Dispatch::new(subscriber);
+    let table = rounds::time_in_rounds(
+        41,
+        &mut [
+            &mut || {
+                per_query(&mut || {
+                    black_box(count(plain));
+                })
+            },
+            &mut || {
+                let _scope = root.activate();
+                per_query(&mut || {
+                    let n: i64 = traced
+                        .query_row(QUERY, ["apple"], |row| row.get(0))
+                        .expect("a row");
+                    black_box(n);
+                })
+            },
+            &mut || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    let request = tracing::info_span!("request");
+                    let _entered = request.enter();
+                    per_query(&mut || {
+                        count_in_tracing_span(plain);
+                    })
+                })
+            },
+        ],
+    );
+    report_overheads("sqlite query, in memory, rounds", &table);
+    drop(root);
+    flush_global();
+}
+
+/// Reports the overheads of a table of rounds (the untraced case, then
+/// tracekit's, then tracing's, in ns per query) and their ratio.
+fn report_overheads(title: &str, table: &[Vec<f64>]) {
+    let overhead =
+        |case: usize| -> Vec<f64> { table.iter().map(|row| row[case] - row[0]).collect() };
+    let (tracekit, tracing) = (overhead(1), overhead(2));
+    let ratios: Vec<f64> = tracekit.iter().zip(&tracing).map(|(k, t)| k / t).collect();
+    println!("{title} (ns per query):");
+    rounds::report(
+        "  untraced",
+        &table.iter().map(|row| row[0]).collect::<Vec<_>>(),
+    );
+    rounds::report("  tracekit-sql overhead", &tracekit);
+    rounds::report("  tracing + opentelemetry overhead", &tracing);
+    rounds::report("  ratio of the overheads, per round", &ratios);
 }
 
 const PG_QUERY: &str = "SELECT count FROM stock WHERE item = $1";

@@ -86,6 +86,19 @@ impl Extra {
         push_pair_in_place(&mut self.tags, key, value);
     }
 
+    /// Adds `tags`, whose keys have the summary `keys` (a tag set's, made
+    /// once), when none of them may be set already (the two summaries
+    /// share no bit); says whether it did.
+    #[inline]
+    pub(crate) fn append_new_set(&mut self, tags: &[Field], keys: u64) -> bool {
+        if self.tag_keys & keys != 0 {
+            return false;
+        }
+        self.tags.extend_from_slice(tags);
+        self.tag_keys |= keys;
+        true
+    }
+
     /// Sets each tag of `other` (each replacing one of the same key), and
     /// leaves `other` emptied of tags.
     pub(crate) fn set_tags_of(&mut self, other: &mut Extra) {
@@ -187,6 +200,11 @@ impl Unsummarized {
 fn same_key(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.first() == b.first() && a.last() == b.last() && a == b
+}
+
+/// The summary of `keys`: the bits of all of them.
+pub(crate) fn key_summary<'a>(keys: impl Iterator<Item = &'a str>) -> u64 {
+    keys.fold(0, |summary, key| summary | key_bit(key))
 }
 
 /// The bit of `key` in a summary of keys: from its length and its first

@@ -64,6 +64,7 @@ mod scope;
 mod secret;
 mod span;
 mod tag;
+mod tag_set;
 mod tags;
 pub mod testing;
 mod text;
@@ -92,6 +93,7 @@ pub use scope::Scope;
 pub use secret::{REDACTED, Secret};
 pub use span::{Span, SpanBuilder, SpanRef};
 pub use tag::{TRUNCATION_MARKER, TagValue, ToTag};
+pub use tag_set::TagSet;
 pub use tags::{MAX_TAG_DEPTH, TagWriter, Tags};
 pub use text::{INLINE_TEXT_LEN, Text};
 pub use tracer::{

@@ -20,6 +20,7 @@ use crate::parent::AsParent;
 use crate::record::{LogRecord, SpanKind};
 use crate::scope::Scope;
 use crate::tag::TagValue;
+use crate::tag_set::TagSet;
 use crate::tags::Tags;
 use crate::tracer::Tracer;
 
@@ -546,6 +547,31 @@ impl<'t> SpanBuilder<'t> {
         value: impl Into<TagValue>,
     ) -> &mut Self {
         self.push_tag(key.into(), value.into());
+        self
+    }
+
+    /// Sets every tag of `set` (see [`TagSet`]), as [`set_tag`](Self::set_tag)
+    /// would one by one: a tag set before with one of its keys is replaced.
+    ///
+    /// ```
+    /// use tracekit_runtime::{TagSet, testing};
+    ///
+    /// let set = TagSet::new([("db.system.name", "sqlite"), ("db.namespace", "main")]);
+    /// let (_, spans) = testing::capture(|| {
+    ///     let mut builder = tracekit_runtime::global().span("query");
+    ///     builder.set_tag("db.namespace", "other").set_tag_set(&set);
+    ///     builder.start().finish();
+    /// });
+    /// assert_eq!(spans[0].tag("db.namespace").and_then(|v| v.as_str()), Some("main"));
+    /// assert_eq!(spans[0].tags.len(), 2);
+    /// ```
+    pub fn set_tag_set(&mut self, set: &TagSet) -> &mut Self {
+        // Copied whole when its tags are within the limit and surely new.
+        if !(set.fits(self.limit) && self.start.extra().append_new_set(set.tags(), set.keys())) {
+            for (key, value) in set.tags() {
+                self.push_tag(key.clone(), value.clone());
+            }
+        }
         self
     }
 

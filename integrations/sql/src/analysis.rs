@@ -5,16 +5,18 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use tracekit_runtime::TagSet;
+
 use crate::intern::intern;
 use crate::lexer::Dialect;
 use crate::summary::{Summary, summarize};
 
 /// What is read once from a statement's text, kept for the process
 /// (see `intern.rs`): recording it copies nothing.
-// The summary is read by the clients' spans (none without a client's
-// feature).
+// The summary and the tags are read by the clients' spans (none without
+// a client's feature).
 #[cfg_attr(
-    not(any(feature = "rusqlite", feature = "tokio-postgres")),
+    not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
     allow(dead_code)
 )]
 pub(crate) struct Analysis {
@@ -23,8 +25,11 @@ pub(crate) struct Analysis {
     /// `db.query.summary`, and the span's name (the system's name when
     /// there is none).
     pub summary: Option<Cow<'static, str>>,
-    pub operation: Option<Cow<'static, str>>,
-    pub collection: Option<Cow<'static, str>>,
+    /// The span's tags of the statement (`db.operation.name`,
+    /// `db.collection.name`, `db.query.summary`, `db.query.text`), made
+    /// once, and the same without the text.
+    pub tags: TagSet,
+    pub tags_without_text: TagSet,
 }
 
 impl Analysis {
@@ -34,11 +39,44 @@ impl Analysis {
             operation,
             collection,
         } = summarize(sql, dialect);
+        let sanitized = intern(&crate::sanitize::sanitize(sql, dialect));
+        let summary = summary.as_deref().map(intern);
+        let operation = operation.as_deref().map(intern);
+        let collection = collection.as_deref().map(intern);
+        let tags_without_text = TagSet::new(
+            [
+                ("db.operation.name", &operation),
+                ("db.collection.name", &collection),
+                ("db.query.summary", &summary),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value.clone()?))),
+        );
+        let tags = TagSet::new(
+            tags_without_text
+                .tags()
+                .iter()
+                .cloned()
+                .chain([("db.query.text".into(), sanitized.clone().into())]),
+        );
         Analysis {
-            sanitized: intern(&crate::sanitize::sanitize(sql, dialect)),
-            summary: summary.as_deref().map(intern),
-            operation: operation.as_deref().map(intern),
-            collection: collection.as_deref().map(intern),
+            sanitized,
+            summary,
+            tags,
+            tags_without_text,
+        }
+    }
+
+    /// The span's tags of the statement, with `db.query.text` or without.
+    #[cfg_attr(
+        not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
+        allow(dead_code)
+    )]
+    pub(crate) fn tags(&self, query_text: bool) -> &TagSet {
+        if query_text {
+            &self.tags
+        } else {
+            &self.tags_without_text
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use tracekit_runtime::{TagSet, TagValue};
+
 use crate::intern::intern;
 use crate::lexer::Dialect;
 
@@ -29,6 +31,10 @@ pub struct DbConfig {
     pub(crate) parameters: bool,
     pub(crate) root_spans: bool,
     pub(crate) sqlcommenter: bool,
+    /// The span's tags of the connection (`db.system.name`,
+    /// `db.namespace`, `server.address`, `server.port`), made again when
+    /// one of them is set.
+    pub(crate) tags: TagSet,
 }
 
 impl DbConfig {
@@ -43,7 +49,23 @@ impl DbConfig {
             parameters: false,
             root_spans: false,
             sqlcommenter: false,
+            tags: TagSet::default(),
         }
+        .with_tags()
+    }
+
+    /// The configuration with its connection's tags made anew.
+    fn with_tags(mut self) -> DbConfig {
+        let mut tags: Vec<(&'static str, TagValue)> = vec![("db.system.name", self.system.into())];
+        if let Some(namespace) = &self.namespace {
+            tags.push(("db.namespace", namespace.clone().into()));
+        }
+        if let Some((address, port)) = &self.server {
+            tags.push(("server.address", address.clone().into()));
+            tags.push(("server.port", i64::from(*port).into()));
+        }
+        self.tags = TagSet::new(tags);
+        self
     }
 
     /// SQLite (`db.system.name = "sqlite"`).
@@ -79,13 +101,13 @@ impl DbConfig {
     /// `db.namespace`: the database (or file) the statements run in.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(intern(&namespace.into()));
-        self
+        self.with_tags()
     }
 
     /// `server.address` and `server.port`.
     pub fn server(mut self, address: impl Into<String>, port: u16) -> Self {
         self.server = Some((intern(&address.into()), port));
-        self
+        self.with_tags()
     }
 
     /// Records `db.query.text`, the statement without its values (on by

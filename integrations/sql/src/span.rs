@@ -29,31 +29,13 @@ impl QuerySpan {
             .summary
             .clone()
             .unwrap_or(Cow::Borrowed(config.system));
-        // Tags set in place: the builder is large, and chained calls would
-        // move it once per tag.
+        // Tags made once per connection and per statement, each set
+        // copied whole.
         let tracer = global();
         let mut builder = tracer.span(name).kind(SpanKind::Client);
-        builder.set_tag("db.system.name", config.system);
-        if let Some(namespace) = &config.namespace {
-            builder.set_tag("db.namespace", namespace.clone());
-        }
-        if let Some((address, port)) = &config.server {
-            builder
-                .set_tag("server.address", address.clone())
-                .set_tag("server.port", i64::from(*port));
-        }
-        if let Some(operation) = &analysis.operation {
-            builder.set_tag("db.operation.name", operation.clone());
-        }
-        if let Some(collection) = &analysis.collection {
-            builder.set_tag("db.collection.name", collection.clone());
-        }
-        if let Some(summary) = &analysis.summary {
-            builder.set_tag("db.query.summary", summary.clone());
-        }
-        if config.query_text {
-            builder.set_tag("db.query.text", analysis.sanitized.clone());
-        }
+        builder
+            .set_tag_set(&config.tags)
+            .set_tag_set(analysis.tags(config.query_text));
         let span = builder.start_carried();
         QuerySpan {
             span: Some(span).filter(|span| !span.is_noop()),

@@ -294,12 +294,12 @@ impl Tracer {
         &self.inner.hooks
     }
 
-    /// The pipeline itself, for the spans that hold on to it.
     /// Whether `other` is this tracer (or a clone of it).
     pub(crate) fn is(&self, other: &Tracer) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// The pipeline itself, for the spans that hold on to it.
     pub(crate) fn pipeline_handle(&self) -> &Arc<Pipeline> {
         &self.inner.starter.pipeline
     }
