@@ -121,11 +121,32 @@ impl TracekitLayer {
     }
 }
 
-/// What the layer keeps with a `tracing` span.
+/// What the layer keeps with a `tracing` span, in the span's extensions.
+/// The registry drops it as the span closes, right after the layers have
+/// seen the close: its drop sets what is known only then, and the tracekit
+/// span, dropped with it, finishes. So closing looks nothing up.
 struct Bridged {
     span: Span,
     events: u32,
+    /// The layer's `max_events_per_span`.
+    max_events: u32,
     timing: Option<Timing>,
+}
+
+impl Drop for Bridged {
+    fn drop(&mut self) {
+        let dropped = self.events.saturating_sub(self.max_events);
+        if dropped > 0 {
+            self.span
+                .set_tag("tracing.dropped_events", i64::from(dropped));
+        }
+        if let Some(timing) = &self.timing {
+            let open = nanos(timing.opened.elapsed());
+            let busy = timing.busy_nanos.min(open);
+            self.span.set_tag("busy_ns", busy);
+            self.span.set_tag("idle_ns", open - busy);
+        }
+    }
 }
 
 /// Busy and idle time: entered, and open but not entered.
@@ -210,6 +231,7 @@ where
         registered.extensions_mut().insert(Bridged {
             span,
             events: 0,
+            max_events: self.config.max_events_per_span,
             timing,
         });
         self.counts.open.fetch_add(1, Ordering::Relaxed);
@@ -355,28 +377,18 @@ where
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        let Some(registered) = ctx.span(&id) else {
-            return;
-        };
-        let Some(bridged) = registered.extensions_mut().remove::<Bridged>() else {
-            return;
-        };
-        self.counts.open.fetch_sub(1, Ordering::Relaxed);
-        let dropped = bridged
-            .events
-            .saturating_sub(self.config.max_events_per_span);
-        if dropped > 0 {
-            bridged
-                .span
-                .set_tag("tracing.dropped_events", i64::from(dropped));
+        // The tracekit span finishes as the registry drops `Bridged`; here
+        // the span leaves the count of open ones. While no span was ever
+        // skipped, every span this layer saw has a `Bridged` (a skip
+        // happens before the close of the span it skipped, which the
+        // registry orders after its creation).
+        let traced = self.counts.skipped.load(Ordering::Relaxed) == 0
+            || ctx
+                .span(&id)
+                .is_some_and(|span| span.extensions().get::<Bridged>().is_some());
+        if traced {
+            self.counts.open.fetch_sub(1, Ordering::Relaxed);
         }
-        if let Some(timing) = &bridged.timing {
-            let open = nanos(timing.opened.elapsed());
-            let busy = timing.busy_nanos.min(open);
-            bridged.span.set_tag("busy_ns", busy);
-            bridged.span.set_tag("idle_ns", open - busy);
-        }
-        // Dropping the span finishes it.
     }
 }
 
@@ -384,7 +396,7 @@ impl TracekitLayer {
     /// Counts an event of `bridged`: whether it is within the limit.
     fn keeps_event(&self, bridged: &mut Bridged) -> bool {
         bridged.events = bridged.events.saturating_add(1);
-        bridged.events <= self.config.max_events_per_span
+        bridged.events <= bridged.max_events
     }
 }
 

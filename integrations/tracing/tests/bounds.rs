@@ -35,6 +35,28 @@ fn spans_closed_give_their_room_back() {
 }
 
 #[test]
+fn spans_closed_after_a_skip_give_their_room_back() {
+    let layer = tracekit_tracing::layer().max_open_spans(10);
+    let subscriber = tracing_subscriber::registry().with(layer.clone());
+    let (_, spans) = testing::capture(|| {
+        tracing::subscriber::with_default(subscriber, || {
+            let held: Vec<_> = (0..10).map(|_| tracing::info_span!("held")).collect();
+            for _ in 0..5 {
+                drop(tracing::info_span!("skipped"));
+            }
+            assert_eq!((layer.open_spans(), layer.skipped()), (10, 5));
+            drop(held);
+            assert_eq!(layer.open_spans(), 0, "the skipped ones were never counted");
+            drop(tracing::info_span!("after"));
+            assert_eq!((layer.open_spans(), layer.skipped()), (0, 5));
+        })
+    });
+    let names: Vec<&str> = spans.iter().map(|span| span.name.as_ref()).collect();
+    assert_eq!(names.iter().filter(|&&name| name == "held").count(), 10);
+    assert!(names.contains(&"after") && !names.contains(&"skipped"));
+}
+
+#[test]
 fn a_long_lived_span_keeps_at_most_its_event_limit() {
     let subscriber =
         tracing_subscriber::registry().with(tracekit_tracing::layer().max_events_per_span(100));
