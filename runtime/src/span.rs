@@ -418,9 +418,18 @@ pub(crate) struct SpanStart {
 }
 
 impl SpanStart {
+    /// The tag box, taken from the thread's pool (out of line) at the
+    /// first tag.
+    #[inline(always)]
     fn extra(&mut self) -> &mut Extra {
-        self.extra.get_or_insert_with(Extra::fresh)
+        self.extra.get_or_insert_with(first_box)
     }
+}
+
+/// The box of a builder's first tag.
+#[inline(never)]
+fn first_box() -> Box<Extra> {
+    Extra::fresh()
 }
 
 /// Configures a span before it starts; made by [`Tracer::span`].
@@ -576,24 +585,23 @@ impl<'t> SpanBuilder<'t> {
     }
 
     /// The common case inline: a key and a value within the limit, a key
-    /// surely new, room in the box; the value is then written straight
-    /// into its slot, not handed to a call by reference and copied.
+    /// surely new, room in the box (the first tag takes one); the value is
+    /// then written straight into its slot, not handed to a call by
+    /// reference and copied.
     #[inline(always)]
     fn push_tag(&mut self, key: Cow<'static, str>, value: TagValue) {
-        match self.start.extra.as_deref_mut() {
-            Some(extra)
-                if key.len() <= self.limit
-                    && value.fits(self.limit)
-                    && extra.has_room_for_new(&key) =>
-            {
+        if key.len() <= self.limit && value.fits(self.limit) {
+            let extra = self.start.extra();
+            if extra.has_room_for_new(&key) {
                 extra.push_new(key, value);
+                return;
             }
-            _ => self.push_tag_cut(key, value),
         }
+        self.push_tag_cut(key, value);
     }
 
-    /// Any other tag: the first (which takes the box), a long one, a key
-    /// that may be set already.
+    /// Any other tag: a long one, a key that may be set already, a box
+    /// full.
     #[inline(never)]
     fn push_tag_cut(&mut self, key: Cow<'static, str>, value: TagValue) {
         let (key, value) = value.cut_with_key(key, self.limit);
