@@ -106,6 +106,39 @@ mod tests {
     }
 
     #[test]
+    fn shared_spans_leave_the_stack_in_order_or_not_with_their_references() {
+        let depth = || with_stack(|stack| Some(stack.entries.len())).unwrap_or(0);
+        let tracer = crate::Tracer::builder().build();
+        let outer = tracer.span("outer").ignore_active().start();
+        let inner = tracer.span("inner").ignore_active().start();
+        let before = depth();
+        for in_order in [true, false] {
+            let first = outer.activate();
+            let second = inner.activate();
+            assert_eq!(depth(), before + 2);
+            if in_order {
+                drop(second);
+                assert_eq!(depth(), before + 1);
+                drop(first);
+            } else {
+                // The lower one leaves from under the top.
+                drop(first);
+                assert_eq!(depth(), before + 1);
+                assert_eq!(
+                    crate::context::current()
+                        .span_context()
+                        .map(|c| c.span_id()),
+                    Some(inner.context().span_id())
+                );
+                drop(second);
+            }
+            assert_eq!(depth(), before);
+        }
+        // Each span's last reference is its own: it finishes once, here.
+        drop((outer, inner));
+    }
+
+    #[test]
     fn the_short_paths_take_only_their_own_case_and_change_nothing_otherwise() {
         use crate::record::SpanKind;
         use crate::sampler::Sampler;

@@ -422,16 +422,32 @@ impl Stack {
     /// borrowed (its drop may reach this stack).
     #[inline]
     pub(super) fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
-        let entry = if position + 1 == self.entries.len() {
-            self.entries.pop()
-        } else {
-            Some(self.entries.remove(position))
+        if position + 1 != self.entries.len() {
+            let entry = self.entries.remove(position);
+            self.top_changed();
+            return match entry.active {
+                Active::Span(span) => Some(span),
+                _ => None,
+            };
+        }
+        // The top (the common case: a scope dropped in order) leaves where
+        // it lies: only its reference is read out, not the whole entry
+        // moved.
+        let span = match &self.entries[position].active {
+            // SAFETY: the entry leaves the vector at once, its drop glue
+            // never to run, so the reference read here is its only owner.
+            Active::Span(span) => unsafe {
+                let span = std::ptr::read(span);
+                self.entries.set_len(position);
+                Some(span)
+            },
+            _ => {
+                self.entries.truncate(position);
+                None
+            }
         };
         self.top_changed();
-        match entry?.active {
-            Active::Span(span) => Some(span),
-            _ => None,
-        }
+        span
     }
 
     /// The context of the active span, if any.
