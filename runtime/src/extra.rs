@@ -86,15 +86,19 @@ impl Extra {
         push_pair_in_place(&mut self.tags, key, value);
     }
 
-    /// Adds `tags`, whose keys have the summary `keys` (a tag set's, made
-    /// once), when none of them may be set already (the two summaries
-    /// share no bit); says whether it did.
+    /// Lets `append` add tags whose keys have the summary `keys` (a tag
+    /// set's, made once), when none of them may be set already (the two
+    /// summaries share no bit); says whether it did.
     #[inline]
-    pub(crate) fn append_new_set(&mut self, tags: &[Field], keys: u64) -> bool {
+    pub(crate) fn append_new_set(
+        &mut self,
+        keys: u64,
+        append: impl FnOnce(&mut Vec<Field>),
+    ) -> bool {
         if self.tag_keys & keys != 0 {
             return false;
         }
-        self.tags.extend_from_slice(tags);
+        append(&mut self.tags);
         self.tag_keys |= keys;
         true
     }

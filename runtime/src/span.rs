@@ -576,7 +576,12 @@ impl<'t> SpanBuilder<'t> {
     /// ```
     pub fn set_tag_set(&mut self, set: &TagSet) -> &mut Self {
         // Copied whole when its tags are within the limit and surely new.
-        if !(set.fits(self.limit) && self.start.extra().append_new_set(set.tags(), set.keys())) {
+        if !(set.fits(self.limit)
+            && self
+                .start
+                .extra()
+                .append_new_set(set.keys(), |tags| set.clone_into(tags)))
+        {
             for (key, value) in set.tags() {
                 self.push_tag(key.clone(), value.clone());
             }

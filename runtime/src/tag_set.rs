@@ -37,6 +37,9 @@ pub struct TagSet {
     /// The longest key or string value, in bytes: a set within a
     /// tracer's limit is copied as it is.
     longest: usize,
+    /// No key or value owns memory (keys `'static`, texts `'static` or
+    /// inline): a copy of the tags' bytes is then a clone of them.
+    owns_nothing: bool,
 }
 
 impl TagSet {
@@ -61,10 +64,15 @@ impl TagSet {
             .map(|(key, value)| key.len().max(value.as_str().map_or(0, str::len)))
             .max()
             .unwrap_or(0);
+        let owns_nothing = kept.iter().all(|(key, value)| {
+            matches!(key, Cow::Borrowed(_))
+                && !matches!(value, TagValue::Str(text) if text.owns_heap())
+        });
         TagSet {
             tags: kept.into_boxed_slice(),
             keys,
             longest,
+            owns_nothing,
         }
     }
 
@@ -97,5 +105,67 @@ impl TagSet {
     /// Whether every key and string value is within `limit` bytes.
     pub(crate) fn fits(&self, limit: usize) -> bool {
         self.longest <= limit
+    }
+
+    /// Appends a clone of each tag to `tags`. When none owns memory (the
+    /// common case: an integration's keys and interned texts), the clone
+    /// is a copy of their bytes, where cloning them one by one takes a
+    /// match on each key and each value (about 60 instructions a tag).
+    #[inline]
+    pub(crate) fn clone_into(&self, tags: &mut Vec<Field>) {
+        if !self.owns_nothing {
+            tags.extend_from_slice(&self.tags);
+            return;
+        }
+        tags.reserve(self.tags.len());
+        // SAFETY: the room was reserved above. Every field is a
+        // `Cow::Borrowed` key and a value that owns no memory (a number,
+        // a boolean, a `'static` or inline text), as `owns_nothing`
+        // says; the set is never changed after it was made. The copy of
+        // such a value's bytes is a value of its own whose drop frees
+        // nothing, as the original's does not: the copies and the set
+        // can be dropped independently.
+        unsafe {
+            let len = tags.len();
+            std::ptr::copy_nonoverlapping(
+                self.tags.as_ptr(),
+                tags.as_mut_ptr().add(len),
+                self.tags.len(),
+            );
+            tags.set_len(len + self.tags.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Text;
+
+    #[test]
+    fn tags_cloned_by_their_bytes_or_one_by_one_are_the_same_and_their_own() {
+        let long = "a text too long to be kept inline, so on the heap".to_owned();
+        let owns_nothing = TagSet::new([
+            ("int", TagValue::I64(-3)),
+            ("static", TagValue::from("static text")),
+            ("inline", TagValue::Str(Text::new("short"))),
+        ]);
+        let owns_heap = TagSet::new([("long", TagValue::from(long.clone()))]);
+        let owned_key = TagSet::new([(Cow::Owned("key".to_owned()), TagValue::Bool(true))]);
+        assert!(owns_nothing.owns_nothing);
+        assert!(!owns_heap.owns_nothing && !owned_key.owns_nothing);
+        for set in [&owns_nothing, &owns_heap, &owned_key] {
+            let mut tags: Vec<Field> = vec![("first".into(), TagValue::Bool(false))];
+            set.clone_into(&mut tags);
+            set.clone_into(&mut tags);
+            let n = set.tags().len();
+            assert_eq!(tags.len(), 1 + 2 * n);
+            assert_eq!(&tags[1..=n], set.tags());
+            assert_eq!(&tags[1 + n..], set.tags());
+            // The copies go first; the set, still whole, after them.
+            drop(tags);
+            assert_eq!(set.tags().len(), n);
+        }
+        assert_eq!(owns_heap.tags()[0].1.as_str(), Some(long.as_str()));
     }
 }

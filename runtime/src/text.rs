@@ -99,6 +99,13 @@ impl Text {
         self.len() == 0
     }
 
+    /// Whether the text is on the heap: a copy then allocates, where a
+    /// copy of the others is a copy of their bytes.
+    #[inline]
+    pub(crate) fn owns_heap(&self) -> bool {
+        matches!(self.0, Repr::Heap(_))
+    }
+
     /// The text as a `str`.
     #[inline]
     pub fn as_str(&self) -> &str {
