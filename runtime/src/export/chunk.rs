@@ -168,6 +168,13 @@ impl Chunk {
         }
     }
 
+    /// Evicts the slots' lines from every cache, once the exporter thread
+    /// has read the chunk and before a producer writes it again (see
+    /// `read_once::let_go`).
+    pub(crate) fn let_go(&self) {
+        crate::read_once::let_go(self.slots.as_ptr().cast(), self.slots.len() * SLOT_SIZE);
+    }
+
     /// Drops the spans still in the chunk and makes it empty, for reuse by
     /// a new writer. Returns how many were dropped.
     pub(crate) fn clear(&mut self) -> usize {

@@ -243,6 +243,7 @@ impl Worker {
                 if front.pending() == 0
                     && let Some(empty) = self.sources.pop_front()
                 {
+                    empty.let_go();
                     self.shared.recycle_chunk(empty);
                 }
             }
