@@ -353,7 +353,7 @@ impl Span {
     fn finish_at_stamp(&mut self, end: u64) {
         match std::mem::replace(&mut self.handle.repr, Repr::Noop) {
             Repr::Noop => {}
-            Repr::Shared(shared) => shared.finish_at_stamp(end),
+            Repr::Shared(shared) => shared.finish_at_stamp(end, || crate::global().pipeline()),
             Repr::Local(id) => crate::global().finish_local(id, end),
         }
     }
@@ -366,7 +366,9 @@ impl Span {
         Span {
             handle: SpanRef::shared(Arc::new(SharedSpan::new(
                 live,
-                tracer.pipeline_handle().clone(),
+                // The installed global tracer's is looked up when the span
+                // finishes.
+                (!tracer.is_installed_global()).then(|| tracer.pipeline_handle().clone()),
                 tracer.max_tag_len(),
             ))),
         }

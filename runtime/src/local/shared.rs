@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::export::Pipeline;
+use crate::export::{Pipeline, Shared};
 use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::live::LiveSpan;
 
@@ -23,8 +23,11 @@ pub(crate) struct SharedSpan {
     /// Never changes after the start, so it is read without the lock.
     pub(crate) trace_state: TraceState,
     /// Where it goes when it finishes; held, so that the pipeline outlives
-    /// the span even when the tracer does not.
-    pipeline: Arc<Pipeline>,
+    /// the span even when the tracer does not. `None` for the global
+    /// tracer's, which lives as long as the process and is looked up at
+    /// the finish: its spans then count no reference on one cache line
+    /// that every thread's spans would share.
+    pipeline: Option<Arc<Pipeline>>,
     /// The tracer's cut for string tags.
     pub(crate) max_tag_len: usize,
     state: Mutex<LiveSpan>,
@@ -32,7 +35,11 @@ pub(crate) struct SharedSpan {
 
 impl SharedSpan {
     /// Shares `live`, the state the start engine made.
-    pub(crate) fn new(live: LiveSpan, pipeline: Arc<Pipeline>, max_tag_len: usize) -> SharedSpan {
+    pub(crate) fn new(
+        live: LiveSpan,
+        pipeline: Option<Arc<Pipeline>>,
+        max_tag_len: usize,
+    ) -> SharedSpan {
         SharedSpan {
             trace_id: live.trace_id,
             span_id: live.span_id,
@@ -104,15 +111,24 @@ impl SharedSpan {
         self.lock().baggage.clone()
     }
 
-    /// Finishes the span at `end`.
-    pub(crate) fn finish_at_stamp(mut self: Arc<Self>, end: u64) {
+    /// Finishes the span at `end`; `global` gives the global tracer's
+    /// pipeline, for a span of that tracer.
+    pub(crate) fn finish_at_stamp<'a>(
+        mut self: Arc<Self>,
+        end: u64,
+        global: impl FnOnce() -> Option<&'a Arc<Shared>>,
+    ) {
         // The owner usually holds the only reference: then no lock is taken.
         let record = match Arc::get_mut(&mut self) {
             Some(unique) => live_of(&mut unique.state).finish(end),
             None => self.lock().finish(end),
         };
         if let Some(record) = record {
-            match self.pipeline.shared() {
+            let shared = match &self.pipeline {
+                Some(pipeline) => pipeline.shared(),
+                None => global(),
+            };
+            match shared {
                 Some(shared) => super::thread::submit(shared, record),
                 None => crate::observe::show(&record),
             }

@@ -47,6 +47,13 @@ pub(super) fn is_set() -> bool {
     GLOBAL.get().is_some()
 }
 
+/// Whether `tracer` is the installed global tracer, which stays for the
+/// life of the process (the stand-in of test captures gives way to an
+/// installed one).
+pub(crate) fn is_installed_global(tracer: &Tracer) -> bool {
+    GLOBAL.get().is_some_and(|installed| installed.is(tracer))
+}
+
 /// Makes `tracer` the global one.
 pub(super) fn set(tracer: Tracer) -> Result<(), InstallError> {
     GLOBAL

@@ -299,6 +299,12 @@ impl Tracer {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// Whether this is the installed global tracer, there for the life of
+    /// the process.
+    pub(crate) fn is_installed_global(&self) -> bool {
+        global::is_installed_global(self)
+    }
+
     /// The pipeline itself, for the spans that hold on to it.
     pub(crate) fn pipeline_handle(&self) -> &Arc<Pipeline> {
         &self.inner.starter.pipeline
