@@ -64,9 +64,14 @@ impl TagSet {
             .map(|(key, value)| key.len().max(value.as_str().map_or(0, str::len)))
             .max()
             .unwrap_or(0);
+        // Every variant is named, so a new one must say whether it owns
+        // memory: `clone_into` relies on it.
         let owns_nothing = kept.iter().all(|(key, value)| {
-            matches!(key, Cow::Borrowed(_))
-                && !matches!(value, TagValue::Str(text) if text.owns_heap())
+            let value_owns = match value {
+                TagValue::Bool(_) | TagValue::I64(_) | TagValue::U64(_) | TagValue::F64(_) => false,
+                TagValue::Str(text) => text.owns_heap(),
+            };
+            matches!(key, Cow::Borrowed(_)) && !value_owns
         });
         TagSet {
             tags: kept.into_boxed_slice(),

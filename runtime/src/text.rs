@@ -99,11 +99,15 @@ impl Text {
         self.len() == 0
     }
 
-    /// Whether the text is on the heap: a copy then allocates, where a
-    /// copy of the others is a copy of their bytes.
+    /// Whether the text owns memory (it is on the heap): a copy then
+    /// allocates, where a copy of the others is a copy of their bytes.
+    /// Every variant is named, so a new one must say which it is.
     #[inline]
     pub(crate) fn owns_heap(&self) -> bool {
-        matches!(self.0, Repr::Heap(_))
+        match self.0 {
+            Repr::Static(_) | Repr::Inline { .. } => false,
+            Repr::Heap(_) => true,
+        }
     }
 
     /// The text as a `str`.
