@@ -44,7 +44,9 @@ pub(crate) fn read_soon(start: *const u8, len: usize) {
 pub(crate) fn let_go(start: *const u8, len: usize) {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
-        if !has_clflushopt() {
+        // Nothing to let go of: an empty range may start at a dangling
+        // address, which the instruction must not touch.
+        if len == 0 || !has_clflushopt() {
             return;
         }
         const LINE: usize = 64;
@@ -94,5 +96,8 @@ mod tests {
             let_go(bytes[from..].as_ptr(), len);
         }
         assert_eq!(bytes, expected);
+        // An empty vector's address is dangling: nothing may be touched.
+        let empty: Vec<u64> = Vec::new();
+        let_go(empty.as_ptr().cast(), 0);
     }
 }
