@@ -27,19 +27,18 @@ pub fn time_in_rounds(rounds: usize, cases: &mut [&mut dyn FnMut() -> f64]) -> V
 }
 
 /// Prints the median of `values` (one per round) with its quartiles and
-/// range, and returns the median.
-pub fn report(label: &str, values: &[f64]) -> f64 {
+/// range.
+pub fn report(label: &str, values: &[f64]) {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-    let median = at(0.5);
     println!(
-        "{label}: median {median:.3} (quartiles {:.3}–{:.3}, range {:.3}–{:.3}, {} rounds)",
+        "{label}: median {:.3} (quartiles {:.3}–{:.3}, range {:.3}–{:.3}, {} rounds)",
+        at(0.5),
         at(0.25),
         at(0.75),
         at(0.0),
         at(1.0),
         sorted.len()
     );
-    median
 }

@@ -41,6 +41,12 @@ fn count(db: &rusqlite::Connection) -> i64 {
         .expect("a row")
 }
 
+/// [`count`] through the traced connection.
+fn count_traced(db: &tracekit_sql::rusqlite::Connection) -> i64 {
+    db.query_row(QUERY, ["apple"], |row| row.get(0))
+        .expect("a row")
+}
+
 /// The query inside a `tracing` span with the attributes tracekit-sql
 /// records.
 fn count_in_tracing_span(db: &rusqlite::Connection) -> i64 {
@@ -89,12 +95,7 @@ fn queries(c: &mut Criterion) {
     let root = tracekit::global().span("request").start();
     let scope = root.activate();
     group.bench_function("tracekit-sql, sampled", |b| {
-        b.iter(|| {
-            let n: i64 = traced
-                .query_row(QUERY, ["apple"], |row| row.get(0))
-                .expect("a row");
-            black_box(n)
-        })
+        b.iter(|| black_box(count_traced(&traced)))
     });
     drop(scope);
     drop(root);
@@ -157,10 +158,7 @@ fn sqlite_overhead_in_rounds(
             &mut || {
                 let _scope = root.activate();
                 per_query(&mut || {
-                    let n: i64 = traced
-                        .query_row(QUERY, ["apple"], |row| row.get(0))
-                        .expect("a row");
-                    black_box(n);
+                    black_box(count_traced(traced));
                 })
             },
             &mut || {

@@ -32,14 +32,15 @@ pub(crate) fn read_soon(start: *const u8, len: usize) {
 
 /// Evicts the `len` bytes at `start` from every cache level of every core
 /// (`clflushopt`), once the exporter thread has read them for the last
-/// time and before a producer writes them again. However it read them,
-/// this core's last-level cache kept the lines, and when the producer runs
-/// on another group of cores (another L3 on AMD's EPYC) each of its writes
-/// to them first waited for that copy to be given up: its calls took up to
-/// three times as long, in runs that came and went with the VM's placement
+/// time and before a producer writes them again. Without it, a producer
+/// on the other vCPU of the development VM took up to three times as long
+/// a call, in runs that came and went, and handing back only memory read
+/// more than an L3's worth ago made them go too: by all signs this core's
+/// last-level cache kept the lines, however they were read, and each
+/// first write from a core under another L3 waited for that copy
 /// (BENCHMARKS.md, session 17). Evicted, the lines come back from memory,
 /// in order, which the hardware prefetches. Does nothing where
-/// `clflushopt` is missing, and off x86-64.
+/// `clflushopt` is missing, for an empty range, and off x86-64.
 #[inline]
 pub(crate) fn let_go(start: *const u8, len: usize) {
     #[cfg(all(target_arch = "x86_64", not(miri)))]

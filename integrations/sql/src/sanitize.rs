@@ -58,7 +58,7 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
             let from = at;
             let mut p = at;
             loop {
-                p = next_stop(bytes, p);
+                p = scan(bytes, p, |byte| STOPS[usize::from(byte)]);
                 let Some(&byte) = bytes.get(p) else { break };
                 // Inside a name, a digit, a `$` or a letter that may start
                 // a boolean or `IN` is more of the name; a `(` opens a
@@ -198,12 +198,6 @@ fn sanitize_with<const SHORTCUTS: bool>(sql: &str, dialect: Dialect) -> String {
         .len();
     text.truncate(trimmed);
     text
-}
-
-/// The first byte at or after `from` that [`STOPS`] holds, or the end.
-#[inline(always)]
-fn next_stop(bytes: &[u8], from: usize) -> usize {
-    scan(bytes, from, |byte| STOPS[usize::from(byte)])
 }
 
 /// The first byte at or after `from` that `stop` accepts, or the end.
