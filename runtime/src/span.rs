@@ -362,15 +362,16 @@ impl Span {
 impl Span {
     /// A span whose state may cross threads, from the state `live` the
     /// start engine made.
-    pub(crate) fn shared(live: LiveSpan, tracer: &Tracer) -> Span {
+    /// In a spare allocation of this thread's when there is one.
+    pub(crate) fn shared(live: LiveSpan, tracer: &Tracer, stack: &mut local::Stack) -> Span {
         Span {
-            handle: SpanRef::shared(Arc::new(SharedSpan::new(
+            handle: SpanRef::shared(stack.spare_shared.share(
                 live,
                 // The installed global tracer's is looked up when the span
                 // finishes.
                 (!tracer.is_installed_global()).then(|| tracer.pipeline_handle().clone()),
                 tracer.max_tag_len(),
-            ))),
+            )),
         }
     }
 }
@@ -624,10 +625,9 @@ impl<'t> SpanBuilder<'t> {
     /// Starts the span.
     pub fn start(mut self) -> Span {
         let tracer = self.tracer;
-        match self.start.begin(tracer, |live, _| live) {
-            Some(live) => Span::shared(live, tracer),
-            None => Span::noop(),
-        }
+        self.start
+            .begin(tracer, |live, stack| Span::shared(live, tracer, stack))
+            .unwrap_or(Span::noop())
     }
 }
 

@@ -138,6 +138,72 @@ mod tests {
         drop((outer, inner));
     }
 
+    /// The address of `span`'s state, read off the stack while it is
+    /// active.
+    fn address_of(span: &crate::Span) -> Option<*const SharedSpan> {
+        let _scope = span.activate();
+        with_stack(|stack| match &stack.entries.last()?.active {
+            Active::Span(shared) => Some(Arc::as_ptr(shared)),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_finished_shared_span_lends_its_allocation_to_the_next_one() {
+        let spares = || with_stack(|stack| Some(stack.spare_shared.len())).unwrap_or(0);
+        let memory = crate::export::Memory::new();
+        let tracer = crate::Tracer::builder().exporter(memory.clone()).build();
+        let pipeline_references = Arc::strong_count(tracer.pipeline_handle());
+
+        let first = tracer.span("first").tag("k", 1).start();
+        let first_at = address_of(&first).expect("shared");
+        assert_eq!(
+            Arc::strong_count(tracer.pipeline_handle()),
+            pipeline_references + 1
+        );
+        drop(first);
+        // Kept, and holding no pipeline.
+        assert_eq!(
+            Arc::strong_count(tracer.pipeline_handle()),
+            pipeline_references
+        );
+        let kept = spares();
+        assert!(kept >= 1);
+        let second = tracer.span("second").start();
+        assert_eq!(address_of(&second), Some(first_at));
+        assert_eq!(spares(), kept - 1);
+
+        // Still referenced (here by its scope) when it finishes: not kept.
+        let third = tracer.span("third").start();
+        let scope = third.activate();
+        drop(third);
+        drop(scope);
+        assert_eq!(spares(), kept - 1);
+        drop(second);
+        assert_eq!(spares(), kept);
+
+        tracer.flush().expect("flushed");
+        let mut spans = memory.spans();
+        spans.sort_by(|a, b| a.name.cmp(&b.name));
+        let names: Vec<_> = spans.iter().map(|span| span.name.as_ref()).collect();
+        assert_eq!(names, ["first", "second", "third"]);
+        assert_eq!(spans[0].tag("k").and_then(|v| v.as_i64()), Some(1));
+        assert!(spans[1].tags.is_empty(), "nothing of the first is left");
+
+        // An unsampled span is emptied when kept: its baggage goes.
+        let unsampled = crate::Tracer::builder()
+            .sampler(crate::sampler::Sampler::Never)
+            .build();
+        let span = unsampled.span("unsampled").start();
+        span.set_baggage_item("user", "ada");
+        assert_eq!(span.baggage_item("user").as_deref(), Some("ada"));
+        let at = address_of(&span).expect("shared");
+        drop(span);
+        let next = unsampled.span("next").start();
+        assert_eq!(address_of(&next), Some(at));
+        assert_eq!(next.baggage_item("user"), None);
+    }
+
     #[test]
     fn the_short_paths_take_only_their_own_case_and_change_nothing_otherwise() {
         use crate::record::SpanKind;

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::export::raw::RawSpan;
 use crate::export::{Pipeline, Shared};
 use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::live::LiveSpan;
@@ -118,21 +119,113 @@ impl SharedSpan {
         end: u64,
         global: impl FnOnce() -> Option<&'a Arc<Shared>>,
     ) {
-        // The owner usually holds the only reference: then no lock is taken.
-        let record = match Arc::get_mut(&mut self) {
-            Some(unique) => live_of(&mut unique.state).finish(end),
-            None => self.lock().finish(end),
+        // The owner usually holds the only reference: then no lock is
+        // taken, what the span owns moves out rather than being cloned,
+        // and its allocation goes to this thread's spares.
+        let Some(unique) = Arc::get_mut(&mut self) else {
+            if let Some(record) = self.lock().finish(end) {
+                let shared = match &self.pipeline {
+                    Some(pipeline) => pipeline.shared(),
+                    None => global(),
+                };
+                submit(shared, record, None);
+            }
+            return;
         };
-        if let Some(record) = record {
-            let shared = match &self.pipeline {
-                Some(pipeline) => pipeline.shared(),
-                None => global(),
-            };
-            match shared {
-                Some(shared) => super::thread::submit(shared, record),
-                None => crate::observe::show(&record),
+        // Moved out, not cloned: a count on a line other threads share.
+        // Dropped last, after the span is buffered.
+        let pipeline = unique.pipeline.take();
+        unique.trace_state = TraceState::new();
+        let live = live_of(&mut unique.state);
+        let record = live.recording.then(|| live.finish_leaving(end));
+        if record.is_none() {
+            // Unsampled: what it holds goes now, not when it is reused.
+            *live = LiveSpan::NOOP;
+        }
+        let shared = match &pipeline {
+            Some(pipeline) => pipeline.shared(),
+            None => global(),
+        };
+        match record {
+            Some(record) => submit(shared, record, Some(self)),
+            None => super::thread::with_thread(|stack| stack.spare_shared.keep(self)),
+        }
+    }
+}
+
+/// Buffers `record` for `shared` (showing it to open test captures; with
+/// no pipeline, they alone see it), and keeps `spare` for the thread's
+/// next shared span; during thread teardown, in the stand-in stack.
+fn submit(shared: Option<&Arc<Shared>>, record: RawSpan, spare: Option<Arc<SharedSpan>>) {
+    match shared {
+        Some(shared) => super::thread::with_thread(|stack| {
+            stack.buffers.submit_built(shared, || record);
+            stack.spare_shared.keep_some(spare);
+        }),
+        None => {
+            crate::observe::show(&record);
+            if spare.is_some() {
+                super::thread::with_thread(|stack| stack.spare_shared.keep_some(spare));
             }
         }
+    }
+}
+
+/// The allocations of finished shared spans a thread keeps for its next
+/// ones: a builder's span then costs no allocation and no free, and its
+/// memory is warm. Each is the only reference to its span, emptied.
+pub(crate) struct SpareShared(Vec<Arc<SharedSpan>>);
+
+/// Spare shared spans a thread keeps at most.
+const MAX_SPARE_SHARED: usize = 64;
+
+impl SpareShared {
+    pub(crate) const fn new() -> SpareShared {
+        SpareShared(Vec::new())
+    }
+
+    /// `live` shared, in a spare allocation when there is one.
+    pub(crate) fn share(
+        &mut self,
+        live: LiveSpan,
+        pipeline: Option<Arc<Pipeline>>,
+        max_tag_len: usize,
+    ) -> Arc<SharedSpan> {
+        let span = SharedSpan::new(live, pipeline, max_tag_len);
+        match self.0.pop() {
+            Some(spare) => {
+                debug_assert_eq!(Arc::strong_count(&spare), 1);
+                // SAFETY: a spare is the only reference to its span: it
+                // was when kept (`Arc::get_mut` said so), and nothing can
+                // make another from it since, as no `Weak` of a shared
+                // span is ever made. So it may be written as if owned
+                // (`Arc::get_mut` would say the same at the cost of an
+                // atomic read-modify-write).
+                unsafe { *Arc::as_ptr(&spare).cast_mut() = span };
+                spare
+            }
+            None => Arc::new(span),
+        }
+    }
+
+    /// Keeps `spare`, which [`finish_at_stamp`](SharedSpan::finish_at_stamp)
+    /// emptied, if there is room.
+    fn keep(&mut self, spare: Arc<SharedSpan>) {
+        if self.0.len() < MAX_SPARE_SHARED {
+            self.0.push(spare);
+        }
+    }
+
+    #[inline]
+    fn keep_some(&mut self, spare: Option<Arc<SharedSpan>>) {
+        if let Some(spare) = spare {
+            self.keep(spare);
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::cells::{LENT, LENT_ID, new_block, set_top_is_unsampled};
 use super::lanes::Buffers;
-use super::shared::{LocalParent, SharedSpan};
+use super::shared::{LocalParent, SharedSpan, SpareShared};
 use crate::export::Shared;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
@@ -134,6 +134,8 @@ pub(crate) struct Stack {
         reason = "a box moves whole between a future and this pool, never its contents"
     )]
     spare_live: Vec<Box<LiveSpan>>,
+    /// Allocations of finished shared spans, kept for reuse.
+    pub(crate) spare_shared: SpareShared,
 }
 
 impl Stack {
@@ -144,6 +146,7 @@ impl Stack {
             next_entry: 0,
             buffers: Buffers::new(),
             spare_live: Vec::new(),
+            spare_shared: SpareShared::new(),
         }
     }
 

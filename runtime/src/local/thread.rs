@@ -10,7 +10,6 @@ use super::SharedSpan;
 use super::cells::LENT;
 use super::stack::{Active, Stack};
 use crate::export::Shared;
-use crate::export::raw::RawSpan;
 use crate::identity::{SpanId, TraceId};
 use crate::live::LiveSpan;
 
@@ -198,10 +197,4 @@ pub(crate) fn new_span_id() -> SpanId {
 /// A new trace id, outside a visit of the thread's state.
 pub(crate) fn new_trace_id() -> TraceId {
     with_thread(Stack::trace_id)
-}
-
-/// Buffers a finished span of this thread (showing it to open test
-/// captures); during thread teardown, in the stand-in stack's lanes.
-pub(crate) fn submit(shared: &Arc<Shared>, span: RawSpan) {
-    with_thread(|stack| stack.buffers.submit_built(shared, || span));
 }
