@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::ops::Deref;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
@@ -15,7 +14,7 @@ use crate::clock;
 use crate::extra::Extra;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
-use crate::local::{self, Parent, SharedSpan};
+use crate::local::{self, Parent, SharedRef};
 use crate::parent::AsParent;
 use crate::record::{LogRecord, SpanKind};
 use crate::scope::Scope;
@@ -42,7 +41,7 @@ enum Repr {
     /// No tracer: nothing to record.
     Noop,
     /// State behind a lock; may be used from any thread.
-    Shared(Arc<SharedSpan>),
+    Shared(SharedRef),
     /// State inline in this thread's scope stack, under this entry id.
     Local(u64),
 }
@@ -276,7 +275,7 @@ impl SpanRef {
         &NOOP
     }
 
-    pub(crate) fn shared(shared: Arc<SharedSpan>) -> SpanRef {
+    pub(crate) fn shared(shared: SharedRef) -> SpanRef {
         SpanRef {
             repr: Repr::Shared(shared),
         }

@@ -40,7 +40,7 @@ mod thread;
 
 pub(crate) use cells::{next_entry_id, top_is_unsampled};
 pub(crate) use lend::{Lent, Sink, lend};
-pub(crate) use shared::{LocalParent, SharedSpan};
+pub(crate) use shared::{LocalParent, SharedRef};
 pub(crate) use stack::{Active, Stack};
 pub(crate) use start::Starter;
 pub use start::{Parent, References};
@@ -52,6 +52,7 @@ pub(crate) use thread::{
 #[cfg(test)]
 mod tests {
     use super::cells::LENT;
+    use super::shared::SharedSpan;
     use super::thread::with_stack;
     use super::*;
     use crate::active::with_active_span;
@@ -143,7 +144,7 @@ mod tests {
     fn address_of(span: &crate::Span) -> Option<*const SharedSpan> {
         let _scope = span.activate();
         with_stack(|stack| match &stack.entries.last()?.active {
-            Active::Span(shared) => Some(Arc::as_ptr(shared)),
+            Active::Span(shared) => Some(shared.as_ptr()),
             _ => None,
         })
     }
@@ -182,13 +183,29 @@ mod tests {
         drop(second);
         assert_eq!(spares(), kept);
 
+        // Active on another thread, which tags it and lets go of it: its
+        // finish here owns it again, and sees the tag.
+        let fourth = tracer.span("fourth").start();
+        std::thread::scope(|threads| {
+            threads.spawn(|| {
+                let _scope = fourth.activate();
+                crate::active::with_active_span(|span| span.set_tag("elsewhere", true));
+            });
+        });
+        drop(fourth);
+        assert_eq!(spares(), kept);
+
         tracer.flush().expect("flushed");
         let mut spans = memory.spans();
         spans.sort_by(|a, b| a.name.cmp(&b.name));
         let names: Vec<_> = spans.iter().map(|span| span.name.as_ref()).collect();
-        assert_eq!(names, ["first", "second", "third"]);
+        assert_eq!(names, ["first", "fourth", "second", "third"]);
         assert_eq!(spans[0].tag("k").and_then(|v| v.as_i64()), Some(1));
-        assert!(spans[1].tags.is_empty(), "nothing of the first is left");
+        assert_eq!(
+            spans[1].tag("elsewhere").and_then(|v| v.as_bool()),
+            Some(true)
+        );
+        assert!(spans[2].tags.is_empty(), "nothing of the first is left");
 
         // An unsampled span is emptied when kept: its baggage goes.
         let unsampled = crate::Tracer::builder()

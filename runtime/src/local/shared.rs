@@ -4,7 +4,7 @@
 //!
 //! [`Span`]: crate::Span
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::export::raw::RawSpan;
@@ -36,11 +36,7 @@ pub(crate) struct SharedSpan {
 
 impl SharedSpan {
     /// Shares `live`, the state the start engine made.
-    pub(crate) fn new(
-        live: LiveSpan,
-        pipeline: Option<Arc<Pipeline>>,
-        max_tag_len: usize,
-    ) -> SharedSpan {
+    fn new(live: LiveSpan, pipeline: Option<Arc<Pipeline>>, max_tag_len: usize) -> SharedSpan {
         SharedSpan {
             trace_id: live.trace_id,
             span_id: live.span_id,
@@ -111,18 +107,57 @@ impl SharedSpan {
     fn locked_baggage(&self) -> Baggage {
         self.lock().baggage.clone()
     }
+}
+
+/// A reference to a shared span: an `Arc` that never leaves this type, so
+/// no `Weak` of a shared span is ever made, and one strong reference is
+/// then the only way to its span (which [`unique`](Self::unique) tests
+/// with a load, where `Arc::get_mut` takes an atomic read-modify-write).
+#[derive(Clone)]
+pub(crate) struct SharedRef(Arc<SharedSpan>);
+
+impl std::ops::Deref for SharedRef {
+    type Target = SharedSpan;
+
+    #[inline(always)]
+    fn deref(&self) -> &SharedSpan {
+        &self.0
+    }
+}
+
+impl SharedRef {
+    #[cfg(test)]
+    pub(crate) fn as_ptr(&self) -> *const SharedSpan {
+        Arc::as_ptr(&self.0)
+    }
+
+    /// The span, owned, when this is its only reference.
+    #[inline]
+    fn unique(&mut self) -> Option<&mut SharedSpan> {
+        if Arc::strong_count(&self.0) != 1 {
+            return None;
+        }
+        // What the threads that dropped the other references did to the
+        // span (their drop is a release) happened before what follows.
+        fence(Ordering::Acquire);
+        // SAFETY: this is the one strong reference, and there is no `Weak`
+        // (none can be made: the `Arc` is private to this type), so nothing
+        // else reaches the span and no other reference can appear while
+        // the borrow of `self` lasts.
+        Some(unsafe { &mut *Arc::as_ptr(&self.0).cast_mut() })
+    }
 
     /// Finishes the span at `end`; `global` gives the global tracer's
     /// pipeline, for a span of that tracer.
     pub(crate) fn finish_at_stamp<'a>(
-        mut self: Arc<Self>,
+        mut self,
         end: u64,
         global: impl FnOnce() -> Option<&'a Arc<Shared>>,
     ) {
         // The owner usually holds the only reference: then no lock is
         // taken, what the span owns moves out rather than being cloned,
         // and its allocation goes to this thread's spares.
-        let Some(unique) = Arc::get_mut(&mut self) else {
+        let Some(unique) = self.unique() else {
             if let Some(record) = self.lock().finish(end) {
                 let shared = match &self.pipeline {
                     Some(pipeline) => pipeline.shared(),
@@ -156,7 +191,7 @@ impl SharedSpan {
 /// Buffers `record` for `shared` (showing it to open test captures; with
 /// no pipeline, they alone see it), and keeps `spare` for the thread's
 /// next shared span; during thread teardown, in the stand-in stack.
-fn submit(shared: Option<&Arc<Shared>>, record: RawSpan, spare: Option<Arc<SharedSpan>>) {
+fn submit(shared: Option<&Arc<Shared>>, record: RawSpan, spare: Option<SharedRef>) {
     match shared {
         Some(shared) => super::thread::with_thread(|stack| {
             stack.buffers.submit_built(shared, || record);
@@ -174,7 +209,7 @@ fn submit(shared: Option<&Arc<Shared>>, record: RawSpan, spare: Option<Arc<Share
 /// The allocations of finished shared spans a thread keeps for its next
 /// ones: a builder's span then costs no allocation and no free, and its
 /// memory is warm. Each is the only reference to its span, emptied.
-pub(crate) struct SpareShared(Vec<Arc<SharedSpan>>);
+pub(crate) struct SpareShared(Vec<SharedRef>);
 
 /// Spare shared spans a thread keeps at most.
 const MAX_SPARE_SHARED: usize = 64;
@@ -190,34 +225,27 @@ impl SpareShared {
         live: LiveSpan,
         pipeline: Option<Arc<Pipeline>>,
         max_tag_len: usize,
-    ) -> Arc<SharedSpan> {
+    ) -> SharedRef {
         let span = SharedSpan::new(live, pipeline, max_tag_len);
-        match self.0.pop() {
-            Some(spare) => {
-                debug_assert_eq!(Arc::strong_count(&spare), 1);
-                // SAFETY: a spare is the only reference to its span: it
-                // was when kept (`Arc::get_mut` said so), and nothing can
-                // make another from it since, as no `Weak` of a shared
-                // span is ever made. So it may be written as if owned
-                // (`Arc::get_mut` would say the same at the cost of an
-                // atomic read-modify-write).
-                unsafe { *Arc::as_ptr(&spare).cast_mut() = span };
-                spare
-            }
-            None => Arc::new(span),
+        if let Some(mut spare) = self.0.pop()
+            && let Some(unique) = spare.unique()
+        {
+            *unique = span;
+            return spare;
         }
+        SharedRef(Arc::new(span))
     }
 
-    /// Keeps `spare`, which [`finish_at_stamp`](SharedSpan::finish_at_stamp)
+    /// Keeps `spare`, which [`finish_at_stamp`](SharedRef::finish_at_stamp)
     /// emptied, if there is room.
-    fn keep(&mut self, spare: Arc<SharedSpan>) {
+    fn keep(&mut self, spare: SharedRef) {
         if self.0.len() < MAX_SPARE_SHARED {
             self.0.push(spare);
         }
     }
 
     #[inline]
-    fn keep_some(&mut self, spare: Option<Arc<SharedSpan>>) {
+    fn keep_some(&mut self, spare: Option<SharedRef>) {
         if let Some(spare) = spare {
             self.keep(spare);
         }

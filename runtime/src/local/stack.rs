@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::cells::{LENT, LENT_ID, new_block, set_top_is_unsampled};
 use super::lanes::Buffers;
-use super::shared::{LocalParent, SharedSpan, SpareShared};
+use super::shared::{LocalParent, SharedRef, SpareShared};
 use crate::export::Shared;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
@@ -19,7 +19,7 @@ use crate::sampler::Sampler;
 #[repr(u8)]
 pub(crate) enum Active {
     /// A span whose state is shared (it may be active on several threads).
-    Span(Arc<SharedSpan>),
+    Span(SharedRef),
     /// The span of a traced synchronous call, kept here until it finishes.
     Local(LiveSpan),
     /// The span of a traced async call, from its start until its future
@@ -424,7 +424,7 @@ impl Stack {
     /// back, for the caller to release once the stack is no longer
     /// borrowed (its drop may reach this stack).
     #[inline]
-    pub(super) fn remove(&mut self, position: usize) -> Option<Arc<SharedSpan>> {
+    pub(super) fn remove(&mut self, position: usize) -> Option<SharedRef> {
         if position + 1 != self.entries.len() {
             let entry = self.entries.remove(position);
             self.top_changed();

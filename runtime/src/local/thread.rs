@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use super::SharedSpan;
+use super::SharedRef;
 use super::cells::LENT;
 use super::stack::{Active, Stack};
 use crate::export::Shared;
@@ -154,7 +154,7 @@ pub(crate) fn enter(active: Active) -> u64 {
 /// Makes a shared span active (each poll of a traced future does): the
 /// entry is built here, in place, rather than passed in whole.
 #[inline]
-pub(crate) fn enter_span(span: &Arc<SharedSpan>) -> u64 {
+pub(crate) fn enter_span(span: &SharedRef) -> u64 {
     with_stack(|stack| Some(stack.push(Active::Span(span.clone())))).unwrap_or(0)
 }
 
@@ -171,7 +171,7 @@ pub(crate) fn leave(id: u64) {
 /// The active span of this thread, when it lives in this process.
 pub(crate) enum ActiveSpan {
     /// A shared span.
-    Shared(Arc<SharedSpan>),
+    Shared(SharedRef),
     /// A span on the stack, under this entry id.
     Local(u64),
 }
