@@ -9,7 +9,8 @@
 //! The rules it keeps:
 //!
 //! - **One thread-local for the engine.** `STACK` holds the scope stack,
-//!   the lanes, the id generator and the spare async boxes, so a span
+//!   the lanes, the id generator and the spare span allocations (async
+//!   boxes, shared spans), so a span
 //!   visits one thread-local to start and one to finish. Beside it, plain
 //!   cells with no destructor ([`cells`]: the "top is unsampled" flag,
 //!   `LENT` and `LENT_ID`, the next entry id of the ids drawn outside a
