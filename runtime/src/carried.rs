@@ -75,8 +75,15 @@ impl SpanBuilder<'_> {
     /// shared allocation.
     pub fn start_carried(mut self) -> CarriedSpan {
         let tracer = self.tracer;
-        // Boxed in the box of an earlier span when this thread has one.
-        let live = self.start.begin(tracer, |live, stack| stack.boxed(live));
+        let starter = tracer.starter();
+        // Written into the box of an earlier span when this thread has one.
+        let live = starter.enabled.then(|| {
+            local::with_thread(|stack| {
+                let mut live = stack.spare_box();
+                self.start.begin_into(starter, stack, &mut live);
+                live
+            })
+        });
         CarriedSpan::new(live, tracer)
     }
 }

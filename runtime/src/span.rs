@@ -361,16 +361,25 @@ impl Span {
 impl Span {
     /// A span whose state may cross threads, from the state `live` the
     /// start engine made.
-    /// In a spare allocation of this thread's when there is one.
-    pub(crate) fn shared(live: LiveSpan, tracer: &Tracer, stack: &mut local::Stack) -> Span {
+    /// Starts the span `start` describes, written where it will live: in
+    /// a spare allocation of this thread's when there is one.
+    fn shared(start: &mut SpanStart, tracer: &Tracer) -> Span {
+        let starter = tracer.starter();
+        if !starter.enabled {
+            return Span::noop();
+        }
+        // The installed global tracer's is looked up when the span
+        // finishes.
+        let pipeline = (!tracer.is_installed_global()).then(|| tracer.pipeline_handle().clone());
+        let shared = local::with_thread(|stack| {
+            let mut shared = stack.spare_shared.take();
+            shared.start_with(pipeline, tracer.max_tag_len(), |live| {
+                start.begin_into(starter, stack, live);
+            });
+            shared
+        });
         Span {
-            handle: SpanRef::shared(stack.spare_shared.share(
-                live,
-                // The installed global tracer's is looked up when the span
-                // finishes.
-                (!tracer.is_installed_global()).then(|| tracer.pipeline_handle().clone()),
-                tracer.max_tag_len(),
-            )),
+            handle: SpanRef::shared(shared),
         }
     }
 }
@@ -623,36 +632,32 @@ impl<'t> SpanBuilder<'t> {
 
     /// Starts the span.
     pub fn start(mut self) -> Span {
-        let tracer = self.tracer;
-        self.start
-            .begin(tracer, |live, stack| Span::shared(live, tracer, stack))
-            .unwrap_or(Span::noop())
+        Span::shared(&mut self.start, self.tracer)
     }
 }
 
 impl SpanStart {
-    /// Starts the span these settings describe with `tracer`, on this
-    /// thread's stack (for its parent, ids and sampling), and hands it to
-    /// `place` with the stack: `None` when the tracer records nothing. By
-    /// reference: the settings are read where they are, not copied.
+    /// Starts the span these settings describe with `starter`, on
+    /// `stack` (for its parent, ids and sampling), written into `live`,
+    /// an emptied span where it will live: `false`, and `live` untouched,
+    /// when the tracer records nothing. By reference: the settings are
+    /// read where they are, not copied.
     #[inline]
-    pub(crate) fn begin<R>(
+    pub(crate) fn begin_into(
         &mut self,
-        tracer: &Tracer,
-        place: impl FnOnce(LiveSpan, &mut local::Stack) -> R,
-    ) -> Option<R> {
-        let starter = tracer.starter();
-        local::with_thread(|stack| {
-            let live = starter.begin_built(
-                std::mem::take(&mut self.name),
-                self.kind,
-                std::mem::take(&mut self.parent),
-                self.extra.take(),
-                self.start,
-                stack,
-            )?;
-            Some(place(live, stack))
-        })
+        starter: &local::Starter,
+        stack: &mut local::Stack,
+        live: &mut LiveSpan,
+    ) -> bool {
+        starter.begin_built_into(
+            std::mem::take(&mut self.name),
+            self.kind,
+            std::mem::take(&mut self.parent),
+            self.extra.take(),
+            self.start,
+            stack,
+            live,
+        )
     }
 }
 

@@ -35,19 +35,33 @@ pub(crate) struct SharedSpan {
 }
 
 impl SharedSpan {
-    /// Shares `live`, the state the start engine made.
-    fn new(live: LiveSpan, pipeline: Option<Arc<Pipeline>>, max_tag_len: usize) -> SharedSpan {
+    /// A span with nothing in it yet, for the start engine to write into.
+    fn empty() -> SharedSpan {
         SharedSpan {
-            trace_id: live.trace_id,
-            span_id: live.span_id,
-            sampled: live.sampled,
-            random_trace_id: live.random_trace_id,
-            has_baggage: AtomicBool::new(!live.baggage.is_empty()),
-            trace_state: live.trace_state.clone(),
-            pipeline,
-            max_tag_len,
-            state: Mutex::new(live),
+            trace_id: TraceId::INVALID,
+            span_id: SpanId::PLACEHOLDER,
+            sampled: false,
+            random_trace_id: false,
+            has_baggage: AtomicBool::new(false),
+            trace_state: TraceState::new(),
+            pipeline: None,
+            max_tag_len: 0,
+            state: Mutex::new(LiveSpan::NOOP),
         }
+    }
+
+    /// Copies out of the state the start engine wrote what is read
+    /// without the lock, and takes the tracer's settings.
+    fn started(&mut self, pipeline: Option<Arc<Pipeline>>, max_tag_len: usize) {
+        let live = live_of(&mut self.state);
+        self.trace_id = live.trace_id;
+        self.span_id = live.span_id;
+        self.sampled = live.sampled;
+        self.random_trace_id = live.random_trace_id;
+        *self.has_baggage.get_mut() = !live.baggage.is_empty();
+        self.trace_state = live.trace_state.clone();
+        self.pipeline = pipeline;
+        self.max_tag_len = max_tag_len;
     }
 
     pub(crate) fn trace_id(&self) -> TraceId {
@@ -147,6 +161,26 @@ impl SharedRef {
         Some(unsafe { &mut *Arc::as_ptr(&self.0).cast_mut() })
     }
 
+    /// Starts a span in this allocation (a spare or a new one, which no
+    /// other reference reaches): `write` writes its state in place, and
+    /// the span takes the tracer's `pipeline` and `max_tag_len`.
+    pub(crate) fn start_with(
+        &mut self,
+        pipeline: Option<Arc<Pipeline>>,
+        max_tag_len: usize,
+        write: impl FnOnce(&mut LiveSpan),
+    ) {
+        if self.unique().is_none() {
+            // Never so: a spare, like a new span, is its only reference.
+            // Were it so, the span would take a new allocation.
+            *self = SharedRef(Arc::new(SharedSpan::empty()));
+        }
+        if let Some(owned) = self.unique() {
+            write(live_of(&mut owned.state));
+            owned.started(pipeline, max_tag_len);
+        }
+    }
+
     /// Finishes the span at `end`; `global` gives the global tracer's
     /// pipeline, for a span of that tracer.
     pub(crate) fn finish_at_stamp<'a>(
@@ -219,21 +253,12 @@ impl SpareShared {
         SpareShared(Vec::new())
     }
 
-    /// `live` shared, in a spare allocation when there is one.
-    pub(crate) fn share(
-        &mut self,
-        live: LiveSpan,
-        pipeline: Option<Arc<Pipeline>>,
-        max_tag_len: usize,
-    ) -> SharedRef {
-        let span = SharedSpan::new(live, pipeline, max_tag_len);
-        if let Some(mut spare) = self.0.pop()
-            && let Some(unique) = spare.unique()
-        {
-            *unique = span;
-            return spare;
-        }
-        SharedRef(Arc::new(span))
+    /// An allocation to start a shared span in (see
+    /// [`SharedRef::start_with`]): a spare when there is one.
+    pub(crate) fn take(&mut self) -> SharedRef {
+        self.0
+            .pop()
+            .unwrap_or_else(|| SharedRef(Arc::new(SharedSpan::empty())))
     }
 
     /// Keeps `spare`, which [`finish_at_stamp`](SharedRef::finish_at_stamp)

@@ -317,23 +317,19 @@ impl Stack {
         &mut self,
         start: impl FnOnce(&mut Stack, &mut LiveSpan),
     ) -> (u64, bool) {
-        let mut live = match self.spare_live.pop() {
-            Some(spare) => spare,
-            None => Box::new(LiveSpan::NOOP),
-        };
+        let mut live = self.spare_box();
         start(self, &mut live);
         let sampled = live.sampled;
         (self.push(Active::Carried(Some(live))), sampled)
     }
 
-    /// `live` in a box: one of an earlier span when there is one.
-    pub(crate) fn boxed(&mut self, live: LiveSpan) -> Box<LiveSpan> {
+    /// A box holding an emptied span, to start one in: one of an earlier
+    /// span when there is one.
+    #[inline(always)]
+    pub(crate) fn spare_box(&mut self) -> Box<LiveSpan> {
         match self.spare_live.pop() {
-            Some(mut spare) => {
-                *spare = live;
-                spare
-            }
-            None => Box::new(live),
+            Some(spare) => spare,
+            None => Box::new(LiveSpan::NOOP),
         }
     }
 

@@ -123,10 +123,16 @@ impl Starter {
         }
     }
 
-    /// Starts a span from a builder's settings; `None` when the tracer
-    /// records nothing. `extra` holds the builder's tags, each already cut
-    /// to the tracer's limit; unsampled, its box goes back to the pool.
-    pub(crate) fn begin_built(
+    /// Starts a span from a builder's settings, written into `live` (an
+    /// emptied span, in the allocation it will live in) when the tracer
+    /// records: `false`, and `live` untouched, when it does not. `extra`
+    /// holds the builder's tags, each already cut to the tracer's limit;
+    /// unsampled, its box goes back to the pool.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the settings of a builder, each moved once into its field"
+    )]
+    pub(crate) fn begin_built_into(
         &self,
         name: Cow<'static, str>,
         kind: SpanKind,
@@ -134,9 +140,10 @@ impl Starter {
         extra: Option<Box<Extra>>,
         start: Option<u64>,
         stack: &mut Stack,
-    ) -> Option<LiveSpan> {
+        live: &mut LiveSpan,
+    ) -> bool {
         if !self.enabled {
-            return None;
+            return false;
         }
         let mut extra = extra;
         // A child of a span of this process reads its parent in place,
@@ -146,20 +153,26 @@ impl Starter {
             Parent::Active => stack.active_parent(),
             Parent::Of(_) => None,
         };
-        let live = match local_parent {
-            Some(local_parent) => {
-                self.begin_built_under(local_parent, name, kind, || extra.take(), start, stack)
-            }
+        match local_parent {
+            Some(local_parent) => self.begin_built_under_into(
+                local_parent,
+                name,
+                kind,
+                || extra.take(),
+                start,
+                stack,
+                live,
+            ),
             None => {
                 let parent = parent.resolve(stack);
-                self.begin(name, kind, parent, || extra.take(), start, stack)
+                *live = self.begin(name, kind, parent, || extra.take(), start, stack);
             }
-        };
+        }
         if let Some(unused) = extra {
             // Not sampled: the box goes back to the pool, emptied.
             unused.emptied().give_back();
         }
-        Some(live)
+        true
     }
 
     /// Starts the span of a traced call on this thread's scope
@@ -304,6 +317,35 @@ impl Starter {
         stack: &mut Stack,
         live: &mut LiveSpan,
     ) {
+        self.begin_built_under_into(
+            parent,
+            Cow::Borrowed(name),
+            kind,
+            || None,
+            None,
+            stack,
+            live,
+        );
+    }
+
+    /// [`begin_built_under`](Self::begin_built_under), written field by
+    /// field into `live`, as [`begin_under_into`](Self::begin_under_into)
+    /// does.
+    #[inline(always)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the settings of a builder, each moved once into its field"
+    )]
+    fn begin_built_under_into(
+        &self,
+        parent: LocalParent,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        extra: impl FnOnce() -> Option<Box<Extra>>,
+        start_at: Option<u64>,
+        stack: &mut Stack,
+        live: &mut LiveSpan,
+    ) {
         // Every field named: one added later must be written here too.
         let LiveSpan {
             trace_id,
@@ -313,7 +355,7 @@ impl Starter {
             name: span_name,
             baggage,
             trace_state,
-            extra,
+            extra: span_extra,
             kind: span_kind,
             sampled,
             random_trace_id,
@@ -324,16 +366,17 @@ impl Starter {
         *span_id = id;
         *trace_id = parent.trace_id;
         *parent_id = Some(parent.span_id);
-        *span_name = Cow::Borrowed(name);
+        *span_name = name;
         *baggage = parent.baggage;
         *trace_state = parent.trace_state;
-        *extra = None;
+        *span_extra = if sampling { extra() } else { None };
         *span_kind = kind;
         *sampled = sampling;
         *random_trace_id = parent.random_trace_id;
         *recording = sampling;
         *parent_is_remote = false;
-        *start = clock::now_if(sampling);
+        // Read last, so the span's time leaves out the tracer's work.
+        *start = start_at.unwrap_or_else(|| clock::now_if(sampling));
     }
 
     /// A traced call with `root`, `child_of` or `follows_from`.
