@@ -11,7 +11,7 @@ use crate::export::Shared;
 use crate::identity::{SpanContext, SpanId, TraceId};
 use crate::live::LiveSpan;
 use crate::local;
-use crate::span::{SpanBuilder, SpanRef};
+use crate::span::{SpanBuilder, SpanRef, SpanStart};
 use crate::tag::TagValue;
 use crate::tags::Tags;
 use crate::tracer::{GlobalSink, Tracer, global};
@@ -73,22 +73,29 @@ impl SpanBuilder<'_> {
     /// Starts the span as a [`CarriedSpan`]: owned by one future or body at
     /// a time, made active for each of its polls, with no lock and no
     /// shared allocation.
+    // Inline, so the caller's builder is read where it is, not copied into
+    // an argument first.
+    #[inline]
     pub fn start_carried(mut self) -> CarriedSpan {
-        let tracer = self.tracer;
+        CarriedSpan::start(&mut self.start, self.tracer)
+    }
+}
+
+impl CarriedSpan {
+    /// Starts the span `start` describes, written into the box of an
+    /// earlier span when this thread has one.
+    fn start(start: &mut SpanStart, tracer: &Tracer) -> CarriedSpan {
         let starter = tracer.starter();
-        // Written into the box of an earlier span when this thread has one.
         let live = starter.enabled.then(|| {
             local::with_thread(|stack| {
                 let mut live = stack.spare_box();
-                self.start.begin_into(starter, stack, &mut live);
+                start.begin_into(starter, stack, &mut live);
                 live
             })
         });
         CarriedSpan::new(live, tracer)
     }
-}
 
-impl CarriedSpan {
     /// A span that records nothing and has no context.
     pub const fn noop() -> CarriedSpan {
         CarriedSpan {

@@ -472,6 +472,8 @@ pub struct SpanBuilder<'t> {
 
 impl<'t> SpanBuilder<'t> {
     /// A builder for a span named `name`, cut to the tracer's limit.
+    /// Inline, so the builder is written where its caller keeps it.
+    #[inline]
     pub(crate) fn new(tracer: &'t Tracer, name: Cow<'static, str>) -> Self {
         let limit = tracer.max_tag_len();
         SpanBuilder {
@@ -631,6 +633,10 @@ impl<'t> SpanBuilder<'t> {
     }
 
     /// Starts the span.
+    // Inline, so the caller's builder is read where it is, not copied into
+    // an argument first (a copy of what was just written, field by field,
+    // which stalls store forwarding).
+    #[inline]
     pub fn start(mut self) -> Span {
         Span::shared(&mut self.start, self.tracer)
     }
