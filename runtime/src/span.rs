@@ -359,10 +359,9 @@ impl Span {
 }
 
 impl Span {
-    /// A span whose state may cross threads, from the state `live` the
-    /// start engine made.
-    /// Starts the span `start` describes, written where it will live: in
-    /// a spare allocation of this thread's when there is one.
+    /// Starts the span `start` describes, whose state may cross threads,
+    /// written where it will live: in a spare allocation of this thread's
+    /// when there is one.
     fn shared(start: &mut SpanStart, tracer: &Tracer) -> Span {
         let starter = tracer.starter();
         if !starter.enabled {
