@@ -1,5 +1,5 @@
 //! The batch pipeline's shared state: each thread writes finished spans
-//! into its lane ([`local`](super::local)), full chunks move into one
+//! into its lane ([`local`](crate::local)), full chunks move into one
 //! bounded queue, and one exporter thread ([`worker`](super::worker))
 //! drains the queue in batches and, every schedule delay, takes what the
 //! lanes published meanwhile, so no finished span waits on what its thread

@@ -1,6 +1,6 @@
 //! The per-thread engine, and nothing else reaches inside it: each thread's
 //! scope stack ([`stack`]), the thread-locals and the ways in ([`thread`]),
-//! how a span starts on the stack ([`start`]), the async loan ([`lend`]),
+//! how a span starts on the stack ([`start`]), the async loan ([`lend`](mod@lend)),
 //! the thread's lanes to the export pipelines ([`lanes`]), its pool of tag
 //! boxes ([`extras`]) and its id generator ([`ids`]); and the state of a
 //! span shared across threads ([`shared`]), which the stack holds while

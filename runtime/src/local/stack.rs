@@ -23,7 +23,7 @@ pub(crate) enum Active {
     /// The span of a traced synchronous call, kept here until it finishes.
     Local(LiveSpan),
     /// The span of a traced async call, from its start until its future
-    /// takes it, and then during a poll that needed it here (see [`lend`]):
+    /// takes it, and then during a poll that needed it here (see [`lend`](fn@super::lend)):
     /// boxed, as it moves in and out (a pointer moves, not the state).
     /// `None` once taken back, for the moment before the entry goes.
     Carried(Option<Box<LiveSpan>>),
@@ -406,7 +406,7 @@ impl Stack {
         self.top_changed();
     }
 
-    /// Keeps [`top_is_unsampled`] true to the new top.
+    /// Keeps [`top_is_unsampled`](super::top_is_unsampled) true to the new top.
     #[inline]
     pub(super) fn top_changed(&self) {
         set_top_is_unsampled(

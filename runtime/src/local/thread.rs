@@ -27,7 +27,7 @@ thread_local! {
 /// [`with_teardown_stack`]). No user code runs while the stack is
 /// borrowed, so the borrow cannot fail for any other reason.
 ///
-/// A span lent by a poll (see [`lend`]) is pushed first, so `f` sees the
+/// A span lent by a poll (see [`lend`](fn@super::lend)) is pushed first, so `f` sees the
 /// stack as it would be had the span been pushed at the poll's start.
 #[inline]
 pub(super) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {

@@ -39,7 +39,7 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Starts spans and sends finished ones to its exporters. Cheap to clone.
 ///
 /// Most programs install one tracer for the whole process
-/// ([`TracerBuilder::install`], or `tracekit::init`) and reach it with [`global`];
+/// ([`TracerBuilder::install`], or `tracekit::init`) and reach it with [`global`](fn@global);
 /// `#[traced]` always uses the global tracer.
 ///
 /// ```
@@ -78,7 +78,7 @@ impl Tracer {
         TracerBuilder::default()
     }
 
-    /// A tracer that records nothing; what [`global`] returns before a
+    /// A tracer that records nothing; what [`global`](fn@global) returns before a
     /// tracer is installed.
     fn disabled() -> Tracer {
         Tracer {
@@ -108,7 +108,7 @@ impl Tracer {
     }
 
     /// Whether this tracer records anything (false for the placeholder
-    /// [`global`] returns when no tracer is installed).
+    /// [`global`](fn@global) returns when no tracer is installed).
     pub fn is_enabled(&self) -> bool {
         self.inner.starter.enabled
     }
