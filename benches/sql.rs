@@ -204,6 +204,33 @@ async fn pg_count(client: &tokio_postgres::Client) -> i32 {
     row.get(0)
 }
 
+async fn pg_count_traced(client: &tracekit_sql::tokio_postgres::Client) -> i32 {
+    let row = client
+        .query_one(PG_QUERY, &[&"apple"])
+        .await
+        .expect("a row");
+    row.get(0)
+}
+
+/// The query inside a `tracing` span with the attributes tracekit-sql
+/// records.
+fn pg_count_in_tracing_span(
+    runtime: &tokio::runtime::Runtime,
+    client: &tokio_postgres::Client,
+) -> i32 {
+    let span = tracing::info_span!(
+        "SELECT stock",
+        otel.kind = "client",
+        db.system.name = "postgresql",
+        db.operation.name = "SELECT",
+        db.collection.name = "stock",
+        db.query.summary = "SELECT stock",
+        db.query.text = PG_QUERY,
+    );
+    let _entered = span.enter();
+    runtime.block_on(pg_count(client))
+}
+
 /// The same three on a PostgreSQL server on loopback, timed by the CPU
 /// time of this process (every thread, the exporter's included): the
 /// round trip, waited for, is left out, and its noise (a few µs from run
@@ -245,15 +272,7 @@ fn postgres_queries(c: &mut Criterion, exported: &CountingExporter) {
     let root = tracekit::global().span("request").start();
     let scope = root.activate();
     group.bench_function("tracekit-sql, sampled", |b| {
-        on_cpu(b, || {
-            runtime.block_on(async {
-                let row = traced
-                    .query_one(PG_QUERY, &[&"apple"])
-                    .await
-                    .expect("a row");
-                black_box(row.get::<_, i32>(0))
-            })
-        })
+        on_cpu(b, || black_box(runtime.block_on(pg_count_traced(&traced))))
     });
     drop(scope);
     drop(root);
@@ -265,23 +284,63 @@ fn postgres_queries(c: &mut Criterion, exported: &CountingExporter) {
         let request = tracing::info_span!("request");
         let _entered = request.enter();
         group.bench_function("tracing + opentelemetry span, same attributes", |b| {
-            on_cpu(b, || {
-                let span = tracing::info_span!(
-                    "SELECT stock",
-                    otel.kind = "client",
-                    db.system.name = "postgresql",
-                    db.operation.name = "SELECT",
-                    db.collection.name = "stock",
-                    db.query.summary = "SELECT stock",
-                    db.query.text = PG_QUERY,
-                );
-                let _entered = span.enter();
-                black_box(runtime.block_on(pg_count(plain)))
-            })
+            on_cpu(b, || black_box(pg_count_in_tracing_span(&runtime, plain)))
         });
     });
     assert!(otel.0.load(Ordering::Relaxed) > 0);
     group.finish();
+    postgres_overhead_in_rounds(&runtime, plain, &traced);
+}
+
+/// The overheads on PostgreSQL again, the three cases of
+/// [`postgres_queries`] in alternating rounds, each timed by the CPU time
+/// of this process per query: criterion runs them one after the other,
+/// and the process's CPU per query drifts by more than a span costs
+/// between them.
+fn postgres_overhead_in_rounds(
+    runtime: &tokio::runtime::Runtime,
+    plain: &tokio_postgres::Client,
+    traced: &tracekit_sql::tokio_postgres::Client,
+) {
+    const QUERIES: u32 = 400;
+    let per_query = |run: &mut dyn FnMut()| {
+        let before = process_cpu_nanos();
+        for _ in 0..QUERIES {
+            run();
+        }
+        (process_cpu_nanos() - before) as f64 / f64::from(QUERIES)
+    };
+    let root = tracekit::global().span("request").start();
+    let (subscriber, _otel) = otel_subscriber();
+    let dispatch = tracing::Dispatch::new(subscriber);
+    let table = rounds::time_in_rounds(
+        41,
+        &mut [
+            &mut || {
+                per_query(&mut || {
+                    black_box(runtime.block_on(pg_count(plain)));
+                })
+            },
+            &mut || {
+                let _scope = root.activate();
+                per_query(&mut || {
+                    black_box(runtime.block_on(pg_count_traced(traced)));
+                })
+            },
+            &mut || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    let request = tracing::info_span!("request");
+                    let _entered = request.enter();
+                    per_query(&mut || {
+                        black_box(pg_count_in_tracing_span(runtime, plain));
+                    })
+                })
+            },
+        ],
+    );
+    report_overheads("postgresql query, loopback, process CPU, rounds", &table);
+    drop(root);
+    flush_global();
 }
 
 /// Times `run` by the CPU time of the process.
