@@ -136,13 +136,42 @@ fn sqlite_overhead_in_rounds(
     plain: &rusqlite::Connection,
     traced: &tracekit_sql::rusqlite::Connection,
 ) {
-    const QUERIES: u32 = 4_000;
+    let began = std::time::Instant::now();
+    overheads_in_rounds(
+        "sqlite query, in memory, rounds",
+        4_000,
+        &|| began.elapsed().as_nanos() as u64,
+        &mut || {
+            black_box(count(plain));
+        },
+        &mut || {
+            black_box(count_traced(traced));
+        },
+        &mut || {
+            count_in_tracing_span(plain);
+        },
+    );
+}
+
+/// The untraced query (`plain`), the query through tracekit-sql under a
+/// sampled root (`traced`) and the query in a `tracing` span under
+/// tracing-opentelemetry (`in_tracing_span`), in 41 alternating rounds
+/// of `queries` each, timed per query by `clock` (nanoseconds); reports
+/// the two overheads and their ratio per round.
+fn overheads_in_rounds(
+    title: &str,
+    queries: u32,
+    clock: &dyn Fn() -> u64,
+    plain: &mut dyn FnMut(),
+    traced: &mut dyn FnMut(),
+    in_tracing_span: &mut dyn FnMut(),
+) {
     let per_query = |run: &mut dyn FnMut()| {
-        let began = std::time::Instant::now();
-        for _ in 0..QUERIES {
+        let before = clock();
+        for _ in 0..queries {
             run();
         }
-        began.elapsed().as_nanos() as f64 / f64::from(QUERIES)
+        (clock() - before) as f64 / f64::from(queries)
     };
     let root = tracekit::global().span("request").start();
     let (subscriber, _otel) = otel_subscriber();
@@ -150,29 +179,21 @@ fn sqlite_overhead_in_rounds(
     let table = rounds::time_in_rounds(
         41,
         &mut [
-            &mut || {
-                per_query(&mut || {
-                    black_box(count(plain));
-                })
-            },
+            &mut || per_query(plain),
             &mut || {
                 let _scope = root.activate();
-                per_query(&mut || {
-                    black_box(count_traced(traced));
-                })
+                per_query(traced)
             },
             &mut || {
                 tracing::dispatcher::with_default(&dispatch, || {
                     let request = tracing::info_span!("request");
                     let _entered = request.enter();
-                    per_query(&mut || {
-                        count_in_tracing_span(plain);
-                    })
+                    per_query(in_tracing_span)
                 })
             },
         ],
     );
-    report_overheads("sqlite query, in memory, rounds", &table);
+    report_overheads(title, &table);
     drop(root);
     flush_global();
 }
@@ -302,45 +323,20 @@ fn postgres_overhead_in_rounds(
     plain: &tokio_postgres::Client,
     traced: &tracekit_sql::tokio_postgres::Client,
 ) {
-    const QUERIES: u32 = 400;
-    let per_query = |run: &mut dyn FnMut()| {
-        let before = process_cpu_nanos();
-        for _ in 0..QUERIES {
-            run();
-        }
-        (process_cpu_nanos() - before) as f64 / f64::from(QUERIES)
-    };
-    let root = tracekit::global().span("request").start();
-    let (subscriber, _otel) = otel_subscriber();
-    let dispatch = tracing::Dispatch::new(subscriber);
-    let table = rounds::time_in_rounds(
-        41,
-        &mut [
-            &mut || {
-                per_query(&mut || {
-                    black_box(runtime.block_on(pg_count(plain)));
-                })
-            },
-            &mut || {
-                let _scope = root.activate();
-                per_query(&mut || {
-                    black_box(runtime.block_on(pg_count_traced(traced)));
-                })
-            },
-            &mut || {
-                tracing::dispatcher::with_default(&dispatch, || {
-                    let request = tracing::info_span!("request");
-                    let _entered = request.enter();
-                    per_query(&mut || {
-                        black_box(pg_count_in_tracing_span(runtime, plain));
-                    })
-                })
-            },
-        ],
+    overheads_in_rounds(
+        "postgresql query, loopback, process CPU, rounds",
+        400,
+        &process_cpu_nanos,
+        &mut || {
+            black_box(runtime.block_on(pg_count(plain)));
+        },
+        &mut || {
+            black_box(runtime.block_on(pg_count_traced(traced)));
+        },
+        &mut || {
+            black_box(pg_count_in_tracing_span(runtime, plain));
+        },
     );
-    report_overheads("postgresql query, loopback, process CPU, rounds", &table);
-    drop(root);
-    flush_global();
 }
 
 /// Times `run` by the CPU time of the process.
