@@ -373,7 +373,7 @@ impl Span {
         let shared = local::with_thread(|stack| {
             let mut shared = stack.spare_shared.take();
             shared.start_with(pipeline, tracer.max_tag_len(), |live| {
-                start.begin_into(starter, stack, live);
+                start.begin_into(starter, stack, live)
             });
             shared
         });
@@ -642,18 +642,17 @@ impl<'t> SpanBuilder<'t> {
 }
 
 impl SpanStart {
-    /// Starts the span these settings describe with `starter`, on
-    /// `stack` (for its parent, ids and sampling), written into `live`,
-    /// an emptied span where it will live: `false`, and `live` untouched,
-    /// when the tracer records nothing. By reference: the settings are
-    /// read where they are, not copied.
+    /// Starts the span these settings describe with `starter` (one that
+    /// records: the caller asked), on `stack` (for its parent, ids and
+    /// sampling), written into `live`, an emptied span where it will live.
+    /// By reference: the settings are read where they are, not copied.
     #[inline]
     pub(crate) fn begin_into(
         &mut self,
         starter: &local::Starter,
         stack: &mut local::Stack,
         live: &mut LiveSpan,
-    ) -> bool {
+    ) {
         starter.begin_built_into(
             std::mem::take(&mut self.name),
             self.kind,

@@ -124,10 +124,10 @@ impl Starter {
     }
 
     /// Starts a span from a builder's settings, written into `live` (an
-    /// emptied span, in the allocation it will live in) when the tracer
-    /// records: `false`, and `live` untouched, when it does not. `extra`
-    /// holds the builder's tags, each already cut to the tracer's limit;
-    /// unsampled, its box goes back to the pool.
+    /// emptied span, in the allocation it will live in), for a tracer that
+    /// records (its callers ask `enabled` before they find `live` a home).
+    /// `extra` holds the builder's tags, each already cut to the tracer's
+    /// limit; unsampled, its box goes back to the pool.
     #[allow(
         clippy::too_many_arguments,
         reason = "the settings of a builder, each moved once into its field"
@@ -141,10 +141,8 @@ impl Starter {
         start: Option<u64>,
         stack: &mut Stack,
         live: &mut LiveSpan,
-    ) -> bool {
-        if !self.enabled {
-            return false;
-        }
+    ) {
+        debug_assert!(self.enabled, "a disabled tracer starts no span");
         let mut extra = extra;
         // A child of a span of this process reads its parent in place,
         // without building the parent's context (baggage and trace state
@@ -172,7 +170,6 @@ impl Starter {
             // Not sampled: the box goes back to the pool, emptied.
             unused.emptied().give_back();
         }
-        true
     }
 
     /// Starts the span of a traced call on this thread's scope
