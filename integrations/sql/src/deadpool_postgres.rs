@@ -58,7 +58,7 @@ impl Pool {
 
 impl Backend for deadpool_postgres::Object {
     type Generic = tokio_postgres::Client;
-    fn generic(&self) -> &tokio_postgres::Client {
+    fn client(&self) -> &tokio_postgres::Client {
         self
     }
     fn generic_mut(&mut self) -> &mut tokio_postgres::Client {

@@ -52,15 +52,19 @@ pub struct Client<C = tokio_postgres::Client> {
 pub trait Backend: Send + Sync {
     /// The tokio-postgres client or transaction it is.
     type Generic: GenericClient + Send + Sync;
-    /// It, to run statements.
-    fn generic(&self) -> &Self::Generic;
+    /// The connection's client, to run statements on. A transaction's
+    /// statements are its client's (tokio-postgres's `Transaction` runs
+    /// them so); its methods, unlike [`GenericClient`]'s, do not box their
+    /// futures: a boxed query's future is an allocation of about 1 KB a
+    /// statement, which costs more than the span.
+    fn client(&self) -> &tokio_postgres::Client;
     /// It, to begin a transaction.
     fn generic_mut(&mut self) -> &mut Self::Generic;
 }
 
 impl Backend for tokio_postgres::Client {
     type Generic = Self;
-    fn generic(&self) -> &Self {
+    fn client(&self) -> &Self {
         self
     }
     fn generic_mut(&mut self) -> &mut Self {
@@ -70,8 +74,8 @@ impl Backend for tokio_postgres::Client {
 
 impl Backend for Transaction<'_> {
     type Generic = Self;
-    fn generic(&self) -> &Self {
-        self
+    fn client(&self) -> &tokio_postgres::Client {
+        Transaction::client(self)
     }
     fn generic_mut(&mut self) -> &mut Self {
         self
@@ -213,7 +217,7 @@ macro_rules! run_query {
             span.waited(waited);
         }
         span.parameters(&$self.config, $params, |parameter| format!("{parameter:?}"));
-        let client = $self.inner.generic();
+        let client = $self.inner.client();
         let result = match $query.statement() {
             Either::Text(text) => {
                 let sent = span.commented(&$self.config, text);
@@ -272,7 +276,7 @@ impl<C: Backend> Client<C> {
     pub async fn batch_execute(&self, sql: &str) -> Result<(), Error> {
         let mut span = QuerySpan::start(&self.config, sql);
         let sent = span.commented(&self.config, sql);
-        let result = self.inner.generic().batch_execute(&sent).await;
+        let result = self.inner.client().batch_execute(&sent).await;
         finish(&mut span, &result, |_, _| {});
         result
     }
@@ -280,7 +284,7 @@ impl<C: Backend> Client<C> {
     /// Prepares a statement (not a span of its own: its executions are).
     pub async fn prepare(&self, sql: &str) -> Result<Statement, Error> {
         Ok(Statement {
-            inner: self.inner.generic().prepare(sql).await?,
+            inner: self.inner.client().prepare(sql).await?,
             sql: Arc::from(sql),
         })
     }
