@@ -81,7 +81,7 @@ impl State {
 pub(super) enum Sleep {
     /// Working, or woken already: no one wakes it.
     Awake,
-    /// Napping between batches while spans flow: it looks again by
+    /// Napping between batches while spans flow fast: it looks again by
     /// itself, and is woken only when the queue is half full. Waking a
     /// sleeping thread is a system call that costs the producer tens of
     /// microseconds on some virtual machines, once per batch otherwise.

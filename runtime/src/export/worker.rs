@@ -41,6 +41,14 @@ const NAP: Duration = Duration::from_micros(250);
 /// Naps without a full batch before the exporter waits to be woken again.
 const NAPS: u32 = 16;
 
+/// Batches found within this time of the one before come fast enough
+/// for the exporter to nap between them, once two in a row did (one alone
+/// may be a batch found late, just before the next). Slower, the
+/// producers' one wake a batch costs less than the naps would: each nap
+/// is a wake of the exporter thread, and at a few thousand spans a second
+/// sixteen naps a batch cost it about 0.5 µs a span.
+const FAST_BATCHES: Duration = Duration::from_millis(4);
+
 /// Why the exporter thread woke.
 struct Wake {
     /// The flush round to complete once everything found is exported.
@@ -66,8 +74,12 @@ pub(super) struct Worker {
     /// The open lanes, copied out of their lock for a look.
     lanes: Vec<Arc<Lane>>,
     /// Naps left before the exporter waits to be woken: set after a full
-    /// batch, spent by naps that find none.
+    /// batch that came fast, spent by naps that find none.
     naps_left: u32,
+    /// When the last full batch was found, and how many in a row before it
+    /// came fast (see [`FAST_BATCHES`]).
+    last_full: Option<Instant>,
+    fast_in_a_row: u32,
     /// Whether string values are scrubbed before export (see `scrub.rs`).
     scrub: bool,
 }
@@ -83,6 +95,8 @@ impl Worker {
             extras: Vec::new(),
             lanes: Vec::new(),
             naps_left: 0,
+            last_full: None,
+            fast_in_a_row: 0,
         }
     }
 
@@ -143,8 +157,13 @@ impl Worker {
             let due = now >= next_look;
             let full = state.queued >= batch;
             if full {
-                // Spans flow: nap between the next batches.
-                self.naps_left = NAPS;
+                // Spans flow fast: nap between the next batches.
+                let fast = self
+                    .last_full
+                    .is_some_and(|last| now.duration_since(last) < FAST_BATCHES);
+                self.fast_in_a_row = if fast { self.fast_in_a_row + 1 } else { 0 };
+                self.naps_left = if self.fast_in_a_row >= 2 { NAPS } else { 0 };
+                self.last_full = Some(now);
             }
             if flush_round.is_some() || state.shutdown || due || full {
                 return Wake {
