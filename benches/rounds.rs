@@ -27,18 +27,24 @@ pub fn time_in_rounds(rounds: usize, cases: &mut [&mut dyn FnMut() -> f64]) -> V
 }
 
 /// Prints the median of `values` (one per round) with its quartiles and
-/// range.
+/// range, and their mean with its standard error.
 pub fn report(label: &str, values: &[f64]) {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
     println!(
-        "{label}: median {:.3} (quartiles {:.3}–{:.3}, range {:.3}–{:.3}, {} rounds)",
+        "{label}: median {:.3} (quartiles {:.3}–{:.3}, range {:.3}–{:.3}, {} rounds); \
+         mean {:.3} ± {:.3}",
         at(0.5),
         at(0.25),
         at(0.75),
         at(0.0),
         at(1.0),
-        sorted.len()
+        sorted.len(),
+        mean,
+        (variance / n).sqrt(),
     );
 }

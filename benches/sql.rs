@@ -5,10 +5,11 @@
 //! the same three on a PostgreSQL server of the bench's own, on loopback
 //! (skipped, with a note, when PostgreSQL is not installed); and the
 //! sanitizer on a 1 KB statement, first seen and seen before. After
-//! criterion's cases, the SQLite overheads again in alternating rounds
-//! (see `rounds.rs`), with their ratio per round. (PostgreSQL's are not:
-//! the process's CPU time moves by more than the overheads from one round
-//! to the next.)
+//! criterion's cases, the overheads again in alternating rounds (see
+//! `rounds.rs`), with their ratio per round: SQLite's by the clock,
+//! PostgreSQL's by the process's CPU time in many short rounds (its CPU
+//! per query drifts by more than a span costs within seconds, which
+//! criterion's runs, one case after the other, cannot cancel).
 //!
 //! `cargo bench --bench sql`
 
@@ -139,7 +140,7 @@ fn sqlite_overhead_in_rounds(
     let began = std::time::Instant::now();
     overheads_in_rounds(
         "sqlite query, in memory, rounds",
-        4_000,
+        (41, 4_000),
         &|| began.elapsed().as_nanos() as u64,
         &mut || {
             black_box(count(plain));
@@ -155,12 +156,12 @@ fn sqlite_overhead_in_rounds(
 
 /// The untraced query (`plain`), the query through tracekit-sql under a
 /// sampled root (`traced`) and the query in a `tracing` span under
-/// tracing-opentelemetry (`in_tracing_span`), in 41 alternating rounds
-/// of `queries` each, timed per query by `clock` (nanoseconds); reports
-/// the two overheads and their ratio per round.
+/// tracing-opentelemetry (`in_tracing_span`), in `rounds` alternating
+/// rounds of `queries` each, timed per query by `clock` (nanoseconds);
+/// reports the two overheads and their ratio per round.
 fn overheads_in_rounds(
     title: &str,
-    queries: u32,
+    (rounds, queries): (usize, u32),
     clock: &dyn Fn() -> u64,
     plain: &mut dyn FnMut(),
     traced: &mut dyn FnMut(),
@@ -177,7 +178,7 @@ fn overheads_in_rounds(
     let (subscriber, _otel) = otel_subscriber();
     let dispatch = tracing::Dispatch::new(subscriber);
     let table = rounds::time_in_rounds(
-        41,
+        rounds,
         &mut [
             &mut || per_query(plain),
             &mut || {
@@ -325,7 +326,10 @@ fn postgres_overhead_in_rounds(
 ) {
     overheads_in_rounds(
         "postgresql query, loopback, process CPU, rounds",
-        400,
+        // Short rounds, many of them: the process's CPU per query drifts
+        // by several µs over seconds, so the cases are interleaved finely
+        // and the overheads' median and mean taken over many rounds.
+        (600, 20),
         &process_cpu_nanos,
         &mut || {
             black_box(runtime.block_on(pg_count(plain)));
