@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use tracekit_runtime::{Span, SpanContext, SpanRef, TagValue, with_active_span};
@@ -14,6 +14,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::entered;
 use crate::fields::Fields;
+use crate::open_count::OpenCount;
 
 /// A `tracing_subscriber` layer that makes every `tracing` span a tracekit
 /// span and every event inside one a log of it (see the crate's docs).
@@ -50,7 +51,7 @@ struct Config {
 
 #[derive(Default)]
 struct Counts {
-    open: AtomicUsize,
+    open: OpenCount,
     skipped: AtomicU64,
 }
 
@@ -95,7 +96,9 @@ impl TracekitLayer {
     /// (65,536 by default): past it, new ones are not traced (counted in
     /// [`skipped`](Self::skipped)), so spans that are never closed cannot
     /// hold memory without bound. Their children go to the nearest traced
-    /// ancestor.
+    /// ancestor. (Threads that race at the limit may find it reached a
+    /// few spans early, or go a few past it: the count is kept so that
+    /// threads making spans share no cache line they write.)
     pub fn max_open_spans(mut self, max: usize) -> Self {
         self.config.max_open_spans = max;
         self
@@ -117,7 +120,7 @@ impl TracekitLayer {
 
     /// The `tracing` spans open now as tracekit spans.
     pub fn open_spans(&self) -> usize {
-        self.counts.open.load(Ordering::Relaxed)
+        self.counts.open.get()
     }
 }
 
@@ -181,7 +184,7 @@ where
         let Some(registered) = ctx.span(id) else {
             return;
         };
-        if self.counts.open.load(Ordering::Relaxed) >= self.config.max_open_spans {
+        if !self.counts.open.try_open(self.config.max_open_spans) {
             self.counts.skipped.fetch_add(1, Ordering::Relaxed);
             return;
         }
@@ -234,7 +237,6 @@ where
             max_events: self.config.max_events_per_span,
             timing,
         });
-        self.counts.open.fetch_add(1, Ordering::Relaxed);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
@@ -387,7 +389,7 @@ where
                 .span(&id)
                 .is_some_and(|span| span.extensions().get::<Bridged>().is_some());
         if traced {
-            self.counts.open.fetch_sub(1, Ordering::Relaxed);
+            self.counts.open.close();
         }
     }
 }

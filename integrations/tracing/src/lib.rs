@@ -50,5 +50,6 @@ pub mod fmt;
 mod layer;
 #[cfg(feature = "log")]
 pub mod log;
+mod open_count;
 
 pub use layer::{TracekitLayer, layer};
