@@ -81,33 +81,37 @@ fn cpu_per_span(
     flush: impl Fn(),
 ) {
     // What criterion's runs left in the pipeline is not counted.
-    let before = settled(delivered, &flush);
+    let before = settled(delivered, &flush, u64::MAX);
     let cpu = process_cpu_nanos();
     for _ in 0..iterations {
         run();
     }
     flush();
     let cpu = process_cpu_nanos() - cpu;
-    let delivered = settled(delivered, &flush) - before;
     let produced = iterations * spans_per_iteration;
+    let delivered = settled(delivered, &flush, before + produced) - before;
     println!(
         "{name}: {delivered} of {produced} spans delivered, {:.0} ns of process CPU per delivered span",
         cpu as f64 / delivered.max(1) as f64
     );
 }
 
-/// The count once `flush` has been called and the count has not moved
-/// for half a second: a flush may return before a collector thread has
-/// reported everything (fastrace's reports a backlog in bursts), which
-/// would count criterion's spans as this run's.
-fn settled(delivered: &AtomicU64, flush: &impl Fn()) -> u64 {
+/// The count once `flush` has been called and the count reached `all`
+/// or has not moved for two seconds: a flush may return before a
+/// collector thread has reported everything (fastrace's reports a
+/// backlog in bursts, and may still be reporting criterion's spans, not
+/// counted, when this run's are waiting behind them).
+fn settled(delivered: &AtomicU64, flush: &impl Fn(), all: u64) -> u64 {
     let (mut last, mut still) = (u64::MAX, 0);
-    for _ in 0..300 {
+    for _ in 0..600 {
         flush();
         std::thread::sleep(std::time::Duration::from_millis(100));
         let now = delivered.load(Ordering::Relaxed);
+        if now >= all {
+            return now;
+        }
         still = if now == last { still + 1 } else { 0 };
-        if still == 5 {
+        if still == 20 {
             break;
         }
         last = now;
