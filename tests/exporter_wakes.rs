@@ -9,21 +9,16 @@ use std::time::Duration;
 use tracekit::Tracer;
 use tracekit::export::{BatchConfig, Memory};
 
+#[path = "support/threads.rs"]
+mod threads;
+
 /// Times this process's thread named `name` gave up the CPU to wait.
 fn waits_of(name: &str) -> Option<u64> {
-    for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let path = task.ok()?.path();
-        let comm = std::fs::read_to_string(path.join("comm")).ok()?;
-        if comm.trim() != name {
-            continue;
-        }
-        let status = std::fs::read_to_string(path.join("status")).ok()?;
-        let line = status
-            .lines()
-            .find(|line| line.starts_with("voluntary_ctxt_switches:"))?;
-        return line.split_whitespace().nth(1)?.parse().ok();
-    }
-    None
+    let status = threads::task_file(name, "status")?;
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("voluntary_ctxt_switches:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[test]

@@ -8,23 +8,18 @@ use std::time::Duration;
 use tracekit::Tracer;
 use tracekit::export::{BatchConfig, Memory};
 
+#[path = "support/threads.rs"]
+mod threads;
+
 /// CPU time used so far by this process's thread named `name`, in clock
 /// ticks (user + system).
 fn cpu_ticks_of(name: &str) -> Option<u64> {
-    for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let path = task.ok()?.path();
-        let comm = std::fs::read_to_string(path.join("comm")).ok()?;
-        if comm.trim() != name {
-            continue;
-        }
-        let stat = std::fs::read_to_string(path.join("stat")).ok()?;
-        // The fields after the command name, which is in parentheses.
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-        let user: u64 = fields.get(11)?.parse().ok()?;
-        let system: u64 = fields.get(12)?.parse().ok()?;
-        return Some(user + system);
-    }
-    None
+    let stat = threads::task_file(name, "stat")?;
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
 }
 
 #[test]
