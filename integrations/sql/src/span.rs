@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use tracekit_runtime::{CarriedSpan, SpanKind, context, global};
+use tracekit_runtime::{CarriedSpan, SpanContext, SpanKind, context, global};
 
 use crate::config::DbConfig;
 
@@ -53,7 +53,10 @@ impl QuerySpan {
     }
 
     /// `sql` with the span's `traceparent` appended as a comment, when
-    /// `config` asks for it and there is a span.
+    /// `config` asks for it and there is a span. Inline, and the comment
+    /// made out of line: off (the default), it is one test where it is
+    /// called.
+    #[inline]
     pub(crate) fn commented<'a>(
         &self,
         config: &DbConfig,
@@ -61,13 +64,7 @@ impl QuerySpan {
     ) -> std::borrow::Cow<'a, str> {
         match &self.span {
             Some(span) if config.sqlcommenter => {
-                let context = span.context();
-                let flags = if context.is_sampled() { "01" } else { "00" };
-                std::borrow::Cow::Owned(format!(
-                    "{sql} /*traceparent='00-{}-{}-{flags}'*/",
-                    context.trace_id(),
-                    context.span_id()
-                ))
+                std::borrow::Cow::Owned(with_traceparent(sql, span.context()))
             }
             _ => std::borrow::Cow::Borrowed(sql),
         }
@@ -75,20 +72,19 @@ impl QuerySpan {
 
     /// Records bound parameters as `db.query.parameter.<index>`, when
     /// the configuration asks for them: `show` gives each one's text.
+    /// Inline, as [`commented`](Self::commented) is.
     #[cfg_attr(not(feature = "tokio-postgres"), allow(dead_code))]
+    #[inline]
     pub(crate) fn parameters<T>(
         &mut self,
         config: &DbConfig,
         parameters: &[T],
         show: impl Fn(&T) -> String,
     ) {
-        if !config.parameters {
-            return;
-        }
-        if let Some(span) = &mut self.span {
-            for (index, parameter) in parameters.iter().enumerate() {
-                span.set_tag(format!("db.query.parameter.{index}"), show(parameter));
-            }
+        if config.parameters
+            && let Some(span) = &mut self.span
+        {
+            record_parameters(span, parameters, show);
         }
     }
 
@@ -176,4 +172,25 @@ pub(crate) fn unquoted(message: &str) -> String {
         }
     }
     out
+}
+
+/// `sql` with the sqlcommenter comment that carries `context`.
+#[cold]
+#[inline(never)]
+fn with_traceparent(sql: &str, context: SpanContext) -> String {
+    let flags = if context.is_sampled() { "01" } else { "00" };
+    format!(
+        "{sql} /*traceparent='00-{}-{}-{flags}'*/",
+        context.trace_id(),
+        context.span_id()
+    )
+}
+
+/// Each of `parameters` a tag of `span`, its text given by `show`.
+#[cold]
+#[inline(never)]
+fn record_parameters<T>(span: &mut CarriedSpan, parameters: &[T], show: impl Fn(&T) -> String) {
+    for (index, parameter) in parameters.iter().enumerate() {
+        span.set_tag(format!("db.query.parameter.{index}"), show(parameter));
+    }
 }
