@@ -184,6 +184,53 @@ pub(crate) fn analysis(sql: &str, dialect: Dialect) -> Arc<Analysis> {
     CACHE.get_or_init(Cache::new).analysis(sql, dialect)
 }
 
+/// Lets `read` read what `sql` says: from the few statements this thread
+/// saw last when it is one of them, else from the process's cache (and
+/// kept among them). A statement a thread repeats is then found without
+/// the process cache's lock and without counting a reference to it: both
+/// write a cache line every thread that runs statements shares. Inline,
+/// with `read`, into the caller's frame.
+#[inline]
+pub(crate) fn with_analysis<R>(
+    sql: &str,
+    dialect: Dialect,
+    read: impl FnOnce(&Analysis) -> R,
+) -> R {
+    let mut read = Some(read);
+    let recent = RECENT.try_with(|recent| {
+        let mut recent = recent.try_borrow_mut().ok()?;
+        let key = (sql.as_ptr() as usize, sql.len(), dialect);
+        let slot = &mut recent[(key.0 >> 3 ^ key.1) % RECENT_STATEMENTS];
+        if !slot
+            .as_ref()
+            .is_some_and(|(held, text, _)| *held == key && **text == *sql)
+        {
+            *slot = Some((key, Box::from(sql), analysis(sql, dialect)));
+        }
+        let (_, _, found) = slot.as_ref()?;
+        Some(read.take()?(found))
+    });
+    match (recent, read) {
+        (Ok(Some(out)), _) => out,
+        // This thread's statements are being torn down, or in use.
+        (_, Some(read)) => read(&analysis(sql, dialect)),
+        (_, None) => unreachable!("`read` ran and returned"),
+    }
+}
+
+/// How many statements each thread keeps at hand (by address, one per
+/// slot).
+const RECENT_STATEMENTS: usize = 8;
+
+/// A statement a thread saw: its key, its text and what it says.
+type Recent = Option<(Key, Box<str>, Arc<Analysis>)>;
+
+thread_local! {
+    /// The statements this thread saw last.
+    static RECENT: std::cell::RefCell<[Recent; RECENT_STATEMENTS]> =
+        const { std::cell::RefCell::new([const { None }; RECENT_STATEMENTS]) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +249,25 @@ mod tests {
             &*cache.analysis(&text, Dialect::Sqlite).sanitized,
             "SELECT x"
         );
+    }
+
+    #[test]
+    fn a_threads_recent_statement_is_confirmed_by_its_text() {
+        let sanitized = |sql: &str| with_analysis(sql, Dialect::Sqlite, |a| a.sanitized.clone());
+        let mut text = String::from("SELECT 2");
+        assert_eq!(sanitized(&text), "SELECT ?");
+        assert_eq!(sanitized(&text), "SELECT ?", "found again");
+        text.replace_range(7..8, "y");
+        assert_eq!(sanitized(&text), "SELECT y");
+    }
+
+    #[test]
+    fn a_statement_read_while_another_is_read_is_found_too() {
+        let inner = with_analysis("SELECT 'a'", Dialect::Sqlite, |_| {
+            with_analysis("SELECT 'b' FROM t", Dialect::Sqlite, |a| {
+                a.sanitized.clone()
+            })
+        });
+        assert_eq!(inner, "SELECT ? FROM t");
     }
 }

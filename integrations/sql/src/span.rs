@@ -24,19 +24,25 @@ impl QuerySpan {
         if !config.root_spans && !context::has_current() {
             return QuerySpan::none();
         }
-        let analysis = crate::analysis::analysis(sql, config.dialect);
-        let name = analysis
-            .summary
-            .clone()
-            .unwrap_or(Cow::Borrowed(config.system));
-        // Tags made once per connection and per statement, each set
-        // copied whole.
         let tracer = global();
-        let mut builder = tracer.span(name).kind(SpanKind::Client);
-        builder
-            .set_tag_set(&config.tags)
-            .set_tag_set(analysis.tags(config.query_text));
-        let span = builder.start_carried();
+        let span = crate::analysis::with_analysis(
+            sql,
+            config.dialect,
+            #[inline(always)]
+            |analysis| {
+                let name = analysis
+                    .summary
+                    .clone()
+                    .unwrap_or(Cow::Borrowed(config.system));
+                // Tags made once per connection and per statement, each set
+                // copied whole.
+                let mut builder = tracer.span(name).kind(SpanKind::Client);
+                builder
+                    .set_tag_set(&config.tags)
+                    .set_tag_set(analysis.tags(config.query_text));
+                builder.start_carried()
+            },
+        );
         QuerySpan {
             span: Some(span).filter(|span| !span.is_noop()),
             rows_wanted: config.rows,
