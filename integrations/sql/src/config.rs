@@ -111,7 +111,7 @@ impl DbConfig {
     }
 
     /// Records `db.query.text`, the statement without its values (on by
-    /// default; see [`sanitize`](crate::sanitize)). Values are never
+    /// default; see [`sanitize`](fn@crate::sanitize)). Values are never
     /// recorded as written.
     pub fn query_text(mut self, record: bool) -> Self {
         self.query_text = record;

@@ -4,7 +4,7 @@
 //! OpenTelemetry's database attributes and the query text without its
 //! values.
 //!
-//! - [`sanitize`]: query text without its values (on by default for every
+//! - [`sanitize`](fn@sanitize): query text without its values (on by default for every
 //!   span); [`summarize`]: what a statement does, in few words.
 //! - `rusqlite::Connection` (feature `rusqlite`): a traced SQLite
 //!   connection.

@@ -12,7 +12,7 @@ use tracing_subscriber::registry::LookupSpan;
 /// `"trace_id"` and `"span_id"` members of a JSON line, or at the start of
 /// a text line (`trace_id=… span_id=… `). A line written with nothing
 /// active is left as it is. The ids are tracekit's: an entered `tracing`
-/// span's (with [`layer`](crate::layer) in the subscriber), a `#[traced]`
+/// span's (with [`layer`](fn@crate::layer) in the subscriber), a `#[traced]`
 /// call's, or a context extracted from a request.
 ///
 /// ```
