@@ -190,6 +190,10 @@ pub(crate) fn analysis(sql: &str, dialect: Dialect) -> Arc<Analysis> {
 /// the process cache's lock and without counting a reference to it: both
 /// write a cache line every thread that runs statements shares. Inline,
 /// with `read`, into the caller's frame.
+#[cfg_attr(
+    not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
+    allow(dead_code)
+)]
 #[inline]
 pub(crate) fn with_analysis<R>(
     sql: &str,
@@ -220,9 +224,17 @@ pub(crate) fn with_analysis<R>(
 
 /// How many statements each thread keeps at hand (by address, one per
 /// slot).
+#[cfg_attr(
+    not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
+    allow(dead_code)
+)]
 const RECENT_STATEMENTS: usize = 8;
 
 /// A statement a thread saw: its key, its text and what it says.
+#[cfg_attr(
+    not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
+    allow(dead_code)
+)]
 type Recent = Option<(Key, Box<str>, Arc<Analysis>)>;
 
 thread_local! {
