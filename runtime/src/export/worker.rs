@@ -161,7 +161,11 @@ impl Worker {
                 let fast = self
                     .last_full
                     .is_some_and(|last| now.duration_since(last) < FAST_BATCHES);
-                self.fast_in_a_row = if fast { self.fast_in_a_row + 1 } else { 0 };
+                self.fast_in_a_row = if fast {
+                    self.fast_in_a_row.saturating_add(1)
+                } else {
+                    0
+                };
                 self.naps_left = if self.fast_in_a_row >= 2 { NAPS } else { 0 };
                 self.last_full = Some(now);
             }
