@@ -273,25 +273,10 @@ fn postgres_queries(c: &mut Criterion, exported: &CountingExporter) {
         .enable_all()
         .build()
         .expect("a runtime");
-    let connect = || {
-        runtime.block_on(async {
-            let (client, connection) =
-                tokio_postgres::connect(&server.conninfo(), tokio_postgres::NoTls)
-                    .await
-                    .expect("connected");
-            tokio::spawn(connection);
-            client
-        })
-    };
     // One connection for all three: the same server process answers.
-    let traced = tracekit_sql::tokio_postgres::Client::new(connect());
+    let traced =
+        tracekit_sql::tokio_postgres::Client::new(runtime.block_on(server.stocked_client()));
     let plain = traced.untraced();
-    runtime
-        .block_on(plain.batch_execute(
-            "CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER NOT NULL);
-             INSERT INTO stock VALUES ('apple', 5), ('kiwi', 0), ('pear', 2);",
-        ))
-        .expect("the table");
     let mut group = c.benchmark_group("postgresql query, loopback, process CPU");
     group.bench_function("tokio-postgres alone", |b| {
         on_cpu(b, || black_box(runtime.block_on(pg_count(plain))))

@@ -65,21 +65,7 @@ fn a_traced_postgres_query_allocates_about_what_the_untraced_one_does() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let traced = runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(&server.conninfo(), tokio_postgres::NoTls)
-                .await
-                .expect("connected");
-        tokio::spawn(connection);
-        client
-            .batch_execute(
-                "CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER NOT NULL);
-                 INSERT INTO stock VALUES ('apple', 5);",
-            )
-            .await
-            .expect("the table");
-        Client::new(client)
-    });
+    let traced = Client::new(runtime.block_on(server.stocked_client()));
     let untraced = || {
         let row = runtime
             .block_on(traced.untraced().query_one(QUERY, &[&"apple"]))

@@ -15,17 +15,7 @@ use tracekit_sql::tokio_postgres::Client;
 
 /// A traced client of `server`, its stock table filled.
 async fn client(server: &Postgres, config: DbConfig) -> Client {
-    let (client, connection) = tokio_postgres::connect(&server.conninfo(), tokio_postgres::NoTls)
-        .await
-        .expect("connected");
-    tokio::spawn(connection);
-    client
-        .batch_execute(
-            "CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER NOT NULL);
-             INSERT INTO stock VALUES ('apple', 5), ('kiwi', 0);",
-        )
-        .await
-        .expect("the table");
+    let client = server.stocked_client().await;
     Client::with_config(
         client,
         config

@@ -48,6 +48,24 @@ impl Postgres {
             self.port
         )
     }
+
+    /// A client of this server, its connection driven by the tokio
+    /// runtime it is called on, with the stock table filled: `apple` 5,
+    /// `kiwi` 0.
+    pub async fn stocked_client(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.conninfo(), tokio_postgres::NoTls)
+            .await
+            .expect("connected");
+        tokio::spawn(connection);
+        client
+            .batch_execute(
+                "CREATE TABLE stock (item TEXT PRIMARY KEY, count INTEGER NOT NULL);
+                 INSERT INTO stock VALUES ('apple', 5), ('kiwi', 0);",
+            )
+            .await
+            .expect("the table");
+        client
+    }
 }
 
 impl Drop for Postgres {
