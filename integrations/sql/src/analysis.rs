@@ -20,6 +20,8 @@ use crate::summary::{Summary, summarize};
     allow(dead_code)
 )]
 pub(crate) struct Analysis {
+    /// The statement it was read from, to confirm a cache's answer by.
+    text: Box<str>,
     /// `db.query.text`.
     pub sanitized: Cow<'static, str>,
     /// `db.query.summary`, and the span's name (the system's name when
@@ -60,6 +62,7 @@ impl Analysis {
                 .chain([("db.query.text".into(), sanitized.clone().into())]),
         );
         Analysis {
+            text: Box::from(sql),
             sanitized,
             summary,
             tags,
@@ -86,7 +89,7 @@ impl Analysis {
 /// address and length, confirmed by its bytes; bounded (emptied when
 /// full).
 pub(crate) struct Cache {
-    entries: RwLock<HashMap<Key, Entry, BuildAddressHasher>>,
+    entries: RwLock<HashMap<Key, Arc<Analysis>, BuildAddressHasher>>,
 }
 
 /// Hashes a key of a few words by multiplying and folding them: the
@@ -125,9 +128,6 @@ impl std::hash::Hasher for AddressHasher {
     }
 }
 
-/// A statement's text, and what was read from it.
-type Entry = (Box<str>, Arc<Analysis>);
-
 /// A statement's address and length, and its dialect.
 type Key = (usize, usize, Dialect);
 
@@ -146,8 +146,8 @@ impl Cache {
         let key = (sql.as_ptr() as usize, sql.len(), dialect);
         {
             let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((text, analysis)) = entries.get(&key)
-                && **text == *sql
+            if let Some(analysis) = entries.get(&key)
+                && *analysis.text == *sql
             {
                 return analysis.clone();
             }
@@ -157,7 +157,7 @@ impl Cache {
         if entries.len() >= CACHED {
             entries.clear();
         }
-        entries.insert(key, (Box::from(sql), analysis.clone()));
+        entries.insert(key, analysis.clone());
         analysis
     }
 }
@@ -207,11 +207,11 @@ pub(crate) fn with_analysis<R>(
         let slot = &mut recent[(key.0 >> 3 ^ key.1) % RECENT_STATEMENTS];
         if !slot
             .as_ref()
-            .is_some_and(|(held, text, _)| *held == key && **text == *sql)
+            .is_some_and(|(held, found)| *held == key && *found.text == *sql)
         {
-            *slot = Some((key, Box::from(sql), analysis(sql, dialect)));
+            *slot = Some((key, analysis(sql, dialect)));
         }
-        let (_, _, found) = slot.as_ref()?;
+        let (_, found) = slot.as_ref()?;
         Some(read.take()?(found))
     });
     match (recent, read) {
@@ -230,12 +230,12 @@ pub(crate) fn with_analysis<R>(
 )]
 const RECENT_STATEMENTS: usize = 8;
 
-/// A statement a thread saw: its key, its text and what it says.
+/// A statement a thread saw: its key and what it says.
 #[cfg_attr(
     not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
     allow(dead_code)
 )]
-type Recent = Option<(Key, Box<str>, Arc<Analysis>)>;
+type Recent = Option<(Key, Arc<Analysis>)>;
 
 thread_local! {
     /// The statements this thread saw last.
