@@ -45,8 +45,9 @@ const NAPS: u32 = 16;
 /// for the exporter to nap between them, once two in a row did (one alone
 /// may be a batch found late, just before the next). Slower, the
 /// producers' one wake a batch costs less than the naps would: each nap
-/// is a wake of the exporter thread, and at a few thousand spans a second
-/// sixteen naps a batch cost it about 0.5 µs a span.
+/// is a wake of the exporter thread, and at 16,000 spans a second the
+/// sixteen naps a batch cost it about 0.8 µs a span (BENCHMARKS.md,
+/// session 19).
 const FAST_BATCHES: Duration = Duration::from_millis(4);
 
 /// Why the exporter thread woke.
