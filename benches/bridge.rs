@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use support::{CountingExporter, process_cpu_nanos};
+use support::{CountingExporter, otel_batch_subscriber, process_cpu_nanos};
 use tracing_subscriber::layer::SubscriberExt;
 
 const CHILDREN: u64 = 99;
@@ -33,21 +33,6 @@ fn shape() {
         let child = tracing::info_span!("child", index, table = "orders");
         let _child = child.enter();
         black_box(index);
-    }
-}
-
-/// An OpenTelemetry SDK exporter that counts the spans its batch
-/// processor hands it.
-#[derive(Debug, Clone, Default)]
-struct OtelExported(Arc<AtomicU64>);
-
-impl opentelemetry_sdk::trace::SpanExporter for OtelExported {
-    fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> impl std::future::Future<Output = opentelemetry_sdk::error::OTelSdkResult> + Send {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        std::future::ready(Ok(()))
     }
 }
 
@@ -150,27 +135,19 @@ fn bridge(c: &mut Criterion) {
         );
     });
 
-    let otel = OtelExported::default();
-    let otel_dispatch;
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_batch_exporter(otel.clone())
-        .build();
-    {
-        use opentelemetry::trace::TracerProvider as _;
-        let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
-        otel_dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
-        tracing::dispatcher::with_default(&otel_dispatch, || {
-            group.bench_function("tracing-opentelemetry, batch exporter", |b| b.iter(shape));
-            cpu_per_span(
-                "tracing-opentelemetry, batch exporter",
-                CPU_ITERATIONS,
-                100,
-                &otel.0,
-                shape,
-                || provider.force_flush().expect("flushed"),
-            );
-        });
-    }
+    let (subscriber, otel, provider) = otel_batch_subscriber();
+    let otel_dispatch = tracing::Dispatch::new(subscriber);
+    tracing::dispatcher::with_default(&otel_dispatch, || {
+        group.bench_function("tracing-opentelemetry, batch exporter", |b| b.iter(shape));
+        cpu_per_span(
+            "tracing-opentelemetry, batch exporter",
+            CPU_ITERATIONS,
+            100,
+            &otel.0,
+            shape,
+            || provider.force_flush().expect("flushed"),
+        );
+    });
 
     let reported = FastraceReported::default();
     fastrace::set_reporter(reported.clone(), fastrace::collector::Config::default());
