@@ -173,8 +173,10 @@ impl Stack {
     /// A new entry id, from this stack's block (see `next_entry_id`).
     #[inline(always)]
     fn entry_id(&mut self) -> u64 {
+        // The generator is seeded with the first block: a block in hand
+        // then says both are ready, which the short path checks alone.
         if self.next_entry & 0xffff_ffff == 0 {
-            self.next_entry = new_block();
+            self.prepare_draws();
         }
         let id = self.next_entry;
         self.next_entry += 1;
@@ -233,15 +235,16 @@ impl Stack {
         &mut self,
         sampler: &Sampler,
         pipeline: Option<&Arc<Shared>>,
-        name: &'static str,
-        kind: SpanKind,
+        name_and_kind: impl FnOnce() -> (&'static str, SpanKind),
     ) -> Option<u64> {
         let len = self.entries.len();
         if len == self.entries.capacity() {
             return None;
         }
-        // The draws below then call nothing: values stay in registers.
-        if self.rng == 0 || self.next_entry & 0xffff_ffff == 0 {
+        // The draws below then call nothing: values stay in registers. A
+        // block of entry ids in hand means the generator was seeded too
+        // (`entry_id`).
+        if self.next_entry & 0xffff_ffff == 0 {
             self.prepare_draws();
         }
         // The entry is matched once; the pair below is cheaper to match.
@@ -280,6 +283,9 @@ impl Stack {
         let id = self.next_entry;
         self.next_entry += 1;
         set_top_is_unsampled(false);
+        // Read here, where they are written: read at the start, they were
+        // kept on the stack across all of the above.
+        let (name, kind) = name_and_kind();
         let entry = Entry {
             id,
             active: Active::Local(LiveSpan {

@@ -204,13 +204,16 @@ impl Starter {
     /// for every other case, which [`start_traced`](Self::start_traced)
     /// then takes.
     #[inline(always)]
-    pub(crate) fn start_sampled_child(&self, name: &'static str, kind: SpanKind) -> Option<u64> {
+    pub(crate) fn start_sampled_child(
+        &self,
+        name_and_kind: impl FnOnce() -> (&'static str, SpanKind),
+    ) -> Option<u64> {
         if !self.enabled {
             return None;
         }
         local::with_plain_stack(
             #[inline(always)]
-            |stack| stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name, kind),
+            |stack| stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name_and_kind),
         )
     }
 
@@ -420,7 +423,7 @@ impl Starter {
     pub(crate) fn finish_local_inline(&self, id: u64, end: u64) {
         let pipeline = self.pipeline.shared();
         if let Some(shared) = pipeline
-            && local::with_plain_stack(
+            && local::with_stack_as_it_is(
                 #[inline(always)]
                 |stack| stack.finish_top_recording(id, end, shared),
             )

@@ -85,6 +85,15 @@ pub(crate) fn with_plain_stack<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Op
     if !LENT.with(Cell::get).is_null() {
         return None;
     }
+    with_stack_as_it_is(f)
+}
+
+/// Runs `f` on this thread's stack as it is, a lent span or not: for what
+/// concerns only entries already on the stack (the finish of the span on
+/// top), which a lent span, not pushed, would leave where they are.
+/// `None` if the stack is gone, or when `f` declines.
+#[inline(always)]
+pub(crate) fn with_stack_as_it_is<R>(f: impl FnOnce(&mut Stack) -> Option<R>) -> Option<R> {
     // Only the access goes through `try_with`. Small, it is inlined
     // wherever it is used; holding `f`, it was not, once a traced call's
     // start and finish shared one frame (a call and 30 instructions more).
