@@ -6,7 +6,9 @@
 //! and fastrace-tracing (a counting reporter; under a fastrace root, as
 //! that layer needs). Criterion's medians per iteration (100 spans), then
 //! the CPU time of the whole process (every thread: the exporters'
-//! included) per delivered span; then the four timed in alternating
+//! included) per delivered span, from the first span made to the last
+//! reported, once criterion's backlog is gone; then the four timed in
+//! alternating
 //! rounds (see `rounds.rs`), with tracekit's ratio to each peer per round.
 //!
 //! `cargo bench --bench bridge`
@@ -36,11 +38,15 @@ fn shape() {
     }
 }
 
-/// A fastrace reporter that counts the spans of the CPU count's traces
-/// (their trace ids carry [`COUNTED`] in their top bits): fastrace may
-/// report criterion's spans long after its flush, during the CPU count.
+/// A fastrace reporter that counts every span it is handed and, apart,
+/// the spans of the CPU count's traces (their trace ids carry [`COUNTED`]
+/// in their top bits): fastrace may report criterion's spans long after
+/// its flush, during the CPU count.
 #[derive(Clone, Default)]
-struct FastraceReported(Arc<AtomicU64>);
+struct FastraceReported {
+    all: Arc<AtomicU64>,
+    counted: Arc<AtomicU64>,
+}
 
 /// The top 64 bits of the trace ids of the CPU count's fastrace roots.
 const COUNTED: u64 = 0x7e57_c0de_0000_0001;
@@ -51,49 +57,63 @@ impl fastrace::collector::Reporter for FastraceReported {
             .iter()
             .filter(|span| (span.trace_id.0 >> 64) as u64 == COUNTED)
             .count();
-        self.0.fetch_add(counted as u64, Ordering::Relaxed);
+        self.all.fetch_add(spans.len() as u64, Ordering::Relaxed);
+        self.counted.fetch_add(counted as u64, Ordering::Relaxed);
     }
 }
 
 /// The CPU time of the process per delivered span, over `iterations` of
-/// `run` then `flush`, with what `delivered` counted meanwhile.
+/// `run`, until what `delivered` counts has settled (see [`settled`]),
+/// after the backlog of criterion's runs was gone: `reported`, every span
+/// the exporter or reporter saw, no longer moved.
 fn cpu_per_span(
     name: &str,
     iterations: u64,
     spans_per_iteration: u64,
-    delivered: &AtomicU64,
+    (reported, delivered): (&AtomicU64, &AtomicU64),
     run: impl Fn(),
     flush: impl Fn(),
 ) {
-    // What criterion's runs left in the pipeline is not counted.
-    let before = settled(delivered, &flush, u64::MAX);
+    // What criterion's runs left in the pipeline is neither timed nor
+    // counted.
+    settled(reported, &flush, u64::MAX);
+    let before = delivered.load(Ordering::Relaxed);
     let cpu = process_cpu_nanos();
     for _ in 0..iterations {
         run();
     }
-    flush();
-    let cpu = process_cpu_nanos() - cpu;
     let produced = iterations * spans_per_iteration;
-    let delivered = settled(delivered, &flush, before + produced) - before;
+    // Up to the last span reported: the exporter's work after the flush
+    // counts too, the wait for spans that never come (dropped) does not.
+    let (delivered, last_reported) = settled(delivered, &flush, before + produced);
+    let delivered = delivered - before;
+    if delivered == 0 {
+        println!("{name}: none of {produced} spans delivered within a minute");
+        return;
+    }
     println!(
         "{name}: {delivered} of {produced} spans delivered, {:.0} ns of process CPU per delivered span",
-        cpu as f64 / delivered.max(1) as f64
+        (last_reported - cpu) as f64 / delivered as f64
     );
 }
 
-/// The count once `flush` has been called and the count reached `all`
-/// or has not moved for two seconds: a flush may return before a
-/// collector thread has reported everything (fastrace's reports a
-/// backlog in bursts, and may still be reporting criterion's spans, not
-/// counted, when this run's are waiting behind them).
-fn settled(delivered: &AtomicU64, flush: &impl Fn(), all: u64) -> u64 {
-    let (mut last, mut still) = (u64::MAX, 0);
+/// The count once `flush` has been called and the count reached `all`,
+/// or has not moved for two seconds since it last did (a minute at most):
+/// a flush may return before a collector thread has reported everything
+/// (fastrace's reports a backlog in bursts). With it, the process's CPU
+/// time when the count last moved.
+fn settled(delivered: &AtomicU64, flush: &impl Fn(), all: u64) -> (u64, u64) {
+    let (mut last, mut still) = (delivered.load(Ordering::Relaxed), 0);
+    let mut moved = process_cpu_nanos();
     for _ in 0..600 {
         flush();
         std::thread::sleep(std::time::Duration::from_millis(100));
         let now = delivered.load(Ordering::Relaxed);
+        if now != last {
+            moved = process_cpu_nanos();
+        }
         if now >= all {
-            return now;
+            return (now, moved);
         }
         still = if now == last { still + 1 } else { 0 };
         if still == 20 {
@@ -101,7 +121,7 @@ fn settled(delivered: &AtomicU64, flush: &impl Fn(), all: u64) -> u64 {
         }
         last = now;
     }
-    last
+    (last, moved)
 }
 
 fn bridge(c: &mut Criterion) {
@@ -126,7 +146,7 @@ fn bridge(c: &mut Criterion) {
             "tracekit-tracing",
             CPU_ITERATIONS,
             100,
-            &exported.0,
+            (&exported.0, &exported.0),
             shape,
             || {
                 // Spans the queue could not hold are counted, not delivered.
@@ -143,7 +163,7 @@ fn bridge(c: &mut Criterion) {
             "tracing-opentelemetry, batch exporter",
             CPU_ITERATIONS,
             100,
-            &otel.0,
+            (&otel.0, &otel.0),
             shape,
             || provider.force_flush().expect("flushed"),
         );
@@ -171,7 +191,7 @@ fn bridge(c: &mut Criterion) {
             "fastrace-tracing (+ its fastrace root)",
             CPU_ITERATIONS,
             101,
-            &reported.0,
+            (&reported.all, &reported.counted),
             || under_fastrace_root(true),
             fastrace::flush,
         );
