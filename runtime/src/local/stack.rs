@@ -173,10 +173,8 @@ impl Stack {
     /// A new entry id, from this stack's block (see `next_entry_id`).
     #[inline(always)]
     fn entry_id(&mut self) -> u64 {
-        // The generator is seeded with the first block: a block in hand
-        // then says both are ready, which the short path checks alone.
         if self.next_entry & 0xffff_ffff == 0 {
-            self.prepare_draws();
+            self.next_entry = new_block();
         }
         let id = self.next_entry;
         self.next_entry += 1;
@@ -241,10 +239,11 @@ impl Stack {
         if len == self.entries.capacity() {
             return None;
         }
-        // The draws below then call nothing: values stay in registers. A
-        // block of entry ids in hand means the generator was seeded too
-        // (`entry_id`).
-        if self.next_entry & 0xffff_ffff == 0 {
+        // The draws below then call nothing: values stay in registers.
+        // (Seeding the generator with each block of entry ids, so that one
+        // check would do here, put a call in `entry_id`, and every other
+        // push then built its entry on the stack and copied it.)
+        if self.rng == 0 || self.next_entry & 0xffff_ffff == 0 {
             self.prepare_draws();
         }
         // The entry is matched once; the pair below is cheaper to match.
