@@ -229,9 +229,7 @@ impl TracedCall {
     fn start_on_stack(site: &'static CallSite, references: Option<&mut References>) -> TracedCall {
         let tracer = global();
         if references.is_none()
-            && let Some(id) = tracer
-                .starter()
-                .start_sampled_child(|| (site.name, site.kind))
+            && let Some(id) = tracer.starter().start_sampled_child(site.name, site.kind)
         {
             return TracedCall {
                 id,
@@ -428,10 +426,7 @@ impl TracedCall {
             return;
         }
         let tracer = global();
-        let call = match tracer
-            .starter()
-            .start_sampled_child(|| (site.name, site.kind))
-        {
+        let call = match tracer.starter().start_sampled_child(site.name, site.kind) {
             Some(id) => TracedCall {
                 id,
                 recording: true,

@@ -233,20 +233,20 @@ mod tests {
         // An empty stack, and a context on top: the general path's cases.
         assert!(
             stack
-                .push_sampled_child(&always, None, || ("c", SpanKind::Internal))
+                .push_sampled_child(&always, None, "c", SpanKind::Internal)
                 .is_none()
         );
         stack.push(context(true));
         assert!(
             stack
-                .push_sampled_child(&always, None, || ("c", SpanKind::Internal))
+                .push_sampled_child(&always, None, "c", SpanKind::Internal)
                 .is_none()
         );
         // A sampled local span on top: its child is pushed under it.
         let parent = stack.push(Active::Local(*sampled_live()));
         stack.entries.reserve(1);
         let child = stack
-            .push_sampled_child(&always, None, || ("c", SpanKind::Internal))
+            .push_sampled_child(&always, None, "c", SpanKind::Internal)
             .expect("the common case");
         let live = stack
             .entries
@@ -259,7 +259,7 @@ mod tests {
         let depth = stack.entries.len();
         assert!(
             stack
-                .push_sampled_child(&Sampler::Never, None, || ("c", SpanKind::Internal))
+                .push_sampled_child(&Sampler::Never, None, "c", SpanKind::Internal)
                 .is_none()
         );
         assert_eq!(stack.entries.len(), depth);
@@ -287,14 +287,11 @@ mod tests {
         // Under a context the short start declines; under a local span it
         // pushes on this thread's stack, and the short finish takes it off.
         let context = with_thread(|stack| stack.push(context(true)));
-        assert_eq!(
-            starter.start_sampled_child(|| ("c", SpanKind::Internal)),
-            None
-        );
+        assert_eq!(starter.start_sampled_child("c", SpanKind::Internal), None);
         let parent = with_thread(|stack| stack.push(Active::Local(*sampled_live())));
         let depth = with_stack(|stack| Some(stack.entries.len()));
         let child = starter
-            .start_sampled_child(|| ("c", SpanKind::Client))
+            .start_sampled_child("c", SpanKind::Client)
             .expect("the common case");
         assert_eq!(with_stack(|stack| stack.find(child)), depth);
         starter.finish_local_inline(child, crate::clock::now());

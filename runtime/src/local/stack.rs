@@ -233,7 +233,8 @@ impl Stack {
         &mut self,
         sampler: &Sampler,
         pipeline: Option<&Arc<Shared>>,
-        name_and_kind: impl FnOnce() -> (&'static str, SpanKind),
+        name: &'static str,
+        kind: SpanKind,
     ) -> Option<u64> {
         let len = self.entries.len();
         if len == self.entries.capacity() {
@@ -282,9 +283,6 @@ impl Stack {
         let id = self.next_entry;
         self.next_entry += 1;
         set_top_is_unsampled(false);
-        // Read here, where they are written: read at the start, they were
-        // kept on the stack across all of the above.
-        let (name, kind) = name_and_kind();
         let entry = Entry {
             id,
             active: Active::Local(LiveSpan {

@@ -204,16 +204,13 @@ impl Starter {
     /// for every other case, which [`start_traced`](Self::start_traced)
     /// then takes.
     #[inline(always)]
-    pub(crate) fn start_sampled_child(
-        &self,
-        name_and_kind: impl FnOnce() -> (&'static str, SpanKind),
-    ) -> Option<u64> {
+    pub(crate) fn start_sampled_child(&self, name: &'static str, kind: SpanKind) -> Option<u64> {
         if !self.enabled {
             return None;
         }
         local::with_plain_stack(
             #[inline(always)]
-            |stack| stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name_and_kind),
+            |stack| stack.push_sampled_child(&self.sampler, self.pipeline.shared(), name, kind),
         )
     }
 
