@@ -127,6 +127,32 @@ fn tags_and_logs_after_finish_are_ignored() {
 }
 
 #[test]
+fn a_view_of_a_span_finished_elsewhere_stops_recording() {
+    let ((), spans) = testing::capture(|| {
+        let span = tracekit::global().span("viewed").start();
+        let view: tracekit::SpanRef = (*span).clone();
+        assert!(view.is_recording());
+        std::thread::spawn(move || span.finish()).join().unwrap();
+        assert!(!view.is_recording());
+        view.set_tag("late", true);
+        // Finished on this thread, the view left as its only reference.
+        let again = tracekit::global().span("again").start();
+        let early = (*again).clone();
+        again.finish();
+        assert!(!early.is_recording());
+    });
+    assert_eq!(spans.len(), 2);
+    assert_eq!(
+        spans
+            .iter()
+            .find(|s| s.name == "viewed")
+            .unwrap()
+            .tag("late"),
+        None
+    );
+}
+
+#[test]
 fn baggage_is_inherited_by_children_started_after_it_was_set() {
     let ((), spans) = testing::capture(|| {
         let tracer = tracekit::global();

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use crate::scope::Context;
-use crate::span::Span;
+use crate::span::{Span, SpanRef};
 
 /// Adds span and context carrying to every future.
 ///
@@ -92,7 +92,7 @@ impl<F: Future> Future for InSpan<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _scope = this.span.as_ref().map(Span::activate);
+        let _scope = this.span.as_deref().map(SpanRef::activate);
         let poll = this.inner.poll(cx);
         if poll.is_ready() {
             this.span.take();

@@ -1,6 +1,6 @@
 //! Scopes: which span is active on this thread, as users handle it.
 //!
-//! [`Span::activate`](crate::Span::activate) and [`Context::attach`] push
+//! [`SpanRef::activate`](crate::SpanRef::activate) and [`Context::attach`] push
 //! an entry on the thread's scope stack ([`crate::local`]) and return a
 //! [`Scope`]; dropping the scope removes exactly that entry, wherever it
 //! sits. Scopes closed out of order therefore never leave a stale span

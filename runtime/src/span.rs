@@ -117,7 +117,33 @@ impl SpanRef {
     /// Whether tags and logs set now will be exported (sampled and not yet
     /// finished). Use it to skip expensive work for spans nobody will see.
     pub fn is_recording(&self) -> bool {
-        self.records() && self.with_live(|live| live.is_recording()).unwrap_or(false)
+        match &self.repr {
+            Repr::Shared(shared) => shared.is_recording(),
+            _ => self.with_live(|live| live.is_recording()).unwrap_or(false),
+        }
+    }
+
+    /// Makes this span the active one on the current thread until the
+    /// returned [`Scope`] is dropped: spans started meanwhile become its
+    /// children. Scopes may be dropped in any order. The span of a traced
+    /// call is active while the call runs already: its scope does nothing.
+    ///
+    /// ```
+    /// let (_, spans) = tracekit_runtime::testing::capture(|| {
+    ///     let tracer = tracekit_runtime::global();
+    ///     let parent = tracer.span("parent").start();
+    ///     let view: tracekit_runtime::SpanRef = (*parent).clone();
+    ///     let _scope = view.activate();
+    ///     tracer.span("child").start().finish();
+    /// });
+    /// assert_eq!(spans[0].parent_id, Some(spans[1].span_id));
+    /// ```
+    pub fn activate(&self) -> Scope {
+        match &self.repr {
+            Repr::Shared(shared) => Scope::of(local::enter_span(shared)),
+            // A local span is active from its start until it finishes.
+            Repr::Noop | Repr::Local(_) => Scope::inert(),
+        }
     }
 
     /// Sets the tag `key`, replacing an earlier value. Keys and strings
@@ -328,17 +354,6 @@ impl Span {
     #[inline(always)]
     pub fn is_noop(&self) -> bool {
         matches!(self.handle.repr, Repr::Noop)
-    }
-
-    /// Makes this span the active one on the current thread until the
-    /// returned [`Scope`] is dropped: spans started meanwhile become its
-    /// children. Scopes may be dropped in any order.
-    pub fn activate(&self) -> Scope {
-        match &self.handle.repr {
-            Repr::Shared(shared) => Scope::of(local::enter_span(shared)),
-            // A local span is active from its start until it finishes.
-            Repr::Noop | Repr::Local(_) => Scope::inert(),
-        }
     }
 
     /// Finishes the span now.

@@ -14,6 +14,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::entered;
 use crate::fields::Fields;
+use crate::made;
 use crate::open_count::OpenCount;
 
 /// A `tracing_subscriber` layer that makes every `tracing` span a tracekit
@@ -225,6 +226,9 @@ where
         if let Some(message) = special.failure() {
             fail(&span, &message);
         }
+        if !self.config.busy_idle {
+            made::keep(id.into_u64(), &span);
+        }
         let timing = self.config.busy_idle.then(|| Timing {
             opened: Instant::now(),
             busy_nanos: 0,
@@ -340,6 +344,11 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        // The span made last on this thread, most often: no lookup.
+        if let Some(span) = made::take(id.into_u64()) {
+            entered::push(id.into_u64(), span.activate());
+            return;
+        }
         let Some(registered) = ctx.span(id) else {
             return;
         };

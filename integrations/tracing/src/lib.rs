@@ -50,6 +50,7 @@ pub mod fmt;
 mod layer;
 #[cfg(feature = "log")]
 pub mod log;
+mod made;
 mod open_count;
 
 pub use layer::{TracekitLayer, layer};

@@ -21,6 +21,10 @@ pub(crate) struct SharedSpan {
     /// Whether the baggage may be non-empty: most spans carry none, and then
     /// reading the context takes no lock.
     pub(crate) has_baggage: AtomicBool,
+    /// Set as the span finishes while other references to it remain, so
+    /// that they tell it finished without the lock (with no other
+    /// reference, nothing is left to tell).
+    finished: AtomicBool,
     /// Never changes after the start, so it is read without the lock.
     pub(crate) trace_state: TraceState,
     /// Where it goes when it finishes; held, so that the pipeline outlives
@@ -43,6 +47,7 @@ impl SharedSpan {
             sampled: false,
             random_trace_id: false,
             has_baggage: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
             trace_state: TraceState::new(),
             pipeline: None,
             max_tag_len: 0,
@@ -59,6 +64,7 @@ impl SharedSpan {
         self.sampled = live.sampled;
         self.random_trace_id = live.random_trace_id;
         *self.has_baggage.get_mut() = !live.baggage.is_empty();
+        *self.finished.get_mut() = false;
         self.trace_state = live.trace_state.clone();
         self.pipeline = pipeline;
         self.max_tag_len = max_tag_len;
@@ -70,6 +76,12 @@ impl SharedSpan {
 
     pub(crate) fn is_sampled(&self) -> bool {
         self.sampled
+    }
+
+    /// Whether what is set now is kept: sampled and not finished. Read
+    /// without the lock.
+    pub(crate) fn is_recording(&self) -> bool {
+        self.sampled && !self.finished.load(Ordering::Acquire)
     }
 
     #[inline]
@@ -192,7 +204,9 @@ impl SharedRef {
         // taken, what the span owns moves out rather than being cloned,
         // and its allocation goes to this thread's spares.
         let Some(unique) = self.unique() else {
-            if let Some(record) = self.lock().finish(end) {
+            let record = self.lock().finish(end);
+            self.finished.store(true, Ordering::Release);
+            if let Some(record) = record {
                 let shared = match &self.pipeline {
                     Some(pipeline) => pipeline.shared(),
                     None => global(),
