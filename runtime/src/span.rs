@@ -146,6 +146,27 @@ impl SpanRef {
         }
     }
 
+    /// [`activate`](Self::activate), handing this view to the scope: for a
+    /// view made only to be activated, it saves taking and releasing one
+    /// more reference to the span.
+    ///
+    /// ```
+    /// let (_, spans) = tracekit_runtime::testing::capture(|| {
+    ///     let tracer = tracekit_runtime::global();
+    ///     let parent = tracer.span("parent").start();
+    ///     let scope = (*parent).clone().into_scope();
+    ///     tracer.span("child").start().finish();
+    ///     drop(scope);
+    /// });
+    /// assert_eq!(spans[0].parent_id, Some(spans[1].span_id));
+    /// ```
+    pub fn into_scope(self) -> Scope {
+        match self.repr {
+            Repr::Shared(shared) => Scope::of(local::enter_owned_span(shared)),
+            Repr::Noop | Repr::Local(_) => Scope::inert(),
+        }
+    }
+
     /// Sets the tag `key`, replacing an earlier value. Keys and strings
     /// longer than the tracer's limit are cut.
     ///

@@ -18,15 +18,27 @@ thread_local! {
 /// Notes that span `id` was entered with `scope`.
 pub(crate) fn push(id: u64, scope: Scope) {
     let _ = ENTERED.try_with(|entered| {
-        let oldest = {
-            let mut entered = entered.borrow_mut();
-            let oldest = (entered.len() == MAX_ENTERED).then(|| entered.remove(0));
-            entered.push((id, scope));
-            oldest
-        };
-        // Its scope left, its span no longer active; after the borrow.
-        drop(oldest);
+        let mut entries = entered.borrow_mut();
+        if entries.len() < MAX_ENTERED {
+            entries.push((id, scope));
+            return;
+        }
+        drop(entries);
+        push_past_the_bound(entered, id, scope);
     });
+}
+
+/// [`push`] with the bound reached: the oldest entry makes room.
+#[cold]
+fn push_past_the_bound(entered: &RefCell<Vec<(u64, Scope)>>, id: u64, scope: Scope) {
+    let oldest = {
+        let mut entries = entered.borrow_mut();
+        let oldest = entries.remove(0);
+        entries.push((id, scope));
+        oldest
+    };
+    // Its scope left, its span no longer active; after the borrow.
+    drop(oldest);
 }
 
 /// Leaves the latest entry of span `id` (tracing exits a span on the

@@ -346,7 +346,7 @@ where
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
         // The span made last on this thread, most often: no lookup.
         if let Some(span) = made::take(id.into_u64()) {
-            entered::push(id.into_u64(), span.activate());
+            entered::push(id.into_u64(), span.into_scope());
             return;
         }
         let Some(registered) = ctx.span(id) else {

@@ -164,7 +164,14 @@ pub(crate) fn enter(active: Active) -> u64 {
 /// entry is built here, in place, rather than passed in whole.
 #[inline]
 pub(crate) fn enter_span(span: &SharedRef) -> u64 {
-    with_stack(|stack| Some(stack.push(Active::Span(span.clone())))).unwrap_or(0)
+    enter_owned_span(span.clone())
+}
+
+/// [`enter_span`], the entry taking `span` itself (a reference the caller
+/// had no more use for). Not taken, it is released after the borrow.
+#[inline]
+pub(crate) fn enter_owned_span(span: SharedRef) -> u64 {
+    with_stack(move |stack| Some(stack.push(Active::Span(span)))).unwrap_or(0)
 }
 
 /// Removes the entry `id`, wherever it sits. The entry is dropped after
