@@ -176,11 +176,15 @@ mod tests {
         assert_eq!(address_of(&second), Some(first_at));
         assert_eq!(spares(), kept - 1);
 
-        // Still referenced (here by its scope) when it finishes: not kept.
+        // Still referenced (here by its scope and a view) when it
+        // finishes: not kept, and the view tells it finished.
         let third = tracer.span("third").start();
+        let view: crate::SpanRef = (*third).clone();
         let scope = third.activate();
+        assert!(view.is_recording());
         drop(third);
-        drop(scope);
+        assert!(!view.is_recording());
+        drop((scope, view));
         assert_eq!(spares(), kept - 1);
         drop(second);
         assert_eq!(spares(), kept);
