@@ -88,7 +88,9 @@ fn cpu_per_span(
     let (delivered, last_reported) = settled(delivered, &flush, before + produced);
     let delivered = delivered - before;
     if delivered == 0 {
-        println!("{name}: none of {produced} spans delivered within a minute");
+        println!(
+            "{name}: none of {produced} spans delivered (the count stood still for {STILL_SECONDS} s)"
+        );
         return;
     }
     println!(
@@ -97,8 +99,12 @@ fn cpu_per_span(
     );
 }
 
+/// How long a count that stands still is waited for.
+const STILL_SECONDS: u32 = 5;
+
 /// The count once `flush` has been called and the count reached `all`,
-/// or has not moved for two seconds since it last did (a minute at most):
+/// or has not moved for [`STILL_SECONDS`] since it last did (a minute at
+/// most):
 /// a flush may return before a collector thread has reported everything
 /// (fastrace's reports a backlog in bursts). With it, the process's CPU
 /// time when the count last moved.
@@ -116,7 +122,7 @@ fn settled(delivered: &AtomicU64, flush: &impl Fn(), all: u64) -> (u64, u64) {
             return (now, moved);
         }
         still = if now == last { still + 1 } else { 0 };
-        if still == 20 {
+        if still == STILL_SECONDS * 10 {
             break;
         }
         last = now;
