@@ -59,6 +59,55 @@ fn each_nests_in_the_other() {
     assert!(spans.iter().all(|span| span.trace_id == outer.trace_id));
 }
 
+#[traced]
+fn traced_under(label: &'static str) {
+    let _ = label;
+}
+
+#[test]
+fn spans_entered_in_any_order_or_on_another_thread_are_each_the_active_one() {
+    install();
+    let (_, spans) = testing::capture(|| {
+        let never_entered = tracing::info_span!("never entered");
+        drop(never_entered);
+        let first = tracing::info_span!("first");
+        let second = tracing::info_span!("second");
+        {
+            // Made before the last span made on this thread (`second`).
+            let _in_first = first.enter();
+            traced_under("under first");
+            // Made before too, entered inside the first, and again.
+            let _in_second = second.enter();
+            let _again = second.enter();
+            traced_under("under second");
+        }
+        // Made here, entered first on another thread.
+        let moved = tracing::info_span!("moved");
+        std::thread::scope(|threads| {
+            threads.spawn(|| {
+                let _in_moved = moved.enter();
+                traced_under("under moved");
+            });
+        });
+        let _in_moved_here = moved.enter();
+        traced_under("under moved, here");
+    });
+    let parent_of = |label: &str| {
+        spans
+            .iter()
+            .find(|span| span.tag("label").and_then(|value| value.as_str()) == Some(label))
+            .unwrap_or_else(|| panic!("no call {label} in {spans:?}"))
+            .parent_id
+    };
+    let id_of = |name: &str| Some(named(&spans, name).span_id);
+    assert_eq!(parent_of("under first"), id_of("first"));
+    assert_eq!(parent_of("under second"), id_of("second"));
+    assert_eq!(parent_of("under moved"), id_of("moved"));
+    assert_eq!(parent_of("under moved, here"), id_of("moved"));
+    // Kept for an enter that never came, it still finished at its close.
+    named(&spans, "never entered");
+}
+
 #[test]
 fn explicit_parents_roots_and_follows_from() {
     install();
