@@ -7,69 +7,13 @@
 //! only counts.
 
 use std::hint::black_box;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
 
-/// An OpenTelemetry span processor that counts the spans that end.
-#[derive(Clone, Default, Debug)]
-struct OtelCounter(Arc<AtomicU64>);
-
-impl opentelemetry_sdk::trace::SpanProcessor for OtelCounter {
-    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
-    fn on_end(&self, _: opentelemetry_sdk::trace::SpanData) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-    fn shutdown_with_timeout(
-        &self,
-        _: std::time::Duration,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-}
-
-/// An OpenTelemetry exporter, behind the batch processor, that counts.
-#[derive(Clone, Default, Debug)]
-struct OtelExported(Arc<AtomicU64>);
-
-impl opentelemetry_sdk::trace::SpanExporter for OtelExported {
-    fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> impl std::future::Future<Output = opentelemetry_sdk::error::OTelSdkResult> + Send {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        std::future::ready(Ok(()))
-    }
-}
-
-/// A tracekit exporter that counts.
-#[derive(Clone, Default)]
-struct Counting(Arc<AtomicU64>);
-
-impl tracekit::export::Exporter for Counting {
-    fn export(
-        &mut self,
-        batch: &[tracekit::SpanRecord],
-    ) -> Result<(), tracekit::export::ExportError> {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
-/// The CPU time of the whole process, in nanoseconds.
-fn process_cpu_nanos() -> u64 {
-    let mut time = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a valid clock id and a valid place to write the time.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut time) };
-    time.tv_sec as u64 * 1_000_000_000 + time.tv_nsec as u64
-}
+#[path = "../counting.rs"]
+mod counting;
+use counting::{CountingExporter, OtelCounter, OtelExported, process_cpu_nanos};
 
 const QUERY: &str = "SELECT count FROM stock WHERE item = ?";
 
@@ -113,7 +57,7 @@ fn main() {
     let rounds: usize = args.next().map_or(600, |a| a.parse().expect("ROUNDS"));
     let per_block: usize = args.next().map_or(20, |a| a.parse().expect("QUERIES"));
 
-    let tracekit_spans = Counting::default();
+    let tracekit_spans = CountingExporter::default();
     let _tracer = tracekit::Tracer::builder()
         .exporter(tracekit_spans.clone())
         .install();

@@ -16,7 +16,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$root/target/sqlx-otel"
-mkdir -p "$work/src"
+mkdir -p "$work"
 cat > "$work/Cargo.toml" <<TOML
 [package]
 name = "sqlx-otel-bench"
@@ -25,6 +25,10 @@ edition = "2024"
 publish = false
 
 [workspace]
+
+[[bin]]
+name = "sqlx-otel-bench"
+path = "$root/benches/sqlx_otel/main.rs"
 
 [dependencies]
 tracekit = { path = "$root" }
@@ -36,7 +40,6 @@ opentelemetry_sdk = "0.32"
 tokio = { version = "1", features = ["rt", "macros"] }
 libc = "0.2"
 TOML
-cp "$root/benches/sqlx_otel/main.rs" "$work/src/main.rs"
 cargo build --release --quiet --manifest-path "$work/Cargo.toml"
 rounds="${1:-600}"
 echo "OpenTelemetry with a span processor that only counts:"

@@ -139,11 +139,7 @@ impl SpanRef {
     /// assert_eq!(spans[0].parent_id, Some(spans[1].span_id));
     /// ```
     pub fn activate(&self) -> Scope {
-        match &self.repr {
-            Repr::Shared(shared) => Scope::of(local::enter_span(shared)),
-            // A local span is active from its start until it finishes.
-            Repr::Noop | Repr::Local(_) => Scope::inert(),
-        }
+        self.clone().into_scope()
     }
 
     /// [`activate`](Self::activate), handing this view to the scope: for a
@@ -162,7 +158,8 @@ impl SpanRef {
     /// ```
     pub fn into_scope(self) -> Scope {
         match self.repr {
-            Repr::Shared(shared) => Scope::of(local::enter_owned_span(shared)),
+            Repr::Shared(shared) => Scope::of(local::enter_span(shared)),
+            // A local span is active from its start until it finishes.
             Repr::Noop | Repr::Local(_) => Scope::inert(),
         }
     }

@@ -46,9 +46,9 @@ pub(crate) use stack::{Active, Stack};
 pub(crate) use start::Starter;
 pub use start::{Parent, References};
 pub(crate) use thread::{
-    ActiveSpan, active_span, enter, enter_owned_span, enter_span, finish_carried, has_top, leave,
-    new_span_id, new_trace_id, take_carried, top, with_local, with_plain_stack,
-    with_stack_as_it_is, with_thread,
+    ActiveSpan, active_span, enter, enter_span, finish_carried, has_top, leave, new_span_id,
+    new_trace_id, take_carried, top, with_local, with_plain_stack, with_stack_as_it_is,
+    with_thread,
 };
 
 #[cfg(test)]

@@ -160,17 +160,12 @@ pub(crate) fn enter(active: Active) -> u64 {
     with_stack(|stack| Some(stack.push(active))).unwrap_or(0)
 }
 
-/// Makes a shared span active (each poll of a traced future does): the
-/// entry is built here, in place, rather than passed in whole.
+/// Makes a shared span active (each poll of a traced future does), the
+/// entry taking this reference to it: the entry is built here, in place,
+/// rather than passed in whole. Not taken, the reference is released after
+/// the borrow.
 #[inline]
-pub(crate) fn enter_span(span: &SharedRef) -> u64 {
-    enter_owned_span(span.clone())
-}
-
-/// [`enter_span`], the entry taking `span` itself (a reference the caller
-/// had no more use for). Not taken, it is released after the borrow.
-#[inline]
-pub(crate) fn enter_owned_span(span: SharedRef) -> u64 {
+pub(crate) fn enter_span(span: SharedRef) -> u64 {
     with_stack(move |stack| Some(stack.push(Active::Span(span)))).unwrap_or(0)
 }
 
