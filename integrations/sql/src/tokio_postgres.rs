@@ -161,8 +161,13 @@ impl<C> Client<C> {
         self.waited.store(nanos + 1, Ordering::Relaxed);
     }
 
-    /// The wait noted and not yet recorded.
+    /// The wait noted and not yet recorded. Read before it is taken: a
+    /// client not from a pool never has one, and the swap, a locked
+    /// instruction, would cost every statement a fence.
     fn take_wait(&self) -> Option<Duration> {
+        if self.waited.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
         match self.waited.swap(0, Ordering::Relaxed) {
             0 => None,
             nanos => Some(Duration::from_nanos(nanos - 1)),
