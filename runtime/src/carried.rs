@@ -3,6 +3,7 @@
 //! way a `#[traced]` async function carries its span.
 
 use std::borrow::Cow;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -51,8 +52,10 @@ use crate::tracer::{GlobalSink, Tracer, global};
 /// [`with_ref`]: Self::with_ref
 #[must_use = "a span finishes as soon as it is dropped"]
 pub struct CarriedSpan {
-    /// `None` for a noop span, and once finished.
-    live: Option<Box<LiveSpan>>,
+    /// `None` for a noop span, and once finished. Never dropped as a
+    /// field: the span's `Drop` takes it to finish it, so no drop of an
+    /// emptied `Option` is called after.
+    live: ManuallyDrop<Option<Box<LiveSpan>>>,
     /// The entry id the span takes whenever a poll lends it and something
     /// pushes it (see `local::lend`); drawn once.
     loan: u64,
@@ -76,8 +79,18 @@ impl SpanBuilder<'_> {
     // Inline, so the caller's builder is read where it is, not copied into
     // an argument first.
     #[inline]
-    pub fn start_carried(mut self) -> CarriedSpan {
-        CarriedSpan::start(&mut self.start, self.tracer)
+    pub fn start_carried(self) -> CarriedSpan {
+        // A tracer that records moves every setting that owns anything
+        // into the span (what it leaves behind owns nothing), so the
+        // builder needs dropping only when the tracer records nothing: its
+        // drop, out of line, is then off the common path.
+        let mut builder = ManuallyDrop::new(self);
+        let tracer = builder.tracer;
+        let span = CarriedSpan::start(&mut builder.start, tracer);
+        if span.live.is_none() {
+            drop(ManuallyDrop::into_inner(builder));
+        }
+        span
     }
 }
 
@@ -99,7 +112,7 @@ impl CarriedSpan {
     /// A span that records nothing and has no context.
     pub const fn noop() -> CarriedSpan {
         CarriedSpan {
-            live: None,
+            live: ManuallyDrop::new(None),
             loan: 0,
             destination: Destination::Global,
             max_tag_len: 0,
@@ -120,7 +133,7 @@ impl CarriedSpan {
             } else {
                 0
             },
-            live,
+            live: ManuallyDrop::new(live),
             destination,
             max_tag_len: tracer.max_tag_len(),
         }
@@ -195,7 +208,7 @@ impl CarriedSpan {
             }
             // This thread is being torn down: nothing can be active.
             Err(live) => {
-                self.live = Some(live);
+                *self.live = Some(live);
                 f()
             }
         }
@@ -220,7 +233,7 @@ impl CarriedSpan {
             }
             // This thread is being torn down: the span cannot be reached.
             Err(live) => {
-                self.live = live;
+                *self.live = live;
                 f(SpanRef::noop_ref())
             }
         }
@@ -255,7 +268,7 @@ impl CarriedSpan {
 impl Drop for CarriedSpan {
     #[inline]
     fn drop(&mut self) {
-        if let Some(live) = &self.live {
+        if let Some(live) = &*self.live {
             let end = clock::now_if(live.recording);
             self.finish_at_stamp(end);
         }

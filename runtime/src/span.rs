@@ -689,7 +689,7 @@ impl SpanStart {
         starter.begin_built_into(
             std::mem::take(&mut self.name),
             self.kind,
-            std::mem::take(&mut self.parent),
+            &mut self.parent,
             self.extra.take(),
             self.start,
             stack,

@@ -127,7 +127,9 @@ impl Starter {
     /// emptied span, in the allocation it will live in), for a tracer that
     /// records (its callers ask `enabled` before they find `live` a home).
     /// `extra` holds the builder's tags, each already cut to the tracer's
-    /// limit; unsampled, its box goes back to the pool.
+    /// limit; unsampled, its box goes back to the pool. `parent` is left
+    /// owning nothing (`Active`, or taken): a carried span's builder is
+    /// then not dropped (see `SpanBuilder::start_carried`).
     #[allow(
         clippy::too_many_arguments,
         reason = "the settings of a builder, each moved once into its field"
@@ -136,7 +138,7 @@ impl Starter {
         &self,
         name: Cow<'static, str>,
         kind: SpanKind,
-        parent: Parent,
+        parent: &mut Parent,
         extra: Option<Box<Extra>>,
         start: Option<u64>,
         stack: &mut Stack,
@@ -146,7 +148,8 @@ impl Starter {
         let mut extra = extra;
         // A child of a span of this process reads its parent in place,
         // without building the parent's context (baggage and trace state
-        // cloned into it, then taken apart again).
+        // cloned into it, then taken apart again). The parent is taken
+        // only when named: the common `Active` is not moved at all.
         let local_parent = match parent {
             Parent::Active => stack.active_parent(),
             Parent::Of(_) => None,
@@ -162,7 +165,7 @@ impl Starter {
                 live,
             ),
             None => {
-                let parent = parent.resolve(stack);
+                let parent = std::mem::take(parent).resolve(stack);
                 *live = self.begin(name, kind, parent, || extra.take(), start, stack);
             }
         }
