@@ -79,16 +79,14 @@ impl SpanBuilder<'_> {
     // Inline, so the caller's builder is read where it is, not copied into
     // an argument first.
     #[inline]
-    pub fn start_carried(self) -> CarriedSpan {
-        // A tracer that records moves every setting that owns anything
-        // into the span (what it leaves behind owns nothing), so the
-        // builder needs dropping only when the tracer records nothing: its
-        // drop, out of line, is then off the common path.
-        let mut builder = ManuallyDrop::new(self);
-        let tracer = builder.tracer;
-        let span = CarriedSpan::start(&mut builder.start, tracer);
-        if span.live.is_none() {
-            drop(ManuallyDrop::into_inner(builder));
+    pub fn start_carried(mut self) -> CarriedSpan {
+        let span = CarriedSpan::start(&mut self.start, self.tracer);
+        if span.live.is_some() {
+            // A tracer that records moved every setting that owns anything
+            // into the span (what it left behind owns nothing), so the
+            // builder needs dropping only when the tracer records nothing:
+            // its drop, out of line, is then off the common path.
+            std::mem::forget(self);
         }
         span
     }
