@@ -686,12 +686,21 @@ impl SpanStart {
         stack: &mut local::Stack,
         live: &mut LiveSpan,
     ) {
+        // Every field named: one added later must be taken here too, or a
+        // builder that `start_carried` forgets would leak what it owns.
+        let SpanStart {
+            name,
+            kind,
+            parent,
+            extra,
+            start,
+        } = self;
         starter.begin_built_into(
-            std::mem::take(&mut self.name),
-            self.kind,
-            &mut self.parent,
-            self.extra.take(),
-            self.start,
+            std::mem::take(name),
+            *kind,
+            parent,
+            extra.take(),
+            *start,
             stack,
             live,
         )
