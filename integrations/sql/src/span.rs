@@ -8,10 +8,11 @@ use tracekit_runtime::{CarriedSpan, SpanContext, SpanKind, context, global};
 
 use crate::config::DbConfig;
 
-/// A statement's span, or nothing when none is made (no parent and no
-/// root spans, no tracer, or not sampled).
+/// A statement's span, a noop one when none is made (no parent and no
+/// root spans, no tracer): held as it is, not in an `Option`, which cost a
+/// span's every statement a few copies of it.
 pub(crate) struct QuerySpan {
-    span: Option<CarriedSpan>,
+    span: CarriedSpan,
     rows_wanted: bool,
     /// Whether the answer came (else the span ends `cancelled`: its
     /// future was dropped first).
@@ -44,7 +45,7 @@ impl QuerySpan {
             },
         );
         QuerySpan {
-            span: Some(span).filter(|span| !span.is_noop()),
+            span,
             rows_wanted: config.rows,
             answered: false,
         }
@@ -52,7 +53,7 @@ impl QuerySpan {
 
     pub(crate) fn none() -> QuerySpan {
         QuerySpan {
-            span: None,
+            span: CarriedSpan::noop(),
             rows_wanted: false,
             answered: true,
         }
@@ -68,11 +69,10 @@ impl QuerySpan {
         config: &DbConfig,
         sql: &'a str,
     ) -> std::borrow::Cow<'a, str> {
-        match &self.span {
-            Some(span) if config.sqlcommenter => {
-                std::borrow::Cow::Owned(with_traceparent(sql, span.context()))
-            }
-            _ => std::borrow::Cow::Borrowed(sql),
+        if config.sqlcommenter && !self.span.is_noop() {
+            std::borrow::Cow::Owned(with_traceparent(sql, self.span.context()))
+        } else {
+            std::borrow::Cow::Borrowed(sql)
         }
     }
 
@@ -87,10 +87,8 @@ impl QuerySpan {
         parameters: &[T],
         show: impl Fn(&T) -> String,
     ) {
-        if config.parameters
-            && let Some(span) = &mut self.span
-        {
-            record_parameters(span, parameters, show);
+        if config.parameters && self.span.is_recording() {
+            record_parameters(&mut self.span, parameters, show);
         }
     }
 
@@ -101,26 +99,21 @@ impl QuerySpan {
         allow(dead_code)
     )]
     pub(crate) fn waited(&mut self, waited: std::time::Duration) {
-        if let Some(span) = &mut self.span {
-            span.set_tag("db.client.connection.wait_time", waited.as_secs_f64());
-        }
+        self.span
+            .set_tag("db.client.connection.wait_time", waited.as_secs_f64());
     }
 
     /// Records the rows a query returned.
     pub(crate) fn returned_rows(&mut self, rows: u64) {
-        if self.rows_wanted
-            && let Some(span) = &mut self.span
-        {
-            span.set_tag("db.response.returned_rows", rows);
+        if self.rows_wanted {
+            self.span.set_tag("db.response.returned_rows", rows);
         }
     }
 
     /// Records the rows a statement changed.
     pub(crate) fn affected_rows(&mut self, rows: u64) {
-        if self.rows_wanted
-            && let Some(span) = &mut self.span
-        {
-            span.set_tag("db.response.affected_rows", rows);
+        if self.rows_wanted {
+            self.span.set_tag("db.response.affected_rows", rows);
         }
     }
 
@@ -133,26 +126,24 @@ impl QuerySpan {
     /// gave one), `error.type` and the message.
     pub(crate) fn failed(&mut self, status: Option<String>, error_type: &str, message: &str) {
         self.answered = true;
-        if let Some(span) = &mut self.span {
+        if self.span.is_recording() {
             if let Some(status) = status {
-                span.set_tag("db.response.status_code", status);
+                self.span.set_tag("db.response.status_code", status);
             }
-            span.record_error(error_type, message);
+            self.span.record_error(error_type, message);
         }
     }
 
     /// Whether a span is being recorded.
     pub(crate) fn is_recording(&self) -> bool {
-        self.span.as_ref().is_some_and(CarriedSpan::is_recording)
+        self.span.is_recording()
     }
 }
 
 impl Drop for QuerySpan {
     fn drop(&mut self) {
-        if !self.answered
-            && let Some(span) = &mut self.span
-        {
-            span.set_tag("cancelled", true);
+        if !self.answered {
+            self.span.set_tag("cancelled", true);
         }
     }
 }
