@@ -4,44 +4,15 @@
 //! carried span or a shared one.
 //!
 //! The global allocator of this test binary counts the bytes each thread
-//! holds.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! holds (`support/allocator.rs`).
 
 use tracekit::{SpanContext, SpanId, SpanKind, TraceId};
 
-struct HeldBytes;
-
-thread_local! {
-    static HELD: Cell<isize> = const { Cell::new(0) };
-}
-
-fn add(bytes: isize) {
-    // `try_with`: the allocator also runs while thread-locals are torn down.
-    let _ = HELD.try_with(|held| held.set(held.get() + bytes));
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for HeldBytes {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        add(layout.size() as isize);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        add(-(layout.size() as isize));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        add(new_size as isize - layout.size() as isize);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "support/allocator.rs"]
+mod allocator;
 
 #[global_allocator]
-static ALLOCATOR: HeldBytes = HeldBytes;
+static ALLOCATOR: allocator::Counting = allocator::Counting;
 
 /// Builds and starts a span that holds memory everywhere it can.
 fn start_both(round: usize, parent: &SpanContext) {
@@ -75,12 +46,12 @@ fn a_builder_that_starts_no_span_frees_what_it_holds() {
     )
     .with_baggage_item("user", "ada".repeat(50));
     start_both(0, &parent);
-    let held = HELD.with(Cell::get);
+    let held = allocator::held();
     for round in 1..=100 {
         start_both(round, &parent);
     }
     assert_eq!(
-        HELD.with(Cell::get),
+        allocator::held(),
         held,
         "bytes still held after 100 builders"
     );
