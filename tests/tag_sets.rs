@@ -1,9 +1,14 @@
 //! Tag sets: tags made once and set on many spans, as setting each tag
 //! would set it (later values replace earlier ones, long values are cut),
 //! whatever the tags hold: `'static` and inline texts, which are copied
-//! bit for bit, and texts on the heap, which are cloned.
+//! bit for bit, and texts on the heap, which are cloned. A set kept for
+//! the process and set as a template, referred to rather than copied,
+//! records the same tags.
 
-use tracekit::{DEFAULT_MAX_TAG_LEN, TRUNCATION_MARKER, TagSet, TagValue, testing};
+use tracekit::export::Memory;
+use tracekit::{
+    DEFAULT_MAX_TAG_LEN, SpanRecord, TRUNCATION_MARKER, TagSet, TagValue, Tracer, testing,
+};
 
 fn text(value: &TagValue) -> &str {
     value.as_str().expect("a string")
@@ -94,4 +99,125 @@ fn an_empty_set_sets_nothing() {
         builder.start().finish();
     });
     assert!(spans[0].tags.is_empty());
+}
+
+/// A set kept for the life of the process, as a template must be.
+fn kept<V: Into<TagValue>>(tags: impl IntoIterator<Item = (&'static str, V)>) -> &'static TagSet {
+    Box::leak(Box::new(TagSet::new(tags)))
+}
+
+fn keys(span: &SpanRecord) -> Vec<&str> {
+    span.tags.iter().map(|(key, _)| key.as_ref()).collect()
+}
+
+/// The spans `build` makes with a tracer of its own, as its exporter
+/// thread delivers them.
+fn exported(build: impl FnOnce(&Tracer)) -> Vec<SpanRecord> {
+    let memory = Memory::new();
+    let tracer = Tracer::builder().exporter(memory.clone()).build();
+    build(&tracer);
+    tracer.flush().expect("flushed");
+    memory.spans()
+}
+
+fn named<'a>(spans: &'a [SpanRecord], name: &str) -> &'a SpanRecord {
+    spans.iter().find(|s| s.name == name).expect("the span")
+}
+
+#[test]
+fn a_templates_tags_come_first_and_a_later_tag_of_its_keys_replaces_its_value() {
+    let statement = kept([
+        ("db.system.name", TagValue::from("sqlite")),
+        ("db.query.summary", TagValue::from("SELECT stock")),
+        ("n", TagValue::from(1)),
+    ]);
+    let spans = exported(|tracer| {
+        let mut builder = tracer.span("alone");
+        builder.set_tag_template(statement);
+        builder.start().finish();
+        let mut builder = tracer.span("builder");
+        builder
+            .set_tag_template(statement)
+            .set_tag("n", 2)
+            .set_tag("more", true);
+        builder.start().finish();
+        // The span of a database call: a carried span, tagged as it ends.
+        let mut builder = tracer.span("carried");
+        builder.set_tag_template(statement);
+        let mut span = builder.start_carried();
+        span.set_tag("rows", 3);
+        span.set_tag("db.query.summary", "SELECT other");
+        span.finish();
+    });
+    assert_eq!(spans.len(), 3);
+    let alone = named(&spans, "alone");
+    assert_eq!(keys(alone), ["db.system.name", "db.query.summary", "n"]);
+    assert_eq!(alone.tag("n").and_then(TagValue::as_i64), Some(1));
+    let builder = named(&spans, "builder");
+    assert_eq!(
+        keys(builder),
+        ["db.system.name", "db.query.summary", "n", "more"]
+    );
+    assert_eq!(builder.tag("n").and_then(TagValue::as_i64), Some(2));
+    let carried = named(&spans, "carried");
+    assert_eq!(
+        keys(carried),
+        ["db.system.name", "db.query.summary", "n", "rows"]
+    );
+    assert_eq!(
+        carried.tag("db.query.summary").map(text),
+        Some("SELECT other")
+    );
+    // The template itself is as it was made.
+    assert_eq!(statement.tags()[1].1.as_str(), Some("SELECT stock"));
+}
+
+#[test]
+fn a_template_after_other_tags_or_another_template_is_copied_as_a_set() {
+    let first = kept([("db", "first"), ("only", "once")]);
+    let second = kept([("db", "second")]);
+    let spans = exported(|tracer| {
+        let mut builder = tracer.span("after a tag");
+        builder.set_tag("db", "by hand").set_tag_template(first);
+        builder.start().finish();
+        let mut builder = tracer.span("two templates");
+        builder.set_tag_template(first).set_tag_template(second);
+        builder.start().finish();
+    });
+    let after = named(&spans, "after a tag");
+    assert_eq!(keys(after), ["db", "only"]);
+    assert_eq!(after.tag("db").map(text), Some("first"));
+    let two = named(&spans, "two templates");
+    assert_eq!(keys(two), ["db", "only"]);
+    assert_eq!(two.tag("db").map(text), Some("second"));
+}
+
+#[test]
+fn a_template_past_the_limit_is_copied_and_cut() {
+    let long: &'static str = Box::leak("y".repeat(DEFAULT_MAX_TAG_LEN + 5).into_boxed_str());
+    let set = kept([("text", long)]);
+    let spans = exported(|tracer| {
+        let mut builder = tracer.span("cut");
+        builder.set_tag_template(set);
+        builder.start().finish();
+    });
+    let cut = format!("{}{TRUNCATION_MARKER}", &long[..DEFAULT_MAX_TAG_LEN]);
+    assert_eq!(spans[0].tag("text").map(text), Some(cut.as_str()));
+}
+
+#[test]
+fn an_unsampled_span_with_a_template_records_nothing() {
+    let set = kept([("db.system.name", "sqlite")]);
+    let memory = Memory::new();
+    let tracer = Tracer::builder()
+        .exporter(memory.clone())
+        .sampler(tracekit::Sampler::never())
+        .build();
+    let mut builder = tracer.span("unsampled");
+    builder.set_tag_template(set);
+    let span = builder.start_carried();
+    assert!(!span.is_recording());
+    span.finish();
+    tracer.flush().expect("flushed");
+    assert!(memory.spans().is_empty());
 }

@@ -131,9 +131,25 @@ impl Extra {
     }
 
     /// Moves everything into `record` (after what it holds) and leaves
-    /// this box emptied, its room kept.
-    pub(crate) fn move_into(&mut self, record: &mut SpanRecord) {
-        record.tags.append(&mut self.tags);
+    /// this box emptied, its room kept. The tags `record` holds already
+    /// are a template's, whose keys have the summary `template_keys`
+    /// (`0` for none): a tag of this box with one of their keys replaces
+    /// the template's value in its place, as `set_tag` would have.
+    pub(crate) fn move_into(&mut self, record: &mut SpanRecord, template_keys: u64) {
+        if self.tag_keys & template_keys == 0 {
+            record.tags.append(&mut self.tags);
+        } else {
+            let template = record.tags.len();
+            for (key, value) in self.tags.drain(..) {
+                match record.tags[..template]
+                    .iter_mut()
+                    .find(|(k, _)| same_key(k, &key))
+                {
+                    Some(slot) => slot.1 = value,
+                    None => record.tags.push((key, value)),
+                }
+            }
+        }
         self.tag_keys = 0;
         record.logs.append(&mut self.logs);
         record.follows_from.append(&mut self.follows_from);
@@ -291,7 +307,7 @@ mod tests {
             fields: Vec::new(),
         });
         let mut record = crate::export::raw::empty_record();
-        extra.move_into(&mut record);
+        extra.move_into(&mut record, 0);
         assert_eq!(record.tags.len(), 1);
         assert_eq!(record.logs.len(), 1);
         assert!(extra.tags().is_empty() && extra.logs.is_empty());

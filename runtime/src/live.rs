@@ -12,6 +12,7 @@ use crate::extra::Extra;
 use crate::identity::{Baggage, SpanContext, SpanId, TraceId, TraceState};
 use crate::record::{LogRecord, SpanKind};
 use crate::tag::TagValue;
+use crate::tag_set::TagSet;
 
 /// A started, unfinished span. Flat, so starting one writes its fields
 /// straight into its stack slot.
@@ -25,6 +26,10 @@ pub(crate) struct LiveSpan {
     pub(crate) baggage: Baggage,
     /// Inherited from the parent and passed on unchanged.
     pub(crate) trace_state: TraceState,
+    /// Tags made once and referred to (a builder's
+    /// [`set_tag_template`](crate::SpanBuilder::set_tag_template)),
+    /// recorded before those of `extra`.
+    pub(crate) template: Option<&'static TagSet>,
     /// Tags, logs and references, boxed on first use: most spans have none.
     pub(crate) extra: Option<Box<Extra>>,
     pub(crate) kind: SpanKind,
@@ -46,6 +51,7 @@ impl LiveSpan {
         name: Cow::Borrowed(""),
         baggage: Baggage::new(),
         trace_state: TraceState::new(),
+        template: None,
         extra: None,
         kind: SpanKind::Internal,
         sampled: false,
@@ -150,6 +156,7 @@ impl LiveSpan {
             name,
             baggage,
             trace_state,
+            template,
             extra,
             kind,
             sampled: _,
@@ -170,6 +177,7 @@ impl LiveSpan {
             start: *start,
             end,
             baggage: std::mem::take(baggage),
+            template: *template,
             extra: extra.take(),
         }
     }
@@ -197,6 +205,7 @@ impl LiveSpan {
                      start: _,
                      end: _,
                      baggage: _,
+                     template: _,
                      extra: _,
                  }| ();
         let raw = slot.as_mut_ptr();
@@ -216,6 +225,7 @@ impl LiveSpan {
             (&raw mut (*raw).start).write(live.start);
             (&raw mut (*raw).end).write(end);
             (&raw mut (*raw).baggage).write(std::ptr::read(&live.baggage));
+            (&raw mut (*raw).template).write(live.template);
             (&raw mut (*raw).extra).write(std::ptr::read(&live.extra));
         }
     }
@@ -236,6 +246,7 @@ impl LiveSpan {
             start: self.start,
             end,
             baggage: self.baggage.clone(),
+            template: self.template,
             extra: self.extra.take(),
         }
     }

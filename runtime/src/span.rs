@@ -453,6 +453,9 @@ pub(crate) struct SpanStart {
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
     pub(crate) parent: Parent,
+    /// Tags the span refers to rather than copies (see
+    /// [`SpanBuilder::set_tag_template`]).
+    pub(crate) template: Option<&'static TagSet>,
     /// The tags and references, once there is one: in a box from this
     /// thread's pool, which the span then keeps (a builder span with tags
     /// allocates nothing in steady state).
@@ -634,6 +637,47 @@ impl<'t> SpanBuilder<'t> {
         self
     }
 
+    /// Sets every tag of `set` as [`set_tag_set`](Self::set_tag_set)
+    /// does, by reference: the span keeps the set's address and records
+    /// its tags first, before any other. Nothing is written per tag, and
+    /// a span whose only tags are a template's needs no tag box at all
+    /// (for a span on a database call, that box and its tags were half of
+    /// what the span cost). For sets made once and kept for the life of
+    /// the process: an integration's tags of a connection and a
+    /// statement. A tag set afterwards with one of the set's keys
+    /// replaces its value, as `set_tag` would. A builder that has tags or
+    /// a template already, or a set beyond the tracer's cut, copies the
+    /// set instead.
+    ///
+    /// ```
+    /// use tracekit_runtime::{TagSet, testing};
+    ///
+    /// let statement: &'static TagSet = Box::leak(Box::new(TagSet::new([
+    ///     ("db.system.name", "sqlite"),
+    ///     ("db.query.summary", "SELECT stock"),
+    /// ])));
+    /// let (_, spans) = testing::capture(|| {
+    ///     let mut builder = tracekit_runtime::global().span("SELECT stock");
+    ///     builder.set_tag_template(statement).set_tag("db.response.returned_rows", 1);
+    ///     builder.start().finish();
+    /// });
+    /// let keys: Vec<&str> = spans[0].tags.iter().map(|(key, _)| key.as_ref()).collect();
+    /// assert_eq!(keys, ["db.system.name", "db.query.summary", "db.response.returned_rows"]);
+    /// ```
+    pub fn set_tag_template(&mut self, set: &'static TagSet) -> &mut Self {
+        let untagged = self
+            .start
+            .extra
+            .as_ref()
+            .is_none_or(|extra| extra.tags().is_empty());
+        if self.start.template.is_none() && untagged && set.fits(self.limit) {
+            self.start.template = Some(set);
+            self
+        } else {
+            self.set_tag_set(set)
+        }
+    }
+
     /// The common case inline: a key and a value within the limit, a key
     /// surely new, room in the box (the first tag takes one); the value is
     /// then written straight into its slot, not handed to a call by
@@ -692,6 +736,7 @@ impl SpanStart {
             name,
             kind,
             parent,
+            template,
             extra,
             start,
         } = self;
@@ -699,6 +744,7 @@ impl SpanStart {
             std::mem::take(name),
             *kind,
             parent,
+            *template,
             extra.take(),
             *start,
             stack,

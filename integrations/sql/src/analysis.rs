@@ -2,6 +2,7 @@
 //! summary), and the cache of the statements seen before.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -10,6 +11,7 @@ use tracekit_runtime::TagSet;
 use crate::intern::intern;
 use crate::lexer::Dialect;
 use crate::summary::{Summary, summarize};
+use crate::template::Memo;
 
 /// What is read once from a statement's text, kept for the process
 /// (see `intern.rs`): recording it copies nothing.
@@ -184,12 +186,13 @@ pub(crate) fn analysis(sql: &str, dialect: Dialect) -> Arc<Analysis> {
     CACHE.get_or_init(Cache::new).analysis(sql, dialect)
 }
 
-/// Lets `read` read what `sql` says: from the few statements this thread
-/// saw last when it is one of them, else from the process's cache (and
-/// kept among them). A statement a thread repeats is then found without
-/// the process cache's lock and without counting a reference to it: both
-/// write a cache line every thread that runs statements shares. Inline,
-/// with `read`, into the caller's frame.
+/// Lets `read` read what `sql` says, and this thread's memo of its span's
+/// template (see `template.rs`): from the few statements this thread saw
+/// last when it is one of them, else from the process's cache (and kept
+/// among them, with an empty memo). A statement a thread repeats is then
+/// found without the process cache's lock and without counting a
+/// reference to it: both write a cache line every thread that runs
+/// statements shares. Inline, with `read`, into the caller's frame.
 #[cfg_attr(
     not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
     allow(dead_code)
@@ -198,7 +201,7 @@ pub(crate) fn analysis(sql: &str, dialect: Dialect) -> Arc<Analysis> {
 pub(crate) fn with_analysis<R>(
     sql: &str,
     dialect: Dialect,
-    read: impl FnOnce(&Analysis) -> R,
+    read: impl FnOnce(&Analysis, &Cell<Memo>) -> R,
 ) -> R {
     let mut read = Some(read);
     let recent = RECENT.try_with(|recent| {
@@ -207,17 +210,17 @@ pub(crate) fn with_analysis<R>(
         let slot = &mut recent[(key.0 >> 3 ^ key.1) % RECENT_STATEMENTS];
         if !slot
             .as_ref()
-            .is_some_and(|(held, found)| *held == key && *found.text == *sql)
+            .is_some_and(|(held, found, _)| *held == key && *found.text == *sql)
         {
-            *slot = Some((key, analysis(sql, dialect)));
+            *slot = Some((key, analysis(sql, dialect), Cell::new(None)));
         }
-        let (_, found) = slot.as_ref()?;
-        Some(read.take()?(found))
+        let (_, found, memo) = slot.as_ref()?;
+        Some(read.take()?(found, memo))
     });
     match (recent, read) {
         (Ok(Some(out)), _) => out,
         // This thread's statements are being torn down, or in use.
-        (_, Some(read)) => read(&analysis(sql, dialect)),
+        (_, Some(read)) => read(&analysis(sql, dialect), &Cell::new(None)),
         (_, None) => unreachable!("`read` ran and returned"),
     }
 }
@@ -230,12 +233,13 @@ pub(crate) fn with_analysis<R>(
 )]
 const RECENT_STATEMENTS: usize = 8;
 
-/// A statement a thread saw: its key and what it says.
+/// A statement a thread saw: its key, what it says, and the memo of its
+/// span's template.
 #[cfg_attr(
     not(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx")),
     allow(dead_code)
 )]
-type Recent = Option<(Key, Arc<Analysis>)>;
+type Recent = Option<(Key, Arc<Analysis>, Cell<Memo>)>;
 
 thread_local! {
     /// The statements this thread saw last.
@@ -265,7 +269,7 @@ mod tests {
 
     #[test]
     fn a_threads_recent_statement_is_confirmed_by_its_text() {
-        let sanitized = |sql: &str| with_analysis(sql, Dialect::Sqlite, |a| a.sanitized.clone());
+        let sanitized = |sql: &str| with_analysis(sql, Dialect::Sqlite, |a, _| a.sanitized.clone());
         let mut text = String::from("SELECT 2");
         assert_eq!(sanitized(&text), "SELECT ?");
         assert_eq!(sanitized(&text), "SELECT ?", "found again");
@@ -275,8 +279,8 @@ mod tests {
 
     #[test]
     fn a_statement_read_while_another_is_read_is_found_too() {
-        let inner = with_analysis("SELECT 'a'", Dialect::Sqlite, |_| {
-            with_analysis("SELECT 'b' FROM t", Dialect::Sqlite, |a| {
+        let inner = with_analysis("SELECT 'a'", Dialect::Sqlite, |_, _| {
+            with_analysis("SELECT 'b' FROM t", Dialect::Sqlite, |a, _| {
                 a.sanitized.clone()
             })
         });

@@ -35,6 +35,10 @@ pub struct DbConfig {
     /// `db.namespace`, `server.address`, `server.port`), made again when
     /// one of them is set.
     pub(crate) tags: TagSet,
+    /// The same tags kept for the process (see `template.rs`): the same
+    /// address for every connection with the same tags; `None` past the
+    /// budget.
+    pub(crate) template: Option<&'static TagSet>,
 }
 
 impl DbConfig {
@@ -50,6 +54,7 @@ impl DbConfig {
             root_spans: false,
             sqlcommenter: false,
             tags: TagSet::default(),
+            template: None,
         }
         .with_tags()
     }
@@ -65,6 +70,7 @@ impl DbConfig {
             tags.push(("server.port", i64::from(*port).into()));
         }
         self.tags = TagSet::new(tags);
+        self.template = crate::template::kept(self.tags.clone());
         self
     }
 

@@ -31,6 +31,7 @@ mod sanitize;
 #[cfg(any(feature = "rusqlite", feature = "tokio-postgres", feature = "sqlx"))]
 mod span;
 mod summary;
+mod template;
 
 #[cfg(feature = "deadpool-postgres")]
 pub mod deadpool_postgres;

@@ -30,17 +30,20 @@ impl QuerySpan {
             sql,
             config.dialect,
             #[inline(always)]
-            |analysis| {
+            |analysis, memo| {
                 let name = analysis
                     .summary
                     .clone()
                     .unwrap_or(Cow::Borrowed(config.system));
-                // Tags made once per connection and per statement, each set
-                // copied whole.
                 let mut builder = tracer.span(name).kind(SpanKind::Client);
-                builder
-                    .set_tag_set(&config.tags)
-                    .set_tag_set(analysis.tags(config.query_text));
+                // The tags of the connection and the statement, made once
+                // and referred to; copied when no template could be kept.
+                match crate::template::of(config, analysis, memo) {
+                    Some(template) => builder.set_tag_template(template),
+                    None => builder
+                        .set_tag_set(&config.tags)
+                        .set_tag_set(analysis.tags(config.query_text)),
+                };
                 builder.start_carried()
             },
         );
@@ -189,5 +192,37 @@ fn with_traceparent(sql: &str, context: SpanContext) -> String {
 fn record_parameters<T>(span: &mut CarriedSpan, parameters: &[T], show: impl Fn(&T) -> String) {
     for (index, parameter) in parameters.iter().enumerate() {
         span.set_tag(format!("db.query.parameter.{index}"), show(parameter));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spans of `sql` under a parent, one as `config` makes it and
+    /// one with no template (past the budget): both copy or refer to the
+    /// same tags.
+    #[test]
+    fn a_span_whose_tags_could_not_be_kept_copies_the_same_tags() {
+        let config = DbConfig::sqlite().namespace("shop");
+        assert!(config.template.is_some());
+        let without = DbConfig {
+            template: None,
+            ..config.clone()
+        };
+        let sql = "SELECT count FROM stock WHERE item = 'apple'";
+        let (_, spans) = tracekit_runtime::testing::capture(|| {
+            let parent = global().span("parent").start();
+            let _active = parent.activate();
+            for config in [&config, &without] {
+                let mut span = QuerySpan::start(config, sql);
+                span.answered();
+            }
+        });
+        let query: Vec<_> = spans.iter().filter(|s| s.name != "parent").collect();
+        assert_eq!(query.len(), 2);
+        assert_eq!(query[0].name, "SELECT stock");
+        assert_eq!(query[0].tags, query[1].tags);
+        assert_eq!(query[0].tags.len(), 6, "{:?}", query[0].tags);
     }
 }

@@ -145,6 +145,37 @@ fn rows_are_recorded_when_asked_and_a_statements_rows_as_they_are_read() {
     assert_eq!(tag(&spans[0], "db.namespace"), text("shop"));
 }
 
+/// A statement's tags are made once per connection's tags and kept (see
+/// `template.rs`): the same statement, at the same address, run in turn
+/// on connections with other tags on one thread, carries each
+/// connection's own.
+#[test]
+fn one_statement_on_connections_with_other_tags_carries_each_connections_tags() {
+    const COUNT: &str = "SELECT count FROM stock WHERE item = ?1";
+    let shop = Connection::with_config(stock().into_inner(), DbConfig::sqlite().namespace("shop"));
+    let depot = Connection::with_config(
+        stock().into_inner(),
+        DbConfig::sqlite().namespace("depot").query_text(false),
+    );
+    let (_, spans) = testing::capture(|| {
+        for _ in 0..3 {
+            for db in [&shop, &depot] {
+                let count: i64 = db.query_row(COUNT, ["apple"], |row| row.get(0)).unwrap();
+                assert_eq!(count, 5);
+            }
+        }
+    });
+    assert_eq!(spans.len(), 6);
+    for pair in spans.chunks(2) {
+        assert_eq!(tag(&pair[0], "db.namespace"), text("shop"));
+        assert_eq!(tag(&pair[0], "db.query.text"), text(COUNT));
+        assert_eq!(tag(&pair[1], "db.namespace"), text("depot"));
+        assert_eq!(tag(&pair[1], "db.query.text"), None);
+        assert_eq!(tag(&pair[1], "db.query.summary"), text("SELECT stock"));
+        assert_eq!(pair[0].tags.len(), pair[1].tags.len() + 1, "the text");
+    }
+}
+
 #[test]
 fn a_transaction_is_its_begin_its_statements_and_its_commit_or_rollback() {
     let mut db = stock();

@@ -225,6 +225,7 @@ mod tests {
             start: n,
             end: n,
             baggage: Default::default(),
+            template: None,
             extra: Some(Box::new(Extra::default())),
         }
     }

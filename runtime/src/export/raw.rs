@@ -16,6 +16,7 @@ use crate::clock::WallClock;
 use crate::extra::Extra;
 use crate::identity::{Baggage, SpanId, TraceId, TraceState};
 use crate::record::{SpanKind, SpanRecord};
+use crate::tag_set::TagSet;
 
 /// A finished span, as buffered and queued.
 pub(crate) struct RawSpan {
@@ -32,6 +33,8 @@ pub(crate) struct RawSpan {
     pub(crate) start: u64,
     pub(crate) end: u64,
     pub(crate) baggage: Baggage,
+    /// Tags made once, recorded before those of `extra`.
+    pub(crate) template: Option<&'static TagSet>,
     pub(crate) extra: Option<Box<Extra>>,
 }
 
@@ -56,9 +59,16 @@ impl RawSpan {
         clear(&mut record.tags);
         clear(&mut record.logs);
         clear(&mut record.follows_from);
+        let template_keys = match self.template {
+            Some(template) => {
+                template.clone_into(&mut record.tags);
+                template.keys()
+            }
+            None => 0,
+        };
         let mut extra = self.extra?;
         extra.read_soon();
-        extra.move_into(record);
+        extra.move_into(record, template_keys);
         Some(extra)
     }
 

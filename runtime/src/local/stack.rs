@@ -292,6 +292,7 @@ impl Stack {
                 name: Cow::Borrowed(name),
                 baggage,
                 trace_state,
+                template: None,
                 extra: None,
                 kind,
                 sampled: true,

@@ -13,6 +13,7 @@ use crate::live::LiveSpan;
 use crate::local;
 use crate::record::SpanKind;
 use crate::sampler::Sampler;
+use crate::tag_set::TagSet;
 
 /// What the engine needs of a tracer to start and finish spans, as plain
 /// values: whether it records, its sampler, its pipeline. A tracer holds
@@ -112,6 +113,7 @@ impl Starter {
             name,
             baggage,
             trace_state,
+            template: None,
             extra,
             kind,
             sampled,
@@ -127,7 +129,8 @@ impl Starter {
     /// emptied span, in the allocation it will live in), for a tracer that
     /// records (its callers ask `enabled` before they find `live` a home).
     /// `extra` holds the builder's tags, each already cut to the tracer's
-    /// limit; unsampled, its box goes back to the pool. `parent` is left
+    /// limit; unsampled, its box goes back to the pool; `template`, the
+    /// tags it refers to (kept only if sampled). `parent` is left
     /// owning nothing (`Active`, or taken): a carried span's builder is
     /// then not dropped (see `SpanBuilder::start_carried`).
     #[allow(
@@ -139,6 +142,7 @@ impl Starter {
         name: Cow<'static, str>,
         kind: SpanKind,
         parent: &mut Parent,
+        template: Option<&'static TagSet>,
         extra: Option<Box<Extra>>,
         start: Option<u64>,
         stack: &mut Stack,
@@ -159,6 +163,7 @@ impl Starter {
                 local_parent,
                 name,
                 kind,
+                template,
                 || extra.take(),
                 start,
                 stack,
@@ -167,6 +172,9 @@ impl Starter {
             None => {
                 let parent = std::mem::take(parent).resolve(stack);
                 *live = self.begin(name, kind, parent, || extra.take(), start, stack);
+                if live.recording {
+                    live.template = template;
+                }
             }
         }
         if let Some(unused) = extra {
@@ -280,6 +288,7 @@ impl Starter {
             name,
             baggage: parent.baggage,
             trace_state: parent.trace_state,
+            template: None,
             extra: if sampled { extra() } else { None },
             kind,
             sampled,
@@ -321,6 +330,7 @@ impl Starter {
             parent,
             Cow::Borrowed(name),
             kind,
+            None,
             || None,
             None,
             stack,
@@ -341,6 +351,7 @@ impl Starter {
         parent: LocalParent,
         name: Cow<'static, str>,
         kind: SpanKind,
+        template: Option<&'static TagSet>,
         extra: impl FnOnce() -> Option<Box<Extra>>,
         start_at: Option<u64>,
         stack: &mut Stack,
@@ -355,6 +366,7 @@ impl Starter {
             name: span_name,
             baggage,
             trace_state,
+            template: span_template,
             extra: span_extra,
             kind: span_kind,
             sampled,
@@ -369,6 +381,7 @@ impl Starter {
         *span_name = name;
         *baggage = parent.baggage;
         *trace_state = parent.trace_state;
+        *span_template = if sampling { template } else { None };
         *span_extra = if sampling { extra() } else { None };
         *span_kind = kind;
         *sampled = sampling;
