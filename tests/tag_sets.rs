@@ -132,19 +132,23 @@ fn a_templates_tags_come_first_and_a_later_tag_of_its_keys_replaces_its_value() 
         ("n", TagValue::from(1)),
     ]);
     let spans = exported(|tracer| {
-        let mut builder = tracer.span("alone");
-        builder.set_tag_template(statement);
-        builder.start().finish();
-        let mut builder = tracer.span("builder");
-        builder
-            .set_tag_template(statement)
-            .set_tag("n", 2)
-            .set_tag("more", true);
-        builder.start().finish();
+        tracer
+            .span("alone")
+            .tag_template(statement)
+            .start()
+            .finish();
+        tracer
+            .span("builder")
+            .tag_template(statement)
+            .tag("n", 2)
+            .tag("more", true)
+            .start()
+            .finish();
         // The span of a database call: a carried span, tagged as it ends.
-        let mut builder = tracer.span("carried");
-        builder.set_tag_template(statement);
-        let mut span = builder.start_carried();
+        let mut span = tracer
+            .span("carried")
+            .tag_template(statement)
+            .start_carried();
         span.set_tag("rows", 3);
         span.set_tag("db.query.summary", "SELECT other");
         span.finish();
@@ -177,12 +181,18 @@ fn a_template_after_other_tags_or_another_template_is_copied_as_a_set() {
     let first = kept([("db", "first"), ("only", "once")]);
     let second = kept([("db", "second")]);
     let spans = exported(|tracer| {
-        let mut builder = tracer.span("after a tag");
-        builder.set_tag("db", "by hand").set_tag_template(first);
-        builder.start().finish();
-        let mut builder = tracer.span("two templates");
-        builder.set_tag_template(first).set_tag_template(second);
-        builder.start().finish();
+        tracer
+            .span("after a tag")
+            .tag("db", "by hand")
+            .tag_template(first)
+            .start()
+            .finish();
+        tracer
+            .span("two templates")
+            .tag_template(first)
+            .tag_template(second)
+            .start()
+            .finish();
     });
     let after = named(&spans, "after a tag");
     assert_eq!(keys(after), ["db", "only"]);
@@ -197,9 +207,7 @@ fn a_template_past_the_limit_is_copied_and_cut() {
     let long: &'static str = Box::leak("y".repeat(DEFAULT_MAX_TAG_LEN + 5).into_boxed_str());
     let set = kept([("text", long)]);
     let spans = exported(|tracer| {
-        let mut builder = tracer.span("cut");
-        builder.set_tag_template(set);
-        builder.start().finish();
+        tracer.span("cut").tag_template(set).start().finish();
     });
     let cut = format!("{}{TRUNCATION_MARKER}", &long[..DEFAULT_MAX_TAG_LEN]);
     assert_eq!(spans[0].tag("text").map(text), Some(cut.as_str()));
@@ -213,9 +221,7 @@ fn an_unsampled_span_with_a_template_records_nothing() {
         .exporter(memory.clone())
         .sampler(tracekit::Sampler::never())
         .build();
-    let mut builder = tracer.span("unsampled");
-    builder.set_tag_template(set);
-    let span = builder.start_carried();
+    let span = tracer.span("unsampled").tag_template(set).start_carried();
     assert!(!span.is_recording());
     span.finish();
     tracer.flush().expect("flushed");

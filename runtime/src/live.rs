@@ -27,7 +27,7 @@ pub(crate) struct LiveSpan {
     /// Inherited from the parent and passed on unchanged.
     pub(crate) trace_state: TraceState,
     /// Tags made once and referred to (a builder's
-    /// [`set_tag_template`](crate::SpanBuilder::set_tag_template)),
+    /// [`tag_template`](crate::SpanBuilder::tag_template)),
     /// recorded before those of `extra`.
     pub(crate) template: Option<&'static TagSet>,
     /// Tags, logs and references, boxed on first use: most spans have none.

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use tracekit_runtime::{CarriedSpan, SpanContext, SpanKind, context, global};
+use tracekit_runtime::{CarriedSpan, SpanBuilder, SpanContext, SpanKind, context, global};
 
 use crate::config::DbConfig;
 
@@ -35,16 +35,13 @@ impl QuerySpan {
                     .summary
                     .clone()
                     .unwrap_or(Cow::Borrowed(config.system));
-                let mut builder = tracer.span(name).kind(SpanKind::Client);
+                let builder = tracer.span(name).kind(SpanKind::Client);
                 // The tags of the connection and the statement, made once
                 // and referred to; copied when no template could be kept.
                 match crate::template::of(config, analysis, memo) {
-                    Some(template) => builder.set_tag_template(template),
-                    None => builder
-                        .set_tag_set(&config.tags)
-                        .set_tag_set(analysis.tags(config.query_text)),
-                };
-                builder.start_carried()
+                    Some(template) => builder.tag_template(template).start_carried(),
+                    None => start_copying(builder, config, analysis),
+                }
             },
         );
         QuerySpan {
@@ -149,6 +146,21 @@ impl Drop for QuerySpan {
             self.span.set_tag("cancelled", true);
         }
     }
+}
+
+/// The span of a statement whose tags could not be kept as a template:
+/// the connection's and the statement's sets copied into it.
+#[cold]
+#[inline(never)]
+fn start_copying(
+    mut builder: SpanBuilder<'_>,
+    config: &DbConfig,
+    analysis: &crate::analysis::Analysis,
+) -> CarriedSpan {
+    builder
+        .set_tag_set(&config.tags)
+        .set_tag_set(analysis.tags(config.query_text));
+    builder.start_carried()
 }
 
 /// `message` with each `"…"` and `'…'` part replaced by `?`: a database's

@@ -1,5 +1,5 @@
 //! The tags of a statement's span as one set kept for the process, which
-//! the span refers to rather than copies (`SpanBuilder::set_tag_template`):
+//! the span refers to rather than copies (`SpanBuilder::tag_template`):
 //! a span whose tags are all a template's needs no tag box, and that box
 //! with its tags was about half of what a statement's span cost. A
 //! template joins a connection's tags and a statement's; each distinct
