@@ -38,6 +38,11 @@ pub(crate) struct RawSpan {
     pub(crate) extra: Option<Box<Extra>>,
 }
 
+// Every span is written into a slot of this size and read back by the
+// exporter thread: a field added must make room for itself (session 23
+// made `TraceState` a thin pointer when the template came in).
+const _: () = assert!(std::mem::size_of::<RawSpan>() <= 112);
+
 impl RawSpan {
     /// Writes the span into `record` (a record of an earlier batch, so its
     /// tag vector is reused) and gives back the emptied extra box, if any.
