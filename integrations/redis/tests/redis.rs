@@ -28,8 +28,29 @@ impl Drop for Server {
 
 impl Server {
     /// Starts a redis-server on a free loopback port; it stops when this
-    /// is dropped.
+    /// is dropped. The tests run in parallel, and a port found free may be
+    /// taken by another test's server before this one binds it: a server
+    /// counts as started only when the one answering on the port says it
+    /// is this child (its `process_id`), and one that could not bind is
+    /// started again on another port.
     fn start() -> Server {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut server = Server::spawn();
+            loop {
+                assert!(Instant::now() < deadline, "redis-server did not start");
+                if server.child.try_wait().ok().flatten().is_some() {
+                    break; // it exited: the port was taken
+                }
+                if server.answering_pid() == Some(server.child.id()) {
+                    return server;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    fn spawn() -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
@@ -48,13 +69,20 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server (scripts/test-all.sh installs it)");
-        let server = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server
+        Server { child, port }
+    }
+
+    /// The process id of the redis-server answering on the port, if one
+    /// does.
+    fn answering_pid(&self) -> Option<u32> {
+        let mut connection = self.client().get_connection().ok()?;
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query(&mut connection)
+            .ok()?;
+        info.lines()
+            .find_map(|line| line.strip_prefix("process_id:"))
+            .and_then(|pid| pid.trim().parse().ok())
     }
 
     fn client(&self) -> redis::Client {

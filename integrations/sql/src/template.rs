@@ -6,7 +6,7 @@
 //! one is made once, found again by its content (connections come and go
 //! with their pools, statements leave and re-enter the analysis cache).
 //! Bounded, as `intern.rs` is: past the budget, spans copy the two sets
-//! as they did before.
+//! instead.
 
 use std::cell::Cell;
 use std::collections::HashMap;
