@@ -640,9 +640,8 @@ impl<'t> SpanBuilder<'t> {
     /// Sets every tag of `set` as [`set_tag_set`](Self::set_tag_set)
     /// does, by reference: the span keeps the set's address and records
     /// its tags first, before any other. Nothing is written per tag, and
-    /// a span whose only tags are a template's needs no tag box at all
-    /// (for a span on a database call, that box and its tags were half of
-    /// what the span cost). For sets made once and kept for the life of
+    /// a span whose only tags are a template's needs no tag box at all.
+    /// For sets made once and kept for the life of
     /// the process: an integration's tags of a connection and a
     /// statement. A tag set afterwards with one of the set's keys
     /// replaces its value, as `set_tag` would. A builder that has tags or

@@ -130,7 +130,7 @@ impl Starter {
     /// records (its callers ask `enabled` before they find `live` a home).
     /// `extra` holds the builder's tags, each already cut to the tracer's
     /// limit; unsampled, its box goes back to the pool; `template`, the
-    /// tags it refers to (kept only if sampled). `parent` is left
+    /// tags it refers to (read only if it records). `parent` is left
     /// owning nothing (`Active`, or taken): a carried span's builder is
     /// then not dropped (see `SpanBuilder::start_carried`).
     #[allow(
@@ -172,9 +172,7 @@ impl Starter {
             None => {
                 let parent = std::mem::take(parent).resolve(stack);
                 *live = self.begin(name, kind, parent, || extra.take(), start, stack);
-                if live.recording {
-                    live.template = template;
-                }
+                live.template = template;
             }
         }
         if let Some(unused) = extra {
@@ -381,7 +379,7 @@ impl Starter {
         *span_name = name;
         *baggage = parent.baggage;
         *trace_state = parent.trace_state;
-        *span_template = if sampling { template } else { None };
+        *span_template = template;
         *span_extra = if sampling { extra() } else { None };
         *span_kind = kind;
         *sampled = sampling;
